@@ -1,0 +1,3 @@
+module github.com/phonebalance/phonebalance
+
+go 1.26

@@ -1,0 +1,39 @@
+package phonebalance
+
+import "strconv"
+
+// TeammateID identifies a teammate within one workspace. The library
+// treats it as an opaque key; it also breaks ties in longest-idle order
+// (SPEC AS3), so two teammates never compare equal.
+type TeammateID string
+
+// TeamID identifies a team (an inbox a call can be queued for).
+type TeamID string
+
+// CallID identifies one phone call for its whole life, across every
+// queue segment, transfer and offer.
+type CallID string
+
+// Direction says who placed a call.
+type Direction uint8
+
+const (
+	// Inbound calls are placed by a customer and routed to a team.
+	Inbound Direction = iota + 1
+	// Outbound calls are placed by a teammate to a customer.
+	Outbound
+)
+
+// String returns "inbound", "outbound" or "Direction(n)".
+func (d Direction) String() string {
+	switch d {
+	case Inbound:
+		return "inbound"
+	case Outbound:
+		return "outbound"
+	}
+	return "Direction(" + strconv.Itoa(int(d)) + ")"
+}
+
+// Valid reports whether d is one of the declared directions.
+func (d Direction) Valid() bool { return d == Inbound || d == Outbound }

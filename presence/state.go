@@ -1,0 +1,163 @@
+package presence
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors returned for invalid presence input. Wrapped errors carry the
+// offending value; test with errors.Is.
+var (
+	ErrInvalidChannel = errors.New("presence: invalid channel availability")
+	ErrInvalidStatus  = errors.New("presence: invalid status")
+	ErrMissingReason  = errors.New("presence: away status needs a reason")
+)
+
+// State is one teammate's presence. The zero value is not valid: set Channel
+// and Status (see [Validate]). Methods with pointer receivers change the
+// state in place and are not safe for concurrent use.
+type State struct {
+	// Channel is the channel availability (SPEC PR1).
+	Channel Channel
+	// Status is Active or Away (SPEC PR2).
+	Status Status
+	// Reason is the away reason; empty while Active.
+	Reason string
+	// ClientOpen reports whether the phone client (the inbox in a browser
+	// tab) is open.
+	ClientOpen bool
+	// Backgrounded reports whether that client is backgrounded; a
+	// backgrounded client cannot ring (SPEC PR3).
+	Backgrounded bool
+	// ReassignReplies is the teammate's "Reassign replies" toggle (SPEC PR4).
+	ReassignReplies bool
+	// WrapUpUntil is when the current wrap-up ends; zero when not wrapping
+	// up (SPEC PR6).
+	WrapUpUntil time.Time
+}
+
+// Validate reports whether s is a consistent presence state: a declared
+// channel and status, a reason exactly when Away.
+func (s State) Validate() error {
+	if !s.Channel.Valid() {
+		return fmt.Errorf("%w: %v", ErrInvalidChannel, s.Channel)
+	}
+	if !s.Status.Valid() {
+		return fmt.Errorf("%w: %v", ErrInvalidStatus, s.Status)
+	}
+	if s.Status == Away && s.Reason == "" {
+		return ErrMissingReason
+	}
+	return nil
+}
+
+// HasActiveClient reports whether the phone client is open and in the
+// foreground (SPEC PR3).
+func (s State) HasActiveClient() bool { return s.ClientOpen && !s.Backgrounded }
+
+// CanTakePhone is the presence part of eligibility (SPEC AS2): channel All
+// or Phone, status Active, and an active phone client. Call limits,
+// exclusions and team membership are the engine's part.
+func (s State) CanTakePhone() bool {
+	return s.Channel.TakesPhone() && s.Status == Active && s.HasActiveClient()
+}
+
+// Availability classifies s for the team composition counts (SPEC EL3).
+func (s State) Availability() Availability {
+	switch {
+	case s.Status == Away:
+		return AwayStatus
+	case !s.Channel.TakesPhone():
+		return NotForPhone
+	case !s.HasActiveClient():
+		return NoActiveClient
+	default:
+		return Available
+	}
+}
+
+// InWrapUp reports whether the teammate is in wrap-up time.
+func (s State) InWrapUp() bool {
+	return s.Status == Away && s.Reason == ReasonWrapUp && !s.WrapUpUntil.IsZero()
+}
+
+// SetAway makes the teammate Away with the given reason, ending any
+// wrap-up. An empty reason is an error and changes nothing.
+func (s *State) SetAway(reason string) error {
+	if reason == "" {
+		return ErrMissingReason
+	}
+	s.Status, s.Reason, s.WrapUpUntil = Away, reason, time.Time{}
+	return nil
+}
+
+// SetActive makes the teammate Active. During wrap-up this is the product's
+// "Switch to active", which ends wrap-up early (SPEC PR6).
+func (s *State) SetActive() {
+	s.Status, s.Reason, s.WrapUpUntil = Active, "", time.Time{}
+}
+
+// PhoneCallStarted applies the automatic status change of a phone call
+// being answered or placed: Away with reason "On a call" (SPEC PR4). It
+// reports whether the host must reassign the teammate's conversation
+// replies. A Messenger call changes nothing (SPEC PR5).
+func (s *State) PhoneCallStarted(kind CallKind) (reassignReplies bool) {
+	if kind != PhoneCall {
+		return false
+	}
+	s.Status, s.Reason, s.WrapUpUntil = Away, ReasonOnACall, time.Time{}
+	return s.ReassignReplies
+}
+
+// PhoneCallEnded applies the end of the teammate's last phone call
+// (SPEC PR6). If the status is still the automatic "On a call", the
+// teammate enters wrap-up until now+wrapUp, or becomes Active at once when
+// wrapUp is zero. A status the teammate chose during the call is kept. It
+// reports whether wrap-up started.
+func (s *State) PhoneCallEnded(now time.Time, wrapUp time.Duration) (wrapping bool) {
+	if s.Status != Away || s.Reason != ReasonOnACall {
+		return false
+	}
+	if wrapUp <= 0 {
+		s.SetActive()
+		return false
+	}
+	s.Reason, s.WrapUpUntil = ReasonWrapUp, now.Add(wrapUp)
+	return true
+}
+
+// WrapUpDue reports whether wrap-up has run its course at now; if so the
+// teammate is made Active again (SPEC PR6).
+func (s *State) WrapUpDue(now time.Time) bool {
+	if !s.InWrapUp() || now.Before(s.WrapUpUntil) {
+		return false
+	}
+	s.SetActive()
+	return true
+}
+
+// Counts are the team composition counts of SPEC EL3, also used by the
+// live dashboard. Teammates Active on the Conversations channel are in
+// none of them.
+type Counts struct {
+	// Away is the number of teammates whose status is Away.
+	Away int
+	// NoActiveClient is the number available for phone but without an
+	// active phone client.
+	NoActiveClient int
+	// Available is the number available with an active phone client.
+	Available int
+}
+
+// Add adds delta teammates of class a to the counts.
+func (c *Counts) Add(a Availability, delta int) {
+	switch a {
+	case AwayStatus:
+		c.Away += delta
+	case NoActiveClient:
+		c.NoActiveClient += delta
+	case Available:
+		c.Available += delta
+	}
+}
