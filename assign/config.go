@@ -1,0 +1,109 @@
+package assign
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/phonebalance/phonebalance/schedule"
+)
+
+// Config is a workspace's phone settings. Build one with [DefaultConfig]
+// and change what differs; [New] validates it.
+type Config struct {
+	// RingTimeout is how long an offered call rings before it is a miss
+	// (SPEC AS5). Default 30 s.
+	RingTimeout time.Duration
+	// ExclusionPeriod is how long a teammate who missed or declined a call
+	// is not offered that call again (SPEC AS7). Default 5 min.
+	ExclusionPeriod time.Duration
+	// CallLimit is how many phone calls a teammate can hold at once; a
+	// ringing call counts, and nobody rings with two calls (SPEC AS4). When
+	// a teammate's calls reach the limit their status becomes Away "On a
+	// call" (SPEC PR4). Default 1, the product's value.
+	CallLimit int
+	// WrapUp is the wrap-up time after a teammate's phone call ends
+	// (SPEC PR6); zero means none. The product leaves it to the workspace's
+	// phone settings; the default is zero.
+	WrapUp time.Duration
+	// AutoAnswer answers assigned calls with no teammate action and removes
+	// the Decline button (SPEC AS8). Default off.
+	AutoAnswer bool
+	// TestWorkspace marks a TEST workspace, where balanced assignment does
+	// not work: queueing a call fails with ErrTestWorkspace (SPEC AS9).
+	TestWorkspace bool
+	// ShowTeamComposition logs the three team composition entries at every
+	// assignment (SPEC EL3). Default off, as in the product.
+	ShowTeamComposition bool
+	// Hours are the workspace's operating hours; outside them, or while the
+	// workspace is set out of office, calls are deflected (SPEC DF3). The
+	// zero value is always open.
+	Hours schedule.Hours
+	// EndedCallRetention is how long an ended call's ID is remembered, so a
+	// late assignment is logged as abandoned (SPEC AS11) and the ID is not
+	// reused. Default 10 min.
+	EndedCallRetention time.Duration
+}
+
+// DefaultConfig returns the product's defaults.
+func DefaultConfig() Config {
+	return Config{
+		RingTimeout:        30 * time.Second,
+		ExclusionPeriod:    5 * time.Minute,
+		CallLimit:          1,
+		EndedCallRetention: 10 * time.Minute,
+	}
+}
+
+// Validate reports the first invalid field, wrapping ErrInvalidConfig.
+func (c Config) Validate() error {
+	switch {
+	case c.RingTimeout <= 0:
+		return fmt.Errorf("%w: RingTimeout %v must be positive", ErrInvalidConfig, c.RingTimeout)
+	case c.ExclusionPeriod < 0:
+		return fmt.Errorf("%w: ExclusionPeriod %v must not be negative", ErrInvalidConfig, c.ExclusionPeriod)
+	case c.CallLimit < 1:
+		return fmt.Errorf("%w: CallLimit %d must be at least 1", ErrInvalidConfig, c.CallLimit)
+	case c.WrapUp < 0:
+		return fmt.Errorf("%w: WrapUp %v must not be negative", ErrInvalidConfig, c.WrapUp)
+	case c.EndedCallRetention < 0:
+		return fmt.Errorf("%w: EndedCallRetention %v must not be negative", ErrInvalidConfig, c.EndedCallRetention)
+	}
+	if err := c.Hours.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	return nil
+}
+
+// TeamConfig is one team's phone settings. The zero value is valid: no
+// queue limit, no hold limit, always open, and deflection when nobody is
+// online turned off.
+type TeamConfig struct {
+	// MaxQueue is the most calls the team's queue holds, ringing ones
+	// included; a call arriving at a full queue is deflected (SPEC DF1).
+	// Zero means no limit.
+	MaxQueue int
+	// MaxWait is the longest a customer waits on hold in this team's queue
+	// before the call is deflected (SPEC DF5). Zero means no limit.
+	MaxWait time.Duration
+	// DeflectWhenNobodyOnline deflects a call arriving when no member is
+	// online for phone: on a phone channel with an active client, and Active
+	// or busy with a call or its wrap-up (SPEC DF2).
+	DeflectWhenNobodyOnline bool
+	// Hours are the team's operating hours and out-of-office override
+	// (SPEC DF4). The zero value is always open.
+	Hours schedule.Hours
+}
+
+// Validate reports the first invalid field, wrapping ErrInvalidConfig.
+func (c TeamConfig) Validate() error {
+	switch {
+	case c.MaxQueue < 0:
+		return fmt.Errorf("%w: MaxQueue %d must not be negative", ErrInvalidConfig, c.MaxQueue)
+	case c.MaxWait < 0:
+		return fmt.Errorf("%w: MaxWait %v must not be negative", ErrInvalidConfig, c.MaxWait)
+	}
+	if err := c.Hours.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package assign
+
+import (
+	"fmt"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/cooldown"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/schedule"
+)
+
+// Engine decides whose phone rings for each call of one workspace. It is a
+// pure state machine: every command takes the time it happens at, returns
+// an error or nil, and leaves what the host must do and log in [Ready].
+// It reads no clock, starts no goroutine and performs no I/O.
+//
+// Time: a command first advances the engine to its time, firing every due
+// deadline (ring timeouts, exclusion lapses, wrap-up ends, hold timeouts)
+// at its own time and in order, exactly as [Engine.Advance] would; a time
+// before the engine's current time is refused with ErrTimeWentBackwards.
+// A command that then fails changes nothing more. [Engine.NextDeadline]
+// tells the host when to call Advance next.
+//
+// An Engine is not safe for concurrent use; [Live] wraps one for that.
+type Engine struct {
+	cfg       Config
+	now       time.Time // the latest time the engine has reached
+	clock     time.Time // the time of the change being applied
+	teammates map[pb.TeammateID]*teammate
+	teams     map[pb.TeamID]*team
+	calls     map[pb.CallID]*call
+	timers    *cooldown.Set[timerKey]
+	eventSeq  uint64
+	queueSeq  uint64
+	dirty     []*team
+	ready     Ready
+}
+
+// New returns an engine for a workspace with the given config, or an error
+// wrapping ErrInvalidConfig.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{
+		cfg:       cfg,
+		teammates: make(map[pb.TeammateID]*teammate),
+		teams:     make(map[pb.TeamID]*team),
+		calls:     make(map[pb.CallID]*call),
+		timers:    cooldown.New[timerKey](),
+	}, nil
+}
+
+// Config returns the engine's config, including any override set since.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Now returns the latest time the engine has been advanced to; zero before
+// the first command.
+func (e *Engine) Now() time.Time { return e.now }
+
+// Ready returns the effects and events produced since the last call and
+// clears them. The slices are reused: they are valid until the next
+// command, so copy what must outlive it.
+func (e *Engine) Ready() Ready {
+	r := e.ready
+	e.ready.Effects = e.ready.Effects[:0]
+	e.ready.Events = e.ready.Events[:0]
+	return r
+}
+
+// NextDeadline returns the time of the earliest pending deadline, and false
+// when none is pending. The host should call [Engine.Advance] then.
+func (e *Engine) NextDeadline() (time.Time, bool) { return e.timers.Next() }
+
+// Advance moves the engine to now, firing every deadline due by then at its
+// own time and in order, and making the offers that follow.
+func (e *Engine) Advance(now time.Time) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	return nil
+}
+
+// SetWorkspaceOverride sets the workspace's out-of-office override
+// (SPEC DF3). It applies to calls queued from now on.
+func (e *Engine) SetWorkspaceOverride(now time.Time, o schedule.Override) error {
+	if o > schedule.OutOfOffice {
+		return fmt.Errorf("%w: override %v", ErrInvalidArgument, o)
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	e.cfg.Hours.Override = o
+	return nil
+}
+
+// begin checks the command's time and advances to it.
+func (e *Engine) begin(now time.Time) error {
+	if now.Before(e.now) {
+		return fmt.Errorf("%w: %v is before %v", ErrTimeWentBackwards, now, e.now)
+	}
+	for {
+		k, at, ok := e.timers.PopDue(now)
+		if !ok {
+			break
+		}
+		e.clock = at
+		e.fire(k)
+		e.dispatch()
+	}
+	e.now, e.clock = now, now
+	return nil
+}
+
+func (e *Engine) emit(ev eventlog.Event) {
+	e.eventSeq++
+	ev.Seq, ev.At = e.eventSeq, e.clock
+	e.ready.Events = append(e.ready.Events, ev)
+}
+
+func (e *Engine) effect(ef Effect) { e.ready.Effects = append(e.ready.Effects, ef) }
+
+func (e *Engine) teammate(id pb.TeammateID) (*teammate, error) {
+	t, ok := e.teammates[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownTeammate, id)
+	}
+	return t, nil
+}
+
+func (e *Engine) team(id pb.TeamID) (*team, error) {
+	tm, ok := e.teams[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownTeam, id)
+	}
+	return tm, nil
+}
+
+// call returns a call that has not ended.
+func (e *Engine) call(id pb.CallID) (*call, error) {
+	c, ok := e.calls[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownCall, id)
+	}
+	if c.ended {
+		return nil, fmt.Errorf("%w: %q", ErrCallEnded, id)
+	}
+	return c, nil
+}

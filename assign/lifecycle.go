@@ -1,0 +1,418 @@
+package assign
+
+import (
+	"fmt"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+func wrongState(c *call, what string) error {
+	return fmt.Errorf("%w: cannot %s call %q while %v", ErrWrongState, what, c.id, c.stage)
+}
+
+// PlaceCall records an inbound call placed by a customer; it is routing
+// (the IVR workflow) until [Engine.QueueCall] (SPEC LC1).
+func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty call ID", ErrInvalidArgument)
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	if _, ok := e.calls[id]; ok {
+		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
+	}
+	e.place(id)
+	return nil
+}
+
+func (e *Engine) place(id pb.CallID) *call {
+	c := &call{id: id, dir: pb.Inbound, stage: eventlog.StageRouting, placedAt: e.clock}
+	e.calls[id] = c
+	e.emit(c.event(eventlog.CallPlaced, nil))
+	return c
+}
+
+// QueueCall routes a call that is in routing to a team's queue: a new
+// queue segment, and the call's inbox-assignment time (SPEC AS13). The call
+// is deflected instead when the workspace or team is out of office, the
+// queue is full, or nobody is online (SPEC DF1-DF4); it is offered at once
+// to the longest-idle eligible member otherwise. For a call the customer
+// already hung up without an assignee, the attempt is logged as an
+// abandoned assignment and assigns nobody (SPEC AS11).
+func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, ok := e.calls[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownCall, id)
+	}
+	tm, err := e.team(teamID)
+	if err != nil {
+		return err
+	}
+	if c.ended {
+		if c.answered {
+			return fmt.Errorf("%w: %q", ErrCallEnded, id)
+		}
+		ev := c.event(eventlog.AbandonedAssignment, nil)
+		ev.Team, ev.TeamName = tm.id, tm.name
+		e.emit(ev)
+		return nil
+	}
+	if c.stage != eventlog.StageRouting {
+		return wrongState(c, "queue")
+	}
+	if e.cfg.TestWorkspace {
+		return ErrTestWorkspace
+	}
+	e.enqueue(c, tm)
+	e.dispatch()
+	return nil
+}
+
+// Arrive is PlaceCall and QueueCall at once: an inbound call with no IVR
+// time, queued for a team. On error neither happens.
+func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty call ID", ErrInvalidArgument)
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	if _, ok := e.calls[id]; ok {
+		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
+	}
+	tm, err := e.team(teamID)
+	if err != nil {
+		return err
+	}
+	if e.cfg.TestWorkspace {
+		return ErrTestWorkspace
+	}
+	e.enqueue(e.place(id), tm)
+	e.dispatch()
+	return nil
+}
+
+// Answer records that the teammate the call is ringing for answered it. It
+// is logged at once, even if the connection then fails (SPEC EL4), and
+// the teammate becomes Away "On a call" (SPEC PR4). An answer from anyone
+// else, or after the ring timed out, is ErrNotRinging; so of two answers,
+// or an answer racing a timeout or a hang-up, exactly one outcome stands
+// (X3).
+func (e *Engine) Answer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, t, err := e.ringingFor(id, tmID)
+	if err != nil {
+		return err
+	}
+	e.connect(c, t)
+	e.dispatch()
+	return nil
+}
+
+// Decline records that the teammate the call is ringing for declined it:
+// with the Decline button, or by a busy signal or a failed connection
+// (SPEC AS6, EL1). The customer stays on hold, the teammate is excluded
+// from the call (SPEC AS7), and the next eligible teammate is offered it
+// at once. Under auto-answer the Decline button does not exist
+// (ErrDeclineUnavailable, SPEC AS8).
+func (e *Engine) Decline(now time.Time, id pb.CallID, tmID pb.TeammateID, cause eventlog.DeclineCause) error {
+	if !cause.Valid() {
+		return fmt.Errorf("%w: decline cause %v", ErrInvalidArgument, cause)
+	}
+	if e.cfg.AutoAnswer && cause == eventlog.DeclineButton {
+		return ErrDeclineUnavailable
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, _, err := e.ringingFor(id, tmID)
+	if err != nil {
+		return err
+	}
+	e.ringFailed(c, eventlog.CallDeclined, cause, false)
+	e.dispatch()
+	return nil
+}
+
+func (e *Engine) ringingFor(id pb.CallID, tmID pb.TeammateID) (*call, *teammate, error) {
+	c, err := e.call(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := e.teammate(tmID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.ringing != t {
+		return nil, nil, fmt.Errorf("%w: %q for %q", ErrNotRinging, id, tmID)
+	}
+	return c, t, nil
+}
+
+// ManualAnswer lets a member of the call's team claim a waiting call from
+// the shared pool before it is assigned automatically (SPEC AS10). The
+// call must be waiting, not ringing anyone, and the teammate free.
+func (e *Engine) ManualAnswer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	t, err := e.teammate(tmID)
+	if err != nil {
+		return err
+	}
+	if c.stage != eventlog.StageQueued {
+		return wrongState(c, "manually answer")
+	}
+	if !c.team.member(t) {
+		return fmt.Errorf("%w: %q in %q", ErrNotMember, tmID, c.team.id)
+	}
+	if t.ringing != nil || t.calls >= e.cfg.CallLimit {
+		return fmt.Errorf("%w: %q", ErrTeammateBusy, tmID)
+	}
+	e.emit(c.event(eventlog.ManualAnswerRequested, t))
+	e.connect(c, t)
+	e.dispatch()
+	return nil
+}
+
+// Hold places an answered call on hold; it stays active (SPEC LC1, MT2).
+func (e *Engine) Hold(now time.Time, id pb.CallID) error {
+	return e.toggleHold(now, id, eventlog.StageTalking, eventlog.StageOnHold, eventlog.CallOnHold, "hold")
+}
+
+// Resume takes a call off hold.
+func (e *Engine) Resume(now time.Time, id pb.CallID) error {
+	return e.toggleHold(now, id, eventlog.StageOnHold, eventlog.StageTalking, eventlog.CallResumed, "resume")
+}
+
+func (e *Engine) toggleHold(now time.Time, id pb.CallID, from, to eventlog.Stage, kind eventlog.Kind, what string) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	if c.stage != from {
+		return wrongState(c, what)
+	}
+	c.stage = to
+	e.emit(c.event(kind, c.agent))
+	return nil
+}
+
+// Transfer moves an answered call to a team: the teammate leaves it (and
+// gets wrap-up), and a new queue segment starts, even for the same team
+// (SPEC LC3).
+func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	tm, err := e.team(teamID)
+	if err != nil {
+		return err
+	}
+	if c.stage != eventlog.StageTalking && c.stage != eventlog.StageOnHold {
+		return wrongState(c, "transfer")
+	}
+	if e.cfg.TestWorkspace {
+		return ErrTestWorkspace
+	}
+	t := c.agent
+	ev := c.event(eventlog.CallTransferred, t)
+	ev.Team, ev.TeamName = tm.id, tm.name
+	e.emit(ev)
+	c.agent, c.stage, c.team = nil, eventlog.StageRouting, nil
+	e.finishPhoneCall(t)
+	e.enqueue(c, tm)
+	e.dispatch()
+	return nil
+}
+
+// Barge records a supervisor joining an answered call (SPEC LC4).
+func (e *Engine) Barge(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	t, err := e.teammate(tmID)
+	if err != nil {
+		return err
+	}
+	if (c.stage != eventlog.StageTalking && c.stage != eventlog.StageOnHold) || c.agent == t {
+		return wrongState(c, "barge into")
+	}
+	e.emit(c.event(eventlog.TeammateJoined, t))
+	return nil
+}
+
+// Voicemail sends an inbound call that is routing or waiting to voicemail
+// (SPEC LC5); it leaves any queue and stops any ring.
+func (e *Engine) Voicemail(now time.Time, id pb.CallID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	switch c.stage {
+	case eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging:
+	default:
+		return wrongState(c, "send to voicemail")
+	}
+	e.leaveQueue(c)
+	c.stage = eventlog.StageVoicemail
+	e.emit(c.event(eventlog.VoicemailStarted, nil))
+	e.dispatch()
+	return nil
+}
+
+// RecordVoicemail records that the customer left a voicemail.
+func (e *Engine) RecordVoicemail(now time.Time, id pb.CallID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	if c.stage != eventlog.StageVoicemail || c.recorded {
+		return wrongState(c, "record a voicemail for")
+	}
+	c.recorded = true
+	e.emit(c.event(eventlog.VoicemailRecorded, nil))
+	return nil
+}
+
+// RequestCallback records the customer asking to be called back instead of
+// waiting; the call ends (SPEC LC5).
+func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	switch c.stage {
+	case eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging, eventlog.StageVoicemail:
+	default:
+		return wrongState(c, "request a callback for")
+	}
+	e.emit(c.event(eventlog.CallbackRequested, nil))
+	e.finish(c, eventlog.BySystem)
+	e.dispatch()
+	return nil
+}
+
+// ForwardUnanswered records that a routing call forwarded to an external
+// number was not answered there (SPEC MT5). The call stays in routing.
+func (e *Engine) ForwardUnanswered(now time.Time, id pb.CallID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	if c.stage != eventlog.StageRouting {
+		return wrongState(c, "forward")
+	}
+	e.emit(c.event(eventlog.ForwardUnanswered, nil))
+	return nil
+}
+
+// HangUp records the customer hanging up, at any stage (SPEC LC2).
+func (e *Engine) HangUp(now time.Time, id pb.CallID) error {
+	return e.EndCall(now, id, eventlog.ByCustomer)
+}
+
+// EndCall ends a call. ByTeammate needs a teammate on the call; ByCustomer
+// and BySystem end it from any stage. Nobody is left ringing or on the
+// call, and the teammate who was on it gets wrap-up (SPEC PR6, X4, X5).
+func (e *Engine) EndCall(now time.Time, id pb.CallID, by eventlog.Party) error {
+	if !by.Valid() {
+		return fmt.Errorf("%w: party %v", ErrInvalidArgument, by)
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	if by == eventlog.ByTeammate && c.agent == nil {
+		return wrongState(c, "end as a teammate")
+	}
+	e.finish(c, by)
+	e.dispatch()
+	return nil
+}
+
+// PlaceOutbound records a teammate placing an outbound call. They are on
+// a call while it lasts (SPEC LC6, PR4), and it counts as a conversation
+// assignment.
+func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty call ID", ErrInvalidArgument)
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	if _, ok := e.calls[id]; ok {
+		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
+	}
+	t, err := e.teammate(tmID)
+	if err != nil {
+		return err
+	}
+	if t.ringing != nil || t.calls >= e.cfg.CallLimit {
+		return fmt.Errorf("%w: %q", ErrTeammateBusy, tmID)
+	}
+	c := &call{id: id, dir: pb.Outbound, stage: eventlog.StageDialing, agent: t, placedAt: e.clock}
+	e.calls[id] = c
+	e.emit(c.event(eventlog.CallPlaced, t))
+	e.startPhoneCall(t)
+	e.dispatch()
+	return nil
+}
+
+// CustomerAnswered records the customer (or their voicemail) picking up an
+// outbound call; either counts as answered (SPEC LC6, MT14).
+func (e *Engine) CustomerAnswered(now time.Time, id pb.CallID, voicemail bool) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	c, err := e.call(id)
+	if err != nil {
+		return err
+	}
+	if c.stage != eventlog.StageDialing {
+		return wrongState(c, "answer as the customer")
+	}
+	c.stage, c.answered, c.agentAt = eventlog.StageTalking, true, e.clock
+	ev := c.event(eventlog.CustomerAnswered, c.agent)
+	ev.Voicemail = voicemail
+	e.emit(ev)
+	return nil
+}

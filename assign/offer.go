@@ -1,0 +1,145 @@
+package assign
+
+import (
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// The engine keeps one invariant between commands: no waiting call has an
+// eligible, non-excluded teammate in its team. Every change that could
+// break it marks the teams involved dirty, and dispatch restores it,
+// serving the oldest waiting call first across those teams (SPEC AS12),
+// each with the longest-idle teammate who may take it (SPEC AS3).
+func (e *Engine) dispatch() {
+	for {
+		c, t := e.nextMatch()
+		if c == nil {
+			break
+		}
+		e.offer(c, t)
+	}
+	for _, tm := range e.dirty {
+		tm.dirty = false
+	}
+	clear(e.dirty)
+	e.dirty = e.dirty[:0]
+}
+
+// nextMatch finds, across the dirty teams, the oldest waiting call with a
+// teammate who may take it, and that teammate.
+func (e *Engine) nextMatch() (*call, *teammate) {
+	var bestC *call
+	var bestT *teammate
+	for _, tm := range e.dirty {
+		if tm.eligible.Len() == 0 || tm.queue.Len() == 0 {
+			continue
+		}
+		if head, _ := tm.queue.Min(); len(head.excluded) == 0 {
+			// The common case: the oldest call has no exclusions, so the
+			// longest-idle eligible member takes it.
+			if bestC == nil || head.qseq < bestC.qseq {
+				it, _ := tm.eligible.Min()
+				bestC, bestT = head, it.t
+			}
+			continue
+		}
+		tm.queue.Ascend(func(c *call) bool {
+			if bestC != nil && c.qseq > bestC.qseq {
+				return false
+			}
+			if t := e.pick(c); t != nil {
+				bestC, bestT = c, t
+				return false
+			}
+			return true
+		})
+	}
+	return bestC, bestT
+}
+
+// pick returns the longest-idle eligible member of c's team not excluded
+// from c, or nil.
+func (e *Engine) pick(c *call) *teammate {
+	if len(c.excluded) == 0 {
+		it, ok := c.team.eligible.Min()
+		if !ok {
+			return nil
+		}
+		return it.t
+	}
+	var found *teammate
+	c.team.eligible.Ascend(func(it treeItem) bool {
+		if c.isExcluded(it.t) {
+			return true
+		}
+		found = it.t
+		return false
+	})
+	return found
+}
+
+// offer rings t for the waiting call c (SPEC AS5).
+func (e *Engine) offer(c *call, t *teammate) {
+	tm := c.team
+	tm.queue.Delete(c)
+	c.stage, c.ringing, t.ringing = eventlog.StageRinging, t, c
+	c.ringUntil = e.clock.Add(e.cfg.RingTimeout)
+	e.timers.Add(timerKey{kind: timerRing, c: c}, c.ringUntil)
+	if e.cfg.ShowTeamComposition {
+		e.emitComposition(c)
+	}
+	ev := c.event(eventlog.CallOffered, t)
+	ev.Deadline = c.ringUntil
+	e.emit(ev)
+	e.effect(Effect{Kind: Ring, Call: c.id, Teammate: t.id, Team: tm.id, Until: c.ringUntil,
+		AutoAnswer: e.cfg.AutoAnswer})
+	e.refresh(t)
+}
+
+// emitComposition logs the team's composition at this assignment (EL3).
+func (e *Engine) emitComposition(c *call) {
+	n := c.team.counts
+	for _, x := range [...]struct {
+		kind  eventlog.Kind
+		count int
+	}{{eventlog.TeammatesAway, n.Away}, {eventlog.TeammatesNoClient, n.NoActiveClient}, {eventlog.TeammatesAvailable, n.Available}} {
+		ev := c.event(x.kind, nil)
+		ev.Count = x.count
+		e.emit(ev)
+	}
+}
+
+// endRing stops c ringing and returns the teammate it rang.
+func (e *Engine) endRing(c *call) *teammate {
+	t := c.ringing
+	c.ringing, t.ringing = nil, nil
+	c.ringUntil = zeroTime
+	e.timers.Remove(timerKey{kind: timerRing, c: c})
+	return t
+}
+
+// ringFailed ends a ring with a miss or a decline: the teammate is
+// excluded from the call (AS7) and the call waits again in its queue,
+// offered at once to the next eligible teammate (AS5, AS6).
+func (e *Engine) ringFailed(c *call, kind eventlog.Kind, cause eventlog.DeclineCause, stop bool) {
+	t := e.endRing(c)
+	ev := c.event(kind, t)
+	ev.Decline = cause
+	e.emit(ev)
+	if stop {
+		e.effect(Effect{Kind: StopRinging, Call: c.id, Teammate: t.id, Team: c.team.id})
+	}
+	e.exclude(c, t)
+	c.stage = eventlog.StageQueued
+	c.team.queue.ReplaceOrInsert(c)
+	e.markDirty(c.team)
+	e.refresh(t)
+}
+
+func (e *Engine) exclude(c *call, t *teammate) {
+	if e.cfg.ExclusionPeriod <= 0 {
+		return
+	}
+	until := e.clock.Add(e.cfg.ExclusionPeriod)
+	c.excluded = append(c.excluded, exclusion{t: t, until: until})
+	e.timers.Add(timerKey{kind: timerExclusion, c: c, t: t}, until)
+}

@@ -1,0 +1,117 @@
+package assign
+
+import (
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// enqueue starts a new queue segment for c in tm (SPEC LC3, AS13), or
+// deflects it instead (SPEC DF1-DF4).
+func (e *Engine) enqueue(c *call, tm *team) {
+	switch {
+	case !e.cfg.Hours.Open(e.clock):
+		e.deflect(c, tm, eventlog.DeflectWorkspaceClosed)
+	case !tm.cfg.Hours.Open(e.clock):
+		e.deflect(c, tm, eventlog.DeflectTeamClosed)
+	case tm.cfg.MaxQueue > 0 && tm.inQueue >= tm.cfg.MaxQueue:
+		e.deflect(c, tm, eventlog.DeflectQueueFull)
+	case tm.cfg.DeflectWhenNobodyOnline && tm.online == 0:
+		e.deflect(c, tm, eventlog.DeflectNoTeammates)
+	default:
+		e.queueSeq++
+		c.segment++
+		c.team, c.stage, c.qseq, c.queuedAt = tm, eventlog.StageQueued, e.queueSeq, e.clock
+		if c.inboxAt.IsZero() {
+			c.inboxAt = e.clock
+		}
+		tm.queue.ReplaceOrInsert(c)
+		tm.inQueue++
+		if tm.cfg.MaxWait > 0 {
+			e.timers.Add(timerKey{kind: timerHold, c: c}, e.clock.Add(tm.cfg.MaxWait))
+		}
+		e.emit(c.event(eventlog.CallQueued, nil))
+		e.markDirty(tm)
+	}
+}
+
+// leaveQueue takes a queued or ringing call out of its team's queue,
+// stopping any ring. The call keeps its team for the events that follow.
+func (e *Engine) leaveQueue(c *call) {
+	switch c.stage {
+	case eventlog.StageRinging:
+		t := e.endRing(c)
+		e.effect(Effect{Kind: StopRinging, Call: c.id, Teammate: t.id, Team: c.team.id})
+		e.refresh(t)
+	case eventlog.StageQueued:
+		c.team.queue.Delete(c)
+	default:
+		return
+	}
+	c.team.inQueue--
+	e.timers.Remove(timerKey{kind: timerHold, c: c})
+}
+
+// deflect logs and requests a deflection; the call returns to routing.
+func (e *Engine) deflect(c *call, tm *team, reason eventlog.Deflection) {
+	c.team = tm
+	ev := c.event(eventlog.CallDeflected, nil)
+	ev.Deflection = reason
+	switch reason {
+	case eventlog.DeflectQueueFull:
+		ev.QueueLimit = tm.cfg.MaxQueue
+	case eventlog.DeflectHoldTimeout:
+		ev.HoldLimit = tm.cfg.MaxWait
+	}
+	e.emit(ev)
+	e.effect(Effect{Kind: Deflect, Call: c.id, Team: tm.id, Deflection: reason})
+	c.stage, c.team = eventlog.StageRouting, nil
+}
+
+// connect puts t on c, ringing for t or waiting (a manual answer).
+func (e *Engine) connect(c *call, t *teammate) {
+	if c.ringing != nil {
+		e.endRing(c)
+	} else {
+		c.team.queue.Delete(c)
+	}
+	c.team.inQueue--
+	e.timers.Remove(timerKey{kind: timerHold, c: c})
+	c.stage, c.agent = eventlog.StageTalking, t
+	if !c.answered {
+		c.answered, c.agentAt = true, e.clock
+	}
+	e.emit(c.event(eventlog.CallAnswered, t))
+	e.startPhoneCall(t)
+}
+
+// finish ends c from wherever it is (SPEC LC2): no teammate is left
+// ringing or on it, and it is final (X4, X5).
+func (e *Engine) finish(c *call, by eventlog.Party) {
+	stage := c.stage
+	var t *teammate
+	switch stage {
+	case eventlog.StageQueued, eventlog.StageRinging:
+		e.leaveQueue(c)
+	case eventlog.StageTalking, eventlog.StageOnHold, eventlog.StageDialing:
+		t, c.agent = c.agent, nil
+	}
+	kind := eventlog.CallEnded
+	if by == eventlog.ByCustomer && !c.answered && (stage == eventlog.StageQueued || stage == eventlog.StageRinging) {
+		kind = eventlog.CallEndedBeforeAnswer
+	}
+	ev := c.event(kind, t)
+	ev.Stage, ev.By = stage, by
+	e.emit(ev)
+	if t != nil {
+		e.finishPhoneCall(t)
+	}
+	c.ended = true
+	for _, x := range c.excluded {
+		e.timers.Remove(timerKey{kind: timerExclusion, c: c, t: x.t})
+	}
+	c.excluded = nil
+	if e.cfg.EndedCallRetention > 0 {
+		e.timers.Add(timerKey{kind: timerForget, c: c}, e.clock.Add(e.cfg.EndedCallRetention))
+	} else {
+		delete(e.calls, c.id)
+	}
+}

@@ -1,0 +1,188 @@
+package assign
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/btree"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/schedule"
+)
+
+// treeDegree is the B-tree degree of the per-team trees; 32 keeps a
+// 15,000-teammate tree three levels deep.
+const treeDegree = 32
+
+// treeItem orders eligible teammates longest-idle first: by last
+// conversation assignment, then by ID, so no two items are equal (AS3, X8).
+type treeItem struct {
+	last int64
+	id   pb.TeammateID
+	t    *teammate
+}
+
+func lessItem(a, b treeItem) bool {
+	if a.last != b.last {
+		return a.last < b.last
+	}
+	return a.id < b.id
+}
+
+func lessQueued(a, b *call) bool { return a.qseq < b.qseq }
+
+type team struct {
+	id       pb.TeamID
+	name     string
+	cfg      TeamConfig
+	members  []*teammate
+	eligible *btree.BTreeG[treeItem] // members eligible for some call
+	queue    *btree.BTreeG[*call]    // waiting calls, not ringing, in arrival order
+	inQueue  int                     // calls in the queue, ringing ones included
+	counts   presence.Counts         // team composition (EL3)
+	online   int                     // members online for phone (DF2)
+	dirty    bool
+}
+
+func (tm *team) count(t *teammate) {
+	tm.counts.Add(t.class, 1)
+	if t.online {
+		tm.online++
+	}
+}
+
+func (tm *team) uncount(t *teammate) {
+	tm.counts.Add(t.class, -1)
+	if t.online {
+		tm.online--
+	}
+}
+
+func (tm *team) member(t *teammate) bool {
+	for _, m := range tm.members {
+		if m == t {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) markDirty(tm *team) {
+	if !tm.dirty {
+		tm.dirty = true
+		e.dirty = append(e.dirty, tm)
+	}
+}
+
+// AddTeam adds a team with its own phone settings. Teams take no time:
+// they change nothing until calls are queued for them.
+func (e *Engine) AddTeam(id pb.TeamID, name string, cfg TeamConfig) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty team ID", ErrInvalidArgument)
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if _, ok := e.teams[id]; ok {
+		return fmt.Errorf("%w: %q", ErrDuplicateTeam, id)
+	}
+	e.teams[id] = &team{
+		id: id, name: name, cfg: cfg,
+		eligible: btree.NewG(treeDegree, lessItem),
+		queue:    btree.NewG(treeDegree, lessQueued),
+	}
+	return nil
+}
+
+// SetTeamOverride sets a team's out-of-office override (SPEC DF4). It
+// applies to calls queued from now on.
+func (e *Engine) SetTeamOverride(now time.Time, id pb.TeamID, o schedule.Override) error {
+	if o > schedule.OutOfOffice {
+		return fmt.Errorf("%w: override %v", ErrInvalidArgument, o)
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	tm, err := e.team(id)
+	if err != nil {
+		return err
+	}
+	tm.cfg.Hours.Override = o
+	return nil
+}
+
+// AddMember adds a teammate to a team. If they are eligible, they may be
+// offered the team's oldest waiting call at once (SPEC AS12).
+func (e *Engine) AddMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	tm, err := e.team(teamID)
+	if err != nil {
+		return err
+	}
+	t, err := e.teammate(id)
+	if err != nil {
+		return err
+	}
+	if tm.member(t) {
+		return fmt.Errorf("%w: %q in %q", ErrDuplicateMember, id, teamID)
+	}
+	tm.members = append(tm.members, t)
+	t.teams = append(t.teams, tm)
+	tm.count(t)
+	if t.inTrees {
+		tm.eligible.ReplaceOrInsert(t.item())
+		e.markDirty(tm)
+	}
+	e.emit(eventlog.Event{Kind: eventlog.MemberAdded, Team: tm.id, TeamName: tm.name,
+		Teammate: t.id, TeammateName: t.name})
+	e.dispatch()
+	return nil
+}
+
+// RemoveMember removes a teammate from a team. A call of that team already
+// ringing for them keeps ringing.
+func (e *Engine) RemoveMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) error {
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	tm, err := e.team(teamID)
+	if err != nil {
+		return err
+	}
+	t, err := e.teammate(id)
+	if err != nil {
+		return err
+	}
+	if !tm.member(t) {
+		return fmt.Errorf("%w: %q in %q", ErrNotMember, id, teamID)
+	}
+	e.removeMember(tm, t)
+	return nil
+}
+
+func (e *Engine) removeMember(tm *team, t *teammate) {
+	tm.members = without(tm.members, t)
+	t.teams = without(t.teams, tm)
+	tm.uncount(t)
+	if t.inTrees {
+		tm.eligible.Delete(t.item())
+	}
+	e.emit(eventlog.Event{Kind: eventlog.MemberRemoved, Team: tm.id, TeamName: tm.name,
+		Teammate: t.id, TeammateName: t.name})
+}
+
+// without removes v from s, keeping the order of the rest.
+func without[T comparable](s []T, v T) []T {
+	for i, x := range s {
+		if x == v {
+			copy(s[i:], s[i+1:])
+			var zero T
+			s[len(s)-1] = zero
+			return s[:len(s)-1]
+		}
+	}
+	return s
+}

@@ -1,0 +1,139 @@
+package assign
+
+import (
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/presence"
+)
+
+// TeammateView is a read-only copy of a teammate's state.
+type TeammateView struct {
+	ID       pb.TeammateID
+	Name     string
+	Presence presence.State
+	// LastAssigned is the last conversation assignment; zero if none.
+	LastAssigned time.Time
+	// Ringing is the call ringing for them, if any.
+	Ringing pb.CallID
+	// Calls is the number of phone calls they are on.
+	Calls int
+	// Eligible reports whether they could be offered a call now, leaving
+	// aside per-call exclusions and team membership (SPEC AS2).
+	Eligible bool
+	// Teams are the teams they belong to, in the order they joined.
+	Teams []pb.TeamID
+}
+
+// Teammate returns a copy of a teammate's state.
+func (e *Engine) Teammate(id pb.TeammateID) (TeammateView, bool) {
+	t, ok := e.teammates[id]
+	if !ok {
+		return TeammateView{}, false
+	}
+	v := TeammateView{ID: t.id, Name: t.name, Presence: t.pres, Calls: t.calls, Eligible: t.inTrees}
+	if t.last != never {
+		v.LastAssigned = time.Unix(0, t.last)
+	}
+	if t.ringing != nil {
+		v.Ringing = t.ringing.id
+	}
+	for _, tm := range t.teams {
+		v.Teams = append(v.Teams, tm.id)
+	}
+	return v, true
+}
+
+// Exclusion is a teammate's cooldown from one call (SPEC AS7).
+type Exclusion struct {
+	Teammate pb.TeammateID
+	Until    time.Time
+}
+
+// CallView is a read-only copy of a call's state. Ended calls stay visible
+// for Config.EndedCallRetention.
+type CallView struct {
+	ID        pb.CallID
+	Direction pb.Direction
+	// Stage is where the call is, or where it ended.
+	Stage eventlog.Stage
+	Ended bool
+	// Team is the current queue segment's team, empty while routing.
+	Team pb.TeamID
+	// Segment counts the call's queue segments so far.
+	Segment int
+	// Ringing and RingUntil: the teammate being rung and until when.
+	Ringing   pb.TeammateID
+	RingUntil time.Time
+	// Agent is the teammate on the call.
+	Agent pb.TeammateID
+	// PlacedAt, InboxAssignedAt and AgentAssignedAt are the call's
+	// placement, first queueing and first answer times (SPEC AS13).
+	PlacedAt, InboxAssignedAt, AgentAssignedAt time.Time
+	// Excluded lists the live exclusions, oldest first.
+	Excluded []Exclusion
+}
+
+// Call returns a copy of a call's state.
+func (e *Engine) Call(id pb.CallID) (CallView, bool) {
+	c, ok := e.calls[id]
+	if !ok {
+		return CallView{}, false
+	}
+	v := CallView{ID: c.id, Direction: c.dir, Stage: c.stage, Ended: c.ended, Segment: c.segment,
+		RingUntil: c.ringUntil, PlacedAt: c.placedAt, InboxAssignedAt: c.inboxAt, AgentAssignedAt: c.agentAt}
+	if c.team != nil {
+		v.Team = c.team.id
+	}
+	if c.ringing != nil {
+		v.Ringing = c.ringing.id
+	}
+	if c.agent != nil {
+		v.Agent = c.agent.id
+	}
+	for _, x := range c.excluded {
+		v.Excluded = append(v.Excluded, Exclusion{Teammate: x.t.id, Until: x.until})
+	}
+	return v, true
+}
+
+// TeamCounts returns a team's composition now (SPEC EL3) and the number of
+// calls in its queue, ringing ones included.
+func (e *Engine) TeamCounts(id pb.TeamID) (presence.Counts, int, bool) {
+	tm, ok := e.teams[id]
+	if !ok {
+		return presence.Counts{}, 0, false
+	}
+	return tm.counts, tm.inQueue, true
+}
+
+// Waiting returns the team's waiting calls that are not ringing, oldest
+// first.
+func (e *Engine) Waiting(id pb.TeamID) []pb.CallID {
+	tm, ok := e.teams[id]
+	if !ok {
+		return nil
+	}
+	var out []pb.CallID
+	tm.queue.Ascend(func(c *call) bool {
+		out = append(out, c.id)
+		return true
+	})
+	return out
+}
+
+// OfferOrder returns the team's eligible members in the order they would
+// be rung, longest idle first (SPEC AS3).
+func (e *Engine) OfferOrder(id pb.TeamID) []pb.TeammateID {
+	tm, ok := e.teams[id]
+	if !ok {
+		return nil
+	}
+	out := make([]pb.TeammateID, 0, tm.eligible.Len())
+	tm.eligible.Ascend(func(it treeItem) bool {
+		out = append(out, it.id)
+		return true
+	})
+	return out
+}
