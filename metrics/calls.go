@@ -1,0 +1,372 @@
+package metrics
+
+import (
+	"slices"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// stage is where a call in progress is.
+type stage uint8
+
+const (
+	stRouting   stage = iota + 1 // inbound, before a queue or between two
+	stQueued                     // in a team queue, nothing ringing
+	stRinging                    // in a team queue, ringing a teammate
+	stTalking                    // answered, not on hold
+	stOnHold                     // answered, on hold placed by the teammate
+	stVoicemail                  // in voicemail
+	stDialing                    // outbound, not yet picked up
+)
+
+// call is the state of a call in progress.
+type call struct {
+	dir      pb.Direction
+	stage    stage
+	placedAt time.Time
+	team     pb.TeamID // team of the current or last queue segment; outbound: CallPlaced's team
+	segStart time.Time
+	ringing  pb.TeammateID
+
+	mate      pb.TeammateID // teammate on the call now
+	lastMate  pb.TeammateID // last teammate who answered, or the outbound caller
+	talkTeam  pb.TeamID     // team the current answer belongs to
+	talkSince time.Time
+
+	answered    bool
+	firstAnswer time.Time
+	firstTeam   pb.TeamID
+	firstMate   pb.TeammateID
+
+	custAnswered bool
+	custAt       time.Time
+	vmPickup     bool
+
+	vmVisitRecorded bool // a message was left in the current voicemail visit
+	vmRecorded      bool
+	callback        bool
+	forward         bool
+	noAnswerTeams   []pb.TeamID
+	noAnswerMates   []pb.TeammateID
+}
+
+func (c *Collector) newCall() *call {
+	if n := len(c.freeCalls); n > 0 {
+		cl := c.freeCalls[n-1]
+		c.freeCalls = c.freeCalls[:n-1]
+		return cl
+	}
+	return new(call)
+}
+
+func (c *Collector) releaseCall(id pb.CallID, cl *call) {
+	delete(c.calls, id)
+	teams, mates := cl.noAnswerTeams[:0], cl.noAnswerMates[:0]
+	*cl = call{noAnswerTeams: teams, noAnswerMates: mates}
+	c.freeCalls = append(c.freeCalls, cl)
+}
+
+func (c *Collector) callEvent(e eventlog.Event) error {
+	switch e.Kind {
+	case eventlog.TeammatesAway, eventlog.TeammatesNoClient, eventlog.TeammatesAvailable:
+		return nil // team composition entries (EL3) carry no metric
+	case eventlog.AbandonedAssignment:
+		if _, live := c.calls[e.Call]; live {
+			return refuse(ErrUnexpected, e, "call %q has not ended", e.Call)
+		}
+		b := c.win.at(e.At)
+		b.all.AbandonedAssignments++
+		if f := b.team(e.Team); f != nil {
+			f.AbandonedAssignments++
+		}
+		return nil
+	}
+	if e.Call == "" {
+		return refuse(ErrInvalidEvent, e, "no call")
+	}
+	if e.Kind == eventlog.CallPlaced {
+		return c.place(e)
+	}
+	cl, ok := c.calls[e.Call]
+	if !ok {
+		return refuse(ErrUnknownCall, e, "call %q", e.Call)
+	}
+	if err := c.check(cl, e); err != nil {
+		return err
+	}
+	c.apply(cl, e)
+	return nil
+}
+
+// allowed lists the stages each call event may happen in, and whether it
+// needs an inbound or outbound call (0: either) and a teammate.
+var allowed = map[eventlog.Kind]struct {
+	stages   []stage
+	dir      pb.Direction
+	teammate bool
+}{
+	eventlog.CallQueued:            {[]stage{stRouting}, pb.Inbound, false},
+	eventlog.CallOffered:           {[]stage{stQueued}, pb.Inbound, true},
+	eventlog.CallAnswered:          {[]stage{stQueued, stRinging}, pb.Inbound, true},
+	eventlog.CallDeclined:          {[]stage{stRinging}, pb.Inbound, true},
+	eventlog.CallMissed:            {[]stage{stRinging}, pb.Inbound, true},
+	eventlog.ManualAnswerRequested: {[]stage{stQueued, stRinging}, pb.Inbound, true},
+	eventlog.CallOnHold:            {[]stage{stTalking}, 0, false},
+	eventlog.CallResumed:           {[]stage{stOnHold}, 0, false},
+	eventlog.CallTransferred:       {[]stage{stTalking, stOnHold}, pb.Inbound, false},
+	eventlog.TeammateJoined:        {[]stage{stTalking, stOnHold}, 0, false},
+	eventlog.CallEndedBeforeAnswer: {[]stage{stQueued, stRinging}, pb.Inbound, false},
+	eventlog.CallDeflected:         {[]stage{stRouting, stQueued}, pb.Inbound, false},
+	eventlog.VoicemailStarted:      {[]stage{stRouting, stQueued}, pb.Inbound, false},
+	eventlog.VoicemailRecorded:     {[]stage{stVoicemail}, pb.Inbound, false},
+	eventlog.CallbackRequested:     {nil, pb.Inbound, false},
+	eventlog.CustomerAnswered:      {[]stage{stDialing}, pb.Outbound, false},
+	eventlog.ForwardUnanswered:     {nil, pb.Inbound, false},
+	eventlog.CallEnded:             {nil, 0, false},
+}
+
+// check refuses an event that cannot happen where the call is.
+func (c *Collector) check(cl *call, e eventlog.Event) error {
+	rule, ok := allowed[e.Kind]
+	if !ok {
+		return refuse(ErrInvalidEvent, e, "not a call event")
+	}
+	if rule.teammate && e.Teammate == "" {
+		return refuse(ErrInvalidEvent, e, "no teammate")
+	}
+	if rule.dir != 0 && rule.dir != cl.dir {
+		return refuse(ErrUnexpected, e, "on a %v call", cl.dir)
+	}
+	if rule.stages != nil && !slices.Contains(rule.stages, cl.stage) {
+		return refuse(ErrUnexpected, e, "call %q is %v", e.Call, cl.stage)
+	}
+	switch e.Kind {
+	case eventlog.CallQueued:
+		if e.Team == "" {
+			return refuse(ErrInvalidEvent, e, "no team")
+		}
+	case eventlog.CallDeclined, eventlog.CallMissed:
+		if e.Teammate != cl.ringing {
+			return refuse(ErrUnexpected, e, "%q is not ringing, %q is", e.Teammate, cl.ringing)
+		}
+	}
+	return nil
+}
+
+func (c *Collector) place(e eventlog.Event) error {
+	if _, dup := c.calls[e.Call]; dup {
+		return refuse(ErrDuplicateCall, e, "call %q", e.Call)
+	}
+	switch {
+	case !e.Direction.Valid():
+		return refuse(ErrInvalidEvent, e, "direction %v", e.Direction)
+	case e.Direction == pb.Outbound && e.Teammate == "":
+		return refuse(ErrInvalidEvent, e, "outbound call with no teammate")
+	}
+	cl := c.newCall()
+	cl.dir, cl.placedAt = e.Direction, e.At
+	c.calls[e.Call] = cl
+	if e.Direction == pb.Inbound {
+		cl.stage = stRouting
+		return nil
+	}
+	cl.stage, cl.team = stDialing, e.Team
+	if e.Team != "" {
+		c.team(e.Team)
+	}
+	c.join(cl, e.Teammate)
+	return nil
+}
+
+// apply changes the state for an event check accepted.
+func (c *Collector) apply(cl *call, e eventlog.Event) {
+	switch e.Kind {
+	case eventlog.CallQueued:
+		cl.stage, cl.team, cl.segStart = stQueued, e.Team, e.At
+		c.inQueue++
+		c.team(cl.team).inQueue++
+	case eventlog.CallOffered:
+		cl.stage, cl.ringing = stRinging, e.Teammate
+		c.mate(e.Teammate).ringing++
+	case eventlog.CallAnswered:
+		c.endRing(cl)
+		c.endSegment(cl, e.At)
+		if !cl.answered {
+			cl.answered, cl.firstAnswer, cl.firstTeam, cl.firstMate = true, e.At, cl.team, e.Teammate
+		}
+		cl.lastMate, cl.talkTeam = e.Teammate, cl.team
+		c.join(cl, e.Teammate)
+		c.startTalk(cl, e.At)
+	case eventlog.CallDeclined, eventlog.CallMissed:
+		c.endRing(cl)
+		cl.stage = stQueued
+		c.unansweredRing(cl, e)
+	case eventlog.CallOnHold:
+		c.stopTalk(cl, e.At)
+		cl.stage = stOnHold
+	case eventlog.CallResumed:
+		c.startTalk(cl, e.At)
+	case eventlog.CallTransferred:
+		if cl.stage == stTalking {
+			c.stopTalk(cl, e.At)
+		}
+		c.leave(cl)
+		cl.stage = stRouting
+	case eventlog.CallDeflected:
+		team := e.Team
+		if cl.stage == stQueued {
+			if team == "" {
+				team = cl.team
+			}
+			c.endSegment(cl, e.At)
+		}
+		cl.stage = stRouting
+		b := c.win.at(e.At)
+		b.all.Deflections++
+		if f := b.team(team); f != nil {
+			f.Deflections++
+		}
+	case eventlog.VoicemailStarted:
+		if cl.stage == stQueued {
+			c.endSegment(cl, e.At)
+		}
+		cl.stage, cl.vmVisitRecorded = stVoicemail, false
+		c.inVoicemail++
+		c.forTeam(cl.team).inVoicemail++
+	case eventlog.VoicemailRecorded:
+		cl.vmVisitRecorded = true
+		if !cl.vmRecorded {
+			cl.vmRecorded = true
+			c.voicemails++
+			c.forTeam(cl.team).voicemails++
+		}
+	case eventlog.CallbackRequested:
+		if !cl.callback {
+			cl.callback = true
+			c.callbacks++
+			c.forTeam(cl.team).callbacks++
+		}
+	case eventlog.CustomerAnswered:
+		cl.custAnswered, cl.custAt, cl.vmPickup = true, e.At, e.Voicemail
+		cl.talkTeam = cl.team
+		c.startTalk(cl, e.At)
+	case eventlog.ForwardUnanswered:
+		cl.forward = true
+	case eventlog.CallEndedBeforeAnswer:
+		c.end(cl, e, true)
+	case eventlog.CallEnded:
+		c.end(cl, e, e.By == eventlog.ByCustomer)
+	}
+}
+
+// join puts teammate id on the call: answered inbound, or placed outbound.
+func (c *Collector) join(cl *call, id pb.TeammateID) {
+	cl.mate = id
+	m := c.mate(id)
+	m.calls++
+	if cl.dir == pb.Inbound {
+		m.active++
+		c.active++
+		c.team(cl.team).active++
+	}
+	c.refresh(m)
+}
+
+// leave takes the teammate off the call.
+func (c *Collector) leave(cl *call) {
+	if cl.mate == "" {
+		return
+	}
+	m := c.mates[cl.mate]
+	m.calls--
+	if cl.dir == pb.Inbound {
+		m.active--
+		c.active--
+		c.team(cl.team).active--
+	}
+	c.refresh(m)
+	c.dropIfGone(cl.mate, m)
+	cl.mate = ""
+}
+
+func (c *Collector) endRing(cl *call) {
+	if cl.stage != stRinging {
+		return
+	}
+	if m := c.mates[cl.ringing]; m != nil {
+		m.ringing--
+		c.dropIfGone(cl.ringing, m)
+	}
+	cl.ringing = ""
+	cl.stage = stQueued
+}
+
+// endSegment closes the current queue segment at t (SPEC MT10).
+func (c *Collector) endSegment(cl *call, t time.Time) {
+	if cl.stage != stQueued {
+		return
+	}
+	c.inQueue--
+	c.team(cl.team).inQueue--
+	d := t.Sub(cl.segStart)
+	b := c.win.at(t)
+	b.all.QueueTime.add(d)
+	b.team(cl.team).QueueTime.add(d)
+}
+
+func (c *Collector) startTalk(cl *call, t time.Time) {
+	cl.stage, cl.talkSince = stTalking, t
+}
+
+// stopTalk ends a talking stretch at t (SPEC MT11, MT12).
+func (c *Collector) stopTalk(cl *call, t time.Time) {
+	d := t.Sub(cl.talkSince)
+	c.talk += d
+	c.forTeam(cl.talkTeam).talk += d
+	c.mates[cl.mate].talk += d
+	b := c.win.at(t)
+	b.all.TalkTime += d
+	if f := b.team(cl.talkTeam); f != nil {
+		f.TalkTime += d
+	}
+	b.mate(cl.mate).TalkTime += d
+}
+
+func (c *Collector) unansweredRing(cl *call, e eventlog.Event) {
+	b := c.win.at(e.At)
+	for _, f := range [...]*Figures{&b.all, b.team(cl.team), b.mate(e.Teammate)} {
+		if e.Kind == eventlog.CallMissed {
+			f.Missed++
+		} else {
+			f.Declined++
+		}
+	}
+	if !slices.Contains(cl.noAnswerTeams, cl.team) {
+		cl.noAnswerTeams = append(cl.noAnswerTeams, cl.team)
+	}
+	if !slices.Contains(cl.noAnswerMates, e.Teammate) {
+		cl.noAnswerMates = append(cl.noAnswerMates, e.Teammate)
+	}
+}
+
+func (s stage) String() string {
+	switch s {
+	case stRouting:
+		return "routing"
+	case stQueued:
+		return "queued"
+	case stRinging:
+		return "ringing"
+	case stTalking:
+		return "talking"
+	case stOnHold:
+		return "on hold"
+	case stVoicemail:
+		return "in voicemail"
+	case stDialing:
+		return "dialing"
+	}
+	return "unknown"
+}

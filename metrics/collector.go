@@ -1,0 +1,119 @@
+package metrics
+
+import (
+	"fmt"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// Collector folds a stream of events into the call metrics of SPEC
+// MT1-MT15: live counters ([Collector.Dashboard]), windowed figures
+// ([Collector.Report]) and channel history ([Collector.ChannelAt]).
+//
+// It reads the events only: the same stream gives the same figures
+// whether it comes live from the engine or from a stored log. It never
+// reads the wall clock; every time it reports comes from the events or
+// from the instant a caller passes in.
+//
+// Cost: [Collector.Observe] is O(1) amortised (membership and availability
+// changes also touch each team of the teammate) and does not allocate in
+// steady state. Live state is per call in progress, per teammate and per
+// team; a call's state is released when it ends, so memory does not grow
+// with finished calls. Windowed figures are kept per time bucket (see
+// [Config]) and channel history as change points only.
+//
+// A Collector is not safe for concurrent use: one goroutine observes and
+// reads it, or the caller serialises access.
+type Collector struct {
+	cfg Config
+
+	started bool
+	lastSeq uint64
+	lastAt  time.Time
+
+	calls     map[pb.CallID]*call
+	freeCalls []*call
+	mates     map[pb.TeammateID]*mate
+	teams     map[pb.TeamID]*team
+	channels  map[pb.TeammateID][]chanPoint
+	scratch   team
+	win       windows
+
+	// Workspace live counters.
+	inQueue     int
+	active      int
+	inVoicemail int
+	voicemails  int
+	callbacks   int
+	available   int
+	talk        time.Duration
+
+	rejected int
+}
+
+// New returns an empty collector, or an error wrapping ErrInvalidConfig.
+func New(cfg Config) (*Collector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Collector{
+		cfg:      cfg,
+		calls:    make(map[pb.CallID]*call, 64),
+		mates:    make(map[pb.TeammateID]*mate, 64),
+		teams:    make(map[pb.TeamID]*team, 8),
+		channels: make(map[pb.TeammateID][]chanPoint, 64),
+		win:      windows{res: cfg.Resolution, retention: cfg.Retention},
+	}, nil
+}
+
+// Observe folds one event into the figures. Events must come in the
+// engine's order: Seq strictly increasing, At never decreasing, each
+// call's events in the shape documented in package eventlog.
+//
+// An event that breaks these rules is refused: Observe returns an error
+// wrapping one of the package's sentinel errors (ErrOutOfOrder,
+// ErrInvalidEvent, ErrUnknownCall, ErrDuplicateCall, ErrUnexpected,
+// ErrUnknownTeammate, ErrDuplicateTeammate) and leaves every figure as it
+// was; only [Collector.Rejected] counts it. Observe never panics on bad
+// input.
+func (c *Collector) Observe(e eventlog.Event) error {
+	if err := c.observe(e); err != nil {
+		c.rejected++
+		return err
+	}
+	c.started, c.lastSeq, c.lastAt = true, e.Seq, e.At
+	return nil
+}
+
+// Rejected returns how many events Observe refused.
+func (c *Collector) Rejected() int { return c.rejected }
+
+// Report returns the figures of the window [from, to), both rounded down
+// to the resolution (see [Report] for how figures are attributed). It is
+// computed from the retained buckets only and does not change the
+// collector. The maps of the result are new and belong to the caller.
+func (c *Collector) Report(from, to time.Time) Report {
+	return c.win.report(from, to)
+}
+
+func refuse(sentinel error, e eventlog.Event, format string, args ...any) error {
+	return fmt.Errorf("%w: event %d (%v): %s", sentinel, e.Seq, e.Kind, fmt.Sprintf(format, args...))
+}
+
+func (c *Collector) observe(e eventlog.Event) error {
+	if !e.Kind.Valid() {
+		return refuse(ErrInvalidEvent, e, "unknown kind")
+	}
+	if c.started && e.Seq <= c.lastSeq {
+		return refuse(ErrOutOfOrder, e, "seq not after %d", c.lastSeq)
+	}
+	if c.started && e.At.Before(c.lastAt) {
+		return refuse(ErrOutOfOrder, e, "time %v before %v", e.At, c.lastAt)
+	}
+	if e.Kind.IsCall() {
+		return c.callEvent(e)
+	}
+	return c.mateEvent(e)
+}

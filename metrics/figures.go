@@ -1,0 +1,142 @@
+package metrics
+
+import "time"
+
+// Durations summarises measured durations: how many, their sum, the
+// shortest and the longest. The zero value is empty.
+type Durations struct {
+	Count int           `json:"count"`
+	Total time.Duration `json:"total"`
+	Min   time.Duration `json:"min"`
+	Max   time.Duration `json:"max"`
+}
+
+// Mean returns Total/Count, or 0 when empty.
+func (d Durations) Mean() time.Duration {
+	if d.Count == 0 {
+		return 0
+	}
+	return d.Total / time.Duration(d.Count)
+}
+
+func (d *Durations) add(x time.Duration) {
+	if d.Count == 0 || x < d.Min {
+		d.Min = x
+	}
+	if d.Count == 0 || x > d.Max {
+		d.Max = x
+	}
+	d.Count++
+	d.Total += x
+}
+
+func (d *Durations) merge(o Durations) {
+	if o.Count == 0 {
+		return
+	}
+	if d.Count == 0 || o.Min < d.Min {
+		d.Min = o.Min
+	}
+	if d.Count == 0 || o.Max > d.Max {
+		d.Max = o.Max
+	}
+	d.Count += o.Count
+	d.Total += o.Total
+}
+
+// Figures are the windowed call metrics, for the workspace, one team or
+// one teammate (see [Report] for how calls are attributed). Counts of
+// calls count each call once; the categories overlap where the rules do
+// (a call missed by one teammate and answered by another is both
+// Completed and NoAnswer).
+type Figures struct {
+	// Completed counts inbound calls answered by a teammate that were not
+	// abandoned (SPEC MT3).
+	Completed int `json:"completed"`
+	// Abandoned counts inbound calls the customer hung up on while routing,
+	// queued (ringing included), on hold, or in voicemail before leaving a
+	// message (SPEC MT4).
+	Abandoned int `json:"abandoned"`
+	// AbandonedRinging is the part of Abandoned where a teammate's phone
+	// was ringing at the hang-up.
+	AbandonedRinging int `json:"abandoned_ringing"`
+	// NoAnswer counts inbound calls on which a teammate's phone rang and
+	// the teammate did not answer (missed or declined), or a forward to an
+	// external number went unanswered (SPEC MT5). Each call once.
+	NoAnswer int `json:"no_answer"`
+	// ForwardUnanswered counts calls with an unanswered forward to an
+	// external number, also counted in NoAnswer.
+	ForwardUnanswered int `json:"forward_unanswered"`
+	// Missed counts rings that timed out (one per ring).
+	Missed int `json:"missed"`
+	// Declined counts rings that were declined, by any cause (one per
+	// ring).
+	Declined int `json:"declined"`
+	// Voicemail counts inbound calls with a recorded voicemail, not those
+	// abandoned in voicemail (SPEC MT6).
+	Voicemail int `json:"voicemail"`
+	// Callbacks counts calls with a callback request.
+	Callbacks int `json:"callbacks"`
+	// Deflections counts deflections (one per CallDeflected).
+	Deflections int `json:"deflections"`
+	// AbandonedAssignments counts assignments started after the customer
+	// had hung up (SPEC AS11).
+	AbandonedAssignments int `json:"abandoned_assignments"`
+	// InboundEnded counts inbound calls that ended.
+	InboundEnded int `json:"inbound_ended"`
+	// InboundDuration is the duration of ended inbound calls, from
+	// CallPlaced to the end, routing and queue included (SPEC MT7).
+	InboundDuration Durations `json:"inbound_duration"`
+	// AnswerTime is the time from CallPlaced to the first answer, for
+	// ended inbound calls that were answered (SPEC MT8).
+	AnswerTime Durations `json:"answer_time"`
+	// QueueTime holds one entry per team queue segment, from CallQueued to
+	// its answer, deflection, voicemail or the end of the call; ringing
+	// counts as queue time (SPEC MT10).
+	QueueTime Durations `json:"queue_time"`
+	// TalkTime is the time teammates spent talking: answered and not on
+	// hold (SPEC MT11 for a team, MT12 for a teammate).
+	TalkTime time.Duration `json:"talk_time"`
+	// OutboundEnded counts outbound calls that ended.
+	OutboundEnded int `json:"outbound_ended"`
+	// OutboundAnswered counts ended outbound calls the customer answered,
+	// their voicemail included (SPEC MT14).
+	OutboundAnswered int `json:"outbound_answered"`
+	// OutboundVoicemail is the part of OutboundAnswered answered by the
+	// customer's voicemail.
+	OutboundVoicemail int `json:"outbound_voicemail"`
+	// OutboundDuration is the duration of answered outbound calls, from
+	// the customer answering to the end (SPEC MT7).
+	OutboundDuration Durations `json:"outbound_duration"`
+}
+
+// CallDuration returns the durations of inbound and outbound calls
+// together, the dashboard's single "Call duration" figure (SPEC MT7).
+func (f Figures) CallDuration() Durations {
+	d := f.InboundDuration
+	d.merge(f.OutboundDuration)
+	return d
+}
+
+func (f *Figures) merge(o *Figures) {
+	f.Completed += o.Completed
+	f.Abandoned += o.Abandoned
+	f.AbandonedRinging += o.AbandonedRinging
+	f.NoAnswer += o.NoAnswer
+	f.ForwardUnanswered += o.ForwardUnanswered
+	f.Missed += o.Missed
+	f.Declined += o.Declined
+	f.Voicemail += o.Voicemail
+	f.Callbacks += o.Callbacks
+	f.Deflections += o.Deflections
+	f.AbandonedAssignments += o.AbandonedAssignments
+	f.InboundEnded += o.InboundEnded
+	f.InboundDuration.merge(o.InboundDuration)
+	f.AnswerTime.merge(o.AnswerTime)
+	f.QueueTime.merge(o.QueueTime)
+	f.TalkTime += o.TalkTime
+	f.OutboundEnded += o.OutboundEnded
+	f.OutboundAnswered += o.OutboundAnswered
+	f.OutboundVoicemail += o.OutboundVoicemail
+	f.OutboundDuration.merge(o.OutboundDuration)
+}

@@ -1,0 +1,96 @@
+package metrics
+
+import (
+	"slices"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// end closes a call: it releases the call's live state and records its
+// outcome in the window of its end. byCustomer is whether the customer
+// hung up.
+func (c *Collector) end(cl *call, e eventlog.Event, byCustomer bool) {
+	st := cl.stage
+	switch st {
+	case stRinging:
+		c.endRing(cl)
+		c.endSegment(cl, e.At)
+	case stQueued:
+		c.endSegment(cl, e.At)
+	case stTalking:
+		c.stopTalk(cl, e.At)
+	case stVoicemail:
+		c.inVoicemail--
+		c.forTeam(cl.team).inVoicemail--
+	}
+	c.leave(cl)
+
+	b := c.win.at(e.At)
+	fs := [...]*Figures{&b.all, b.team(cl.team), b.mate(cl.lastMate)}
+	if cl.dir == pb.Outbound {
+		for _, f := range fs {
+			if f == nil {
+				continue
+			}
+			f.OutboundEnded++
+			if cl.custAnswered {
+				// Rule MT14: voicemail picking up counts as answered.
+				f.OutboundAnswered++
+				if cl.vmPickup {
+					f.OutboundVoicemail++
+				}
+				f.OutboundDuration.add(e.At.Sub(cl.custAt))
+			}
+		}
+		c.releaseCall(e.Call, cl)
+		return
+	}
+
+	abandoned := byCustomer && (st == stRouting || st == stQueued || st == stRinging ||
+		st == stOnHold || (st == stVoicemail && !cl.vmVisitRecorded))
+	voicemail := cl.vmRecorded && !(abandoned && st == stVoicemail)
+	for _, f := range fs {
+		if f == nil {
+			continue
+		}
+		f.InboundEnded++
+		f.InboundDuration.add(e.At.Sub(cl.placedAt))
+		if abandoned {
+			f.Abandoned++
+			if st == stRinging {
+				f.AbandonedRinging++
+			}
+		} else if cl.answered {
+			f.Completed++
+		}
+		if voicemail {
+			f.Voicemail++
+		}
+		if cl.callback {
+			f.Callbacks++
+		}
+		if cl.forward {
+			f.ForwardUnanswered++
+		}
+	}
+	if len(cl.noAnswerMates) > 0 || cl.forward {
+		b.all.NoAnswer++
+		for _, id := range cl.noAnswerMates {
+			b.mate(id).NoAnswer++
+		}
+		for _, id := range cl.noAnswerTeams {
+			b.team(id).NoAnswer++
+		}
+		if cl.forward && cl.team != "" && !slices.Contains(cl.noAnswerTeams, cl.team) {
+			b.team(cl.team).NoAnswer++
+		}
+	}
+	if cl.answered {
+		d := cl.firstAnswer.Sub(cl.placedAt)
+		b.all.AnswerTime.add(d)
+		b.team(cl.firstTeam).AnswerTime.add(d)
+		b.mate(cl.firstMate).AnswerTime.add(d)
+	}
+	c.releaseCall(e.Call, cl)
+}
