@@ -100,13 +100,22 @@ func (e *Engine) begin(now time.Time) error {
 	if now.Before(e.now) {
 		return fmt.Errorf("%w: %v is before %v", ErrTimeWentBackwards, now, e.now)
 	}
+	// Deadlines fire in time order, each instant settled as a whole before
+	// offers are made: two exclusions lapsing together let the older call
+	// go first (AS12).
 	for {
-		k, at, ok := e.timers.PopDue(now)
-		if !ok {
+		at, ok := e.timers.Next()
+		if !ok || at.After(now) {
 			break
 		}
 		e.clock = at
-		e.fire(k)
+		for {
+			k, _, ok := e.timers.PopDue(at)
+			if !ok {
+				break
+			}
+			e.fire(k)
+		}
 		e.dispatch()
 	}
 	e.now, e.clock = now, now

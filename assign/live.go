@@ -1,0 +1,185 @@
+package assign
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+)
+
+// ErrClosed is returned by a [Live] after Close.
+var ErrClosed = errors.New("assign: live engine is closed")
+
+// LiveConfig configures a [Live].
+type LiveConfig struct {
+	// Clock tells the time and arms the deadline timer; nil means the real
+	// clock. Tests inject a mock, or run the real one under
+	// testing/synctest.
+	Clock clock.Clock
+	// Deliver receives what each command and each fired deadline produced,
+	// in the engine's order, on one goroutine of the Live's own, never
+	// under the Live's lock: it may call back into the Live. A Deliver that
+	// blocks holds up later deliveries, not commands.
+	Deliver func(Ready)
+	// OnPanic, if set, receives the value of a panic in Deliver; the
+	// delivery goroutine recovers and goes on with the next Ready. The
+	// engine is never touched by Deliver, so it cannot be corrupted by one.
+	OnPanic func(v any)
+}
+
+// Live runs an [Engine] on a clock: safe for concurrent use, it applies
+// each command at the clock's time under a lock, keeps a single timer
+// armed for the engine's next deadline, and hands every [Ready] to
+// LiveConfig.Deliver in order. Close it to stop its timer and goroutine.
+type Live struct {
+	mu     sync.Mutex
+	eng    *Engine
+	clk    clock.Clock
+	timer  *clock.Timer
+	armed  time.Time
+	closed bool
+
+	qmu     sync.Mutex
+	qcond   *sync.Cond
+	queue   []Ready
+	qclosed bool
+	done    chan struct{}
+	deliver func(Ready)
+	onPanic func(any)
+}
+
+// NewLive starts running eng. The Live owns eng from now on: use it only
+// through [Live.Do] and [Live.View].
+func NewLive(eng *Engine, cfg LiveConfig) *Live {
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.New()
+	}
+	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic, done: make(chan struct{})}
+	l.qcond = sync.NewCond(&l.qmu)
+	go l.deliverLoop()
+	l.mu.Lock()
+	l.settle()
+	l.mu.Unlock()
+	return l
+}
+
+// Do runs one command at the clock's current time, for example
+//
+//	err := live.Do(func(e *assign.Engine, now time.Time) error {
+//		return e.Answer(now, call, teammate)
+//	})
+//
+// The function must only call the engine it is given, with the time it is
+// given. If the clock reads earlier than the engine (a wall clock stepped
+// back), the engine's time is used instead.
+func (l *Live) Do(cmd func(e *Engine, now time.Time) error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	err := cmd(l.eng, l.nowLocked())
+	l.settle()
+	return err
+}
+
+// View runs read-only code under the lock (Teammate, Call, Explain, …).
+func (l *Live) View(read func(e *Engine)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	read(l.eng)
+}
+
+// Close stops the timer, delivers what is queued and stops the delivery
+// goroutine. Later commands return ErrClosed. Close is idempotent.
+func (l *Live) Close() {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		if l.timer != nil {
+			l.timer.Stop()
+		}
+		l.qmu.Lock()
+		l.qclosed = true
+		l.qcond.Signal()
+		l.qmu.Unlock()
+	}
+	l.mu.Unlock()
+	<-l.done
+}
+
+func (l *Live) nowLocked() time.Time {
+	now := l.clk.Now()
+	if now.Before(l.eng.Now()) {
+		now = l.eng.Now()
+	}
+	return now
+}
+
+// onTimer fires due deadlines.
+func (l *Live) onTimer() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	l.armed = time.Time{}
+	_ = l.eng.Advance(l.nowLocked()) // nowLocked never goes backwards
+	l.settle()
+}
+
+// settle queues the engine's output and re-arms the timer.
+func (l *Live) settle() {
+	if r := l.eng.Ready(); !r.Empty() {
+		cp := Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
+		l.qmu.Lock()
+		l.queue = append(l.queue, cp)
+		l.qcond.Signal()
+		l.qmu.Unlock()
+	}
+	next, ok := l.eng.NextDeadline()
+	if !ok || next.Equal(l.armed) {
+		return
+	}
+	l.armed = next
+	d := max(next.Sub(l.clk.Now()), 0)
+	if l.timer == nil {
+		l.timer = l.clk.AfterFunc(d, l.onTimer)
+	} else {
+		l.timer.Reset(d)
+	}
+}
+
+func (l *Live) deliverLoop() {
+	defer close(l.done)
+	for {
+		l.qmu.Lock()
+		for len(l.queue) == 0 && !l.qclosed {
+			l.qcond.Wait()
+		}
+		if len(l.queue) == 0 {
+			l.qmu.Unlock()
+			return
+		}
+		r := l.queue[0]
+		l.queue[0] = Ready{}
+		l.queue = l.queue[1:]
+		l.qmu.Unlock()
+		l.deliverOne(r)
+	}
+}
+
+func (l *Live) deliverOne(r Ready) {
+	if l.deliver == nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil && l.onPanic != nil {
+			l.onPanic(v)
+		}
+	}()
+	l.deliver(r)
+}
