@@ -172,7 +172,7 @@ func (c *Collector) place(e eventlog.Event) error {
 		cl.stage = stRouting
 		return nil
 	}
-	cl.stage, cl.team = stDialing, e.Team
+	cl.stage, cl.team, cl.lastMate = stDialing, e.Team, e.Teammate
 	if e.Team != "" {
 		c.team(e.Team)
 	}

@@ -84,6 +84,7 @@ func (c *Collector) Observe(e eventlog.Event) error {
 		return err
 	}
 	c.started, c.lastSeq, c.lastAt = true, e.Seq, e.At
+	c.win.advance(e.At)
 	return nil
 }
 

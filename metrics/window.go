@@ -100,6 +100,7 @@ type windows struct {
 	retention time.Duration
 	buckets   []*bucket
 	free      []*bucket
+	cur       int64 // index of the latest event's bucket
 	dropped   bool  // some bucket has been dropped
 	firstKept int64 // index of the oldest bucket that may still be held
 }
@@ -133,6 +134,15 @@ func (w *windows) at(t time.Time) *bucket {
 	b.idx = idx
 	w.buckets = append(w.buckets, b)
 	return b
+}
+
+// advance moves the clock to t, dropping the buckets that fall out of
+// the retention.
+func (w *windows) advance(t time.Time) {
+	if idx := w.index(t); idx != w.cur {
+		w.cur = idx
+		w.prune(idx)
+	}
 }
 
 // prune recycles the buckets that fall out of the retention once the
