@@ -118,8 +118,8 @@ var allowed = map[eventlog.Kind]struct {
 	eventlog.CallTransferred:       {[]stage{stTalking, stOnHold}, pb.Inbound, false},
 	eventlog.TeammateJoined:        {[]stage{stTalking, stOnHold}, 0, false},
 	eventlog.CallEndedBeforeAnswer: {[]stage{stQueued, stRinging}, pb.Inbound, false},
-	eventlog.CallDeflected:         {[]stage{stRouting, stQueued}, pb.Inbound, false},
-	eventlog.VoicemailStarted:      {[]stage{stRouting, stQueued}, pb.Inbound, false},
+	eventlog.CallDeflected:         {[]stage{stRouting, stQueued, stRinging}, pb.Inbound, false},
+	eventlog.VoicemailStarted:      {[]stage{stRouting, stQueued, stRinging}, pb.Inbound, false},
 	eventlog.VoicemailRecorded:     {[]stage{stVoicemail}, pb.Inbound, false},
 	eventlog.CallbackRequested:     {nil, pb.Inbound, false},
 	eventlog.CustomerAnswered:      {[]stage{stDialing}, pb.Outbound, false},
@@ -215,6 +215,9 @@ func (c *Collector) apply(cl *call, e eventlog.Event) {
 		c.leave(cl)
 		cl.stage = stRouting
 	case eventlog.CallDeflected:
+		// A ring in progress ends with the deflection; it was neither
+		// answered nor left unanswered by the teammate.
+		c.endRing(cl)
 		team := e.Team
 		if cl.stage == stQueued {
 			if team == "" {
@@ -229,6 +232,7 @@ func (c *Collector) apply(cl *call, e eventlog.Event) {
 			f.Deflections++
 		}
 	case eventlog.VoicemailStarted:
+		c.endRing(cl)
 		if cl.stage == stQueued {
 			c.endSegment(cl, e.At)
 		}

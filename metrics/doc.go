@@ -51,7 +51,9 @@
 //     with an active phone client or on a phone call now (answered inbound
 //     or placed outbound). Team counts use MemberAdded/MemberRemoved.
 //   - Queue time (MT10): each queue segment on its own, from CallQueued to
-//     its answer, deflection, voicemail or the end of the call.
+//     its answer, deflection, voicemail or the end of the call. A ring cut
+//     short by a deflection or by voicemail ends with the segment and is
+//     not an unanswered ring.
 //   - Talk time (MT11, MT12): answered and not on hold. Hold time is not
 //     talking; a barging supervisor (TeammateJoined) is not counted, as no
 //     event says when they leave. Team talk time goes to the team the call

@@ -312,7 +312,12 @@ func (g *gen) advanceCall(c *gcall, free []*gmate) {
 		}
 	case stRinging:
 		m := c.ringing
-		switch rapid.IntRange(0, 3).Draw(g.t, "ringing") {
+		switch rapid.IntRange(0, 4).Draw(g.t, "ringing") {
+		case 4:
+			// The engine may send a ringing call to voicemail, which
+			// stops the ring without a miss or decline.
+			c.st, c.ringing, m.ringing = stVoicemail, nil, false
+			g.emit(g.callEv(eventlog.VoicemailStarted, c))
 		case 0:
 			g.answer(c, m)
 		case 1, 2:

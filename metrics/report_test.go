@@ -343,3 +343,21 @@ func TestAbandonedAssignmentCounted(t *testing.T) {
 	eq(t, "sales abandoned assignments", r.Teams["sales"].AbandonedAssignments, 1)
 	eq(t, "abandoned", r.Total.Abandoned, 1)
 }
+
+func TestVoicemailWhileRingingEndsTheSegment(t *testing.T) {
+	// Rule: MT10
+	// Rule: MT5
+	// V: queued Sales 0, rings Ana 10, sent to voicemail 25 (the ring
+	// stops without a miss), message left, ended 60.
+	// Queue segment 25s; no unanswered ring; voicemail 1; Ana free again.
+	s := newStream(t)
+	s.mateAdded("ana", presence.ChannelAll, presence.Active, true, "sales")
+	s.at(0).placed("V").queued("V", "sales").at(10).offered("V", "sales", "ana")
+	s.at(25).kind(eventlog.VoicemailStarted, "V").kind(eventlog.VoicemailRecorded, "V")
+	s.at(60).ended("V", eventlog.StageVoicemail, eventlog.BySystem, "")
+	r := s.all()
+	eq(t, "queue time", r.Teams["sales"].QueueTime.Total, secs(25))
+	eq(t, "no answer", r.Total.NoAnswer, 0)
+	eq(t, "voicemail", r.Total.Voicemail, 1)
+	eq(t, "ana ringing", s.c.Dashboard(s.now).Teammates["ana"].Ringing, false)
+}
