@@ -32,6 +32,33 @@ type call struct {
 	placedAt, inboxAt, agentAt, queuedAt time.Time
 }
 
+// newCall returns a call placed now, reusing a forgotten one's memory so
+// that a steady flow of calls does not allocate.
+func (e *Engine) newCall(id pb.CallID, dir pb.Direction, stage eventlog.Stage) *call {
+	var c *call
+	if n := len(e.free); n > 0 {
+		c, e.free = e.free[n-1], e.free[:n-1]
+	} else {
+		c = new(call)
+	}
+	c.id, c.dir, c.stage, c.placedAt = id, dir, stage, e.clock
+	return c
+}
+
+// forget drops an ended call's ID and keeps its memory for reuse. No timer
+// or tree refers to it any more: finish removed them.
+func (e *Engine) forget(c *call) {
+	delete(e.calls, c.id)
+	excluded := c.excluded[:0]
+	*c = call{excluded: excluded}
+	if len(e.free) < maxFreeCalls {
+		e.free = append(e.free, c)
+	}
+}
+
+// maxFreeCalls bounds the reusable call memory kept after a burst.
+const maxFreeCalls = 1024
+
 func (c *call) isExcluded(t *teammate) bool {
 	for i := range c.excluded {
 		if c.excluded[i].t == t {

@@ -34,6 +34,7 @@ type Engine struct {
 	eventSeq  uint64
 	queueSeq  uint64
 	dirty     []*team
+	free      []*call // forgotten calls, for reuse
 	ready     Ready
 }
 

@@ -29,7 +29,7 @@ func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
 }
 
 func (e *Engine) place(id pb.CallID) *call {
-	c := &call{id: id, dir: pb.Inbound, stage: eventlog.StageRouting, placedAt: e.clock}
+	c := e.newCall(id, pb.Inbound, eventlog.StageRouting)
 	e.calls[id] = c
 	e.emit(c.event(eventlog.CallPlaced, nil))
 	return c
@@ -389,7 +389,8 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 	if t.ringing != nil || t.calls >= e.cfg.CallLimit {
 		return fmt.Errorf("%w: %q", ErrTeammateBusy, tmID)
 	}
-	c := &call{id: id, dir: pb.Outbound, stage: eventlog.StageDialing, agent: t, placedAt: e.clock}
+	c := e.newCall(id, pb.Outbound, eventlog.StageDialing)
+	c.agent = t
 	e.calls[id] = c
 	e.emit(c.event(eventlog.CallPlaced, t))
 	e.startPhoneCall(t)

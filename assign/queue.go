@@ -108,10 +108,11 @@ func (e *Engine) finish(c *call, by eventlog.Party) {
 	for _, x := range c.excluded {
 		e.timers.Remove(timerKey{kind: timerExclusion, c: c, t: x.t})
 	}
-	c.excluded = nil
+	clear(c.excluded)
+	c.excluded = c.excluded[:0]
 	if e.cfg.EndedCallRetention > 0 {
 		e.timers.Add(timerKey{kind: timerForget, c: c}, e.clock.Add(e.cfg.EndedCallRetention))
 	} else {
-		delete(e.calls, c.id)
+		e.forget(c)
 	}
 }

@@ -59,9 +59,11 @@ func (tm *team) uncount(t *teammate) {
 	}
 }
 
+// member reports whether t belongs to tm, scanning t's few teams rather
+// than tm's many members.
 func (tm *team) member(t *teammate) bool {
-	for _, m := range tm.members {
-		if m == t {
+	for _, x := range t.teams {
+		if x == tm {
 			return true
 		}
 	}

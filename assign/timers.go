@@ -41,6 +41,6 @@ func (e *Engine) fire(k timerKey) {
 		e.leaveQueue(k.c)
 		e.deflect(k.c, k.c.team, eventlog.DeflectHoldTimeout)
 	case timerForget:
-		delete(e.calls, k.c.id)
+		e.forget(k.c)
 	}
 }

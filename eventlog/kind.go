@@ -115,7 +115,7 @@ var kindNames = map[Kind]string{
 	CustomerAnswered: "customer_answered", ForwardUnanswered: "forward_unanswered",
 	CallEnded: "call_ended", TeammatesAway: "teammates_away", TeammatesNoClient: "teammates_no_client",
 	TeammatesAvailable: "teammates_available",
-	TeammateAdded: "teammate_added", TeammateRemoved: "teammate_removed", MemberAdded: "member_added",
+	TeammateAdded:      "teammate_added", TeammateRemoved: "teammate_removed", MemberAdded: "member_added",
 	MemberRemoved: "member_removed", StatusChanged: "status_changed", ChannelChanged: "channel_changed",
 	ClientChanged: "client_changed", WrapUpStarted: "wrap_up_started", WrapUpEnded: "wrap_up_ended",
 	RepliesReassigned: "replies_reassigned", ConversationAssigned: "conversation_assigned",
