@@ -12,6 +12,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,6 +56,9 @@ func run(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object as the last line")
 	reportFile := fs.String("report", "", "write charts to this file (.svg, or .html with the summary)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
