@@ -83,13 +83,17 @@ func check(t *testing.T, seed uint64, excluded []pb.TeammateID, engine pb.Teamma
 		t.Fatalf("seed %d, %d excluded: linear picks %q (%v), engine rings %q (%v)",
 			seed, len(excluded), id, found, engine, ok)
 	}
-	id, found, err := db.Pick(suite.Team, probe, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if id != engine || found != ok {
-		t.Fatalf("seed %d, %d excluded: sqlite picks %q (%v), engine rings %q (%v)",
-			seed, len(excluded), id, found, engine, ok)
+	for name, pick := range map[string]func(pb.TeamID, pb.CallID, int64) (pb.TeammateID, bool, error){
+		"sqlite": db.Pick, "sqlite sorted": db.PickSorted,
+	} {
+		id, found, err := pick(suite.Team, probe, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id != engine || found != ok {
+			t.Fatalf("seed %d, %d excluded: %s picks %q (%v), engine rings %q (%v)",
+				seed, len(excluded), name, id, found, engine, ok)
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ type State struct {
 	Teammates []pb.TeammateID // every teammate, in the order added
 	Members   []pb.TeammateID // the members of Team
 	calls     int
+	sink      func(eventlog.Event) error
 }
 
 // Build returns an engine with n teammates in the given mix, drawn from
@@ -35,12 +36,19 @@ type State struct {
 // an outbound call or answered one; ringing ones are rung by calls queued
 // for Team; excluded ones declined a call that the next teammate answered.
 func Build(n int, seed uint64, mix Mix, cfg assign.Config) (*State, error) {
+	return BuildObserved(n, seed, mix, cfg, nil)
+}
+
+// BuildObserved is [Build] with every event the engine logs passed to
+// sink, from the first, as long as the state is drained with
+// [State.Drain]. A sink error is a broken benchmark and panics.
+func BuildObserved(n int, seed uint64, mix Mix, cfg assign.Config, sink func(eventlog.Event) error) (*State, error) {
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	e, err := assign.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &State{Engine: e, Now: Epoch}
+	s := &State{Engine: e, Now: Epoch, sink: sink}
 	if err := e.AddTeam(Team, "Support", assign.TeamConfig{}); err != nil {
 		return nil, err
 	}
@@ -58,7 +66,7 @@ func Build(n int, seed uint64, mix Mix, cfg assign.Config) (*State, error) {
 			}
 			s.Members = append(s.Members, id)
 		}
-		e.Ready()
+		s.Drain()
 	}
 	if err := s.assignLast(r, mix); err != nil {
 		return nil, err
@@ -88,7 +96,7 @@ func (s *State) assignLast(r *rand.Rand, mix Mix) error {
 		if err := s.Engine.ReportAssignment(Epoch.Add(time.Duration(p.at)*time.Millisecond), p.id); err != nil {
 			return err
 		}
-		s.Engine.Ready()
+		s.Drain()
 	}
 	s.Now = Epoch.Add(time.Duration(slots)*time.Millisecond + time.Second)
 	return nil
@@ -106,7 +114,7 @@ func (s *State) busy(r *rand.Rand, mix Mix) error {
 		if err := e.PlaceOutbound(s.Now, s.NewCall(), id); err != nil {
 			return err
 		}
-		e.Ready()
+		s.Drain()
 	}
 	// Inbound calls answered by whoever they ring: the longest idle.
 	for range int(mix.OnCall * n / 2) {
@@ -124,14 +132,14 @@ func (s *State) busy(r *rand.Rand, mix Mix) error {
 		if err := e.Decline(s.Now, c, tm, eventlog.DeclineButton); err != nil {
 			return err
 		}
-		next, ok := Rung(e.Ready(), c)
+		next, ok := Rung(s.Drain(), c)
 		if !ok {
 			break
 		}
 		if err := e.Answer(s.Now, c, next); err != nil {
 			return err
 		}
-		e.Ready()
+		s.Drain()
 	}
 	// Calls left ringing.
 	for range int(mix.Ringing * n) {
@@ -150,7 +158,7 @@ func (s *State) ring(answer bool) (bool, error) {
 		return ok, nil
 	}
 	err := s.Engine.Answer(s.Now, c, tm)
-	s.Engine.Ready()
+	s.Drain()
 	return true, err
 }
 
@@ -159,8 +167,22 @@ func (s *State) arrive() (pb.CallID, pb.TeammateID, bool) {
 	if err := s.Engine.Arrive(s.Now, c, Team); err != nil {
 		panic(fmt.Sprintf("suite: arrive: %v", err))
 	}
-	tm, ok := Rung(s.Engine.Ready(), c)
+	tm, ok := Rung(s.Drain(), c)
 	return c, tm, ok
+}
+
+// Drain takes the engine's Ready, passing its events to the sink if the
+// state has one.
+func (s *State) Drain() assign.Ready {
+	r := s.Engine.Ready()
+	if s.sink != nil {
+		for _, ev := range r.Events {
+			if err := s.sink(ev); err != nil {
+				panic(fmt.Sprintf("suite: sink refused %v: %v", ev.Kind, err))
+			}
+		}
+	}
+	return r
 }
 
 // NewCall returns a call ID not used before in this state.
