@@ -1,0 +1,194 @@
+package assign
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/presence"
+)
+
+// Why says why a team member is or is not being offered a call.
+type Why uint8
+
+const (
+	// Ringing: the call is ringing them now.
+	Ringing Why = iota + 1
+	// Next: eligible and first in line; the call is offered to them as soon
+	// as the engine next dispatches (never seen between commands).
+	Next
+	// LaterInOrder: eligible, but someone longer idle was offered the call.
+	LaterInOrder
+	// Excluded: they missed or declined this call; excluded until Until.
+	Excluded
+	// RingingOther: another call is ringing them (SPEC AS4).
+	RingingOther
+	// AtCallLimit: on as many calls as the limit allows (SPEC AS4).
+	AtCallLimit
+	// NoActiveClient: their phone client is closed or backgrounded (PR3).
+	NoActiveClient
+	// AwayStatus: their status is Away, for Reason (PR2).
+	AwayStatus
+	// WrongChannel: their channel availability is Conversations (PR1).
+	WrongChannel
+)
+
+// String names the reason.
+func (w Why) String() string {
+	switch w {
+	case Ringing:
+		return "ringing"
+	case Next:
+		return "next"
+	case LaterInOrder:
+		return "later in order"
+	case Excluded:
+		return "excluded"
+	case RingingOther:
+		return "ringing with another call"
+	case AtCallLimit:
+		return "at the call limit"
+	case NoActiveClient:
+		return "no active phone client"
+	case AwayStatus:
+		return "away"
+	case WrongChannel:
+		return "channel"
+	}
+	return "Why(" + strconv.Itoa(int(w)) + ")"
+}
+
+// Candidate is one team member in an [Explanation].
+type Candidate struct {
+	Teammate pb.TeammateID
+	Name     string
+	// LastAssigned is their last conversation assignment; zero if none.
+	LastAssigned time.Time
+	Why          Why
+	// Reason is the away reason (AwayStatus).
+	Reason string
+	// Channel is their channel (WrongChannel).
+	Channel presence.Channel
+	// Until is when the ring times out (Ringing) or the exclusion lapses
+	// (Excluded).
+	Until time.Time
+	// Other is the other call (RingingOther).
+	Other pb.CallID
+}
+
+// Explanation lists every member of a waiting or ringing call's team in
+// offer order (longest idle first), each with why they are or are not
+// being offered the call. It is what lets a support lead see why a call
+// went to someone, or why it is still waiting.
+type Explanation struct {
+	Call       pb.CallID
+	Team       pb.TeamID
+	TeamName   string
+	Stage      eventlog.Stage
+	At         time.Time
+	Candidates []Candidate
+}
+
+// Explain explains who is and is not being offered a waiting or ringing
+// call, as of the engine's current time. It changes nothing; its cost is
+// linear in the team's size.
+func (e *Engine) Explain(id pb.CallID) (Explanation, error) {
+	c, err := e.call(id)
+	if err != nil {
+		return Explanation{}, err
+	}
+	if c.stage != eventlog.StageQueued && c.stage != eventlog.StageRinging {
+		return Explanation{}, wrongState(c, "explain")
+	}
+	members := slices.Clone(c.team.members)
+	slices.SortFunc(members, func(a, b *teammate) int {
+		if lessItem(a.item(), b.item()) {
+			return -1
+		}
+		return 1
+	})
+	x := Explanation{Call: c.id, Team: c.team.id, TeamName: c.team.name, Stage: c.stage, At: e.now}
+	for _, t := range members {
+		x.Candidates = append(x.Candidates, e.candidate(c, t))
+	}
+	return x, nil
+}
+
+func (e *Engine) candidate(c *call, t *teammate) Candidate {
+	k := Candidate{Teammate: t.id, Name: t.name}
+	if t.last != never {
+		k.LastAssigned = time.Unix(0, t.last).In(e.now.Location())
+	}
+	switch {
+	case c.ringing == t:
+		k.Why, k.Until = Ringing, c.ringUntil
+	case t.ringing != nil:
+		k.Why, k.Other = RingingOther, t.ringing.id
+	case t.calls >= e.cfg.CallLimit:
+		k.Why = AtCallLimit
+	case !t.pres.Channel.TakesPhone():
+		k.Why, k.Channel = WrongChannel, t.pres.Channel
+	case t.pres.Status != presence.Active:
+		k.Why, k.Reason = AwayStatus, t.pres.Reason
+	case !t.pres.HasActiveClient():
+		k.Why = NoActiveClient
+	case c.isExcluded(t):
+		k.Why = Excluded
+		for _, x := range c.excluded {
+			if x.t == t {
+				k.Until = x.until
+			}
+		}
+	case c.ringing != nil:
+		k.Why = LaterInOrder
+	default:
+		k.Why = Next
+	}
+	return k
+}
+
+// String renders the explanation for a support lead, one line per member.
+func (x Explanation) String() string {
+	var b strings.Builder
+	team := x.TeamName
+	if team == "" {
+		team = string(x.Team)
+	}
+	fmt.Fprintf(&b, "Call %s, %v in %s at %s:\n", x.Call, x.Stage, team, x.At.Format(time.TimeOnly))
+	for i, k := range x.Candidates {
+		name := k.Name
+		if name == "" {
+			name = string(k.Teammate)
+		}
+		fmt.Fprintf(&b, "  %d. %s: %s\n", i+1, name, k.text())
+	}
+	return b.String()
+}
+
+func (k Candidate) text() string {
+	switch k.Why {
+	case Ringing:
+		return "ringing until " + k.Until.Format(time.TimeOnly)
+	case Next:
+		return "eligible, next in line"
+	case LaterInOrder:
+		return "eligible, later in longest-idle order"
+	case Excluded:
+		return "declined or missed this call; excluded until " + k.Until.Format(time.TimeOnly)
+	case RingingOther:
+		return "ringing with call " + string(k.Other)
+	case AtCallLimit:
+		return "at the call limit (on a call)"
+	case NoActiveClient:
+		return "available but with no active phone client"
+	case AwayStatus:
+		return "away (" + k.Reason + ")"
+	case WrongChannel:
+		return "channel availability is " + k.Channel.String()
+	}
+	return k.Why.String()
+}
