@@ -1,0 +1,5 @@
+//go:build !race
+
+package cooldown
+
+const raceEnabled = false
