@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/presence"
 	"pgregory.net/rapid"
 )
@@ -273,6 +274,24 @@ func (m *model) checkState(t *rapid.T, e *Engine) {
 	}
 }
 
+// checkDashboard compares the live metrics with the model's calls.
+// Rule: MT1, MT2
+func (m *model) checkDashboard(t *rapid.T, d metrics.Dashboard) {
+	var queued, active int
+	for _, c := range m.calls {
+		switch {
+		case c.ended:
+		case c.stage == eventlog.StageQueued || c.stage == eventlog.StageRinging:
+			queued++
+		case c.agent != "":
+			active++
+		}
+	}
+	if d.InQueue != queued || d.Active != active {
+		t.Fatalf("dashboard in queue %d active %d; model %d %d", d.InQueue, d.Active, queued, active)
+	}
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -300,6 +319,12 @@ func TestEngineMatchesModel(t *testing.T) {
 			}
 		}
 		m := newModel(cfg, teams)
+		// The metrics fold must accept every stream the engine emits: it
+		// checks the stream's documented shape and refuses what breaks it.
+		collector, err := metrics.New(metrics.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 		nextCall := 0
 		ids := []pb.TeammateID{"ana", "ben", "cy", "dee", "eve"}
@@ -332,9 +357,16 @@ func TestEngineMatchesModel(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			m.applyEvents(t, e.Ready().Events)
+			evs := e.Ready().Events
+			for _, ev := range evs {
+				if err := collector.Observe(ev); err != nil {
+					t.Fatalf("metrics refused %v: %v", ev, err)
+				}
+			}
+			m.applyEvents(t, evs)
 			m.now = now
 			m.checkState(t, e)
+			m.checkDashboard(t, collector.Dashboard(now))
 		}
 
 		t.Repeat(map[string]func(*rapid.T){
