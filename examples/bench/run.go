@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/phonebalance/phonebalance/examples/bench/suite"
+)
+
+// decisionRow names the rows of the engine's decision through its API.
+const decisionRow = "decision (arrive+report+hang up)"
+
+// baselines are the decision baselines, by the name rows give them.
+var baselines = []struct {
+	name  string
+	bench func(n int) func(*testing.B)
+}{
+	{"linear-scan", suite.LinearDecision},
+	{"sqlite-index", suite.SQLiteDecision},
+	{"sqlite-sorted", suite.SQLiteSortedDecision},
+}
+
+// measure runs one benchmark and refuses a failed one.
+func measure(name string, f func(*testing.B)) (testing.BenchmarkResult, error) {
+	r := testing.Benchmark(f)
+	if r.N == 0 {
+		return r, fmt.Errorf("benchmark %s failed", name)
+	}
+	return r, nil
+}
+
+func nsPerOp(r testing.BenchmarkResult) float64 {
+	return float64(r.T.Nanoseconds()) / float64(r.N)
+}
+
+// run measures everything for the given team sizes and hands each row to
+// out as it is measured.
+func run(sizes []int, out output) ([]row, error) {
+	var rows []row
+	emit := func(r row) error {
+		rows = append(rows, r)
+		return out.add(r)
+	}
+	for _, n := range sizes {
+		ours, err := measure("engine decision", suite.EngineDecision(n))
+		if err != nil {
+			return nil, err
+		}
+		for _, bl := range baselines {
+			theirs, err := measure(bl.name, bl.bench(n))
+			if err != nil {
+				return nil, err
+			}
+			r := row{Name: decisionRow, Teammates: n, NsPerOp: nsPerOp(ours),
+				AllocsPerOp: ours.AllocsPerOp(), Baseline: bl.name, BaselineNsPerOp: nsPerOp(theirs),
+				BaselineAllocs: theirs.AllocsPerOp()}
+			r.Ratio = r.BaselineNsPerOp / r.NsPerOp
+			if err := emit(r); err != nil {
+				return nil, err
+			}
+		}
+		tree, err := measure("tree min", suite.TreeMin(n))
+		if err != nil {
+			return nil, err
+		}
+		linear := rows[len(rows)-len(baselines)]
+		r := row{Name: "decision core: btree Min alone", Teammates: n, NsPerOp: nsPerOp(tree),
+			AllocsPerOp: tree.AllocsPerOp(), Baseline: linear.Baseline, BaselineNsPerOp: linear.BaselineNsPerOp,
+			BaselineAllocs: linear.BaselineAllocs}
+		r.Ratio = r.BaselineNsPerOp / r.NsPerOp
+		if err := emit(r); err != nil {
+			return nil, err
+		}
+	}
+	const n = 15000
+	for _, w := range []struct {
+		name     string
+		bench    func(*testing.B)
+		commands int
+	}{
+		{"whole call (arrive, ring, answer, end, wrap-up)", suite.WholeCall(n, false), suite.CallCommands},
+		{"whole call with metrics observation", suite.WholeCall(n, true), suite.CallCommands},
+		{"exclusion churn (arrive, decline, answer, end)", suite.ExclusionChurn(n), 4},
+	} {
+		res, err := measure(w.name, w.bench)
+		if err != nil {
+			return nil, err
+		}
+		ns := nsPerOp(res)
+		if err := emit(row{Name: w.name, Teammates: n, NsPerOp: ns, AllocsPerOp: res.AllocsPerOp(),
+			CommandsPerSecond: float64(w.commands) * 1e9 / ns}); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range sizes {
+		if m < 1000 {
+			continue
+		}
+		bpt, err := suite.BytesPerTeammate(m)
+		if err != nil {
+			return nil, err
+		}
+		if err := emit(row{Name: "memory", Teammates: m, BytesPerTeammate: bpt}); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
