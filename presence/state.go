@@ -49,6 +49,9 @@ func (s State) Validate() error {
 	if s.Status == Away && s.Reason == "" {
 		return ErrMissingReason
 	}
+	if s.Status == Active && s.Reason != "" {
+		return fmt.Errorf("%w: Active with away reason %q", ErrInvalidStatus, s.Reason)
+	}
 	return nil
 }
 
