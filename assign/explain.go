@@ -23,6 +23,10 @@ const (
 	Next
 	// LaterInOrder: eligible, but someone longer idle was offered the call.
 	LaterInOrder
+	// NextIfRingEnds: eligible and longer idle than the teammate being rung,
+	// having become eligible after the offer; next in line if that ring
+	// ends without an answer.
+	NextIfRingEnds
 	// Excluded: they missed or declined this call; excluded until Until.
 	Excluded
 	// RingingOther: another call is ringing them (SPEC AS4).
@@ -46,6 +50,8 @@ func (w Why) String() string {
 		return "next"
 	case LaterInOrder:
 		return "later in order"
+	case NextIfRingEnds:
+		return "next if the ring ends"
 	case Excluded:
 		return "excluded"
 	case RingingOther:
@@ -143,6 +149,8 @@ func (e *Engine) candidate(c *call, t *teammate) Candidate {
 				k.Until = x.until
 			}
 		}
+	case c.ringing != nil && lessItem(t.item(), c.ringing.item()):
+		k.Why = NextIfRingEnds
 	case c.ringing != nil:
 		k.Why = LaterInOrder
 	default:
@@ -177,6 +185,8 @@ func (k Candidate) text() string {
 		return "eligible, next in line"
 	case LaterInOrder:
 		return "eligible, later in longest-idle order"
+	case NextIfRingEnds:
+		return "eligible since the call was offered; next if this ring ends"
 	case Excluded:
 		return "declined or missed this call; excluded until " + k.Until.Format(time.TimeOnly)
 	case RingingOther:
