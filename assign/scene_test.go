@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -157,4 +158,13 @@ func callIDs(in []pb.CallID) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }

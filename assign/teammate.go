@@ -137,6 +137,12 @@ func (e *Engine) RemoveTeammate(now time.Time, id pb.TeammateID) error {
 		e.removeMember(t.teams[len(t.teams)-1], t)
 	}
 	e.timers.Remove(timerKey{kind: timerWrapUp, t: t})
+	for _, c := range e.calls { // removal is rare; the order does not matter
+		if c.isExcluded(t) {
+			c.dropExclusion(t)
+			e.timers.Remove(timerKey{kind: timerExclusion, c: c, t: t})
+		}
+	}
 	delete(e.teammates, id)
 	e.emitTeammate(eventlog.TeammateRemoved, t)
 	return nil

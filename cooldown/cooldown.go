@@ -10,7 +10,10 @@
 // live exclusions however long the process runs.
 package cooldown
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Set is a set of exclusions, each lapsing at its own time. The zero value
 // is not ready; use [New]. A Set is not safe for concurrent use.
@@ -96,6 +99,38 @@ func (s *Set[K]) PopDue(now time.Time) (k K, until time.Time, ok bool) {
 	delete(s.live, top.key)
 	s.dropStaleTop()
 	return top.key, top.until, true
+}
+
+// Entry is one live exclusion, as listed by [Set.Entries].
+type Entry[K comparable] struct {
+	Key   K
+	Until time.Time
+}
+
+// Entries returns the live exclusions in the order they lapse: by time,
+// then in the order they were added. Adding them in this order to a new
+// Set rebuilds one that pops the same way. It allocates the result.
+func (s *Set[K]) Entries() []Entry[K] {
+	live := make([]entry[K], 0, len(s.live))
+	for _, e := range s.queue {
+		if !s.stale(e) {
+			live = append(live, e)
+		}
+	}
+	slices.SortFunc(live, func(a, b entry[K]) int {
+		if c := a.until.Compare(b.until); c != 0 {
+			return c
+		}
+		if a.seq < b.seq {
+			return -1
+		}
+		return 1
+	})
+	out := make([]Entry[K], len(live))
+	for i, e := range live {
+		out[i] = Entry[K]{Key: e.key, Until: e.until}
+	}
+	return out
 }
 
 func (s *Set[K]) stale(e entry[K]) bool {
