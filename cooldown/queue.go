@@ -1,0 +1,161 @@
+package cooldown
+
+import (
+	"slices"
+	"time"
+)
+
+// Timer is a deadline that lives inside the caller's own structure: embed
+// it, [Queue.Schedule] it, [Queue.Cancel] it. Because the queue records
+// each timer's position in the timer itself, cancelling is exact and
+// O(log n): nothing stale is left behind and no key is hashed. The zero
+// value is an unscheduled timer carrying the zero Key.
+type Timer[K any] struct {
+	// Key tells the owner what the timer is for when it fires.
+	Key   K
+	until time.Time
+	ns    int64  // until as Unix nanoseconds, for fast comparison
+	seq   uint64 // scheduling order, breaking ties between equal times
+	pos   int    // index in the queue's heap plus one; 0 when not scheduled
+}
+
+// Scheduled reports whether the timer is pending in a queue.
+func (t *Timer[K]) Scheduled() bool { return t.pos > 0 }
+
+// Until returns when the timer fires; meaningful while Scheduled.
+func (t *Timer[K]) Until() time.Time { return t.until }
+
+// Queue orders timers by time, then by the order they were scheduled. The
+// zero value is an empty queue ready to use. A Queue is not safe for
+// concurrent use. It never allocates once its backing array has grown to
+// the largest number of timers pending at once.
+type Queue[K any] struct {
+	heap []*Timer[K]
+	seq  uint64
+}
+
+// Len returns the number of pending timers.
+func (q *Queue[K]) Len() int { return len(q.heap) }
+
+// Schedule makes t fire at until, rescheduling it if it is pending. A
+// rescheduled timer goes after timers already scheduled for the same time.
+func (q *Queue[K]) Schedule(t *Timer[K], until time.Time) {
+	q.seq++
+	t.until, t.ns, t.seq = until, until.UnixNano(), q.seq
+	if t.pos > 0 {
+		i := t.pos - 1
+		if !q.up(i) {
+			q.down(i)
+		}
+		return
+	}
+	q.heap = append(q.heap, t)
+	t.pos = len(q.heap)
+	q.up(len(q.heap) - 1)
+}
+
+// Cancel removes t if it is pending and reports whether it was.
+func (q *Queue[K]) Cancel(t *Timer[K]) bool {
+	if t.pos == 0 {
+		return false
+	}
+	i := t.pos - 1
+	last := len(q.heap) - 1
+	if i != last {
+		q.swap(i, last)
+	}
+	q.heap[last] = nil
+	q.heap = q.heap[:last]
+	t.pos = 0
+	if i != last && !q.up(i) {
+		q.down(i)
+	}
+	return true
+}
+
+// Next returns when the earliest timer fires, and false when none is
+// pending.
+func (q *Queue[K]) Next() (time.Time, bool) {
+	if len(q.heap) == 0 {
+		return time.Time{}, false
+	}
+	return q.heap[0].until, true
+}
+
+// PopDue removes and returns the earliest timer if it is due at now (its
+// time is not after now). Timers due at the same time come out in the order
+// they were scheduled.
+func (q *Queue[K]) PopDue(now time.Time) (*Timer[K], bool) {
+	if len(q.heap) == 0 || q.heap[0].until.After(now) {
+		return nil, false
+	}
+	t := q.heap[0]
+	q.Cancel(t)
+	return t, true
+}
+
+// Timers returns the pending timers in the order they will fire. It
+// allocates the result; scheduling them in this order into an empty queue
+// rebuilds one that fires the same way.
+func (q *Queue[K]) Timers() []*Timer[K] {
+	out := slices.Clone(q.heap)
+	slices.SortFunc(out, func(a, b *Timer[K]) int {
+		if a.ns != b.ns {
+			if a.ns < b.ns {
+				return -1
+			}
+			return 1
+		}
+		if a.seq < b.seq {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func (q *Queue[K]) less(i, j int) bool {
+	a, b := q.heap[i], q.heap[j]
+	if a.ns != b.ns {
+		return a.ns < b.ns
+	}
+	return a.seq < b.seq
+}
+
+func (q *Queue[K]) swap(i, j int) {
+	q.heap[i], q.heap[j] = q.heap[j], q.heap[i]
+	q.heap[i].pos, q.heap[j].pos = i+1, j+1
+}
+
+// up sifts i towards the root and reports whether it moved.
+func (q *Queue[K]) up(i int) bool {
+	moved := false
+	for i > 0 {
+		p := (i - 1) / 2
+		if !q.less(i, p) {
+			break
+		}
+		q.swap(i, p)
+		i, moved = p, true
+	}
+	return moved
+}
+
+func (q *Queue[K]) down(i int) {
+	n := len(q.heap)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && q.less(r, l) {
+			m = r
+		}
+		if !q.less(m, i) {
+			return
+		}
+		q.swap(i, m)
+		i = m
+	}
+}
