@@ -322,3 +322,19 @@ func TestConfigValidation(t *testing.T) {
 	require.False(t, d.TestWorkspace)
 	require.False(t, d.ShowTeamComposition)
 }
+
+// NextInLine is the decision a new call would get.
+// Rule: AS3
+func TestNextInLineIsTheDecision(t *testing.T) {
+	s := newScene(t, DefaultConfig())
+	s.team("sup", TeamConfig{}, "ana", "ben")
+	s.ok(s.e.ReportAssignment(s.at(time.Second), "ana"))
+	next, ok := s.e.NextInLine("sup")
+	require.True(t, ok)
+	require.Equal(t, "ben", string(next))
+	s.take()
+	s.ok(s.e.Arrive(s.now, "c1", "sup"))
+	require.Equal(t, []string{"c1→ben"}, s.rings())
+	_, ok = s.e.NextInLine("nope")
+	require.False(t, ok)
+}

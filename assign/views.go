@@ -137,3 +137,15 @@ func (e *Engine) OfferOrder(id pb.TeamID) []pb.TeammateID {
 	})
 	return out
 }
+
+// NextInLine returns the teammate a new call queued for the team would ring
+// now: its longest-idle eligible member. It is the assignment decision on
+// its own, read-only, O(log n) in the team's size and allocation-free.
+func (e *Engine) NextInLine(id pb.TeamID) (pb.TeammateID, bool) {
+	tm, ok := e.teams[id]
+	if !ok {
+		return "", false
+	}
+	it, ok := tm.eligible.Min()
+	return it.id, ok
+}
