@@ -30,7 +30,7 @@ func chart(rows []row, path string) error {
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
 	p.Legend.Top, p.Legend.Left = true, true
-	args := []any{"engine (3 commands)", engine}
+	args := []any{"engine (NextInLine)", engine}
 	for _, bl := range baselines {
 		if xy, ok := series[bl.name]; ok {
 			args = append(args, bl.name, xy)

@@ -7,8 +7,13 @@ import (
 	"github.com/phonebalance/phonebalance/examples/bench/suite"
 )
 
-// decisionRow names the rows of the engine's decision through its API.
-const decisionRow = "decision (arrive+report+hang up)"
+// decisionRow names the rows of the engine's assignment decision
+// (NextInLine); offerCycleRow the rows of a whole offer through the
+// commands: Arrive (decide and ring), ReportAssignment, HangUp.
+const (
+	decisionRow   = "decision"
+	offerCycleRow = "offer cycle (arrive, report, hang up)"
+)
 
 // baselines are the decision baselines, by the name rows give them.
 var baselines = []struct {
@@ -42,7 +47,11 @@ func run(sizes []int, out output) ([]row, error) {
 		return out.add(r)
 	}
 	for _, n := range sizes {
-		ours, err := measure("engine decision", suite.EngineDecision(n))
+		ours, err := measure("engine decision", suite.EngineNextInLine(n))
+		if err != nil {
+			return nil, err
+		}
+		cycle, err := measure("engine offer cycle", suite.EngineDecision(n))
 		if err != nil {
 			return nil, err
 		}
@@ -51,25 +60,18 @@ func run(sizes []int, out output) ([]row, error) {
 			if err != nil {
 				return nil, err
 			}
-			r := row{Name: decisionRow, Teammates: n, NsPerOp: nsPerOp(ours),
-				AllocsPerOp: ours.AllocsPerOp(), Baseline: bl.name, BaselineNsPerOp: nsPerOp(theirs),
-				BaselineAllocs: theirs.AllocsPerOp()}
-			r.Ratio = r.BaselineNsPerOp / r.NsPerOp
-			if err := emit(r); err != nil {
-				return nil, err
+			for _, o := range []struct {
+				name string
+				res  testing.BenchmarkResult
+			}{{decisionRow, ours}, {offerCycleRow, cycle}} {
+				r := row{Name: o.name, Teammates: n, NsPerOp: nsPerOp(o.res),
+					AllocsPerOp: o.res.AllocsPerOp(), Baseline: bl.name, BaselineNsPerOp: nsPerOp(theirs),
+					BaselineAllocs: theirs.AllocsPerOp()}
+				r.Ratio = r.BaselineNsPerOp / r.NsPerOp
+				if err := emit(r); err != nil {
+					return nil, err
+				}
 			}
-		}
-		tree, err := measure("tree min", suite.TreeMin(n))
-		if err != nil {
-			return nil, err
-		}
-		linear := rows[len(rows)-len(baselines)]
-		r := row{Name: "decision core: btree Min alone", Teammates: n, NsPerOp: nsPerOp(tree),
-			AllocsPerOp: tree.AllocsPerOp(), Baseline: linear.Baseline, BaselineNsPerOp: linear.BaselineNsPerOp,
-			BaselineAllocs: linear.BaselineAllocs}
-		r.Ratio = r.BaselineNsPerOp / r.NsPerOp
-		if err := emit(r); err != nil {
-			return nil, err
 		}
 	}
 	const n = 15000

@@ -14,7 +14,7 @@ func BenchmarkDecision(b *testing.B) {
 	for _, n := range sizes {
 		name := "n=" + strconv.Itoa(n)
 		b.Run("engine/"+name, suite.EngineDecision(n))
-		b.Run("tree-min/"+name, suite.TreeMin(n))
+		b.Run("next-in-line/"+name, suite.EngineNextInLine(n))
 		b.Run("linear/"+name, suite.LinearDecision(n))
 		b.Run("sqlite/"+name, suite.SQLiteDecision(n))
 		b.Run("sqlite-sorted/"+name, suite.SQLiteSortedDecision(n))
