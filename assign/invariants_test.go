@@ -133,9 +133,14 @@ func checkInvariants(e *Engine) error {
 			fail("call %q in progress has a deadline to forget it", id)
 		}
 		switch c.stage {
-		case eventlog.StageRouting, eventlog.StageVoicemail:
+		case eventlog.StageRouting:
 			if c.team != nil || c.ringing != nil || c.agent != nil {
 				fail("call %q %v has team %v, ringing %v, agent %v", id, c.stage, c.team != nil, c.ringing != nil, c.agent != nil)
+			}
+		case eventlog.StageVoicemail:
+			// It keeps the team it left for voicemail, if any.
+			if c.ringing != nil || c.agent != nil || c.team != nil && c.team.queue.Has(c) {
+				fail("call %q %v has ringing %v, agent %v", id, c.stage, c.ringing != nil, c.agent != nil)
 			}
 		case eventlog.StageQueued, eventlog.StageRinging:
 			if c.team == nil || c.agent != nil {
