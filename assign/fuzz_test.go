@@ -517,9 +517,9 @@ func fuzzSeeds() [][]byte {
 // checks over those inputs.
 func TestFuzzDecoderReachesEveryOp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	runs := 1500
+	runs := 300
 	if testing.Short() {
-		runs = 200
+		runs = 60
 	}
 	var stats fuzzStats
 	for range runs {
