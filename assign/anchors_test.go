@@ -267,3 +267,32 @@ func TestTransferOfOutboundCall(t *testing.T) {
 	require.NoError(t, observe(e.Answer(t0.Add(time.Minute+time.Second), "o1", "ben")))
 	require.NoError(t, observe(e.HangUp(t0.Add(2*time.Minute), "o1")))
 }
+
+// A burst of calls at one instant across two teams that share members:
+// each call rings a different teammate, the longest idle of those still
+// free in its team, and the call that finds nobody waits.
+// Rule: X6, X8, AS3, AS4
+func TestBurstAcrossTeamsRingsDistinctTeammates(t *testing.T) {
+	s := newScene(t, DefaultConfig())
+	s.team("red", TeamConfig{}, "ana", "ben", "dee")
+	s.team("blue", TeamConfig{}, "ana", "cy", "dee")
+	for i, id := range []pb.TeammateID{"dee", "cy", "ben", "ana"} {
+		s.step(s.e.ReportAssignment(s.at(time.Duration(i+1)*time.Second), id))
+	}
+	s.take()
+	s.at(10 * time.Second)
+	for _, c := range []struct {
+		id   pb.CallID
+		team pb.TeamID
+	}{{"r1", "red"}, {"b1", "blue"}, {"r2", "red"}, {"b2", "blue"}, {"r3", "red"}} {
+		s.step(s.e.Arrive(s.now, c.id, c.team))
+	}
+	require.Equal(t, []string{"r1→dee", "b1→cy", "r2→ben", "b2→ana"}, s.rings())
+	require.Equal(t, []string{"r3"}, callIDs(s.e.Waiting("red")))
+	// The first to finish takes the waiting call.
+	s.step(s.e.Decline(s.at(11*time.Second), "b1", "cy", eventlog.DeclineBusy))
+	require.Empty(t, s.rings(), "cy is not in red")
+	s.step(s.e.Answer(s.at(12*time.Second), "r2", "ben"))
+	s.step(s.e.HangUp(s.at(13*time.Second), "r2"))
+	require.Equal(t, []string{"r3→ben"}, s.rings())
+}
