@@ -260,7 +260,7 @@ func badInputRows() []badRow {
 		{name: "transfer a queued call", cmd: callTeam(OpTransfer, "wait", "sup"), want: ErrWrongState},
 		{name: "transfer a routing call", cmd: callTeam(OpTransfer, "route", "sup"), want: ErrWrongState},
 		{name: "transfer an ended call", cmd: callTeam(OpTransfer, "done", "sup"), want: ErrCallEnded},
-		{name: "transfer in a TEST workspace", fixture: fixtureTest, cmd: callTeam(OpTransfer, "out2", "sup"), want: ErrTestWorkspace},
+		{name: "transfer an outbound call", fixture: fixtureTest, cmd: callTeam(OpTransfer, "out2", "sup"), want: ErrWrongState},
 		{name: "transfer backwards", cmd: callTeam(OpTransfer, "talk", "sup"), back: true, want: ErrTimeWentBackwards},
 		{name: "barge unknown call", cmd: callMate(OpBarge, "zzz", "fay"), want: ErrUnknownCall},
 		{name: "barge by unknown teammate", cmd: callMate(OpBarge, "talk", "zed"), want: ErrUnknownTeammate},

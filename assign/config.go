@@ -19,7 +19,9 @@ type Config struct {
 	// CallLimit is how many phone calls a teammate can hold at once; a
 	// ringing call counts, and nobody rings with two calls (SPEC AS4). When
 	// a teammate's calls reach the limit their status becomes Away "On a
-	// call" (SPEC PR4). Default 1, the product's value.
+	// call" (SPEC PR4). Default 1, the product's value. Above 1, a call
+	// ending below the limit with another still live makes the teammate
+	// Active again, and wrap-up follows the end of their last call.
 	CallLimit int
 	// WrapUp is the wrap-up time after a teammate's phone call ends
 	// (SPEC PR6); zero means none. The product leaves it to the workspace's

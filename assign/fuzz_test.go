@@ -361,10 +361,6 @@ func runFuzzInput(t testing.TB, data []byte, stats *fuzzStats) {
 	apply := func(cmd Command) {
 		t.Helper()
 		log = append(log, fuzzString(cmd))
-		if bug := knownEngineBug(e, cmd); bug != "" {
-			log[len(log)-1] += " (not applied: " + bug + ")"
-			return
-		}
 		if !cmd.At.Before(e.Now()) {
 			if err := e.Advance(cmd.At); err != nil {
 				fatal("Advance(%v): %v", cmd.At, err)
@@ -544,16 +540,6 @@ func TestFuzzDecoderReachesEveryOp(t *testing.T) {
 		}
 	}
 	t.Logf("ops on random inputs:\n%s", strings.Join(lines, "\n"))
-}
-
-// knownEngineBug names the engine bug a command would run into, so the
-// fuzzer looks past it for new ones; each has a skipped test of its own.
-func knownEngineBug(e *Engine, cmd Command) string {
-	if c, ok := e.calls[cmd.Call]; ok && cmd.Op == OpTransfer && c.dir == pb.Outbound && !c.ended &&
-		(c.stage == eventlog.StageTalking || c.stage == eventlog.StageOnHold) {
-		return "transfer of an outbound call, see TestTransferOfOutboundCall"
-	}
-	return ""
 }
 
 // fuzzString is a command in a line: its op, time and the fields set.

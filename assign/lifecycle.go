@@ -213,9 +213,9 @@ func (e *Engine) toggleHold(now time.Time, id pb.CallID, from, to eventlog.Stage
 	return nil
 }
 
-// Transfer moves an answered call to a team: the teammate leaves it (and
-// gets wrap-up), and a new queue segment starts, even for the same team
-// (SPEC LC3).
+// Transfer moves an answered inbound call to a team: the teammate leaves
+// it (and gets wrap-up), and a new queue segment starts, even for the same
+// team (SPEC LC3). Outbound calls are not transferred (ErrWrongState).
 func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 	if err := e.begin(now); err != nil {
 		return err
@@ -228,7 +228,7 @@ func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 	if err != nil {
 		return err
 	}
-	if c.stage != eventlog.StageTalking && c.stage != eventlog.StageOnHold {
+	if c.dir != pb.Inbound || (c.stage != eventlog.StageTalking && c.stage != eventlog.StageOnHold) {
 		return wrongState(c, "transfer")
 	}
 	if e.cfg.TestWorkspace {

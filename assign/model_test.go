@@ -204,7 +204,7 @@ func (m *model) answered(c *mCall, tm *mTeammate) {
 func (m *model) offCall(tm *mTeammate) {
 	tm.calls--
 	if tm.calls < m.cfg.CallLimit && tm.pres.Status == presence.Away && tm.pres.Reason == presence.ReasonOnACall {
-		if m.cfg.WrapUp > 0 {
+		if m.cfg.WrapUp > 0 && tm.calls == 0 {
 			tm.pres.Reason, tm.wrapUntil = presence.ReasonWrapUp, m.now.Add(m.cfg.WrapUp)
 		} else {
 			tm.pres.Status, tm.pres.Reason = presence.Active, ""

@@ -318,7 +318,11 @@ func (e *Engine) startPhoneCall(t *teammate) {
 func (e *Engine) finishPhoneCall(t *teammate) {
 	t.calls--
 	if t.calls < e.cfg.CallLimit && t.pres.Status == presence.Away && t.pres.Reason == presence.ReasonOnACall {
-		if t.pres.PhoneCallEnded(e.clock, e.cfg.WrapUp) {
+		wrapUp := e.cfg.WrapUp
+		if t.calls > 0 {
+			wrapUp = 0 // below the limit with a call still live: Active, wrap-up after the last
+		}
+		if t.pres.PhoneCallEnded(e.clock, wrapUp) {
 			e.timers.Add(timerKey{kind: timerWrapUp, t: t}, t.pres.WrapUpUntil)
 			e.emitStatus(t)
 			e.emit(eventlog.Event{Kind: eventlog.WrapUpStarted, Teammate: t.id, TeammateName: t.name,
