@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"slices"
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
@@ -9,10 +10,15 @@ import (
 
 var zeroTime time.Time
 
+// exclusion keeps a teammate, by ID, from being offered one call until its
+// timer fires (SPEC AS7). Keyed by ID, it outlives the teammate's removal:
+// re-added under the same ID, they are still excluded.
 type exclusion struct {
-	t     *teammate
-	until time.Time
+	id    pb.TeammateID
+	timer timer
 }
+
+func (x *exclusion) until() time.Time { return x.timer.Until() }
 
 type call struct {
 	id        pb.CallID
@@ -27,7 +33,9 @@ type call struct {
 	agent     *teammate // the teammate on the call
 	answered  bool      // a teammate has answered at some point
 	recorded  bool      // a voicemail was left
-	excluded  []exclusion
+	excluded  []*exclusion
+
+	ring, hold, forget timer // the call's deadlines (AS5, DF5, retention)
 
 	placedAt, inboxAt, agentAt, queuedAt time.Time
 }
@@ -42,6 +50,9 @@ func (e *Engine) newCall(id pb.CallID, dir pb.Direction, stage eventlog.Stage) *
 		c = new(call)
 	}
 	c.id, c.dir, c.stage, c.placedAt = id, dir, stage, e.clock
+	c.ring.Key = timerKey{kind: timerRing, c: c}
+	c.hold.Key = timerKey{kind: timerHold, c: c}
+	c.forget.Key = timerKey{kind: timerForget, c: c}
 	return c
 }
 
@@ -60,21 +71,22 @@ func (e *Engine) forget(c *call) {
 const maxFreeCalls = 1024
 
 func (c *call) isExcluded(t *teammate) bool {
-	for i := range c.excluded {
-		if c.excluded[i].t == t {
+	for _, x := range c.excluded {
+		if x.id == t.id {
 			return true
 		}
 	}
 	return false
 }
 
-func (c *call) dropExclusion(t *teammate) {
-	for i := range c.excluded {
-		if c.excluded[i].t == t {
-			c.excluded = append(c.excluded[:i], c.excluded[i+1:]...)
-			return
-		}
+// dropExclusion ends x early or on time, keeping its memory for reuse.
+func (e *Engine) dropExclusion(c *call, x *exclusion) {
+	e.timers.Cancel(&x.timer)
+	if i := slices.Index(c.excluded, x); i >= 0 {
+		c.excluded = slices.Delete(c.excluded, i, i+1)
 	}
+	*x = exclusion{}
+	e.freeExcl = append(e.freeExcl, x)
 }
 
 // event returns a call event with the call's fields and t's, if any.

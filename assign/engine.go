@@ -30,11 +30,12 @@ type Engine struct {
 	teammates map[pb.TeammateID]*teammate
 	teams     map[pb.TeamID]*team
 	calls     map[pb.CallID]*call
-	timers    *cooldown.Set[timerKey]
+	timers    cooldown.Queue[timerKey]
 	eventSeq  uint64
 	queueSeq  uint64
 	dirty     []*team
-	free      []*call // forgotten calls, for reuse
+	free      []*call      // forgotten calls, for reuse
+	freeExcl  []*exclusion // lapsed exclusions, for reuse
 	ready     Ready
 }
 
@@ -49,7 +50,6 @@ func New(cfg Config) (*Engine, error) {
 		teammates: make(map[pb.TeammateID]*teammate),
 		teams:     make(map[pb.TeamID]*team),
 		calls:     make(map[pb.CallID]*call),
-		timers:    cooldown.New[timerKey](),
 	}, nil
 }
 
@@ -111,11 +111,11 @@ func (e *Engine) begin(now time.Time) error {
 		}
 		e.clock = at
 		for {
-			k, _, ok := e.timers.PopDue(at)
+			tm, ok := e.timers.PopDue(at)
 			if !ok {
 				break
 			}
-			e.fire(k)
+			e.fire(tm.Key)
 		}
 		e.dispatch()
 	}

@@ -145,8 +145,8 @@ func (e *Engine) candidate(c *call, t *teammate) Candidate {
 	case c.isExcluded(t):
 		k.Why = Excluded
 		for _, x := range c.excluded {
-			if x.t == t {
-				k.Until = x.until
+			if x.id == t.id {
+				k.Until = x.until()
 			}
 		}
 	case c.ringing != nil && lessItem(t.item(), c.ringing.item()):

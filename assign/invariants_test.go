@@ -86,7 +86,7 @@ func checkInvariants(e *Engine) error {
 			}
 		}
 		// Rule: PR6 — wrap-up has its deadline, and only wrap-up has one.
-		until, ok := e.timers.Until(timerKey{kind: timerWrapUp, t: t})
+		until, ok := e.timerUntil(timerKey{kind: timerWrapUp, t: t})
 		switch {
 		case t.pres.InWrapUp() && !ok:
 			fail("teammate %q is in wrap-up until %v with no deadline", id, t.pres.WrapUpUntil)
@@ -118,18 +118,18 @@ func checkInvariants(e *Engine) error {
 				fail("ended call %q still has ringing %v, agent %v, %d exclusions", id, c.ringing != nil, c.agent != nil, len(c.excluded))
 			}
 			for _, k := range []timerKind{timerRing, timerHold} {
-				if _, ok := e.timers.Until(timerKey{kind: k, c: c}); ok {
+				if _, ok := e.timerUntil(timerKey{kind: k, c: c}); ok {
 					fail("ended call %q has a pending deadline of kind %d", id, k)
 				}
 			}
-			if _, ok := e.timers.Until(timerKey{kind: timerForget, c: c}); !ok {
+			if _, ok := e.timerUntil(timerKey{kind: timerForget, c: c}); !ok {
 				fail("ended call %q has no deadline to forget it", id)
 			} else {
 				wantTimers++
 			}
 			continue
 		}
-		if _, ok := e.timers.Until(timerKey{kind: timerForget, c: c}); ok {
+		if _, ok := e.timerUntil(timerKey{kind: timerForget, c: c}); ok {
 			fail("call %q in progress has a deadline to forget it", id)
 		}
 		switch c.stage {
@@ -167,7 +167,7 @@ func checkInvariants(e *Engine) error {
 					fail("call %q is ringing nobody", id)
 				}
 			}
-			until, ok := e.timers.Until(timerKey{kind: timerHold, c: c})
+			until, ok := e.timerUntil(timerKey{kind: timerHold, c: c})
 			switch max := c.team.cfg.MaxWait; {
 			case max > 0 && !ok:
 				fail("call %q waits in %q (MaxWait %v) with no hold deadline", id, c.team.id, max)
@@ -193,7 +193,7 @@ func checkInvariants(e *Engine) error {
 			fail("call %q has stage %v", id, c.stage)
 		}
 		if c.stage != eventlog.StageQueued && c.stage != eventlog.StageRinging {
-			if _, ok := e.timers.Until(timerKey{kind: timerHold, c: c}); ok {
+			if _, ok := e.timerUntil(timerKey{kind: timerHold, c: c}); ok {
 				fail("call %q %v has a hold deadline", id, c.stage)
 			}
 		}
@@ -215,7 +215,7 @@ func checkInvariants(e *Engine) error {
 				fail("teammate %q rings calls %q and %q", t.id, other.id, id)
 			}
 			ringers[t] = c
-			until, ok := e.timers.Until(timerKey{kind: timerRing, c: c})
+			until, ok := e.timerUntil(timerKey{kind: timerRing, c: c})
 			if !ok || !until.Equal(c.ringUntil) {
 				fail("call %q rings %q until %v, deadline %v (%v)", id, t.id, c.ringUntil, until, ok)
 			} else {
@@ -224,24 +224,26 @@ func checkInvariants(e *Engine) error {
 			if e.teammates[t.id] != t {
 				fail("call %q rings teammate %q, who was removed", id, t.id)
 			}
-		} else if _, ok := e.timers.Until(timerKey{kind: timerRing, c: c}); ok {
+		} else if _, ok := e.timerUntil(timerKey{kind: timerRing, c: c}); ok {
 			fail("call %q rings nobody but has a ring deadline", id)
 		}
 		// Every exclusion lapses by a live deadline (Rule: AS7).
-		seen := map[*teammate]bool{}
+		seen := map[pb.TeammateID]bool{}
 		for _, x := range c.excluded {
-			if seen[x.t] {
-				fail("call %q excludes %q twice", id, x.t.id)
+			if seen[x.id] {
+				fail("call %q excludes %q twice", id, x.id)
 			}
-			seen[x.t] = true
-			until, ok := e.timers.Until(timerKey{kind: timerExclusion, c: c, t: x.t})
-			if !ok || !until.Equal(x.until) {
-				fail("call %q excludes %q until %v, deadline %v (%v)", id, x.t.id, x.until, until, ok)
+			seen[x.id] = true
+			if x.timer.Key != (timerKey{kind: timerExclusion, c: c, x: x}) {
+				fail("call %q: exclusion of %q has the wrong timer key", id, x.id)
+			}
+			if !x.timer.Scheduled() {
+				fail("call %q excludes %q with no deadline", id, x.id)
 			} else {
 				wantTimers++
 			}
-			if !x.until.After(e.now) {
-				fail("call %q still excludes %q at %v, lapsed %v", id, x.t.id, e.now, x.until)
+			if !x.until().After(e.now) {
+				fail("call %q still excludes %q at %v, lapsed %v", id, x.id, e.now, x.until())
 			}
 		}
 		// The dispatch invariant (Rule: AS12).
@@ -372,16 +374,16 @@ func TestCheckInvariantsNoticesCorruption(t *testing.T) {
 		{"inQueue", func(e *Engine) { e.teams["sup"].inQueue++ }, "inQueue"},
 		{"queue", func(e *Engine) { e.teams["sup"].queue.Delete(e.calls["c3"]) }, "not in team"},
 		{"ringing asymmetry", func(e *Engine) { e.teammates["ana"].ringing = nil }, "who rings another call"},
-		{"ring deadline", func(e *Engine) { e.timers.Remove(timerKey{kind: timerRing, c: e.calls["c1"]}) }, `rings "ana" until`},
+		{"ring deadline", func(e *Engine) { e.timerCancel(timerKey{kind: timerRing, c: e.calls["c1"]}) }, `rings "ana" until`},
 		{"exclusion deadline", func(e *Engine) {
-			e.timers.Remove(timerKey{kind: timerExclusion, c: e.calls["c3"], t: e.teammates["cy"]})
+			e.timerCancel(timerKey{kind: timerExclusion, c: e.calls["c3"], t: e.teammates["cy"]})
 		}, `excludes "cy"`},
-		{"wrap-up deadline", func(e *Engine) { e.timers.Remove(timerKey{kind: timerWrapUp, t: e.teammates["dee"]}) }, "with no deadline"},
+		{"wrap-up deadline", func(e *Engine) { e.timerCancel(timerKey{kind: timerWrapUp, t: e.teammates["dee"]}) }, "with no deadline"},
 		{"calls count", func(e *Engine) { e.teammates["ben"].calls = 0 }, "has calls 0"},
 		{"ended with agent", func(e *Engine) { e.calls["c4"].agent = e.teammates["dee"] }, "ended call"},
 		{"dispatch", func(e *Engine) { e.calls["c3"].excluded = nil }, `while "cy" may take it`},
 		{"leaked deadline", func(e *Engine) {
-			e.timers.Add(timerKey{kind: timerHold, c: e.calls["c4"]}, t0.Add(time.Hour))
+			e.timerSchedule(timerKey{kind: timerHold, c: e.calls["c4"]}, t0.Add(time.Hour))
 		}, "pending deadline of kind"},
 		{"call limit", func(e *Engine) { e.teammates["ben"].ringing = e.calls["c1"] }, "over the limit"},
 	}

@@ -83,7 +83,7 @@ func (e *Engine) offer(c *call, t *teammate) {
 	tm.queue.Delete(c)
 	c.stage, c.ringing, t.ringing = eventlog.StageRinging, t, c
 	c.ringUntil = e.clock.Add(e.cfg.RingTimeout)
-	e.timers.Add(timerKey{kind: timerRing, c: c}, c.ringUntil)
+	e.timers.Schedule(&c.ring, c.ringUntil)
 	if e.cfg.ShowTeamComposition {
 		e.emitComposition(c)
 	}
@@ -113,7 +113,7 @@ func (e *Engine) endRing(c *call) *teammate {
 	t := c.ringing
 	c.ringing, t.ringing = nil, nil
 	c.ringUntil = zeroTime
-	e.timers.Remove(timerKey{kind: timerRing, c: c})
+	e.timers.Cancel(&c.ring)
 	return t
 }
 
@@ -139,7 +139,14 @@ func (e *Engine) exclude(c *call, t *teammate) {
 	if e.cfg.ExclusionPeriod <= 0 {
 		return
 	}
-	until := e.clock.Add(e.cfg.ExclusionPeriod)
-	c.excluded = append(c.excluded, exclusion{t: t, until: until})
-	e.timers.Add(timerKey{kind: timerExclusion, c: c, t: t}, until)
+	var x *exclusion
+	if n := len(e.freeExcl); n > 0 {
+		x, e.freeExcl = e.freeExcl[n-1], e.freeExcl[:n-1]
+	} else {
+		x = new(exclusion)
+	}
+	x.id = t.id
+	x.timer.Key = timerKey{kind: timerExclusion, c: c, x: x}
+	c.excluded = append(c.excluded, x)
+	e.timers.Schedule(&x.timer, e.clock.Add(e.cfg.ExclusionPeriod))
 }

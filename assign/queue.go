@@ -26,7 +26,7 @@ func (e *Engine) enqueue(c *call, tm *team) {
 		tm.queue.ReplaceOrInsert(c)
 		tm.inQueue++
 		if tm.cfg.MaxWait > 0 {
-			e.timers.Add(timerKey{kind: timerHold, c: c}, e.clock.Add(tm.cfg.MaxWait))
+			e.timers.Schedule(&c.hold, e.clock.Add(tm.cfg.MaxWait))
 		}
 		e.emit(c.event(eventlog.CallQueued, nil))
 		e.markDirty(tm)
@@ -47,7 +47,7 @@ func (e *Engine) leaveQueue(c *call) {
 		return
 	}
 	c.team.inQueue--
-	e.timers.Remove(timerKey{kind: timerHold, c: c})
+	e.timers.Cancel(&c.hold)
 }
 
 // deflect logs and requests a deflection; the call returns to routing.
@@ -74,7 +74,7 @@ func (e *Engine) connect(c *call, t *teammate) {
 		c.team.queue.Delete(c)
 	}
 	c.team.inQueue--
-	e.timers.Remove(timerKey{kind: timerHold, c: c})
+	e.timers.Cancel(&c.hold)
 	c.stage, c.agent = eventlog.StageTalking, t
 	if !c.answered {
 		c.answered, c.agentAt = true, e.clock
@@ -105,13 +105,11 @@ func (e *Engine) finish(c *call, by eventlog.Party) {
 		e.finishPhoneCall(t)
 	}
 	c.ended = true
-	for _, x := range c.excluded {
-		e.timers.Remove(timerKey{kind: timerExclusion, c: c, t: x.t})
+	for len(c.excluded) > 0 {
+		e.dropExclusion(c, c.excluded[len(c.excluded)-1])
 	}
-	clear(c.excluded)
-	c.excluded = c.excluded[:0]
 	if e.cfg.EndedCallRetention > 0 {
-		e.timers.Add(timerKey{kind: timerForget, c: c}, e.clock.Add(e.cfg.EndedCallRetention))
+		e.timers.Schedule(&c.forget, e.clock.Add(e.cfg.EndedCallRetention))
 	} else {
 		e.forget(c)
 	}

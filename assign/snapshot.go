@@ -119,13 +119,17 @@ func (e *Engine) Snapshot() Snapshot {
 			PlacedAt: c.placedAt, InboxAssignedAt: c.inboxAt, AgentAssignedAt: c.agentAt, QueuedAt: c.queuedAt}
 		s.Calls = append(s.Calls, cs)
 	}
-	for _, d := range e.timers.Entries() {
-		dl := Deadline{Kind: timerKindNames[d.Key.kind], At: d.Until}
-		if d.Key.c != nil {
-			dl.Call = d.Key.c.id
+	for _, tm := range e.timers.Timers() {
+		k := tm.Key
+		dl := Deadline{Kind: timerKindNames[k.kind], At: tm.Until()}
+		if k.c != nil {
+			dl.Call = k.c.id
 		}
-		if d.Key.t != nil {
-			dl.Teammate = d.Key.t.id
+		switch {
+		case k.t != nil:
+			dl.Teammate = k.t.id
+		case k.x != nil:
+			dl.Teammate = k.x.id
 		}
 		s.Deadlines = append(s.Deadlines, dl)
 	}
@@ -166,7 +170,7 @@ func Restore(s Snapshot) (*Engine, error) {
 		if err := ts.Presence.Validate(); err != nil {
 			return nil, bad("teammate %q: %v", ts.ID, err)
 		}
-		t := &teammate{id: ts.ID, name: ts.Name, pres: ts.Presence, last: never}
+		t := newTeammate(ts.ID, ts.Name, ts.Presence)
 		if ts.Assigned {
 			t.last = ts.LastAssigned.UnixNano()
 		}
@@ -229,9 +233,10 @@ func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error)
 		if cs.ID == "" || e.calls[cs.ID] != nil || !cs.Direction.Valid() || !cs.Stage.Valid() {
 			return bad("call %q: empty, repeated or invalid", cs.ID)
 		}
-		c := &call{id: cs.ID, dir: cs.Direction, stage: cs.Stage, ended: cs.Ended, segment: cs.Segment,
-			qseq: cs.QueueSeq, ringUntil: cs.RingUntil, answered: cs.Answered, recorded: cs.Recorded,
-			placedAt: cs.PlacedAt, inboxAt: cs.InboxAssignedAt, agentAt: cs.AgentAssignedAt, queuedAt: cs.QueuedAt}
+		c := e.newCall(cs.ID, cs.Direction, cs.Stage)
+		c.ended, c.segment, c.qseq, c.ringUntil = cs.Ended, cs.Segment, cs.QueueSeq, cs.RingUntil
+		c.answered, c.recorded = cs.Answered, cs.Recorded
+		c.placedAt, c.inboxAt, c.agentAt, c.queuedAt = cs.PlacedAt, cs.InboxAssignedAt, cs.AgentAssignedAt, cs.QueuedAt
 		if cs.Team != "" {
 			if c.team = e.teams[cs.Team]; c.team == nil {
 				return bad("call %q: unknown team %q", cs.ID, cs.Team)
@@ -253,11 +258,12 @@ func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error)
 			t.calls++
 		}
 		for _, x := range cs.Excluded {
-			t := e.teammates[x.Teammate]
-			if t == nil || c.isExcluded(t) {
-				return bad("call %q: exclusion of %q unknown or repeated", cs.ID, x.Teammate)
+			if x.Teammate == "" || slices.ContainsFunc(c.excluded, func(y *exclusion) bool { return y.id == x.Teammate }) {
+				return bad("call %q: exclusion of %q empty or repeated", cs.ID, x.Teammate)
 			}
-			c.excluded = append(c.excluded, exclusion{t: t, until: x.Until})
+			ex := &exclusion{id: x.Teammate}
+			ex.timer.Key = timerKey{kind: timerExclusion, c: c, x: ex}
+			c.excluded = append(c.excluded, ex)
 		}
 		if !cs.Ended && (cs.Stage == eventlog.StageQueued || cs.Stage == eventlog.StageRinging) {
 			if c.team == nil {
@@ -275,26 +281,35 @@ func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error)
 
 func (e *Engine) restoreDeadlines(deadlines []Deadline, bad func(string, ...any) error) error {
 	for _, d := range deadlines {
-		k := timerKey{}
-		for kind, name := range timerKindNames {
-			if name != "" && name == d.Kind {
-				k.kind = timerKind(kind)
+		var tm *timer
+		c, t := e.calls[d.Call], e.teammates[d.Teammate]
+		switch {
+		case d.Kind == "ring" && c != nil && c.ringing != nil:
+			tm = &c.ring
+		case d.Kind == "hold" && c != nil && c.stage.Valid() && !c.ended:
+			tm = &c.hold
+		case d.Kind == "forget" && c != nil && c.ended:
+			tm = &c.forget
+		case d.Kind == "wrap_up" && t != nil && t.pres.InWrapUp():
+			tm = &t.wrap
+		case d.Kind == "exclusion" && c != nil:
+			for _, x := range c.excluded {
+				if x.id == d.Teammate {
+					tm = &x.timer
+				}
 			}
 		}
-		if k.kind == 0 {
-			return bad("deadline kind %q", d.Kind)
+		if tm == nil || tm.Scheduled() {
+			return bad("deadline %s for call %q, teammate %q matches nothing or repeats", d.Kind, d.Call, d.Teammate)
 		}
-		if d.Call != "" {
-			if k.c = e.calls[d.Call]; k.c == nil {
-				return bad("deadline %s: unknown call %q", d.Kind, d.Call)
+		e.timers.Schedule(tm, d.At)
+	}
+	for _, c := range e.calls {
+		for _, x := range c.excluded {
+			if !x.timer.Scheduled() {
+				return bad("call %q: exclusion of %q has no deadline", c.id, x.id)
 			}
 		}
-		if d.Teammate != "" {
-			if k.t = e.teammates[d.Teammate]; k.t == nil {
-				return bad("deadline %s: unknown teammate %q", d.Kind, d.Teammate)
-			}
-		}
-		e.timers.Add(k, d.At)
 	}
 	return nil
 }

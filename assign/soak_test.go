@@ -366,8 +366,8 @@ func (s *soakHost) checkNothingStuck() {
 		if c.ringing != nil && (c.ringUntil.After(s.now.Add(e.cfg.RingTimeout)) || !c.ringUntil.After(s.now)) {
 			s.t.Fatalf("X4: call %s rings %s until %v at %v", id, c.ringing.id, c.ringUntil, s.now)
 		}
-		_, ring := e.timers.Until(timerKey{kind: timerRing, c: c})
-		_, hold := e.timers.Until(timerKey{kind: timerHold, c: c})
+		_, ring := e.timerUntil(timerKey{kind: timerRing, c: c})
+		_, hold := e.timerUntil(timerKey{kind: timerHold, c: c})
 		if !ring && !hold && s.pending[id] == 0 {
 			s.t.Fatalf("X5: call %s is %v with nothing left to move it (agent %v)", id, c.stage, c.agent != nil)
 		}

@@ -22,10 +22,17 @@ type teammate struct {
 	ringing *call // the call ringing for them
 	calls   int   // phone calls they are on
 	teams   []*team
+	wrap    timer // wrap-up end (PR6)
 
 	inTrees bool                  // in every team's eligible tree
 	class   presence.Availability // as counted in the teams' Counts
 	online  bool                  // as counted in the teams' online
+}
+
+func newTeammate(id pb.TeammateID, name string, st presence.State) *teammate {
+	t := &teammate{id: id, name: name, pres: st, last: never}
+	t.wrap.Key = timerKey{kind: timerWrapUp, t: t}
+	return t
 }
 
 func (t *teammate) item() treeItem { return treeItem{last: t.last, id: t.id, t: t} }
@@ -111,7 +118,7 @@ func (e *Engine) AddTeammate(now time.Time, id pb.TeammateID, name string, st pr
 	if err := e.begin(now); err != nil {
 		return err
 	}
-	t := &teammate{id: id, name: name, pres: st, last: never}
+	t := newTeammate(id, name, st)
 	t.class, t.online = st.Availability(), onlineForPhone(t)
 	e.teammates[id] = t
 	e.emit(eventlog.Event{Kind: eventlog.TeammateAdded, Teammate: id, TeammateName: name,
@@ -136,13 +143,7 @@ func (e *Engine) RemoveTeammate(now time.Time, id pb.TeammateID) error {
 	for len(t.teams) > 0 {
 		e.removeMember(t.teams[len(t.teams)-1], t)
 	}
-	e.timers.Remove(timerKey{kind: timerWrapUp, t: t})
-	for _, c := range e.calls { // removal is rare; the order does not matter
-		if c.isExcluded(t) {
-			c.dropExclusion(t)
-			e.timers.Remove(timerKey{kind: timerExclusion, c: c, t: t})
-		}
-	}
+	e.timers.Cancel(&t.wrap)
 	delete(e.teammates, id)
 	e.emitTeammate(eventlog.TeammateRemoved, t)
 	return nil
@@ -172,7 +173,7 @@ func (e *Engine) SetStatus(now time.Time, id pb.TeammateID, status presence.Stat
 		return nil
 	}
 	if t.pres.InWrapUp() {
-		e.timers.Remove(timerKey{kind: timerWrapUp, t: t})
+		e.timers.Cancel(&t.wrap)
 		e.emitTeammate(eventlog.WrapUpEnded, t)
 	}
 	if status == presence.Active {
@@ -302,7 +303,7 @@ func (e *Engine) startPhoneCall(t *teammate) {
 	if t.calls >= e.cfg.CallLimit {
 		wasWrap := t.pres.InWrapUp()
 		if wasWrap {
-			e.timers.Remove(timerKey{kind: timerWrapUp, t: t})
+			e.timers.Cancel(&t.wrap)
 			e.emitTeammate(eventlog.WrapUpEnded, t)
 		}
 		reassign := t.pres.PhoneCallStarted(presence.PhoneCall)
@@ -323,7 +324,7 @@ func (e *Engine) finishPhoneCall(t *teammate) {
 			wrapUp = 0 // below the limit with a call still live: Active, wrap-up after the last
 		}
 		if t.pres.PhoneCallEnded(e.clock, wrapUp) {
-			e.timers.Add(timerKey{kind: timerWrapUp, t: t}, t.pres.WrapUpUntil)
+			e.timers.Schedule(&t.wrap, t.pres.WrapUpUntil)
 			e.emitStatus(t)
 			e.emit(eventlog.Event{Kind: eventlog.WrapUpStarted, Teammate: t.id, TeammateName: t.name,
 				Deadline: t.pres.WrapUpUntil})

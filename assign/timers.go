@@ -1,6 +1,9 @@
 package assign
 
-import "github.com/phonebalance/phonebalance/eventlog"
+import (
+	"github.com/phonebalance/phonebalance/cooldown"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
 
 // timerKind is what a deadline does when it fires.
 type timerKind uint8
@@ -13,20 +16,25 @@ const (
 	timerForget                         // an ended call's ID is released
 )
 
-// timerKey identifies one pending deadline; all deadlines live in one set,
-// so they fire in (time, creation) order.
+// timerKey tells what a deadline is for. Each deadline is a cooldown.Timer
+// embedded in what it belongs to (a call's ring, hold and forget timers, a
+// teammate's wrap-up, an exclusion), all in one queue, so they fire in
+// (time, scheduling) order and cancel exactly.
 type timerKey struct {
 	kind timerKind
 	c    *call
 	t    *teammate
+	x    *exclusion
 }
+
+type timer = cooldown.Timer[timerKey]
 
 func (e *Engine) fire(k timerKey) {
 	switch k.kind {
 	case timerRing:
 		e.ringFailed(k.c, eventlog.CallMissed, 0, true)
 	case timerExclusion:
-		k.c.dropExclusion(k.t)
+		e.dropExclusion(k.c, k.x)
 		if k.c.stage == eventlog.StageQueued {
 			e.markDirty(k.c.team)
 		}

@@ -93,7 +93,7 @@ func (e *Engine) Call(id pb.CallID) (CallView, bool) {
 		v.Agent = c.agent.id
 	}
 	for _, x := range c.excluded {
-		v.Excluded = append(v.Excluded, Exclusion{Teammate: x.t.id, Until: x.until})
+		v.Excluded = append(v.Excluded, Exclusion{Teammate: x.id, Until: x.until()})
 	}
 	return v, true
 }
