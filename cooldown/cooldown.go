@@ -5,38 +5,29 @@
 // the caller passes the time in and asks for the next lapse, so a host can
 // arm one timer for it.
 //
-// Lapsed entries are reclaimed as they are popped, and entries removed
-// early are compacted away, so memory stays proportional to the number of
-// live exclusions however long the process runs.
+// Two shapes: [Set], exclusions keyed by any comparable key, and [Queue],
+// timers the caller embeds in its own structures. A Set is a map over a
+// Queue. Lapsed and removed entries leave nothing behind, so memory stays
+// proportional to the number of live exclusions however long the process
+// runs.
 package cooldown
 
 import (
-	"slices"
 	"time"
 )
 
 // Set is a set of exclusions, each lapsing at its own time. The zero value
-// is not ready; use [New]. A Set is not safe for concurrent use.
+// is not ready; use [New]. A Set is not safe for concurrent use. Once it
+// has held its largest number of live exclusions it allocates nothing.
 type Set[K comparable] struct {
-	live  map[K]slot
-	queue []entry[K] // min-heap by (until, seq); may hold stale entries
-	seq   uint64
-}
-
-type slot struct {
-	until time.Time
-	seq   uint64
-}
-
-type entry[K comparable] struct {
-	until time.Time
-	seq   uint64
-	key   K
+	live  map[K]*Timer[K]
+	queue Queue[K]
+	free  []*Timer[K]
 }
 
 // New returns an empty set.
 func New[K comparable]() *Set[K] {
-	return &Set[K]{live: make(map[K]slot)}
+	return &Set[K]{live: make(map[K]*Timer[K])}
 }
 
 // Len returns the number of exclusions not yet popped or removed, lapsed
@@ -45,60 +36,69 @@ func (s *Set[K]) Len() int { return len(s.live) }
 
 // Add excludes k until the given time, replacing any earlier exclusion of
 // k. An exclusion lapses at exactly until: [Set.Excluded] is false from then
-// on.
+// on. A replaced exclusion goes after others lapsing at the same time.
 func (s *Set[K]) Add(k K, until time.Time) {
-	s.seq++
-	s.live[k] = slot{until: until, seq: s.seq}
-	s.push(entry[K]{until: until, seq: s.seq, key: k})
-	s.compactIfSparse()
+	t, ok := s.live[k]
+	if !ok {
+		if n := len(s.free); n > 0 {
+			t, s.free = s.free[n-1], s.free[:n-1]
+		} else {
+			t = new(Timer[K])
+		}
+		t.Key = k
+		s.live[k] = t
+	}
+	s.queue.Schedule(t, until)
 }
 
 // Excluded reports whether k is excluded at now.
 func (s *Set[K]) Excluded(k K, now time.Time) bool {
-	sl, ok := s.live[k]
-	return ok && now.Before(sl.until)
+	t, ok := s.live[k]
+	return ok && now.Before(t.until)
 }
 
 // Until returns when k's exclusion lapses, and whether k has one.
 func (s *Set[K]) Until(k K) (time.Time, bool) {
-	sl, ok := s.live[k]
-	return sl.until, ok
+	t, ok := s.live[k]
+	if !ok {
+		return time.Time{}, false
+	}
+	return t.until, true
 }
 
 // Remove drops k's exclusion early and reports whether it had one. No lapse
 // is reported for it afterwards.
 func (s *Set[K]) Remove(k K) bool {
-	if _, ok := s.live[k]; !ok {
+	t, ok := s.live[k]
+	if !ok {
 		return false
 	}
-	delete(s.live, k)
-	s.dropStaleTop()
-	s.compactIfSparse()
+	s.queue.Cancel(t)
+	s.release(k, t)
 	return true
 }
 
 // Next returns the earliest time an exclusion lapses, and false when there
 // is none.
-func (s *Set[K]) Next() (time.Time, bool) {
-	s.dropStaleTop()
-	if len(s.queue) == 0 {
-		return time.Time{}, false
-	}
-	return s.queue[0].until, true
-}
+func (s *Set[K]) Next() (time.Time, bool) { return s.queue.Next() }
 
 // PopDue removes and returns the exclusion that lapses first if it has
 // lapsed by now (until <= now). Exclusions lapsing at the same time come
 // out in the order they were added. It allocates nothing.
 func (s *Set[K]) PopDue(now time.Time) (k K, until time.Time, ok bool) {
-	s.dropStaleTop()
-	if len(s.queue) == 0 || s.queue[0].until.After(now) {
+	t, ok := s.queue.PopDue(now)
+	if !ok {
 		return k, until, false
 	}
-	top := s.pop()
-	delete(s.live, top.key)
-	s.dropStaleTop()
-	return top.key, top.until, true
+	k, until = t.Key, t.until
+	s.release(k, t)
+	return k, until, true
+}
+
+func (s *Set[K]) release(k K, t *Timer[K]) {
+	delete(s.live, k)
+	*t = Timer[K]{}
+	s.free = append(s.free, t)
 }
 
 // Entry is one live exclusion, as listed by [Set.Entries].
@@ -111,104 +111,10 @@ type Entry[K comparable] struct {
 // then in the order they were added. Adding them in this order to a new
 // Set rebuilds one that pops the same way. It allocates the result.
 func (s *Set[K]) Entries() []Entry[K] {
-	live := make([]entry[K], 0, len(s.live))
-	for _, e := range s.queue {
-		if !s.stale(e) {
-			live = append(live, e)
-		}
-	}
-	slices.SortFunc(live, func(a, b entry[K]) int {
-		if c := a.until.Compare(b.until); c != 0 {
-			return c
-		}
-		if a.seq < b.seq {
-			return -1
-		}
-		return 1
-	})
-	out := make([]Entry[K], len(live))
-	for i, e := range live {
-		out[i] = Entry[K]{Key: e.key, Until: e.until}
+	timers := s.queue.Timers()
+	out := make([]Entry[K], len(timers))
+	for i, t := range timers {
+		out[i] = Entry[K]{Key: t.Key, Until: t.until}
 	}
 	return out
-}
-
-func (s *Set[K]) stale(e entry[K]) bool {
-	sl, ok := s.live[e.key]
-	return !ok || sl.seq != e.seq
-}
-
-func (s *Set[K]) dropStaleTop() {
-	for len(s.queue) > 0 && s.stale(s.queue[0]) {
-		s.pop()
-	}
-}
-
-// compactIfSparse rebuilds the heap when stale entries outnumber live ones,
-// so early removals cannot make memory grow without bound.
-func (s *Set[K]) compactIfSparse() {
-	if len(s.queue) < 64 || len(s.queue) <= 2*len(s.live) {
-		return
-	}
-	kept := s.queue[:0]
-	for _, e := range s.queue {
-		if !s.stale(e) {
-			kept = append(kept, e)
-		}
-	}
-	clear(s.queue[len(kept):])
-	s.queue = kept
-	for i := len(s.queue)/2 - 1; i >= 0; i-- {
-		s.down(i)
-	}
-}
-
-func (s *Set[K]) less(i, j int) bool {
-	a, b := &s.queue[i], &s.queue[j]
-	if !a.until.Equal(b.until) {
-		return a.until.Before(b.until)
-	}
-	return a.seq < b.seq
-}
-
-func (s *Set[K]) push(e entry[K]) {
-	s.queue = append(s.queue, e)
-	for i := len(s.queue) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s.less(i, p) {
-			break
-		}
-		s.queue[i], s.queue[p] = s.queue[p], s.queue[i]
-		i = p
-	}
-}
-
-func (s *Set[K]) pop() entry[K] {
-	top := s.queue[0]
-	last := len(s.queue) - 1
-	s.queue[0] = s.queue[last]
-	var zero entry[K]
-	s.queue[last] = zero
-	s.queue = s.queue[:last]
-	s.down(0)
-	return top
-}
-
-func (s *Set[K]) down(i int) {
-	n := len(s.queue)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		m := l
-		if r := l + 1; r < n && s.less(r, l) {
-			m = r
-		}
-		if !s.less(m, i) {
-			return
-		}
-		s.queue[i], s.queue[m] = s.queue[m], s.queue[i]
-		i = m
-	}
 }

@@ -13,31 +13,27 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
-// checkHeap fails the test unless s.queue is a min-heap by (until, seq) and
-// every live key has exactly one current entry in it.
+// checkHeap fails the test unless the queue is a min-heap by (until, seq)
+// whose timers know their positions, and holds exactly the live keys.
 func checkHeap[K comparable](t interface {
 	Helper()
 	Fatalf(string, ...any)
 }, s *Set[K]) {
 	t.Helper()
-	for i := 1; i < len(s.queue); i++ {
-		if s.less(i, (i-1)/2) {
+	q := &s.queue
+	for i, tm := range q.heap {
+		if tm.pos != i+1 {
+			t.Fatalf("timer at %d thinks it is at %d", i, tm.pos-1)
+		}
+		if i > 0 && q.less(i, (i-1)/2) {
 			t.Fatalf("heap order broken at %d", i)
 		}
-	}
-	current := make(map[K]int)
-	for _, e := range s.queue {
-		if !s.stale(e) {
-			current[e.key]++
+		if s.live[tm.Key] != tm {
+			t.Fatalf("heap holds key %v, which is not live", tm.Key)
 		}
 	}
-	if len(current) != len(s.live) {
-		t.Fatalf("%d live keys but %d current heap entries", len(s.live), len(current))
-	}
-	for k, n := range current {
-		if n != 1 {
-			t.Fatalf("key %v has %d current heap entries", k, n)
-		}
+	if len(q.heap) != len(s.live) {
+		t.Fatalf("%d live keys but %d heap entries", len(s.live), len(q.heap))
 	}
 }
 
@@ -320,9 +316,9 @@ func TestAddInThePastIsAlreadyLapsed(t *testing.T) {
 	}
 }
 
-func TestCompactionKeepsOrder(t *testing.T) {
-	// Add many, remove most (forcing compactions), then check what is left
-	// comes out in (until, insertion) order.
+func TestRemovalKeepsOrder(t *testing.T) {
+	// Add many, remove most, then check what is left comes out in
+	// (until, insertion) order and nothing removed lingers.
 	s := New[int]()
 	for i := range 1000 {
 		s.Add(i, at(time.Duration(i%7)*time.Second))
@@ -333,8 +329,8 @@ func TestCompactionKeepsOrder(t *testing.T) {
 		}
 	}
 	checkHeap(t, s)
-	if len(s.queue) > 2*s.Len()+64 {
-		t.Fatalf("queue holds %d entries for %d live: not compacted", len(s.queue), s.Len())
+	if s.queue.Len() != s.Len() {
+		t.Fatalf("queue holds %d entries for %d live", s.queue.Len(), s.Len())
 	}
 	var want []int
 	for sec := range 7 {
@@ -353,7 +349,7 @@ func TestCompactionKeepsOrder(t *testing.T) {
 		got = append(got, k)
 	}
 	if !slices.Equal(got, want) {
-		t.Fatalf("order after compaction:\n got %v\nwant %v", got, want)
+		t.Fatalf("order after removals:\n got %v\nwant %v", got, want)
 	}
 }
 
@@ -482,7 +478,7 @@ func TestMemoryBoundedOverLongRun(t *testing.T) {
 		ops = 100_000
 	}
 	const maxLive = 100
-	const bound = 2*maxLive + 64 // compaction keeps queue <= max(63, 2*live); pops only shrink it
+	const bound = maxLive // removal is exact: the heap holds the live entries only
 	r := rand.New(rand.NewPCG(1, 2))
 	s := New[uint64]()
 	var keys []uint64 // live keys, for picking one to remove or re-add
@@ -513,7 +509,7 @@ func TestMemoryBoundedOverLongRun(t *testing.T) {
 		default: // time passes; pop what lapsed
 			// Time moves slowly against the 5-minute lapses, so removed
 			// and replaced entries would sit deep in the heap for a long
-			// while if they were not compacted away.
+			// while if removal were lazy.
 			now = now.Add(time.Duration(r.IntN(200)) * time.Millisecond)
 			for {
 				k, _, ok := s.PopDue(now)
@@ -532,8 +528,8 @@ func TestMemoryBoundedOverLongRun(t *testing.T) {
 		if s.Len() != len(keys) {
 			t.Fatalf("Len = %d, want %d", s.Len(), len(keys))
 		}
-		maxQueue = max(maxQueue, len(s.queue))
-		maxCap = max(maxCap, cap(s.queue))
+		maxQueue = max(maxQueue, s.queue.Len())
+		maxCap = max(maxCap, cap(s.queue.heap))
 	}
 	t.Logf("adds %d, re-adds %d, removes %d, pops %d; max heap len %d, max cap %d",
 		adds, readds, removes, pops, maxQueue, maxCap)
