@@ -8,13 +8,17 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 )
 
-func wrongState(c *call, what string) error {
-	return fmt.Errorf("%w: cannot %s call %q while %v", ErrWrongState, what, c.id, c.stage)
+// beginCall advances to now and returns the call id, which must not have
+// ended.
+func (e *Engine) beginCall(now time.Time, id pb.CallID) (*call, error) {
+	if err := e.begin(now); err != nil {
+		return nil, err
+	}
+	return e.call(id)
 }
 
-// PlaceCall records an inbound call placed by a customer; it is routing
-// (the IVR workflow) until [Engine.QueueCall] (SPEC LC1).
-func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
+// beginNewCall checks that id can name a new call and advances to now.
+func (e *Engine) beginNewCall(now time.Time, id pb.CallID) error {
 	if id == "" {
 		return fmt.Errorf("%w: empty call ID", ErrInvalidArgument)
 	}
@@ -23,6 +27,19 @@ func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
 	}
 	if _, ok := e.calls[id]; ok {
 		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
+	}
+	return nil
+}
+
+func wrongState(c *call, what string) error {
+	return fmt.Errorf("%w: cannot %s call %q while %v", ErrWrongState, what, c.id, c.stage)
+}
+
+// PlaceCall records an inbound call placed by a customer; it is routing
+// (the IVR workflow) until [Engine.QueueCall] (SPEC LC1).
+func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
+	if err := e.beginNewCall(now, id); err != nil {
+		return err
 	}
 	e.place(id)
 	return nil
@@ -77,14 +94,8 @@ func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error 
 // Arrive is PlaceCall and QueueCall at once: an inbound call with no IVR
 // time, queued for a team. On error neither happens.
 func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty call ID", ErrInvalidArgument)
-	}
-	if err := e.begin(now); err != nil {
+	if err := e.beginNewCall(now, id); err != nil {
 		return err
-	}
-	if _, ok := e.calls[id]; ok {
-		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
 	}
 	tm, err := e.team(teamID)
 	if err != nil {
@@ -161,10 +172,7 @@ func (e *Engine) ringingFor(id pb.CallID, tmID pb.TeammateID) (*call, *teammate,
 // the shared pool before it is assigned automatically (SPEC AS10). The
 // call must be waiting, not ringing anyone, and the teammate free.
 func (e *Engine) ManualAnswer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -198,10 +206,7 @@ func (e *Engine) Resume(now time.Time, id pb.CallID) error {
 }
 
 func (e *Engine) toggleHold(now time.Time, id pb.CallID, from, to eventlog.Stage, kind eventlog.Kind, what string) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -217,10 +222,7 @@ func (e *Engine) toggleHold(now time.Time, id pb.CallID, from, to eventlog.Stage
 // it (and gets wrap-up), and a new queue segment starts, even for the same
 // team (SPEC LC3). Outbound calls are not transferred (ErrWrongState).
 func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -247,10 +249,7 @@ func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 
 // Barge records a supervisor joining an answered call (SPEC LC4).
 func (e *Engine) Barge(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -268,10 +267,7 @@ func (e *Engine) Barge(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
 // Voicemail sends an inbound call that is routing or waiting to voicemail
 // (SPEC LC5); it leaves any queue and stops any ring.
 func (e *Engine) Voicemail(now time.Time, id pb.CallID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -289,10 +285,7 @@ func (e *Engine) Voicemail(now time.Time, id pb.CallID) error {
 
 // RecordVoicemail records that the customer left a voicemail.
 func (e *Engine) RecordVoicemail(now time.Time, id pb.CallID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -307,10 +300,7 @@ func (e *Engine) RecordVoicemail(now time.Time, id pb.CallID) error {
 // RequestCallback records the customer asking to be called back instead of
 // waiting; the call ends (SPEC LC5).
 func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -328,10 +318,7 @@ func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
 // ForwardUnanswered records that a routing call forwarded to an external
 // number was not answered there (SPEC MT5). The call stays in routing.
 func (e *Engine) ForwardUnanswered(now time.Time, id pb.CallID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -354,10 +341,7 @@ func (e *Engine) EndCall(now time.Time, id pb.CallID, by eventlog.Party) error {
 	if !by.Valid() {
 		return fmt.Errorf("%w: party %v", ErrInvalidArgument, by)
 	}
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}
@@ -373,14 +357,8 @@ func (e *Engine) EndCall(now time.Time, id pb.CallID, by eventlog.Party) error {
 // a call while it lasts (SPEC LC6, PR4), and it counts as a conversation
 // assignment.
 func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty call ID", ErrInvalidArgument)
-	}
-	if err := e.begin(now); err != nil {
+	if err := e.beginNewCall(now, id); err != nil {
 		return err
-	}
-	if _, ok := e.calls[id]; ok {
-		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
 	}
 	t, err := e.teammate(tmID)
 	if err != nil {
@@ -401,10 +379,7 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 // CustomerAnswered records the customer (or their voicemail) picking up an
 // outbound call; either counts as answered (SPEC LC6, MT14).
 func (e *Engine) CustomerAnswered(now time.Time, id pb.CallID, voicemail bool) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	c, err := e.call(id)
+	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
 	}

@@ -117,14 +117,7 @@ func (e *Engine) SetTeamOverride(now time.Time, id pb.TeamID, o schedule.Overrid
 // AddMember adds a teammate to a team. If they are eligible, they may be
 // offered the team's oldest waiting call at once (SPEC AS12).
 func (e *Engine) AddMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	tm, err := e.team(teamID)
-	if err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	tm, t, err := e.beginMembership(now, teamID, id)
 	if err != nil {
 		return err
 	}
@@ -147,14 +140,7 @@ func (e *Engine) AddMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) er
 // RemoveMember removes a teammate from a team. A call of that team already
 // ringing for them keeps ringing.
 func (e *Engine) RemoveMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	tm, err := e.team(teamID)
-	if err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	tm, t, err := e.beginMembership(now, teamID, id)
 	if err != nil {
 		return err
 	}
@@ -163,6 +149,19 @@ func (e *Engine) RemoveMember(now time.Time, teamID pb.TeamID, id pb.TeammateID)
 	}
 	e.removeMember(tm, t)
 	return nil
+}
+
+// beginMembership advances to now and returns the team and teammate.
+func (e *Engine) beginMembership(now time.Time, teamID pb.TeamID, id pb.TeammateID) (*team, *teammate, error) {
+	if err := e.begin(now); err != nil {
+		return nil, nil, err
+	}
+	tm, err := e.team(teamID)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := e.teammate(id)
+	return tm, t, err
 }
 
 func (e *Engine) removeMember(tm *team, t *teammate) {

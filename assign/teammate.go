@@ -90,6 +90,14 @@ func (e *Engine) setLast(t *teammate, at time.Time) {
 	}
 }
 
+// beginTeammate advances to now and returns the teammate id.
+func (e *Engine) beginTeammate(now time.Time, id pb.TeammateID) (*teammate, error) {
+	if err := e.begin(now); err != nil {
+		return nil, err
+	}
+	return e.teammate(id)
+}
+
 func (e *Engine) emitTeammate(kind eventlog.Kind, t *teammate) {
 	e.emit(eventlog.Event{Kind: kind, Teammate: t.id, TeammateName: t.name})
 }
@@ -130,10 +138,7 @@ func (e *Engine) AddTeammate(now time.Time, id pb.TeammateID, name string, st pr
 // RemoveTeammate removes a teammate from the workspace and all teams. A
 // teammate ringing or on a call cannot be removed (ErrTeammateBusy).
 func (e *Engine) RemoveTeammate(now time.Time, id pb.TeammateID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	t, err := e.beginTeammate(now, id)
 	if err != nil {
 		return err
 	}
@@ -162,10 +167,7 @@ func (e *Engine) SetStatus(now time.Time, id pb.TeammateID, status presence.Stat
 	case status == presence.Active && reason != "":
 		return fmt.Errorf("%w: an Active status has no reason", ErrInvalidArgument)
 	}
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	t, err := e.beginTeammate(now, id)
 	if err != nil {
 		return err
 	}
@@ -193,10 +195,7 @@ func (e *Engine) SetChannel(now time.Time, id pb.TeammateID, ch presence.Channel
 	if !ch.Valid() {
 		return fmt.Errorf("%w: channel %v", ErrInvalidArgument, ch)
 	}
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	t, err := e.beginTeammate(now, id)
 	if err != nil {
 		return err
 	}
@@ -214,10 +213,7 @@ func (e *Engine) SetChannel(now time.Time, id pb.TeammateID, ch presence.Channel
 // foreground can ring (SPEC PR3); losing it while a call rings is a
 // connectivity decline.
 func (e *Engine) SetClient(now time.Time, id pb.TeammateID, open, backgrounded bool) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	t, err := e.beginTeammate(now, id)
 	if err != nil {
 		return err
 	}
@@ -235,10 +231,7 @@ func (e *Engine) SetClient(now time.Time, id pb.TeammateID, open, backgrounded b
 // SetReassignReplies sets a teammate's "Reassign replies" toggle. Turned on
 // during a phone call, the host is told at once (SPEC PR4).
 func (e *Engine) SetReassignReplies(now time.Time, id pb.TeammateID, on bool) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	t, err := e.beginTeammate(now, id)
 	if err != nil {
 		return err
 	}
@@ -254,10 +247,7 @@ func (e *Engine) SetReassignReplies(now time.Time, id pb.TeammateID, on bool) er
 // video call. It leaves their status alone (SPEC PR5); it exists so a host
 // can route every call kind through the engine and get that rule right.
 func (e *Engine) StartMessengerCall(now time.Time, id pb.TeammateID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	t, err := e.beginTeammate(now, id)
 	if err != nil {
 		return err
 	}
@@ -269,10 +259,7 @@ func (e *Engine) StartMessengerCall(now time.Time, id pb.TeammateID) error {
 // of another kind (chat, email, …). Every conversation counts for
 // longest-idle order (SPEC AS3).
 func (e *Engine) ReportAssignment(now time.Time, id pb.TeammateID) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	t, err := e.teammate(id)
+	t, err := e.beginTeammate(now, id)
 	if err != nil {
 		return err
 	}
