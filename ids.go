@@ -1,6 +1,9 @@
 package phonebalance
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // TeammateID identifies a teammate within one workspace. The library
 // treats it as an opaque key; it also breaks ties in longest-idle order
@@ -37,3 +40,24 @@ func (d Direction) String() string {
 
 // Valid reports whether d is one of the declared directions.
 func (d Direction) Valid() bool { return d == Inbound || d == Outbound }
+
+// MarshalText encodes the direction as "inbound" or "outbound".
+func (d Direction) MarshalText() ([]byte, error) {
+	if !d.Valid() {
+		return nil, fmt.Errorf("phonebalance: invalid direction %d", uint8(d))
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText decodes "inbound" or "outbound".
+func (d *Direction) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "inbound":
+		*d = Inbound
+	case "outbound":
+		*d = Outbound
+	default:
+		return fmt.Errorf("phonebalance: invalid direction %q", b)
+	}
+	return nil
+}

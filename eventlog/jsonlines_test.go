@@ -76,7 +76,7 @@ func TestJSONLinesEnumsByName(t *testing.T) {
 	for _, frag := range []string{
 		`"kind":"call_declined"`, `"decline":"went_away"`, `"deflection":"hold_timeout"`,
 		`"stage":"on_hold"`, `"by":"teammate"`, `"channel":"Phone"`, `"status":"Away"`,
-		`"direction":2`, `"team_name":"Sales <EU> & \"UK\""`,
+		`"direction":"outbound"`, `"team_name":"Sales <EU> & \"UK\""`,
 	} {
 		if !strings.Contains(line, frag) {
 			t.Errorf("line lacks %s: %s", frag, line)
@@ -104,7 +104,7 @@ func TestJSONLinesRejectsInvalidEvent(t *testing.T) {
 }
 
 func TestDecodeGarbage(t *testing.T) {
-	good := `{"seq":1,"at":"2025-03-04T09:00:00Z","kind":"call_placed","call":"c","direction":1}` + "\n"
+	good := `{"seq":1,"at":"2025-03-04T09:00:00Z","kind":"call_placed","call":"c","direction":"inbound"}` + "\n"
 	cases := map[string]struct {
 		in   string
 		also error
@@ -138,7 +138,7 @@ func TestDecodeGarbage(t *testing.T) {
 }
 
 func TestReaderSkipsBlankLinesAndReadsUnterminatedLast(t *testing.T) {
-	in := "\n" + `{"seq":1,"at":"2025-03-04T09:00:00Z","kind":"call_placed","call":"c","direction":1}` +
+	in := "\n" + `{"seq":1,"at":"2025-03-04T09:00:00Z","kind":"call_placed","call":"c","direction":"inbound"}` +
 		"\n  \n" + `{"seq":2,"at":"2025-03-04T09:00:01Z","kind":"call_queued","call":"c","team":"t","segment":1}`
 	r := eventlog.NewJSONLinesReader(strings.NewReader(in))
 	var seqs []uint64
