@@ -40,8 +40,10 @@ func (o Override) String() string {
 	return "Override(" + strconv.Itoa(int(o)) + ")"
 }
 
-// Interval is an opening on one weekday, from Start to End after local
-// midnight (0 <= Start < End <= 24h). An opening past midnight is two
+// Interval is an opening on one weekday, from Start to End as local clock
+// times of day written as durations since midnight (9*time.Hour is 09:00;
+// 0 <= Start < End <= 24h). On days when clocks change, the local clock
+// decides, as a business means "9 to 5". An opening past midnight is two
 // intervals.
 type Interval struct {
 	Day        time.Weekday
