@@ -76,12 +76,7 @@ func (e *Engine) NextDeadline() (time.Time, bool) { return e.timers.Next() }
 
 // Advance moves the engine to now, firing every deadline due by then at its
 // own time and in order, and making the offers that follow.
-func (e *Engine) Advance(now time.Time) error {
-	if err := e.begin(now); err != nil {
-		return err
-	}
-	return nil
-}
+func (e *Engine) Advance(now time.Time) error { return e.begin(now) }
 
 // SetWorkspaceOverride sets the workspace's out-of-office override
 // (SPEC DF3). It applies to calls queued from now on.
