@@ -19,8 +19,11 @@ import (
 // deadline (ring timeouts, exclusion lapses, wrap-up ends, hold timeouts)
 // at its own time and in order, exactly as [Engine.Advance] would; a time
 // before the engine's current time is refused with ErrTimeWentBackwards.
-// A command that then fails changes nothing more. [Engine.NextDeadline]
-// tells the host when to call Advance next.
+// A command that then fails changes nothing more; one whose arguments are
+// wrong in themselves (an undeclared enum value, an empty ID, Decline with
+// the button under auto-answer) is refused before advancing, so it changes
+// nothing at all. [Engine.NextDeadline] tells the host when to call
+// Advance next.
 //
 // An Engine is not safe for concurrent use; [Live] wraps one for that.
 type Engine struct {

@@ -5,7 +5,8 @@ import "errors"
 // Errors returned by the engine. Each is a sentinel to test with
 // errors.Is; the returned error usually wraps it with the offending IDs.
 // A command that returns an error has changed nothing beyond advancing the
-// engine to the command's time (see [Engine.Advance]).
+// engine to the command's time (see [Engine.Advance]); errors in the
+// arguments themselves are found before advancing.
 var (
 	// ErrInvalidConfig: a Config or TeamConfig field is out of range.
 	ErrInvalidConfig = errors.New("assign: invalid config")
