@@ -1,0 +1,232 @@
+package host
+
+import (
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/presence"
+)
+
+// The request bodies. Enums are sent by name, as the library encodes
+// them: channel "All", "Conversations" or "Phone"; status "Active" or
+// "Away"; decline cause "button", "busy", "connectivity" or "went_away";
+// party "customer", "teammate" or "system".
+
+// AddTeammateRequest is the body of POST /teammates.
+type AddTeammateRequest struct {
+	ID   pb.TeammateID `json:"id"`
+	Name string        `json:"name"`
+	// Channel defaults to "All".
+	Channel presence.Channel `json:"channel,omitempty"`
+	// Status defaults to "Active"; "Away" needs a Reason.
+	Status presence.Status `json:"status,omitempty"`
+	Reason string          `json:"reason,omitempty"`
+	// ClientOpen reports whether the teammate's phone client is open;
+	// it defaults to true.
+	ClientOpen   *bool `json:"client_open,omitempty"`
+	Backgrounded bool  `json:"backgrounded,omitempty"`
+}
+
+// AddTeamRequest is the body of POST /teams.
+type AddTeamRequest struct {
+	ID   pb.TeamID `json:"id"`
+	Name string    `json:"name"`
+	// MaxQueue is the most calls the queue holds; 0 means no limit.
+	MaxQueue int `json:"max_queue,omitempty"`
+	// MaxWait is the longest a caller waits on hold, as a Go duration
+	// ("2m30s"); empty means no limit.
+	MaxWait string `json:"max_wait,omitempty"`
+	// DeflectWhenNobodyOnline deflects calls arriving when no member is
+	// online for phone.
+	DeflectWhenNobodyOnline bool `json:"deflect_when_nobody_online,omitempty"`
+}
+
+// MemberRequest is the body of POST /teams/{team}/members.
+type MemberRequest struct {
+	Teammate pb.TeammateID `json:"teammate"`
+}
+
+// StatusRequest is the body of PUT /teammates/{id}/status.
+type StatusRequest struct {
+	Status presence.Status `json:"status"`
+	Reason string          `json:"reason,omitempty"`
+}
+
+// ChannelRequest is the body of PUT /teammates/{id}/channel.
+type ChannelRequest struct {
+	Channel presence.Channel `json:"channel"`
+}
+
+// ClientRequest is the body of PUT /teammates/{id}/client: the phone
+// client opened, closed, backgrounded or brought to the foreground.
+type ClientRequest struct {
+	// Open is required.
+	Open         *bool `json:"open"`
+	Backgrounded bool  `json:"backgrounded,omitempty"`
+}
+
+// ArriveRequest is the body of POST /calls: an inbound call arrived for a
+// team, as a CPaaS provider's "incoming call" webhook reports it.
+type ArriveRequest struct {
+	// ID is the provider's call ID (a call SID, a SIP Call-ID).
+	ID   pb.CallID `json:"id"`
+	Team pb.TeamID `json:"team"`
+}
+
+// AnswerRequest is the body of POST /calls/{id}/answer.
+type AnswerRequest struct {
+	Teammate pb.TeammateID `json:"teammate"`
+}
+
+// DeclineRequest is the body of POST /calls/{id}/decline.
+type DeclineRequest struct {
+	Teammate pb.TeammateID         `json:"teammate"`
+	Cause    eventlog.DeclineCause `json:"cause"`
+}
+
+// EndRequest is the optional body of POST /calls/{id}/end.
+type EndRequest struct {
+	// By is who ended the call; it defaults to "teammate".
+	By eventlog.Party `json:"by,omitempty"`
+}
+
+// Teammate is a teammate as the API shows it.
+type Teammate struct {
+	ID              pb.TeammateID    `json:"id"`
+	Name            string           `json:"name"`
+	Channel         presence.Channel `json:"channel"`
+	Status          presence.Status  `json:"status"`
+	Reason          string           `json:"reason,omitempty"`
+	ClientOpen      bool             `json:"client_open"`
+	Backgrounded    bool             `json:"backgrounded"`
+	ReassignReplies bool             `json:"reassign_replies"`
+	WrapUpUntil     time.Time        `json:"wrap_up_until,omitzero"`
+	LastAssigned    time.Time        `json:"last_assigned,omitzero"`
+	Ringing         pb.CallID        `json:"ringing,omitempty"`
+	Calls           int              `json:"calls"`
+	Eligible        bool             `json:"eligible"`
+	Teams           []pb.TeamID      `json:"teams"`
+}
+
+func teammateOf(v assign.TeammateView) Teammate {
+	p := v.Presence
+	teams := v.Teams
+	if teams == nil {
+		teams = []pb.TeamID{}
+	}
+	return Teammate{
+		ID: v.ID, Name: v.Name, Channel: p.Channel, Status: p.Status, Reason: p.Reason,
+		ClientOpen: p.ClientOpen, Backgrounded: p.Backgrounded, ReassignReplies: p.ReassignReplies,
+		WrapUpUntil: p.WrapUpUntil, LastAssigned: v.LastAssigned, Ringing: v.Ringing,
+		Calls: v.Calls, Eligible: v.Eligible, Teams: teams,
+	}
+}
+
+// Team is a team as the API shows it.
+type Team struct {
+	ID pb.TeamID `json:"id"`
+	// Away, NoActiveClient and Available are the team's composition now.
+	Away           int `json:"away"`
+	NoActiveClient int `json:"no_active_client"`
+	Available      int `json:"available"`
+	// InQueue counts its queued calls, ringing ones included.
+	InQueue int `json:"in_queue"`
+	// Waiting lists the queued calls not ringing anyone, oldest first.
+	Waiting []pb.CallID `json:"waiting"`
+	// OfferOrder lists the eligible members, longest idle first: the
+	// order they would be rung in.
+	OfferOrder []pb.TeammateID `json:"offer_order"`
+}
+
+// Call is a call as the API shows it.
+type Call struct {
+	ID              pb.CallID      `json:"id"`
+	Direction       pb.Direction   `json:"direction"`
+	Stage           eventlog.Stage `json:"stage"`
+	Ended           bool           `json:"ended"`
+	Team            pb.TeamID      `json:"team,omitempty"`
+	Segment         int            `json:"segment,omitempty"`
+	Ringing         pb.TeammateID  `json:"ringing,omitempty"`
+	RingUntil       time.Time      `json:"ring_until,omitzero"`
+	Agent           pb.TeammateID  `json:"agent,omitempty"`
+	PlacedAt        time.Time      `json:"placed_at,omitzero"`
+	InboxAssignedAt time.Time      `json:"inbox_assigned_at,omitzero"`
+	AgentAssignedAt time.Time      `json:"agent_assigned_at,omitzero"`
+	Excluded        []Exclusion    `json:"excluded,omitempty"`
+}
+
+// Exclusion is a teammate who missed or declined the call, not offered it
+// again until Until.
+type Exclusion struct {
+	Teammate pb.TeammateID `json:"teammate"`
+	Until    time.Time     `json:"until"`
+}
+
+func callOf(v assign.CallView) Call {
+	c := Call{
+		ID: v.ID, Direction: v.Direction, Stage: v.Stage, Ended: v.Ended, Team: v.Team,
+		Segment: v.Segment, Ringing: v.Ringing, RingUntil: v.RingUntil, Agent: v.Agent,
+		PlacedAt: v.PlacedAt, InboxAssignedAt: v.InboxAssignedAt, AgentAssignedAt: v.AgentAssignedAt,
+	}
+	if v.Ringing == "" {
+		c.RingUntil = time.Time{}
+	}
+	for _, x := range v.Excluded {
+		c.Excluded = append(c.Excluded, Exclusion{Teammate: x.Teammate, Until: x.Until})
+	}
+	return c
+}
+
+// Explanation is GET /calls/{id}/explain: every member of the call's team
+// in offer order, with why they are or are not being offered the call.
+type Explanation struct {
+	Call       pb.CallID      `json:"call"`
+	Team       pb.TeamID      `json:"team"`
+	TeamName   string         `json:"team_name,omitempty"`
+	Stage      eventlog.Stage `json:"stage"`
+	At         time.Time      `json:"at"`
+	Candidates []Candidate    `json:"candidates"`
+	// Text is the explanation as a support lead reads it.
+	Text string `json:"text"`
+}
+
+// Candidate is one team member in an [Explanation].
+type Candidate struct {
+	Teammate     pb.TeammateID `json:"teammate"`
+	Name         string        `json:"name,omitempty"`
+	LastAssigned time.Time     `json:"last_assigned,omitzero"`
+	// Why is the reason's name ("ringing", "next", "excluded", "away", …).
+	Why string `json:"why"`
+	// Reason is the away reason, for "away".
+	Reason string `json:"reason,omitempty"`
+	// Channel is the teammate's channel, for "channel".
+	Channel presence.Channel `json:"channel,omitempty"`
+	// Until is when the ring times out ("ringing") or the exclusion
+	// lapses ("excluded").
+	Until time.Time `json:"until,omitzero"`
+	// Other is the other call ringing them ("ringing with another call").
+	Other pb.CallID `json:"other,omitempty"`
+}
+
+func explanationOf(x assign.Explanation) Explanation {
+	out := Explanation{Call: x.Call, Team: x.Team, TeamName: x.TeamName, Stage: x.Stage, At: x.At,
+		Candidates: make([]Candidate, 0, len(x.Candidates)), Text: x.String()}
+	for _, k := range x.Candidates {
+		out.Candidates = append(out.Candidates, Candidate{
+			Teammate: k.Teammate, Name: k.Name, LastAssigned: k.LastAssigned, Why: k.Why.String(),
+			Reason: k.Reason, Channel: k.Channel, Until: k.Until, Other: k.Other,
+		})
+	}
+	return out
+}
+
+// Timeline is GET /calls/{id}/timeline: the call's events in order, as
+// the JSON lines log holds them, and as a support lead reads them.
+type Timeline struct {
+	Call   pb.CallID        `json:"call"`
+	Events []eventlog.Event `json:"events"`
+	// Text has one line per event: its time of day and its wording.
+	Text []string `json:"text"`
+}
