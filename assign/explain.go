@@ -68,35 +68,57 @@ func (w Why) String() string {
 	return "Why(" + strconv.Itoa(int(w)) + ")"
 }
 
+// MarshalText encodes the reason by name.
+func (w Why) MarshalText() ([]byte, error) {
+	if w < Ringing || w > WrongChannel {
+		return nil, fmt.Errorf("%w: why %d", ErrInvalidArgument, uint8(w))
+	}
+	return []byte(w.String()), nil
+}
+
+// UnmarshalText decodes a reason name.
+func (w *Why) UnmarshalText(b []byte) error {
+	for v := Ringing; v <= WrongChannel; v++ {
+		if v.String() == string(b) {
+			*w = v
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: why %q", ErrInvalidArgument, b)
+}
+
 // Candidate is one team member in an [Explanation].
 type Candidate struct {
-	Teammate pb.TeammateID
-	Name     string
+	Teammate pb.TeammateID `json:"teammate"`
+	Name     string        `json:"name,omitempty"`
 	// LastAssigned is their last conversation assignment; zero if none.
-	LastAssigned time.Time
-	Why          Why
+	LastAssigned time.Time `json:"last_assigned,omitzero"`
+	Why          Why       `json:"why"`
 	// Reason is the away reason (AwayStatus).
-	Reason string
+	Reason string `json:"reason,omitempty"`
 	// Channel is their channel (WrongChannel).
-	Channel presence.Channel
+	Channel presence.Channel `json:"channel,omitempty"`
 	// Until is when the ring times out (Ringing) or the exclusion lapses
 	// (Excluded).
-	Until time.Time
+	Until time.Time `json:"until,omitzero"`
 	// Other is the other call (RingingOther).
-	Other pb.CallID
+	Other pb.CallID `json:"other,omitempty"`
+	// Text says it in words, as [Explanation.String] does.
+	Text string `json:"text"`
 }
 
 // Explanation lists every member of a waiting or ringing call's team in
 // offer order (longest idle first), each with why they are or are not
 // being offered the call. It is what lets a support lead see why a call
 // went to someone, or why it is still waiting.
+// It encodes to JSON.
 type Explanation struct {
-	Call       pb.CallID
-	Team       pb.TeamID
-	TeamName   string
-	Stage      eventlog.Stage
-	At         time.Time
-	Candidates []Candidate
+	Call       pb.CallID      `json:"call"`
+	Team       pb.TeamID      `json:"team"`
+	TeamName   string         `json:"team_name,omitempty"`
+	Stage      eventlog.Stage `json:"stage"`
+	At         time.Time      `json:"at"`
+	Candidates []Candidate    `json:"candidates"`
 }
 
 // Explain explains who is and is not being offered a waiting or ringing
@@ -119,7 +141,9 @@ func (e *Engine) Explain(id pb.CallID) (Explanation, error) {
 	})
 	x := Explanation{Call: c.id, Team: c.team.id, TeamName: c.team.name, Stage: c.stage, At: e.now}
 	for _, t := range members {
-		x.Candidates = append(x.Candidates, e.candidate(c, t))
+		k := e.candidate(c, t)
+		k.Text = k.text()
+		x.Candidates = append(x.Candidates, k)
 	}
 	return x, nil
 }

@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -425,4 +426,29 @@ func TestExplain(t *testing.T) {
 `, x.String())
 	_, err = s.e.Explain("nope")
 	require.ErrorIs(t, err, ErrUnknownCall)
+}
+
+// Explanations and views encode to JSON, reasons by name.
+// Rule: AS2
+func TestExplanationEncodesToJSON(t *testing.T) {
+	s := newScene(t, DefaultConfig())
+	s.team("sup", TeamConfig{}, "ana", "ben", "cy")
+	s.ok(s.e.SetChannel(s.now, "cy", presence.ChannelConversations))
+	s.ok(s.e.Arrive(s.at(time.Second), "c1", "sup"))
+	x, err := s.e.Explain("c1")
+	require.NoError(t, err)
+	b, err := json.Marshal(x)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"why":"ringing"`)
+	require.Contains(t, string(b), `"why":"channel","channel":"Conversations"`)
+	var back Explanation
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, x.String(), back.String())
+	v, _ := s.e.Call("c1")
+	b, err = json.Marshal(v)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"direction":"inbound","stage":"ringing"`)
+	tv, _ := s.e.Teammate("ana")
+	_, err = json.Marshal(tv)
+	require.NoError(t, err)
 }

@@ -41,13 +41,15 @@ type Live struct {
 	armed  time.Time
 	closed bool
 
-	qmu     sync.Mutex
-	qcond   *sync.Cond
-	queue   []Ready
-	qclosed bool
-	done    chan struct{}
-	deliver func(Ready)
-	onPanic func(any)
+	qmu       sync.Mutex
+	qcond     *sync.Cond // signals queue changes and deliveries
+	queue     []Ready
+	qclosed   bool
+	enqueued  uint64 // Ready values queued so far
+	delivered uint64 // Ready values handed to Deliver so far
+	done      chan struct{}
+	deliver   func(Ready)
+	onPanic   func(any)
 }
 
 // NewLive starts running eng. The Live owns eng from now on: use it only
@@ -93,6 +95,20 @@ func (l *Live) View(read func(e *Engine)) {
 	read(l.eng)
 }
 
+// Sync waits until everything the commands and deadlines before it
+// produced has been handed to Deliver and Deliver has returned, so a host
+// that keeps stores fed by Deliver (a timeline, a dashboard) can read its
+// own writes. It must not be called from Deliver, which would wait for
+// itself.
+func (l *Live) Sync() {
+	l.qmu.Lock()
+	defer l.qmu.Unlock()
+	target := l.enqueued
+	for l.delivered < target {
+		l.qcond.Wait()
+	}
+}
+
 // Close stops the timer, delivers what is queued and stops the delivery
 // goroutine. Later commands return ErrClosed. Close is idempotent.
 func (l *Live) Close() {
@@ -104,7 +120,7 @@ func (l *Live) Close() {
 		}
 		l.qmu.Lock()
 		l.qclosed = true
-		l.qcond.Signal()
+		l.qcond.Broadcast()
 		l.qmu.Unlock()
 	}
 	l.mu.Unlock()
@@ -137,7 +153,8 @@ func (l *Live) settle() {
 		cp := Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
 		l.qmu.Lock()
 		l.queue = append(l.queue, cp)
-		l.qcond.Signal()
+		l.enqueued++
+		l.qcond.Broadcast()
 		l.qmu.Unlock()
 	}
 	next, ok := l.eng.NextDeadline()
@@ -169,6 +186,10 @@ func (l *Live) deliverLoop() {
 		l.queue = l.queue[1:]
 		l.qmu.Unlock()
 		l.deliverOne(r)
+		l.qmu.Lock()
+		l.delivered++
+		l.qcond.Broadcast()
+		l.qmu.Unlock()
 	}
 }
 

@@ -151,3 +151,25 @@ func TestLiveDeliverPanicIsContained(t *testing.T) {
 func available() presence.State {
 	return presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
 }
+
+// Sync returns once everything produced before it has been delivered, so
+// a host reads its own writes.
+func TestLiveSyncReadsOwnWrites(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		slow := func(rd Ready) {
+			time.Sleep(time.Second) // a slow host sink
+			rec.deliver(rd)
+		}
+		l := newLiveTeam(t, LiveConfig{Clock: clock.New(), Deliver: slow}, 2)
+		for i := range 5 {
+			id := pb.CallID(fmt.Sprintf("c%d", i))
+			require.NoError(t, l.Do(func(e *Engine, now time.Time) error { return e.Arrive(now, id, "sup") }))
+		}
+		l.Sync()
+		require.Len(t, rec.kinds(eventlog.CallPlaced), 5)
+		require.Equal(t, 2, rec.rings)
+		l.Close()
+		l.Sync() // nothing left to wait for
+	})
+}

@@ -10,20 +10,20 @@ import (
 
 // TeammateView is a read-only copy of a teammate's state.
 type TeammateView struct {
-	ID       pb.TeammateID
-	Name     string
-	Presence presence.State
+	ID       pb.TeammateID  `json:"id"`
+	Name     string         `json:"name,omitempty"`
+	Presence presence.State `json:"presence"`
 	// LastAssigned is the last conversation assignment; zero if none.
-	LastAssigned time.Time
+	LastAssigned time.Time `json:"last_assigned,omitzero"`
 	// Ringing is the call ringing for them, if any.
-	Ringing pb.CallID
+	Ringing pb.CallID `json:"ringing,omitempty"`
 	// Calls is the number of phone calls they are on.
-	Calls int
+	Calls int `json:"calls"`
 	// Eligible reports whether they could be offered a call now, leaving
 	// aside per-call exclusions and team membership (SPEC AS2).
-	Eligible bool
+	Eligible bool `json:"eligible"`
 	// Teams are the teams they belong to, in the order they joined.
-	Teams []pb.TeamID
+	Teams []pb.TeamID `json:"teams"`
 }
 
 // Teammate returns a copy of a teammate's state.
@@ -47,32 +47,34 @@ func (e *Engine) Teammate(id pb.TeammateID) (TeammateView, bool) {
 
 // Exclusion is a teammate's cooldown from one call (SPEC AS7).
 type Exclusion struct {
-	Teammate pb.TeammateID
-	Until    time.Time
+	Teammate pb.TeammateID `json:"teammate"`
+	Until    time.Time     `json:"until"`
 }
 
 // CallView is a read-only copy of a call's state. Ended calls stay visible
 // for Config.EndedCallRetention.
 type CallView struct {
-	ID        pb.CallID
-	Direction pb.Direction
+	ID        pb.CallID    `json:"id"`
+	Direction pb.Direction `json:"direction"`
 	// Stage is where the call is, or where it ended.
-	Stage eventlog.Stage
-	Ended bool
+	Stage eventlog.Stage `json:"stage"`
+	Ended bool           `json:"ended,omitempty"`
 	// Team is the current queue segment's team, empty while routing.
-	Team pb.TeamID
+	Team pb.TeamID `json:"team,omitempty"`
 	// Segment counts the call's queue segments so far.
-	Segment int
+	Segment int `json:"segment,omitempty"`
 	// Ringing and RingUntil: the teammate being rung and until when.
-	Ringing   pb.TeammateID
-	RingUntil time.Time
+	Ringing   pb.TeammateID `json:"ringing,omitempty"`
+	RingUntil time.Time     `json:"ring_until,omitzero"`
 	// Agent is the teammate on the call.
-	Agent pb.TeammateID
+	Agent pb.TeammateID `json:"agent,omitempty"`
 	// PlacedAt, InboxAssignedAt and AgentAssignedAt are the call's
 	// placement, first queueing and first answer times (SPEC AS13).
-	PlacedAt, InboxAssignedAt, AgentAssignedAt time.Time
+	PlacedAt        time.Time `json:"placed_at"`
+	InboxAssignedAt time.Time `json:"inbox_assigned_at,omitzero"`
+	AgentAssignedAt time.Time `json:"agent_assigned_at,omitzero"`
 	// Excluded lists the live exclusions, oldest first.
-	Excluded []Exclusion
+	Excluded []Exclusion `json:"excluded,omitempty"`
 }
 
 // Call returns a copy of a call's state.

@@ -17,9 +17,9 @@ var ErrDecode = errors.New("eventlog: cannot decode event")
 
 // JSONLines is a [Sink] that writes each event as one JSON object on its
 // own line (the JSON Lines format). Enums are written by name (kind
-// "call_declined", decline "button", channel "Phone", …); the call
-// direction is written as its number (1 inbound, 2 outbound); durations
-// (hold_limit) as nanoseconds; times in RFC 3339 with nanoseconds.
+// "call_declined", decline "button", channel "Phone", direction
+// "inbound", …); durations (hold_limit) as nanoseconds; times in RFC 3339
+// with nanoseconds.
 //
 // A JSONLines is safe for concurrent use: each line is written with a
 // single Write call on the underlying writer, under a mutex, so lines

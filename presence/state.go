@@ -15,26 +15,27 @@ var (
 )
 
 // State is one teammate's presence. The zero value is not valid: set Channel
-// and Status (see [Validate]). Methods with pointer receivers change the
-// state in place and are not safe for concurrent use.
+// and Status (see [State.Validate]). It encodes to JSON. Methods with
+// pointer receivers change the state in place and are not safe for
+// concurrent use.
 type State struct {
 	// Channel is the channel availability (SPEC PR1).
-	Channel Channel
+	Channel Channel `json:"channel"`
 	// Status is Active or Away (SPEC PR2).
-	Status Status
+	Status Status `json:"status"`
 	// Reason is the away reason; empty while Active.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 	// ClientOpen reports whether the phone client (the inbox in a browser
 	// tab) is open.
-	ClientOpen bool
+	ClientOpen bool `json:"client_open,omitempty"`
 	// Backgrounded reports whether that client is backgrounded; a
 	// backgrounded client cannot ring (SPEC PR3).
-	Backgrounded bool
+	Backgrounded bool `json:"backgrounded,omitempty"`
 	// ReassignReplies is the teammate's "Reassign replies" toggle (SPEC PR4).
-	ReassignReplies bool
+	ReassignReplies bool `json:"reassign_replies,omitempty"`
 	// WrapUpUntil is when the current wrap-up ends; zero when not wrapping
 	// up (SPEC PR6).
-	WrapUpUntil time.Time
+	WrapUpUntil time.Time `json:"wrap_up_until,omitzero"`
 }
 
 // Validate reports whether s is a consistent presence state: a declared

@@ -353,6 +353,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 // its events may not be there yet.
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
+	s.live.Sync() // read our own writes: everything commanded so far is logged
 	events := s.log.Timeline(id)
 	if events == nil {
 		// Not logged (yet, or no more): is the call known at all?
@@ -382,6 +383,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 
 // GET /dashboard
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	s.live.Sync()
 	s.mu.Lock()
 	d := s.metrics.Dashboard(time.Now())
 	s.mu.Unlock()
