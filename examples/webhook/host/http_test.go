@@ -82,8 +82,8 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	var x host.Explanation
 	c.do("GET", "/calls/call-1/explain", "", http.StatusOK, &x)
 	equal(t, "candidates", len(x.Candidates), 2)
-	equal(t, "first", x.Candidates[0].Why, "ringing")
-	equal(t, "second", x.Candidates[1].Why, "later in order")
+	equal(t, "first", x.Candidates[0].Why.String(), "ringing")
+	equal(t, "second", x.Candidates[1].Why.String(), "later in order")
 	text := c.do("GET", "/calls/call-1/explain?format=text", "", http.StatusOK, nil)
 	if !strings.Contains(text, "1. Ana: ringing until") || text != x.Text {
 		t.Fatalf("explain text:\n%s\nJSON text:\n%s", text, x.Text)

@@ -91,7 +91,7 @@ func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, status int,
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, status, callOf(v))
+	writeJSON(w, status, v)
 }
 
 // POST /teammates
@@ -265,7 +265,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownCall, id))
 		return
 	}
-	writeJSON(w, http.StatusOK, callOf(v))
+	writeJSON(w, http.StatusOK, v)
 }
 
 // POST /calls/{id}/answer
@@ -343,7 +343,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 		writeText(w, x.String())
 		return
 	}
-	writeJSON(w, http.StatusOK, explanationOf(x))
+	writeJSON(w, http.StatusOK, Explanation{Explanation: x, Text: x.String()})
 }
 
 // GET /calls/{id}/timeline

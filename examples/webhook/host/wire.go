@@ -140,86 +140,17 @@ type Team struct {
 	OfferOrder []pb.TeammateID `json:"offer_order"`
 }
 
-// Call is a call as the API shows it.
-type Call struct {
-	ID              pb.CallID      `json:"id"`
-	Direction       pb.Direction   `json:"direction"`
-	Stage           eventlog.Stage `json:"stage"`
-	Ended           bool           `json:"ended"`
-	Team            pb.TeamID      `json:"team,omitempty"`
-	Segment         int            `json:"segment,omitempty"`
-	Ringing         pb.TeammateID  `json:"ringing,omitempty"`
-	RingUntil       time.Time      `json:"ring_until,omitzero"`
-	Agent           pb.TeammateID  `json:"agent,omitempty"`
-	PlacedAt        time.Time      `json:"placed_at,omitzero"`
-	InboxAssignedAt time.Time      `json:"inbox_assigned_at,omitzero"`
-	AgentAssignedAt time.Time      `json:"agent_assigned_at,omitzero"`
-	Excluded        []Exclusion    `json:"excluded,omitempty"`
-}
-
-// Exclusion is a teammate who missed or declined the call, not offered it
-// again until Until.
-type Exclusion struct {
-	Teammate pb.TeammateID `json:"teammate"`
-	Until    time.Time     `json:"until"`
-}
-
-func callOf(v assign.CallView) Call {
-	c := Call{
-		ID: v.ID, Direction: v.Direction, Stage: v.Stage, Ended: v.Ended, Team: v.Team,
-		Segment: v.Segment, Ringing: v.Ringing, RingUntil: v.RingUntil, Agent: v.Agent,
-		PlacedAt: v.PlacedAt, InboxAssignedAt: v.InboxAssignedAt, AgentAssignedAt: v.AgentAssignedAt,
-	}
-	if v.Ringing == "" {
-		c.RingUntil = time.Time{}
-	}
-	for _, x := range v.Excluded {
-		c.Excluded = append(c.Excluded, Exclusion{Teammate: x.Teammate, Until: x.Until})
-	}
-	return c
-}
+// Call is GET /calls/{id}: the library's call view, which encodes to JSON
+// as it is.
+type Call = assign.CallView
 
 // Explanation is GET /calls/{id}/explain: every member of the call's team
-// in offer order, with why they are or are not being offered the call.
+// in offer order, with why they are or are not being offered the call (the
+// library's explanation, which encodes to JSON), and the whole of it as a
+// support lead reads it.
 type Explanation struct {
-	Call       pb.CallID      `json:"call"`
-	Team       pb.TeamID      `json:"team"`
-	TeamName   string         `json:"team_name,omitempty"`
-	Stage      eventlog.Stage `json:"stage"`
-	At         time.Time      `json:"at"`
-	Candidates []Candidate    `json:"candidates"`
-	// Text is the explanation as a support lead reads it.
+	assign.Explanation
 	Text string `json:"text"`
-}
-
-// Candidate is one team member in an [Explanation].
-type Candidate struct {
-	Teammate     pb.TeammateID `json:"teammate"`
-	Name         string        `json:"name,omitempty"`
-	LastAssigned time.Time     `json:"last_assigned,omitzero"`
-	// Why is the reason's name ("ringing", "next", "excluded", "away", …).
-	Why string `json:"why"`
-	// Reason is the away reason, for "away".
-	Reason string `json:"reason,omitempty"`
-	// Channel is the teammate's channel, for "channel".
-	Channel presence.Channel `json:"channel,omitempty"`
-	// Until is when the ring times out ("ringing") or the exclusion
-	// lapses ("excluded").
-	Until time.Time `json:"until,omitzero"`
-	// Other is the other call ringing them ("ringing with another call").
-	Other pb.CallID `json:"other,omitempty"`
-}
-
-func explanationOf(x assign.Explanation) Explanation {
-	out := Explanation{Call: x.Call, Team: x.Team, TeamName: x.TeamName, Stage: x.Stage, At: x.At,
-		Candidates: make([]Candidate, 0, len(x.Candidates)), Text: x.String()}
-	for _, k := range x.Candidates {
-		out.Candidates = append(out.Candidates, Candidate{
-			Teammate: k.Teammate, Name: k.Name, LastAssigned: k.LastAssigned, Why: k.Why.String(),
-			Reason: k.Reason, Channel: k.Channel, Until: k.Until, Other: k.Other,
-		})
-	}
-	return out
 }
 
 // Timeline is GET /calls/{id}/timeline: the call's events in order, as
