@@ -447,11 +447,8 @@ func (r *scenarioRun) teamCommand(args []string) Command {
 	if len(args) == 0 {
 		r.fatalf("team ID [\"Name\"] [options]")
 	}
-	c := Command{Op: OpAddTeam, At: r.now, Team: pb.TeamID(args[0]), Name: args[0]}
-	opts := args[1:]
-	if len(opts) > 0 && !strings.Contains(opts[0], "=") {
-		c.Name, opts = opts[0], opts[1:]
-	}
+	id, name, opts := idNameOptions(args)
+	c := Command{Op: OpAddTeam, At: r.now, Team: pb.TeamID(id), Name: name}
 	for k, v := range r.options(opts) {
 		switch k {
 		case "maxqueue":
@@ -473,11 +470,8 @@ func (r *scenarioRun) teammateCommand(op Op, args []string) Command {
 	if len(args) == 0 {
 		r.fatalf("teammate ID [\"Name\"] [options]")
 	}
-	c := Command{Op: op, At: r.now, Teammate: pb.TeammateID(args[0]), Name: args[0]}
-	opts := args[1:]
-	if len(opts) > 0 && !strings.Contains(opts[0], "=") {
-		c.Name, opts = opts[0], opts[1:]
-	}
+	id, name, opts := idNameOptions(args)
+	c := Command{Op: op, At: r.now, Teammate: pb.TeammateID(id), Name: name}
 	c.Presence = presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
 	for k, v := range r.options(opts) {
 		switch k {
@@ -496,6 +490,16 @@ func (r *scenarioRun) teammateCommand(op Op, args []string) Command {
 		}
 	}
 	return c
+}
+
+// idNameOptions splits "ID ["Name"] key=value…": the name defaults to the
+// ID.
+func idNameOptions(args []string) (id, name string, opts []string) {
+	id, name, opts = args[0], args[0], args[1:]
+	if len(opts) > 0 && !strings.Contains(opts[0], "=") {
+		name, opts = opts[0], opts[1:]
+	}
+	return id, name, opts
 }
 
 func (r *scenarioRun) pairCommand(op Op, args []string) Command {

@@ -97,13 +97,7 @@ func WholeCall(n int, observe bool) func(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			s.Now = s.Now.Add(time.Second)
-			c := f.calls[f.i&mask]
-			must(b, e.Arrive(s.Now, c, Team))
-			tm, ok := Rung(s.Drain(), c)
-			if !ok {
-				b.Fatal("no ring")
-			}
+			c, tm := f.arrive(b)
 			must(b, e.Answer(s.Now, c, tm))
 			s.Drain()
 			if f.i >= Concurrent {
@@ -115,6 +109,20 @@ func WholeCall(n int, observe bool) func(b *testing.B) {
 			f.i++
 		}
 	}
+}
+
+// arrive moves the clock a second on, queues the next call of the pool and
+// returns it with the teammate it rings.
+func (f *traffic) arrive(b *testing.B) (pb.CallID, pb.TeammateID) {
+	s := f.state
+	s.Now = s.Now.Add(time.Second)
+	c := f.calls[f.i&(len(f.calls)-1)]
+	must(b, s.Engine.Arrive(s.Now, c, Team))
+	tm, ok := Rung(s.Drain(), c)
+	if !ok {
+		b.Fatal("no ring")
+	}
+	return c, tm
 }
 
 func must(b *testing.B, err error) {

@@ -2,7 +2,6 @@ package suite
 
 import (
 	"testing"
-	"time"
 
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
@@ -30,13 +29,7 @@ func ExclusionChurn(n int) func(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			s.Now = s.Now.Add(time.Second)
-			c := f.calls[f.i&mask]
-			must(b, e.Arrive(s.Now, c, Team))
-			first, ok := Rung(s.Drain(), c)
-			if !ok {
-				b.Fatal("no ring")
-			}
+			c, first := f.arrive(b)
 			must(b, e.Decline(s.Now, c, first, eventlog.DeclineButton))
 			next, ok := Rung(s.Drain(), c)
 			if !ok {
