@@ -1,4 +1,4 @@
-package host_test
+package api_test
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/phonebalance/phonebalance/eventlog"
-	"github.com/phonebalance/phonebalance/examples/webhook/host"
+	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/metrics"
 )
 
@@ -50,16 +50,16 @@ func (c client) do(method, path, body string, want int, out any) string {
 // arrives and rings the longest-idle teammate, who answers; the customer
 // hangs up; the timeline and the dashboard show it all.
 func TestCallFlowOverHTTP(t *testing.T) {
-	s, tel, feed := newServer(t, host.Config{})
+	s, tel, feed := newServer(t, api.Config{})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	c := client{t, ts.URL}
 
-	var team host.Team
+	var team api.Team
 	c.do("POST", "/teams", `{"id":"support","name":"Support","max_queue":5}`, http.StatusCreated, &team)
 	equal(t, "team", team.ID, "support")
 
-	var ana host.Teammate
+	var ana api.Teammate
 	c.do("POST", "/teammates", `{"id":"ana","name":"Ana"}`, http.StatusCreated, &ana)
 	equal(t, "default channel", ana.Channel.String(), "All")
 	equal(t, "default status", ana.Status.String(), "Active")
@@ -73,13 +73,13 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	equal(t, "offer order", strings.Join(toStrings(team.OfferOrder), ","), "ana,ben")
 
 	// The provider's "incoming call" webhook.
-	var call host.Call
+	var call api.Call
 	c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &call)
 	equal(t, "stage", call.Stage, eventlog.StageRinging)
 	equal(t, "ringing", call.Ringing, "ana")
 	tel.waitFor(t, "ring call-1 ana "+call.RingUntil.Format("15:04:05"))
 
-	var x host.Explanation
+	var x api.Explanation
 	c.do("GET", "/calls/call-1/explain", "", http.StatusOK, &x)
 	equal(t, "candidates", len(x.Candidates), 2)
 	equal(t, "first", x.Candidates[0].Why.String(), "ringing")
@@ -108,7 +108,7 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	equal(t, "ended", call.Ended, true)
 	feed.waitFor(t, eventlog.CallEnded, "call-1")
 
-	var tl host.Timeline
+	var tl api.Timeline
 	c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
 	equal(t, "timeline", strings.Join(kinds(tl.Events), ","),
 		"call_placed,call_queued,call_offered,call_answered,call_ended")

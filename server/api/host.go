@@ -8,7 +8,7 @@
 // the server, which appends the events to an [eventlog.Log] (timelines),
 // folds them into a [metrics.Collector] (the live dashboard), writes them
 // as JSON lines, and then executes the effects.
-package host
+package api
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // Config configures a [Server]. The zero value is usable: the product's
@@ -32,7 +33,7 @@ type Config struct {
 	// assign.DefaultConfig().
 	Engine *assign.Config
 	// Telephony carries out effects; nil means a [LogTelephony] on Logger.
-	Telephony Telephony
+	Telephony telephony.Telephony
 	// Events receives every event as one JSON line (the durable log a real
 	// host would ship or store); nil discards them.
 	Events io.Writer
@@ -45,7 +46,7 @@ type Config struct {
 // for concurrent use. Close it to stop the engine's timer and delivery.
 type Server struct {
 	live   *assign.Live
-	tel    Telephony
+	tel    telephony.Telephony
 	logger *slog.Logger
 	mux    *http.ServeMux
 
@@ -85,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 		s.logger = slog.Default()
 	}
 	if s.tel == nil {
-		s.tel = LogTelephony{Logger: s.logger}
+		s.tel = telephony.LogTelephony{Logger: s.logger}
 	}
 	w := cfg.Events
 	if w == nil {

@@ -1,4 +1,9 @@
-package host
+// Package telephony is the telephony side of the server: the [Telephony]
+// interface a host implements to carry out the engine's effects on real
+// phones (SIP, a CPaaS provider's API), [LogTelephony], which only logs
+// them, and the [Dispatcher], which runs each replica delivery's effects
+// through a Telephony on the leader.
+package telephony
 
 import (
 	"context"
@@ -9,14 +14,16 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 )
 
-// Telephony carries out the engine's effects on real phones. The server
-// calls it from the Live's delivery goroutine, one effect at a time and in
-// the engine's order, never under the engine's lock.
+// Telephony carries out the engine's effects on real phones. The
+// [Dispatcher] calls it on the leader only, from the replica's delivery
+// goroutine, one effect at a time and in the log's order, never under the
+// engine's lock. Each call gets a context with a deadline (see
+// [DispatcherConfig.Timeout]); a method must return by then.
 //
 // This is where a real host does its I/O: send a SIP INVITE (or CANCEL),
 // or call a CPaaS REST API ("create call", "update call", "redirect to
 // this TwiML/NCCO"), push a notification to a softphone, or reassign
-// replies in the inbox. A method that fails returns an error: the server
+// replies in the inbox. A method that fails returns an error: the dispatcher
 // logs it and, for Ring, tells the engine the teammate could not be
 // reached (a connectivity decline), so the call moves on at once instead
 // of ringing nobody until the ring times out.
@@ -24,7 +31,9 @@ type Telephony interface {
 	// Ring rings teammate's phone for call until the ring times out at
 	// until. With autoAnswer the host connects the call without the
 	// teammate's action and reports the answer (POST /calls/{id}/answer)
-	// once connected.
+	// once connected. After a leader change the new leader rings every
+	// ringing call again (a reconciliation), so Ring must be idempotent
+	// for the same call and teammate.
 	Ring(ctx context.Context, call pb.CallID, teammate pb.TeammateID, until time.Time, autoAnswer bool) error
 	// StopRinging stops ringing teammate for call: the engine ended that
 	// ring (a miss, the customer hanging up, the teammate going away).
@@ -38,7 +47,7 @@ type Telephony interface {
 }
 
 // LogTelephony is a [Telephony] that only logs each effect. It is the
-// example's default; a real host replaces it with one that talks to its
+// server's default; it is safe for concurrent use; a real host replaces it with one that talks to its
 // SIP server or CPaaS provider.
 type LogTelephony struct {
 	// Logger receives one record per effect; nil means slog.Default().

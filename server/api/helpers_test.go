@@ -1,4 +1,4 @@
-package host_test
+package api_test
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
-	"github.com/phonebalance/phonebalance/examples/webhook/host"
+	"github.com/phonebalance/phonebalance/server/api"
 )
 
 // fakeTelephony records every effect as a line ("ring call-1 ana
@@ -134,14 +134,14 @@ func (f *eventFeed) waitFor(t *testing.T, kind eventlog.Kind, call pb.CallID) ev
 
 // newServer returns a server with a fake telephony and an event feed,
 // closed when the test ends.
-func newServer(t *testing.T, cfg host.Config) (*host.Server, *fakeTelephony, *eventFeed) {
+func newServer(t *testing.T, cfg api.Config) (*api.Server, *fakeTelephony, *eventFeed) {
 	t.Helper()
 	tel, feed := newFakeTelephony(), newEventFeed()
 	cfg.Telephony, cfg.Events = tel, feed
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s, err := host.New(cfg)
+	s, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package host_test
+package api_test
 
 import (
 	"encoding/json"
@@ -8,13 +8,13 @@ import (
 	"testing"
 
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/examples/webhook/host"
+	"github.com/phonebalance/phonebalance/server/api"
 )
 
 // Each step runs in order on one server, so later steps see the state
 // earlier ones made: a call ringing Ana, then answered, then ended.
 func TestErrorMapping(t *testing.T) {
-	s, _, _ := newServer(t, host.Config{})
+	s, _, _ := newServer(t, api.Config{})
 	seed(t, s)
 	mustServe(t, s, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 
@@ -77,7 +77,7 @@ func TestErrorMapping(t *testing.T) {
 		if st.code == "" {
 			continue
 		}
-		var eb host.ErrorBody
+		var eb api.ErrorBody
 		if err := json.Unmarshal([]byte(body), &eb); err != nil {
 			t.Fatalf("%s %s: error body %q: %v", st.method, st.path, body, err)
 		}
@@ -91,9 +91,9 @@ func TestErrorMapping(t *testing.T) {
 func TestTestWorkspaceIs422(t *testing.T) {
 	cfg := assign.DefaultConfig()
 	cfg.TestWorkspace = true
-	s, _, _ := newServer(t, host.Config{Engine: &cfg})
+	s, _, _ := newServer(t, api.Config{Engine: &cfg})
 	seed(t, s)
-	var eb host.ErrorBody
+	var eb api.ErrorBody
 	mustServe(t, s, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusUnprocessableEntity, &eb)
 	equal(t, "code", eb.Code, "test_workspace")
 }
@@ -102,12 +102,12 @@ func TestTestWorkspaceIs422(t *testing.T) {
 func TestDeclineUnderAutoAnswerIs409(t *testing.T) {
 	cfg := assign.DefaultConfig()
 	cfg.AutoAnswer = true
-	s, tel, _ := newServer(t, host.Config{Engine: &cfg})
+	s, tel, _ := newServer(t, api.Config{Engine: &cfg})
 	seed(t, s)
-	var call host.Call
+	var call api.Call
 	mustServe(t, s, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &call)
 	tel.waitFor(t, "ring call-1 ana "+call.RingUntil.Format("15:04:05")+" auto")
-	var eb host.ErrorBody
+	var eb api.ErrorBody
 	mustServe(t, s, "POST", "/calls/call-1/decline", `{"teammate":"ana","cause":"button"}`, http.StatusConflict, &eb)
 	equal(t, "code", eb.Code, "decline_unavailable")
 	// A failed connection is still a decline.
@@ -117,10 +117,10 @@ func TestDeclineUnderAutoAnswerIs409(t *testing.T) {
 
 // After Close, commands answer 503 and reads still work.
 func TestClosedServerIs503(t *testing.T) {
-	s, _, _ := newServer(t, host.Config{})
+	s, _, _ := newServer(t, api.Config{})
 	seed(t, s)
 	s.Close()
-	var eb host.ErrorBody
+	var eb api.ErrorBody
 	mustServe(t, s, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusServiceUnavailable, &eb)
 	equal(t, "code", eb.Code, "closed")
 	mustServe(t, s, "GET", "/teams/support", ``, http.StatusOK, nil)
@@ -138,7 +138,7 @@ func TestStatusOf(t *testing.T) {
 		{assign.ErrTimeWentBackwards, 500, "time_went_backwards"},
 		{errors.New("disk on fire"), 500, "internal"},
 	} {
-		status, code := host.StatusOf(c.err)
+		status, code := api.StatusOf(c.err)
 		if status != c.status || code != c.code {
 			t.Errorf("StatusOf(%v) = %d, %q; want %d, %q", c.err, status, code, c.status, c.code)
 		}

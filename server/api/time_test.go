@@ -1,4 +1,4 @@
-package host_test
+package api_test
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/phonebalance/phonebalance/eventlog"
-	"github.com/phonebalance/phonebalance/examples/webhook/host"
+	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/metrics"
 )
 
@@ -25,7 +25,7 @@ import (
 // to the next teammate; the one who missed it is excluded for 5 minutes.
 func TestRingTimesOutToNextTeammate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, tel, _ := newServer(t, host.Config{})
+		s, tel, _ := newServer(t, api.Config{})
 		seed(t, s)
 		start := time.Now()
 		at := func(d time.Duration) string { return start.Add(d).Format(time.TimeOnly) }
@@ -39,7 +39,7 @@ func TestRingTimesOutToNextTeammate(t *testing.T) {
 		equal(t, "effects", strings.Join(tel.take(), "; "),
 			"stop_ringing call-1 ana; ring call-1 ben "+at(60*time.Second))
 
-		var call host.Call
+		var call api.Call
 		mustServe(t, s, "GET", "/calls/call-1", "", http.StatusOK, &call)
 		equal(t, "ringing", call.Ringing, "ben")
 		equal(t, "excluded", len(call.Excluded), 1)
@@ -52,7 +52,7 @@ func TestRingTimesOutToNextTeammate(t *testing.T) {
 			t.Fatalf("explain:\n%s", text)
 		}
 
-		var tl host.Timeline
+		var tl api.Timeline
 		mustServe(t, s, "GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
 		equal(t, "timeline", strings.Join(kinds(tl.Events), ","),
 			"call_placed,call_queued,call_offered,call_missed,call_offered")
@@ -98,7 +98,7 @@ func TestRingTimesOutToNextTeammate(t *testing.T) {
 // waiting out the 30 s.
 func TestUnreachableTeammateIsSkipped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, tel, _ := newServer(t, host.Config{})
+		s, tel, _ := newServer(t, api.Config{})
 		tel.fail["ana"] = errors.New("SIP 480 Temporarily Unavailable")
 		seed(t, s)
 		start := time.Now()
@@ -109,7 +109,7 @@ func TestUnreachableTeammateIsSkipped(t *testing.T) {
 		equal(t, "effects", strings.Join(tel.take(), "; "),
 			"ring call-1 ana "+until+" failed; ring call-1 ben "+until)
 
-		var tl host.Timeline
+		var tl api.Timeline
 		mustServe(t, s, "GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
 		i := slices.IndexFunc(tl.Events, func(ev eventlog.Event) bool { return ev.Kind == eventlog.CallDeclined })
 		if i < 0 {
@@ -125,7 +125,7 @@ func TestUnreachableTeammateIsSkipped(t *testing.T) {
 // counts as abandoned, not as in queue.
 func TestHangUpWhileRingingStopsTheRing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, tel, _ := newServer(t, host.Config{})
+		s, tel, _ := newServer(t, api.Config{})
 		seed(t, s)
 		mustServe(t, s, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 		time.Sleep(10 * time.Second)
@@ -139,7 +139,7 @@ func TestHangUpWhileRingingStopsTheRing(t *testing.T) {
 		equal(t, "in queue", d.InQueue, 0)
 		equal(t, "ana ringing", d.Teammates["ana"].Ringing, false)
 
-		var tl host.Timeline
+		var tl api.Timeline
 		mustServe(t, s, "GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
 		last := tl.Events[len(tl.Events)-1]
 		equal(t, "last event", last.Kind, eventlog.CallEndedBeforeAnswer)
