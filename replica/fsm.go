@@ -1,0 +1,223 @@
+package replica
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/phonebalance/phonebalance/assign"
+)
+
+// fsm is the raft state machine: one engine per workspace. Apply,
+// Snapshot and Restore run on raft's FSM goroutine; views take mu.
+type fsm struct {
+	n *Node
+
+	mu        sync.Mutex
+	engines   map[WorkspaceID]*assign.Engine
+	deadlines map[WorkspaceID]time.Time // each engine's next deadline
+	applied   uint64                    // last log index applied
+}
+
+// result is what Apply returns to the leader's future.
+type result struct {
+	ready assign.Ready
+	err   error
+}
+
+func newFSM(n *Node) *fsm {
+	return &fsm{n: n, engines: map[WorkspaceID]*assign.Engine{}, deadlines: map[WorkspaceID]time.Time{}}
+}
+
+// Apply applies one committed entry.
+func (f *fsm) Apply(l *raft.Log) any {
+	return f.ApplyBatch([]*raft.Log{l})[0]
+}
+
+// ApplyBatch applies committed entries in order under one lock.
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	leaderTerm := f.n.leaderTerm()
+	woke := false
+	f.mu.Lock()
+	for i, l := range logs {
+		if l.Index > f.applied {
+			f.applied = l.Index
+		}
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		leading := leaderTerm != 0 && l.Term == leaderTerm
+		out[i] = f.applyOne(l, leading)
+		woke = woke || leading
+	}
+	f.mu.Unlock()
+	f.n.appliedTo(logs[len(logs)-1].Index)
+	if woke {
+		f.n.wakeTicker()
+	}
+	return out
+}
+
+func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
+	e, err := decodeEntry(l.Data)
+	if err != nil {
+		if f.n.cfg.OnApply != nil {
+			f.n.cfg.OnApply(Applied{Workspace: e.Workspace, Index: l.Index, Err: err})
+		}
+		return &result{err: err}
+	}
+	eng := f.engines[e.Workspace]
+	if eng == nil {
+		eng, err = assign.New(f.n.cfg.Engine)
+		if err != nil { // the config was validated by Open
+			return &result{err: err}
+		}
+		f.engines[e.Workspace] = eng
+	}
+	cmd := e.Command
+	if cmd.At.Before(eng.Now()) {
+		cmd.At = eng.Now()
+	}
+	err = eng.Apply(cmd)
+	r := eng.Ready()
+	if next, ok := eng.NextDeadline(); ok {
+		f.deadlines[e.Workspace] = next
+	} else {
+		delete(f.deadlines, e.Workspace)
+	}
+	if f.n.cfg.OnApply != nil {
+		f.n.cfg.OnApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: cmd, Err: err, Ready: r})
+	}
+	if !leading {
+		return &result{err: err}
+	}
+	if f.n.cfg.Deliver != nil && !r.Empty() {
+		f.n.dq.push(Delivery{Workspace: e.Workspace, Index: l.Index,
+			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)})
+	}
+	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}
+}
+
+// nextDeadline returns the earliest deadline of any workspace.
+func (f *fsm) nextDeadline() (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var min time.Time
+	for _, d := range f.deadlines {
+		if min.IsZero() || d.Before(min) {
+			min = d
+		}
+	}
+	return min, !min.IsZero()
+}
+
+// due returns the workspaces whose next deadline is at or before now,
+// sorted.
+func (f *fsm) due(now time.Time) []WorkspaceID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []WorkspaceID
+	for ws, d := range f.deadlines {
+		if !d.After(now) {
+			out = append(out, ws)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// snapshotFile is the encoding of a state machine snapshot.
+type snapshotFile struct {
+	Version    int                             `json:"version"`
+	Index      uint64                          `json:"index"`
+	Workspaces map[WorkspaceID]assign.Snapshot `json:"workspaces"`
+}
+
+const snapshotVersion = 1
+
+// Snapshot captures every engine's state; encoding happens in Persist.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := &fsmSnapshot{file: snapshotFile{Version: snapshotVersion, Index: f.applied,
+		Workspaces: make(map[WorkspaceID]assign.Snapshot, len(f.engines))}}
+	for ws, eng := range f.engines {
+		s.file.Workspaces[ws] = eng.Snapshot()
+	}
+	return s, nil
+}
+
+// Restore replaces the state with a snapshot's, or refuses it and keeps
+// the state.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	file, engines, err := decodeSnapshot(rc)
+	if err != nil {
+		f.n.cfg.Logger.Error("replica: snapshot refused", "err", err)
+		return err
+	}
+	f.mu.Lock()
+	f.engines = engines
+	f.deadlines = map[WorkspaceID]time.Time{}
+	for ws, eng := range engines {
+		if next, ok := eng.NextDeadline(); ok {
+			f.deadlines[ws] = next
+		}
+	}
+	f.applied = file.Index
+	f.mu.Unlock()
+	if f.n.cfg.OnRestore != nil {
+		f.n.cfg.OnRestore(file.Index)
+	}
+	f.n.appliedTo(file.Index)
+	f.n.wakeTicker()
+	return nil
+}
+
+// decodeSnapshot decodes and validates a snapshot without touching the
+// state machine; it never panics.
+func decodeSnapshot(r io.Reader) (file snapshotFile, engines map[WorkspaceID]*assign.Engine, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: %v", ErrBadSnapshot, v)
+		}
+	}()
+	if err := json.NewDecoder(r).Decode(&file); err != nil {
+		return file, nil, fmt.Errorf("%w: %v", ErrBadSnapshot, err)
+	}
+	if file.Version != snapshotVersion {
+		return file, nil, fmt.Errorf("%w: version %d", ErrBadSnapshot, file.Version)
+	}
+	engines = make(map[WorkspaceID]*assign.Engine, len(file.Workspaces))
+	for ws, s := range file.Workspaces {
+		if ws == "" {
+			return file, nil, fmt.Errorf("%w: empty workspace", ErrBadSnapshot)
+		}
+		eng, err := assign.Restore(s)
+		if err != nil {
+			return file, nil, fmt.Errorf("%w: workspace %q: %w", ErrBadSnapshot, ws, err)
+		}
+		engines[ws] = eng
+	}
+	return file, engines, nil
+}
+
+// fsmSnapshot is a captured state, encoded by Persist.
+type fsmSnapshot struct{ file snapshotFile }
+
+// Persist encodes the captured state to the sink.
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if err := json.NewEncoder(sink).Encode(s.file); err != nil {
+		_ = sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+// Release frees nothing: the captured state is plain data.
+func (s *fsmSnapshot) Release() {}
