@@ -1,0 +1,110 @@
+package dashboard
+
+import (
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+)
+
+// State is everything the page shows at one instant, as plain data that
+// encodes to JSON. A [Source] returns it; [Build] makes one from an engine
+// and a metrics fold. The hub encodes each section (Summary, Teams,
+// Teammates, Calls, Advice) on its own and sends only the sections whose
+// encoding changed.
+type State struct {
+	// At is the instant the state describes.
+	At time.Time `json:"at"`
+	// Summary holds the summary cards.
+	Summary Summary `json:"summary"`
+	// Teams is the team table, sorted by name then ID.
+	Teams []TeamRow `json:"teams"`
+	// Teammates is the teammate table, sorted by name then ID.
+	Teammates []TeammateRow `json:"teammates"`
+	// Calls lists the calls a supervisor can click for their timeline and
+	// explanation: calls in progress first, then recently ended ones.
+	Calls []CallRow `json:"calls"`
+	// Advice is the staffing advice, one entry per team.
+	Advice []TeamAdvice `json:"advice"`
+}
+
+// Summary is the row of summary cards (SPEC MT15). The live counts come
+// from metrics.Dashboard; Completed, Abandoned, NoAnswer, CallDuration and
+// AnswerTime are windowed figures over the window the host chose (for
+// example today so far).
+type Summary struct {
+	InQueue     int `json:"in_queue"`
+	Active      int `json:"active"`
+	Completed   int `json:"completed"`
+	Abandoned   int `json:"abandoned"`
+	NoAnswer    int `json:"no_answer"`
+	Voicemails  int `json:"voicemails"`
+	InVoicemail int `json:"in_voicemail"`
+	Callbacks   int `json:"callbacks"`
+	// CallDurationS is the mean call duration in seconds (SPEC MT7), 0
+	// when no call ended in the window.
+	CallDurationS float64 `json:"call_duration_s"`
+	// AnswerTimeS is the mean answer time in seconds (SPEC MT8).
+	AnswerTimeS float64 `json:"answer_time_s"`
+	// AvailableForPhone counts teammates available for phone (SPEC MT9).
+	AvailableForPhone int `json:"available_for_phone"`
+	// TalkTimeS is all teammates' talk time in seconds.
+	TalkTimeS float64 `json:"talk_time_s"`
+}
+
+// TeamRow is one row of the team table.
+type TeamRow struct {
+	ID                pb.TeamID `json:"id"`
+	Name              string    `json:"name"`
+	Members           int       `json:"members"`
+	InQueue           int       `json:"in_queue"`
+	Active            int       `json:"active"`
+	Completed         int       `json:"completed"`
+	Abandoned         int       `json:"abandoned"`
+	NoAnswer          int       `json:"no_answer"`
+	Voicemails        int       `json:"voicemails"`
+	Callbacks         int       `json:"callbacks"`
+	AnswerTimeS       float64   `json:"answer_time_s"`
+	AvailableForPhone int       `json:"available_for_phone"`
+	TalkTimeS         float64   `json:"talk_time_s"`
+}
+
+// TeammateRow is one row of the teammate table.
+type TeammateRow struct {
+	ID   pb.TeammateID `json:"id"`
+	Name string        `json:"name"`
+	// Teams are the names of the teams they belong to.
+	Teams []string `json:"teams"`
+	// Status is "Active" or "Away"; Reason the away reason.
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Channel is "All", "Conversations" or "Phone" (SPEC PR1).
+	Channel string `json:"channel"`
+	// Client is "open", "background" or "closed" (SPEC PR3).
+	Client string `json:"client"`
+	// Ringing is the call ringing for them, if any.
+	Ringing pb.CallID `json:"ringing,omitempty"`
+	// Calls is the number of phone calls they are on.
+	Calls int `json:"calls"`
+	// AvailableForPhone: SPEC MT9.
+	AvailableForPhone bool `json:"available_for_phone"`
+	// TalkTimeS is the "Teammate talk time" in seconds (SPEC MT12).
+	TalkTimeS float64 `json:"talk_time_s"`
+}
+
+// CallRow is one call of the call list.
+type CallRow struct {
+	ID        pb.CallID     `json:"id"`
+	Direction string        `json:"direction"`
+	Stage     string        `json:"stage"`
+	Ended     bool          `json:"ended,omitempty"`
+	Team      string        `json:"team,omitempty"`
+	Ringing   string        `json:"ringing,omitempty"`
+	Agent     string        `json:"agent,omitempty"`
+	PlacedAt  time.Time     `json:"placed_at"`
+	TeamID    pb.TeamID     `json:"team_id,omitempty"`
+	AgentID   pb.TeammateID `json:"agent_id,omitempty"`
+}
+
+func seconds(d time.Duration) float64 {
+	return float64(d.Milliseconds()) / 1000
+}

@@ -1,0 +1,293 @@
+// The live inbox dashboard. It keeps the last state the server sent and
+// re-renders the sections a message carries. Data only ever reaches the
+// page through textContent and element properties, never as HTML.
+'use strict';
+
+(function () {
+  const state = { summary: null, teams: [], teammates: [], calls: [], advice: [] };
+  const channels = ['All', 'Conversations', 'Phone'];
+  let selectedCall = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  // duration formats seconds as "45 s", "3 min 05 s" or "2 h 04 min".
+  function duration(s) {
+    if (typeof s !== 'number' || !isFinite(s) || s <= 0) return '0 s';
+    s = Math.round(s);
+    if (s < 60) return s + ' s';
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
+    return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
+  }
+
+  function clock(at) {
+    const d = new Date(at);
+    return isNaN(d) ? '' : d.toLocaleTimeString();
+  }
+
+  function notice(msg) {
+    const n = $('notice');
+    n.textContent = msg || '';
+    n.hidden = !msg;
+  }
+
+  function setText(id, v) {
+    const e = $(id);
+    if (e.textContent !== String(v)) e.textContent = String(v);
+  }
+
+  function renderSummary() {
+    const s = state.summary;
+    if (!s) return;
+    setText('card-in_queue', s.in_queue);
+    setText('card-active', s.active);
+    setText('card-completed', s.completed);
+    setText('card-abandoned', s.abandoned);
+    setText('card-no_answer', s.no_answer);
+    setText('card-voicemails', s.voicemails);
+    setText('card-callbacks', s.callbacks);
+    setText('card-call_duration', duration(s.call_duration_s));
+    setText('card-answer_time', duration(s.answer_time_s));
+    setText('card-available_for_phone', s.available_for_phone);
+  }
+
+  // fill replaces a row's cells with the given values, as text.
+  function fill(tr, values) {
+    while (tr.cells.length > values.length) tr.deleteCell(-1);
+    values.forEach((v, i) => {
+      const td = tr.cells[i] || tr.insertCell(-1);
+      if (td.textContent !== String(v)) td.textContent = String(v);
+    });
+  }
+
+  // keyed updates a tbody's rows in place, one per item, in order, keyed
+  // by item.id, so that focused controls survive updates.
+  function keyed(tbody, items, update) {
+    const old = new Map();
+    for (const tr of Array.from(tbody.rows)) old.set(tr.dataset.id, tr);
+    items.forEach((it, i) => {
+      let tr = old.get(it.id);
+      if (tr) old.delete(it.id); else { tr = document.createElement('tr'); tr.dataset.id = it.id; }
+      update(tr, it);
+      if (tbody.rows[i] !== tr) tbody.insertBefore(tr, tbody.rows[i] || null);
+    });
+    for (const tr of old.values()) tr.remove();
+  }
+
+  function teamName(id) {
+    const t = state.teams.find((t) => t.id === id);
+    return t ? t.name || t.id : id;
+  }
+
+  function renderTeams() {
+    keyed($('teams').tBodies[0], state.teams, (tr, t) => fill(tr, [
+      t.name || t.id, t.members, t.in_queue, t.active, t.completed, t.abandoned, t.no_answer,
+      t.voicemails, t.callbacks, duration(t.answer_time_s), t.available_for_phone, duration(t.talk_time_s),
+    ]));
+  }
+
+  function channelSelect(tr, m) {
+    let sel = tr.querySelector('select');
+    if (!sel) {
+      sel = document.createElement('select');
+      sel.setAttribute('aria-label', 'Channel availability');
+      for (const c of channels) sel.appendChild(el('option', c)).value = c;
+      sel.addEventListener('change', () => changeChannel(tr.dataset.id, sel));
+    }
+    sel.dataset.current = m.channel;
+    if (document.activeElement !== sel && !sel.dataset.pending) sel.value = m.channel;
+    return sel;
+  }
+
+  function renderTeammates() {
+    keyed($('teammates').tBodies[0], state.teammates, (tr, m) => {
+      const sel = channelSelect(tr, m);
+      const call = m.ringing ? 'Ringing (' + m.ringing + ')' : m.calls > 0 ? 'On a call' : '–';
+      const status = m.reason ? m.status + ' · ' + m.reason : m.status;
+      fill(tr, [m.name || m.id, (m.teams || []).join(', '), status, '', m.client, call,
+        duration(m.talk_time_s), m.available_for_phone ? 'yes' : 'no']);
+      if (sel.parentNode !== tr.cells[3]) tr.cells[3].replaceChildren(sel);
+      tr.classList.toggle('available', !!m.available_for_phone);
+    });
+  }
+
+  function changeChannel(id, sel) {
+    const channel = sel.value;
+    sel.dataset.pending = '1';
+    sel.disabled = true;
+    fetch('/dashboard/teammates/' + encodeURIComponent(id) + '/channel', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ channel: channel }),
+    }).then((r) => r.json().then((body) => {
+      if (!r.ok) throw new Error(body.error || r.statusText);
+      notice('');
+    })).catch((err) => {
+      notice('Could not change the channel: ' + err.message);
+      sel.value = sel.dataset.current || sel.value;
+    }).finally(() => {
+      delete sel.dataset.pending;
+      sel.disabled = false;
+    });
+  }
+
+  function renderAdvice() {
+    const rows = state.advice.map((a) => Object.assign({ id: a.team }, a));
+    keyed($('advice').tBodies[0], rows, (tr, a) => {
+      const target = a.target ? Math.round(a.target.fraction * 100) + ' % within ' +
+        duration(a.target.within / 1e9) : '';
+      fill(tr, [teamName(a.team), a.available, a.needed, (a.arrivals_per_hour || 0).toFixed(1),
+        duration((a.mean_handle || 0) / 1e9), target, a.text]);
+      tr.classList.toggle('short', a.needed > a.available);
+    });
+    $('advice-empty').hidden = state.advice.length > 0;
+  }
+
+  function renderCalls() {
+    keyed($('calls').tBodies[0], state.calls, (tr, c) => {
+      fill(tr, ['', c.direction, c.ended ? 'ended (' + c.stage + ')' : c.stage, c.team || '',
+        c.ringing || '', c.agent || '', clock(c.placed_at)]);
+      let b = tr.cells[0].querySelector('button');
+      if (!b) {
+        b = el('button', '', 'link');
+        b.type = 'button';
+        b.addEventListener('click', () => showCall(tr.dataset.id));
+        tr.cells[0].replaceChildren(b);
+      }
+      b.textContent = c.id;
+      tr.classList.toggle('selected', c.id === selectedCall);
+    });
+    $('calls-empty').hidden = state.calls.length > 0;
+    if (selectedCall && state.calls.some((c) => c.id === selectedCall)) loadCall(selectedCall);
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: 'same-origin' }).then((r) => r.json().then((body) => ({ ok: r.ok, body: body })));
+  }
+
+  function showCall(id) {
+    selectedCall = id;
+    $('call-detail').hidden = false;
+    $('detail-call').textContent = id;
+    for (const tr of $('calls').tBodies[0].rows) tr.classList.toggle('selected', tr.dataset.id === id);
+    loadCall(id);
+  }
+
+  // loadCall fetches the selected call's timeline and explanation. Calls in
+  // progress change with every message, so it runs again on each update.
+  let loading = null;
+  function loadCall(id) {
+    if (loading === id) return;
+    loading = id;
+    const base = '/dashboard/calls/' + encodeURIComponent(id);
+    Promise.all([getJSON(base + '/timeline'), getJSON(base + '/explain')]).then(([tl, ex]) => {
+      if (selectedCall !== id) return;
+      renderTimeline(tl);
+      renderExplain(ex);
+    }).catch((err) => notice('Could not load the call: ' + err.message)).finally(() => {
+      if (loading === id) loading = null;
+    });
+  }
+
+  function renderTimeline(res) {
+    const ol = $('timeline');
+    const items = [];
+    if (!res.ok) {
+      items.push(el('li', res.body && res.body.error ? res.body.error : 'No timeline.', 'muted'));
+    } else {
+      const v = res.body || {};
+      const events = Array.isArray(v.events) ? v.events : [];
+      const texts = Array.isArray(v.text) ? v.text : events.map((e) => e.text || e.kind);
+      texts.forEach((t, i) => {
+        const li = el('li');
+        li.appendChild(el('time', events[i] ? clock(events[i].at) : '', 'muted'));
+        li.appendChild(el('span', ' ' + t));
+        items.push(li);
+      });
+      if (items.length === 0) items.push(el('li', 'No events.', 'muted'));
+    }
+    ol.replaceChildren(...items);
+  }
+
+  function renderExplain(res) {
+    const ol = $('explain');
+    const note = $('explain-note');
+    if (!res.ok) {
+      note.textContent = res.body && res.body.code === 'wrong_state'
+        ? 'The call is not waiting: nobody is being offered it.'
+        : (res.body && res.body.error) || 'No explanation.';
+      ol.replaceChildren();
+      return;
+    }
+    const x = res.body || {};
+    note.textContent = (x.team_name || x.team || '') + ' · ' + (x.stage || '');
+    ol.replaceChildren(...(x.candidates || []).map((c) => {
+      const li = el('li');
+      li.appendChild(el('strong', c.name || c.teammate));
+      li.appendChild(el('span', ' ' + (c.text || c.why)));
+      li.className = 'why-' + String(c.why || '').replace(/[^a-z]+/g, '-');
+      return li;
+    }));
+  }
+
+  const renderers = {
+    summary: renderSummary, teams: () => { renderTeams(); renderAdvice(); },
+    teammates: renderTeammates, calls: renderCalls, advice: renderAdvice,
+  };
+
+  function apply(msg) {
+    const secs = msg.sections || {};
+    for (const k of Object.keys(renderers)) if (k in secs) state[k] = secs[k] || (k === 'summary' ? null : []);
+    for (const k of Object.keys(renderers)) if (k in secs) renderers[k]();
+    $('updated').textContent = 'updated ' + clock(msg.at);
+    document.body.dataset.seq = msg.index;
+  }
+
+  function setConn(text, cls) {
+    const c = $('conn');
+    c.textContent = text;
+    c.className = 'conn ' + (cls || '');
+  }
+
+  function connect() {
+    const es = new EventSource('/dashboard/events');
+    es.addEventListener('snapshot', (ev) => apply(JSON.parse(ev.data)));
+    es.addEventListener('delta', (ev) => apply(JSON.parse(ev.data)));
+    es.onopen = () => setConn('live', 'live');
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) {
+        setConn('disconnected', 'down');
+        // 401 (logged out) or 503 (too many viewers): check which.
+        fetch('/dashboard/events', { method: 'HEAD', credentials: 'same-origin' }).then((r) => {
+          if (r.status === 401) { window.location.assign('/login'); return; }
+          setTimeout(connect, 5000);
+        }).catch(() => setTimeout(connect, 5000));
+      } else {
+        setConn('reconnecting…', 'down');
+      }
+    };
+  }
+
+  function tabs() {
+    const pairs = [['tab-teams', 'panel-teams'], ['tab-teammates', 'panel-teammates']];
+    for (const [tab, panel] of pairs) {
+      $(tab).addEventListener('click', () => {
+        for (const [t, p] of pairs) {
+          $(t).setAttribute('aria-selected', String(t === tab));
+          $(p).hidden = p !== panel;
+        }
+      });
+    }
+  }
+
+  tabs();
+  connect();
+})();
