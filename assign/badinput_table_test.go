@@ -130,7 +130,7 @@ func badInputRows() []badRow {
 		{name: "negative MaxWait", cmd: Command{Op: OpAddTeam, Team: "new", TeamConfig: TeamConfig{MaxWait: -time.Second}}, want: ErrInvalidConfig},
 		{name: "team hours override 7", cmd: Command{Op: OpAddTeam, Team: "new", TeamConfig: TeamConfig{Hours: schedule.Hours{Override: 7}}}, want: ErrInvalidConfig},
 		{name: "override of unknown team", cmd: Command{Op: OpSetTeamOverride, Team: "nope"}, want: ErrUnknownTeam},
-		{name: "override of empty team ID", cmd: Command{Op: OpSetTeamOverride}, want: ErrUnknownTeam},
+		{name: "override of empty team ID", cmd: Command{Op: OpSetTeamOverride}, want: ErrInvalidArgument},
 		{name: "team override 7", cmd: Command{Op: OpSetTeamOverride, Team: "sup", Override: 7}, want: ErrInvalidArgument},
 		{name: "team override backwards", cmd: Command{Op: OpSetTeamOverride, Team: "sup"}, back: true, want: ErrTimeWentBackwards},
 		// Rule: DF3
@@ -150,7 +150,7 @@ func badInputRows() []badRow {
 		})), want: ErrInvalidArgument},
 		{name: "added backwards", cmd: addMate("new", away), back: true, want: ErrTimeWentBackwards},
 		{name: "remove unknown teammate", cmd: mate(OpRemoveTeammate, "zed"), want: ErrUnknownTeammate},
-		{name: "remove empty teammate ID", cmd: mate(OpRemoveTeammate, ""), want: ErrUnknownTeammate},
+		{name: "remove empty teammate ID", cmd: mate(OpRemoveTeammate, ""), want: ErrInvalidArgument},
 		// Rule: AS4, X4
 		{name: "remove a ringing teammate", cmd: mate(OpRemoveTeammate, "cy"), want: ErrTeammateBusy},
 		{name: "remove a teammate on a call", cmd: mate(OpRemoveTeammate, "ana"), want: ErrTeammateBusy},
@@ -193,7 +193,7 @@ func badInputRows() []badRow {
 		{name: "place an ended call's retained ID", cmd: call(OpPlaceCall, "gone"), want: ErrDuplicateCall},
 		{name: "place backwards", cmd: call(OpPlaceCall, "new"), back: true, want: ErrTimeWentBackwards},
 		{name: "queue unknown call", cmd: callTeam(OpQueueCall, "zzz", "sup"), want: ErrUnknownCall},
-		{name: "queue empty call ID", cmd: callTeam(OpQueueCall, "", "sup"), want: ErrUnknownCall},
+		{name: "queue empty call ID", cmd: callTeam(OpQueueCall, "", "sup"), want: ErrInvalidArgument},
 		{name: "queue for unknown team", cmd: callTeam(OpQueueCall, "route", "nope"), want: ErrUnknownTeam},
 		{name: "queue a ringing call", cmd: callTeam(OpQueueCall, "ring", "sup"), want: ErrWrongState},
 		{name: "queue a queued call", cmd: callTeam(OpQueueCall, "wait", "sup"), want: ErrWrongState},
@@ -206,7 +206,7 @@ func badInputRows() []badRow {
 		{name: "arrive with empty call ID", cmd: callTeam(OpArrive, "", "sup"), want: ErrInvalidArgument},
 		{name: "arrive duplicate", cmd: callTeam(OpArrive, "talk", "sup"), want: ErrDuplicateCall},
 		{name: "arrive for unknown team", cmd: callTeam(OpArrive, "new", "nope"), want: ErrUnknownTeam},
-		{name: "arrive for empty team ID", cmd: callTeam(OpArrive, "new", ""), want: ErrUnknownTeam},
+		{name: "arrive for empty team ID", cmd: callTeam(OpArrive, "new", ""), want: ErrInvalidArgument},
 		{name: "arrive in a TEST workspace", fixture: fixtureTest, cmd: callTeam(OpArrive, "new", "sup"), want: ErrTestWorkspace},
 		{name: "arrive backwards", cmd: callTeam(OpArrive, "new", "sup"), back: true, want: ErrTimeWentBackwards},
 

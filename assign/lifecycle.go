@@ -11,6 +11,9 @@ import (
 // beginCall advances to now and returns the call id, which must not have
 // ended.
 func (e *Engine) beginCall(now time.Time, id pb.CallID) (*call, error) {
+	if err := checkID("call", id); err != nil {
+		return nil, err
+	}
 	if err := e.begin(now); err != nil {
 		return nil, err
 	}
@@ -19,8 +22,8 @@ func (e *Engine) beginCall(now time.Time, id pb.CallID) (*call, error) {
 
 // beginNewCall checks that id can name a new call and advances to now.
 func (e *Engine) beginNewCall(now time.Time, id pb.CallID) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty call ID", ErrInvalidArgument)
+	if err := checkID("call", id); err != nil {
+		return err
 	}
 	if err := e.begin(now); err != nil {
 		return err
@@ -60,6 +63,9 @@ func (e *Engine) place(id pb.CallID) *call {
 // already hung up without an assignee, the attempt is logged as an
 // abandoned assignment and assigns nobody (SPEC AS11).
 func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error {
+	if err := checkCallTeam(id, teamID); err != nil {
+		return err
+	}
 	if err := e.begin(now); err != nil {
 		return err
 	}
@@ -94,6 +100,9 @@ func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error 
 // Arrive is PlaceCall and QueueCall at once: an inbound call with no IVR
 // time, queued for a team. On error neither happens.
 func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
+	if err := checkID("team", teamID); err != nil {
+		return err
+	}
 	if err := e.beginNewCall(now, id); err != nil {
 		return err
 	}
@@ -116,6 +125,9 @@ func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 // or an answer racing a timeout or a hang-up, exactly one outcome stands
 // (X3).
 func (e *Engine) Answer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if err := checkCallMate(id, tmID); err != nil {
+		return err
+	}
 	if err := e.begin(now); err != nil {
 		return err
 	}
@@ -140,6 +152,9 @@ func (e *Engine) Decline(now time.Time, id pb.CallID, tmID pb.TeammateID, cause 
 	}
 	if e.cfg.AutoAnswer && cause == eventlog.DeclineButton {
 		return ErrDeclineUnavailable
+	}
+	if err := checkCallMate(id, tmID); err != nil {
+		return err
 	}
 	if err := e.begin(now); err != nil {
 		return err
@@ -172,6 +187,9 @@ func (e *Engine) ringingFor(id pb.CallID, tmID pb.TeammateID) (*call, *teammate,
 // the shared pool before it is assigned automatically (SPEC AS10). The
 // call must be waiting, not ringing anyone, and the teammate free.
 func (e *Engine) ManualAnswer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if err := checkID("teammate", tmID); err != nil {
+		return err
+	}
 	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
@@ -222,6 +240,9 @@ func (e *Engine) toggleHold(now time.Time, id pb.CallID, from, to eventlog.Stage
 // it (and gets wrap-up), and a new queue segment starts, even for the same
 // team (SPEC LC3). Outbound calls are not transferred (ErrWrongState).
 func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
+	if err := checkID("team", teamID); err != nil {
+		return err
+	}
 	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
@@ -249,6 +270,9 @@ func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 
 // Barge records a supervisor joining an answered call (SPEC LC4).
 func (e *Engine) Barge(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if err := checkID("teammate", tmID); err != nil {
+		return err
+	}
 	c, err := e.beginCall(now, id)
 	if err != nil {
 		return err
@@ -357,6 +381,9 @@ func (e *Engine) EndCall(now time.Time, id pb.CallID, by eventlog.Party) error {
 // a call while it lasts (SPEC LC6, PR4), and it counts as a conversation
 // assignment.
 func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
+	if err := checkID("teammate", tmID); err != nil {
+		return err
+	}
 	if err := e.beginNewCall(now, id); err != nil {
 		return err
 	}

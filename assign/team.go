@@ -80,8 +80,8 @@ func (e *Engine) markDirty(tm *team) {
 // AddTeam adds a team with its own phone settings. Teams take no time:
 // they change nothing until calls are queued for them.
 func (e *Engine) AddTeam(id pb.TeamID, name string, cfg TeamConfig) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty team ID", ErrInvalidArgument)
+	if err := checkID("team", id); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -102,6 +102,9 @@ func (e *Engine) AddTeam(id pb.TeamID, name string, cfg TeamConfig) error {
 func (e *Engine) SetTeamOverride(now time.Time, id pb.TeamID, o schedule.Override) error {
 	if o > schedule.OutOfOffice {
 		return fmt.Errorf("%w: override %v", ErrInvalidArgument, o)
+	}
+	if err := checkID("team", id); err != nil {
+		return err
 	}
 	if err := e.begin(now); err != nil {
 		return err
@@ -153,6 +156,12 @@ func (e *Engine) RemoveMember(now time.Time, teamID pb.TeamID, id pb.TeammateID)
 
 // beginMembership advances to now and returns the team and teammate.
 func (e *Engine) beginMembership(now time.Time, teamID pb.TeamID, id pb.TeammateID) (*team, *teammate, error) {
+	if err := checkID("team", teamID); err != nil {
+		return nil, nil, err
+	}
+	if err := checkID("teammate", id); err != nil {
+		return nil, nil, err
+	}
 	if err := e.begin(now); err != nil {
 		return nil, nil, err
 	}

@@ -92,6 +92,9 @@ func (e *Engine) setLast(t *teammate, at time.Time) {
 
 // beginTeammate advances to now and returns the teammate id.
 func (e *Engine) beginTeammate(now time.Time, id pb.TeammateID) (*teammate, error) {
+	if err := checkID("teammate", id); err != nil {
+		return nil, err
+	}
 	if err := e.begin(now); err != nil {
 		return nil, err
 	}
@@ -111,8 +114,8 @@ func (e *Engine) emitStatus(t *teammate) {
 // valid and not in wrap-up. The teammate is in no team until
 // [Engine.AddMember].
 func (e *Engine) AddTeammate(now time.Time, id pb.TeammateID, name string, st presence.State) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty teammate ID", ErrInvalidArgument)
+	if err := checkID("teammate", id); err != nil {
+		return err
 	}
 	if err := st.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidArgument, err)
