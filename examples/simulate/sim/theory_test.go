@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/phonebalance/phonebalance/staffing"
 )
 
 // The engine serves calls first come, first served, with the longest-idle
@@ -11,7 +13,8 @@ import (
 // teammates who answer at once (auto-answer), no wrap-up and nobody going
 // away, the contact center is an M/M/c queue, and with exponential
 // patience an M/M/c+M queue. These tests run the whole harness and engine
-// and compare the measured figures with the formulas.
+// and compare the measured figures with the formulas of package staffing,
+// which checks them against independent sums of its own.
 //
 // How close is close enough. Each test runs `reps` independent days
 // (seeds 1..reps, fixed, so the test is deterministic), each with a
@@ -90,15 +93,14 @@ func within(t *testing.T, name string, got, se, want float64) {
 
 func TestErlangC(t *testing.T) {
 	const c, rate, aht = 20, 340.0, 180 * time.Second // a = 17 Erlangs, ρ = 0.85
-	lambda, mu := rate/3600, 1/aht.Seconds()
 	cfg := queueingConfig(c, rate, aht, 0, 96*time.Hour)
 	mean, se := replicate(t, cfg,
 		func(r *Result) float64 { return r.PWait() },
 		func(r *Result) float64 { return r.ASA() },
 		func(r *Result) float64 { return float64(r.Answered) / float64(r.Calls) })
 
-	within(t, "p_wait", mean[0], se[0], erlangC(c, lambda/mu))
-	within(t, "asa_seconds", mean[1], se[1], erlangCWait(c, lambda, mu))
+	within(t, "p_wait", mean[0], se[0], staffing.WaitProbability(c, rate, aht))
+	within(t, "asa_seconds", mean[1], se[1], staffing.MeanWait(c, rate, aht).Seconds())
 	if mean[2] != 1 {
 		t.Errorf("answered fraction %v, want 1: nobody hangs up in M/M/c", mean[2])
 	}
@@ -107,7 +109,7 @@ func TestErlangC(t *testing.T) {
 	}
 	// The tolerance rejects one teammate more or fewer.
 	for _, cc := range []int{c - 1, c + 1} {
-		if math.Abs(mean[0]-erlangC(cc, lambda/mu)) <= 4*se[0] || math.Abs(mean[1]-erlangCWait(cc, lambda, mu)) <= 4*se[1] {
+		if math.Abs(mean[0]-staffing.WaitProbability(cc, rate, aht)) <= 4*se[0] || math.Abs(mean[1]-staffing.MeanWait(cc, rate, aht).Seconds()) <= 4*se[1] {
 			t.Errorf("the tolerance cannot tell %d teammates from %d", c, cc)
 		}
 	}
@@ -117,52 +119,21 @@ func TestErlangA(t *testing.T) {
 	// Overloaded (a = 22 Erlangs on 20 teammates): only abandonment keeps
 	// the queue stable, so Erlang C would be no help here.
 	const c, rate, aht, patience = 20, 440.0, 180 * time.Second, 120 * time.Second
-	lambda, mu, theta := rate/3600, 1/aht.Seconds(), 1/patience.Seconds()
 	cfg := queueingConfig(c, rate, aht, patience, 24*time.Hour)
 	mean, se := replicate(t, cfg,
 		func(r *Result) float64 { return r.PWait() },
 		func(r *Result) float64 { return r.AbandonRate() })
 
-	wantWait, wantAbandon := erlangA(c, lambda, mu, theta)
+	wantWait, wantAbandon := staffing.Abandonment(c, rate, aht, patience)
 	within(t, "p_wait", mean[0], se[0], wantWait)
 	within(t, "abandoned", mean[1], se[1], wantAbandon)
 	if se[1] > 0.1*mean[1] {
 		t.Errorf("standard error %v too wide for the test to mean anything", se[1])
 	}
 	for _, cc := range []int{c - 1, c + 1} {
-		_, a := erlangA(cc, lambda, mu, theta)
+		_, a := staffing.Abandonment(cc, rate, aht, patience)
 		if math.Abs(mean[1]-a) <= 4*se[1] {
 			t.Errorf("the tolerance cannot tell %d teammates from %d", c, cc)
 		}
-	}
-}
-
-// The formulas themselves, against values computed independently.
-func TestFormulas(t *testing.T) {
-	// Two servers, a = 1: C = a²/2! · 2/(2−1) / (1 + a + that) = 1/3.
-	if got := erlangC(2, 1); math.Abs(got-1.0/3) > 1e-12 {
-		t.Errorf("erlangC(2, 1) = %v, want 1/3", got)
-	}
-	// One server: C = ρ.
-	if got := erlangC(1, 0.7); math.Abs(got-0.7) > 1e-12 {
-		t.Errorf("erlangC(1, 0.7) = %v, want 0.7", got)
-	}
-	// Huge systems must not overflow.
-	if got := erlangC(2000, 1900); !(got > 0 && got < 1) {
-		t.Errorf("erlangC(2000, 1900) = %v, want a probability", got)
-	}
-	// With patience far longer than any wait, Erlang A tends to Erlang C,
-	// and abandonment to nothing.
-	w, a := erlangA(20, 17.0/180, 1.0/180, 1e-9)
-	if math.Abs(w-erlangC(20, 17)) > 1e-6 || a > 1e-6 {
-		t.Errorf("erlangA with no abandonment = %v, %v; want %v, 0", w, a, erlangC(20, 17))
-	}
-	// One server, M/M/1+M, θ = μ: the chain is Poisson(λ/μ) shifted, so
-	// π_n = e^{−ρ}ρ^n/n!, P(wait) = 1 − e^{−ρ}, and the abandoned fraction
-	// is θ·E[N−1; N≥1]/λ = (ρ − 1 + e^{−ρ})/ρ.
-	rho := 0.8
-	w, a = erlangA(1, rho, 1, 1)
-	if math.Abs(w-(1-math.Exp(-rho))) > 1e-12 || math.Abs(a-(rho-1+math.Exp(-rho))/rho) > 1e-12 {
-		t.Errorf("erlangA(1, %v, 1, 1) = %v, %v", rho, w, a)
 	}
 }
