@@ -153,7 +153,7 @@
 
   function renderCalls() {
     keyed($('calls').tBodies[0], state.calls, (tr, c) => {
-      fill(tr, ['', c.direction, c.ended ? 'ended (' + c.stage + ')' : c.stage, c.team || '',
+      fill(tr, ['', c.direction, c.ended ? 'ended' : c.stage, c.team || '',
         c.ringing || '', c.agent || '', clock(c.placed_at)]);
       let b = tr.cells[0].querySelector('button');
       if (!b) {

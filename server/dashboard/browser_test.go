@@ -1,0 +1,359 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/chromedp/chromedp"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/replica"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// screenshotEnv names the variable that makes the browser test rewrite
+// the committed screenshot.
+const screenshotEnv = "UPDATE_SCREENSHOT"
+
+// A hostile teammate name: it must show as text, never become markup.
+const hostileName = `Bob <img src=x onerror="window.__xss=1">`
+
+// liveReplica is a one-node in-memory replica with a metrics fold and an
+// event log fed from OnApply, and a dashboard over them.
+type liveReplica struct {
+	node *replica.Node
+	clk  *clock.Mock
+	mu   sync.Mutex
+	col  *metrics.Collector
+	log  eventlog.Log
+	dash atomic.Pointer[Server]
+	bad  atomic.Int64
+}
+
+const ws = replica.WorkspaceID("default")
+
+func openReplica(t *testing.T, ctx context.Context) *liveReplica {
+	t.Helper()
+	lr := &liveReplica{clk: clock.NewMock()}
+	lr.clk.Set(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	var err error
+	if lr.col, err = metrics.New(metrics.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	lr.node, err = replica.Open(replica.Config{
+		InMemory: true,
+		Engine:   assign.DefaultConfig(),
+		Clock:    lr.clk,
+		OnApply: func(a replica.Applied) {
+			lr.mu.Lock()
+			for _, ev := range a.Ready.Events {
+				if lr.col.Observe(ev) != nil {
+					lr.bad.Add(1)
+				}
+				lr.log.Append(ev)
+			}
+			lr.mu.Unlock()
+			if d := lr.dash.Load(); d != nil {
+				d.Notify(a.Index)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lr.node.Close() })
+	for !lr.node.IsLeader() {
+		select {
+		case <-lr.node.LeaderCh():
+		case <-ctx.Done():
+			t.Fatal("the one-node replica elected no leader")
+		}
+	}
+	return lr
+}
+
+func (lr *liveReplica) do(t *testing.T, ctx context.Context, cmd assign.Command) assign.Ready {
+	t.Helper()
+	rd, err := lr.node.Do(ctx, ws, cmd)
+	if err != nil {
+		t.Fatalf("%v: %v", cmd.Op, err)
+	}
+	return rd
+}
+
+// source reads the fold and the engine the way a server does.
+func (lr *liveReplica) source(ctx context.Context) (State, error) {
+	now := lr.clk.Now()
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	lr.mu.Lock()
+	live := lr.col.Dashboard(now)
+	day := lr.col.Report(midnight, now.Add(time.Minute))
+	lr.mu.Unlock()
+	var adv []TeamAdvice
+	for team, n := range AvailableByTeam(live) {
+		adv = append(adv, TeamAdvice{Team: team, Available: n, Needed: 2,
+			Target: Target{Within: 20 * time.Second, Fraction: 0.8},
+			Text:   fmt.Sprintf("%d teammates available; 2 needed for 80 %% within 20 s", n)})
+	}
+	var st State
+	err := lr.node.View(ws, func(e *assign.Engine) {
+		st = Build(Inputs{At: now, Engine: e, Live: live, Window: day, Advice: adv})
+	})
+	return st, err
+}
+
+func (lr *liveReplica) teammate(t *testing.T, id pb.TeammateID) assign.TeammateView {
+	t.Helper()
+	var v assign.TeammateView
+	var ok bool
+	if err := lr.node.View(ws, func(e *assign.Engine) { v, ok = e.Teammate(id) }); err != nil || !ok {
+		t.Fatalf("teammate %s: %v %v", id, ok, err)
+	}
+	return v
+}
+
+func newBrowser(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("Chromium is required for this test: %v", err)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1100),
+	)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelBrowser() // closes the tab and stops the browser process
+		cancelAlloc()
+	})
+	return bctx
+}
+
+// poll waits until a JavaScript predicate holds in the page.
+func poll(what, expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))(ctx, t)
+		if err != nil {
+			return fmt.Errorf("waiting for %s (%s): %w", what, expr, err)
+		}
+		return nil
+	})
+}
+
+func cardIs(card, want string) chromedp.Action[chromedp.Void] {
+	return poll("card "+card+" = "+want,
+		fmt.Sprintf(`document.getElementById('card-%s').textContent === %q`, card, want))
+}
+
+func rowCell(table, id string, cell int) string {
+	return fmt.Sprintf(`(document.querySelector('#%s tbody tr[data-id=%q]') || {cells: []}).cells[%d]`, table, id, cell)
+}
+
+// The page in a real browser over a real one-node replica: log in, watch
+// a call go through the cards and tables without a reload, open its
+// timeline and explanation, and change a teammate's channel from the page
+// (Rule: PR7).
+func TestBrowserDashboard(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
+	defer cancel()
+	lr := openReplica(t, ctx)
+
+	active := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
+	for _, c := range []assign.Command{
+		{Op: assign.OpAddTeam, Team: "support", Name: "Support"},
+		{Op: assign.OpAddTeam, Team: "sales", Name: "Sales"},
+		{Op: assign.OpAddTeammate, Teammate: "ana", Name: "Ana", Presence: active},
+		{Op: assign.OpAddTeammate, Teammate: "bob", Name: "Bob", Presence: active},
+		{Op: assign.OpAddTeammate, Teammate: "eve", Name: hostileName, Presence: active},
+		{Op: assign.OpAddTeammate, Teammate: "dan", Name: "Dan", Presence: presence.State{
+			Channel: presence.ChannelPhone, Status: presence.Away, Reason: "Lunch", ClientOpen: true}},
+		{Op: assign.OpAddTeammate, Teammate: "cleo", Name: "Cleo",
+			Presence: presence.State{Channel: presence.ChannelConversations, Status: presence.Active, ClientOpen: true}},
+		{Op: assign.OpAddMember, Team: "support", Teammate: "ana"},
+		{Op: assign.OpAddMember, Team: "support", Teammate: "bob"},
+		{Op: assign.OpAddMember, Team: "sales", Teammate: "cleo"},
+		{Op: assign.OpAddMember, Team: "sales", Teammate: "dan"},
+		{Op: assign.OpAddMember, Team: "sales", Teammate: "eve"},
+	} {
+		lr.do(t, ctx, c)
+	}
+
+	dash, err := New(Config{
+		Source: SourceFunc(lr.source),
+		Submit: func(ctx context.Context, cmd assign.Command) error {
+			_, err := lr.node.Do(ctx, ws, cmd)
+			return err
+		},
+		Timeline: func(_ context.Context, call pb.CallID) (any, error) {
+			evs := lr.log.Timeline(call)
+			if evs == nil {
+				return nil, fmt.Errorf("%w: %s", assign.ErrUnknownCall, call)
+			}
+			return TimelineOf(call, evs), nil
+		},
+		Explain: func(_ context.Context, call pb.CallID) (any, error) {
+			var x assign.Explanation
+			var xerr error
+			err := lr.node.View(ws, func(e *assign.Engine) { x, xerr = e.Explain(call) })
+			if err = errors.Join(err, xerr); err != nil {
+				return nil, err
+			}
+			return x, nil
+		},
+		CheckToken: func(tok string) bool { return tok == testToken },
+		Coalesce:   20 * time.Millisecond,
+		Refresh:    -1, // the mock clock does not move by itself
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr.dash.Store(dash)
+	ts := newLoopbackServer(t, dash)
+	defer dash.Close()
+
+	b := newBrowser(t, ctx)
+	// Log in through the form; the page then streams.
+	if err := chromedp.Do(b,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), testToken),
+		chromedp.Click(chromedp.CSS("#login button")),
+		chromedp.WaitVisible(chromedp.CSS("#cards")),
+		poll("the stream", `document.getElementById('conn').textContent === 'live'`),
+		cardIs("in_queue", "0"),
+		cardIs("available_for_phone", "3"),
+		chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`),
+	); err != nil {
+		t.Fatal(err)
+	}
+
+	// A call arrives and rings the longest-idle teammate.
+	rd := lr.do(t, ctx, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
+	var rung pb.TeammateID
+	for _, ef := range rd.Effects {
+		if ef.Kind == assign.Ring {
+			rung = ef.Teammate
+		}
+	}
+	if rung == "" {
+		t.Fatalf("no ring in %+v", rd.Effects)
+	}
+	if err := chromedp.Do(b,
+		cardIs("in_queue", "1"),
+		poll("call-1 ringing in the call list", rowCell("calls", "call-1", 2)+`.textContent === 'ringing'`),
+		chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="call-1"] button`)),
+		poll("the explanation", `document.getElementById('explain').textContent.includes('ringing')`),
+		poll("the timeline", `document.getElementById('timeline').children.length > 0`),
+	); err != nil {
+		t.Fatal(err)
+	}
+
+	// Answered after 4 s, talked for 95 s, ended by the customer.
+	lr.clk.Add(4 * time.Second)
+	lr.do(t, ctx, assign.Command{Op: assign.OpAnswer, Call: "call-1", Teammate: rung})
+	if err := chromedp.Do(b,
+		cardIs("active", "1"),
+		cardIs("in_queue", "0"),
+		chromedp.Click(chromedp.CSS("#tab-teammates")),
+		poll("the teammate on a call", rowCell("teammates", string(rung), 5)+`.textContent === 'On a call'`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lr.clk.Add(95 * time.Second)
+	lr.do(t, ctx, assign.Command{Op: assign.OpEndCall, Call: "call-1", By: eventlog.ByCustomer})
+	if err := chromedp.Do(b,
+		cardIs("completed", "1"),
+		cardIs("active", "0"),
+		cardIs("answer_time", "4 s"),
+		cardIs("call_duration", "1 min 39 s"),
+		poll("the talk time", rowCell("teammates", string(rung), 6)+`.textContent === '1 min 35 s'`),
+		poll("the ended call", rowCell("calls", "call-1", 2)+`.textContent.startsWith('ended')`),
+		poll("the timeline's answer", `document.getElementById('timeline').textContent.includes('answered')`),
+		poll("the team row", rowCell("teams", "support", 4)+`.textContent === '1'`),
+		poll("the advice", `document.querySelector('#advice tbody').textContent.includes('2 needed')`),
+	); err != nil {
+		t.Fatal(err)
+	}
+
+	// Names are text: the hostile name shows as typed and adds no element.
+	name, err := chromedp.Run(b, chromedp.Evaluate[string](rowCell("teammates", "eve", 0)+`.textContent`))
+	if err != nil || name != hostileName {
+		t.Fatalf("eve's name cell = %q, %v; want %q", name, err, hostileName)
+	}
+	if injected, err := chromedp.Run(b, chromedp.Evaluate[bool](
+		`document.querySelector('main img') !== null || window.__xss === 1`)); err != nil || injected {
+		t.Fatalf("a name became markup (%v, %v)", injected, err)
+	}
+	lr.do(t, ctx, assign.Command{Op: assign.OpRemoveTeammate, Teammate: "eve"})
+	if err := chromedp.Do(b, cardIs("available_for_phone", "2"),
+		poll("eve's row gone", `document.querySelector('#teammates tbody tr[data-id="eve"]') === null`)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The supervisor moves Ana to Conversations from the page; the engine
+	// sees it (Rule: PR7).
+	if got := lr.teammate(t, "ana").Presence.Channel; got != presence.ChannelAll {
+		t.Fatalf("ana starts on %v", got)
+	}
+	if err := chromedp.Do(b,
+		chromedp.SetValue(chromedp.CSS(`#teammates tbody tr[data-id="ana"] select`), "Conversations"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#teammates tbody tr[data-id="ana"] select').dispatchEvent(new Event('change'))`),
+		poll("ana no longer available", rowCell("teammates", "ana", 7)+`.textContent === 'no'`),
+		cardIs("available_for_phone", "1"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := lr.teammate(t, "ana").Presence.Channel; got != presence.ChannelConversations {
+		t.Fatalf("after the page's change the engine has ana on %v, want Conversations", got)
+	}
+
+	// A second call waits for the one teammate left: the screenshot shows
+	// it ringing, with its explanation.
+	lr.clk.Add(30 * time.Second)
+	lr.do(t, ctx, assign.Command{Op: assign.OpArrive, Call: "call-2", Team: "support"})
+	if err := chromedp.Do(b,
+		cardIs("in_queue", "1"),
+		chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="call-2"] button`)),
+		poll("call-2's explanation", `document.getElementById('explain').textContent.includes('channel')`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	same, err := chromedp.Run(b, chromedp.Evaluate[bool](`window.__sameDocument === true`))
+	if err != nil || !same {
+		t.Fatalf("the page reloaded (%v, %v)", same, err)
+	}
+	png, err := chromedp.Run(b, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(t.TempDir(), "dashboard.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv(screenshotEnv) == "1" {
+		if err := os.WriteFile(filepath.Join("testdata", "dashboard.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := lr.bad.Load(); n != 0 {
+		t.Fatalf("the metrics fold refused %d events", n)
+	}
+}
