@@ -78,9 +78,13 @@ type Config struct {
 	// NotifyCh and Logger are the node's own and must not be changed.
 	TuneRaft func(c *raft.Config)
 
-	// transport replaces the transport, for tests on raft's in-memory
-	// transport.
+	// transport replaces the transport, and logs, stable and snaps the
+	// stores, for tests on raft's in-memory transport whose nodes restart
+	// on the stores they had.
 	transport raft.Transport
+	logs      raft.LogStore
+	stable    raft.StableStore
+	snaps     raft.SnapshotStore
 }
 
 func (c *Config) fill() error {

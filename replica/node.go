@@ -119,6 +119,10 @@ func Open(cfg Config) (*Node, error) {
 }
 
 func (n *Node) openStores() error {
+	if n.cfg.logs != nil {
+		n.logs, n.stable, n.snaps = n.cfg.logs, n.cfg.stable, n.cfg.snaps
+		return nil
+	}
 	if n.cfg.InMemory {
 		s := raft.NewInmemStore()
 		n.logs, n.stable, n.snaps = s, s, raft.NewInmemSnapshotStore()
@@ -293,25 +297,25 @@ func (n *Node) View(ws WorkspaceID, read func(e *assign.Engine)) error {
 
 // ViewConsistent is View after making sure that this node leads and has
 // applied everything committed before the call (a linearizable read): it
-// confirms leadership with a quorum, then waits for the commit index. On a
-// follower it returns a *[NotLeaderError]. ctx bounds the wait.
+// confirms leadership with a quorum and, unless the state machine has
+// already reached the commit index, commits a raft Barrier. On a follower
+// it returns a *[NotLeaderError]. ctx bounds the wait.
 func (n *Node) ViewConsistent(ctx context.Context, ws WorkspaceID, read func(e *assign.Engine)) error {
 	r, err := n.leaderRaft()
 	if err != nil {
 		return err
 	}
-	term := r.CurrentTerm()
-	if n.ready.Load() != term { // earlier leaders' entries may not be applied yet
-		if err := waitFuture(ctx, r.Barrier(enqueueTimeout(ctx))); err != nil {
-			return n.raftErr(err)
-		}
-	}
 	commit := r.CommitIndex()
 	if err := waitFuture(ctx, r.VerifyLeader()); err != nil {
 		return n.raftErr(err)
 	}
-	if err := n.waitApplied(ctx, commit); err != nil {
-		return err
+	// The commit index may be a no-op or barrier entry, which the state
+	// machine never sees: then a Barrier makes sure everything before it
+	// is applied.
+	if n.ready.Load() != r.CurrentTerm() || n.applied.Load() < commit {
+		if err := waitFuture(ctx, r.Barrier(enqueueTimeout(ctx))); err != nil {
+			return n.raftErr(err)
+		}
 	}
 	return n.View(ws, read)
 }

@@ -1,0 +1,5 @@
+package replica
+
+const helperEnv = "REPLICA_TEST_HELPER"
+
+func runHelper(mode string) int { return 2 }
