@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/replica"
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -21,6 +23,12 @@ type ErrorBody struct {
 // JSON, an unknown field, a missing required field.
 var errBadRequest = errors.New("bad request")
 
+// errTooLarge marks a body over the size limit.
+var errTooLarge = errors.New("request body too large")
+
+// errNoLeader marks a write while the cluster has no leader (an election).
+var errNoLeader = errors.New("no leader: the cluster is electing one; retry")
+
 // statusCodes maps the engine's sentinel errors to an HTTP status and a
 // code, tested in order with errors.Is.
 var statusCodes = []struct {
@@ -29,6 +37,12 @@ var statusCodes = []struct {
 	code   string
 }{
 	{errBadRequest, http.StatusBadRequest, "bad_request"},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
+	{errNoLeader, http.StatusServiceUnavailable, "no_leader"},
+	{replica.ErrNotLeader, http.StatusServiceUnavailable, "not_leader"},
+	{replica.ErrClosed, http.StatusServiceUnavailable, "closed"},
+	{context.DeadlineExceeded, http.StatusGatewayTimeout, "timeout"},
+	{context.Canceled, http.StatusServiceUnavailable, "canceled"},
 	{assign.ErrInvalidArgument, http.StatusBadRequest, "invalid_argument"},
 	{assign.ErrInvalidConfig, http.StatusBadRequest, "invalid_config"},
 	{assign.ErrUnknownTeammate, http.StatusNotFound, "unknown_teammate"},
@@ -46,16 +60,16 @@ var statusCodes = []struct {
 	{assign.ErrTeammateBusy, http.StatusConflict, "teammate_busy"},
 	{assign.ErrTestWorkspace, http.StatusUnprocessableEntity, "test_workspace"},
 	{assign.ErrClosed, http.StatusServiceUnavailable, "closed"},
-	// The Live never dates a command before the engine's time; seeing this
-	// is a bug, not the caller's mistake.
+	// The leader never dates a command before the engine's time; seeing
+	// this is a bug, not the caller's mistake.
 	{assign.ErrTimeWentBackwards, http.StatusInternalServerError, "time_went_backwards"},
 }
 
 // StatusOf returns the HTTP status and error code for an error returned by
 // the engine or by request decoding: unknown IDs are 404, duplicates and
 // commands that do not fit the call's or teammate's state 409, invalid
-// arguments 400, a TEST workspace 422, a closed server 503, anything else
-// 500.
+// arguments 400, a TEST workspace 422, a closed server or no leader 503,
+// an engine wait past its deadline 504, anything else 500.
 func StatusOf(err error) (status int, code string) {
 	for _, m := range statusCodes {
 		if errors.Is(err, m.err) {
@@ -67,7 +81,10 @@ func StatusOf(err error) (status int, code string) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := StatusOf(err)
-	if status >= 500 {
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	if status >= 500 && status != http.StatusServiceUnavailable {
 		s.logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, ErrorBody{Code: code, Error: err.Error()})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,21 +23,29 @@ func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /teammates", s.addTeammate)
 	m.HandleFunc("GET /teammates/{id}", s.getTeammate)
+	m.HandleFunc("DELETE /teammates/{id}", s.removeTeammate)
 	m.HandleFunc("PUT /teammates/{id}/status", s.setStatus)
 	m.HandleFunc("PUT /teammates/{id}/channel", s.setChannel)
 	m.HandleFunc("PUT /teammates/{id}/client", s.setClient)
 	m.HandleFunc("POST /teams", s.addTeam)
 	m.HandleFunc("GET /teams/{team}", s.getTeam)
 	m.HandleFunc("POST /teams/{team}/members", s.addMember)
+	m.HandleFunc("DELETE /teams/{team}/members/{id}", s.removeMember)
 	m.HandleFunc("POST /calls", s.arrive)
 	m.HandleFunc("GET /calls/{id}", s.getCall)
 	m.HandleFunc("POST /calls/{id}/answer", s.answer)
 	m.HandleFunc("POST /calls/{id}/decline", s.decline)
+	m.HandleFunc("POST /calls/{id}/hold", s.hold)
+	m.HandleFunc("POST /calls/{id}/resume", s.resume)
+	m.HandleFunc("POST /calls/{id}/transfer", s.transfer)
 	m.HandleFunc("POST /calls/{id}/hangup", s.hangUp)
 	m.HandleFunc("POST /calls/{id}/end", s.end)
 	m.HandleFunc("GET /calls/{id}/explain", s.explain)
 	m.HandleFunc("GET /calls/{id}/timeline", s.timeline)
 	m.HandleFunc("GET /dashboard", s.dashboard)
+	m.HandleFunc("GET /cluster", s.cluster)
+	m.HandleFunc("POST /cluster/join", s.join)
+	m.HandleFunc("POST /cluster/remove", s.remove)
 	return m
 }
 
@@ -49,6 +58,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 		if optional && errors.Is(err, io.EOF) {
 			return nil
 		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fmt.Errorf("%w: body larger than %d bytes", errTooLarge, maxBody)
+		}
 		return fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	if dec.More() {
@@ -57,38 +70,53 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 	return nil
 }
 
-// teammateCommand runs cmd and answers with the teammate's state after it,
-// read under the same lock.
-func (s *Server) teammateCommand(w http.ResponseWriter, r *http.Request, status int, id pb.TeammateID,
-	cmd func(e *assign.Engine, now time.Time) error) {
-	var v assign.TeammateView
-	err := s.live.Do(func(e *assign.Engine, now time.Time) error {
-		if err := cmd(e, now); err != nil {
-			return err
+// do submits cmd to the engine with the server's deadline and reports
+// whether it applied; if not, it has answered the request (an error, or a
+// redirect to the leader).
+func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) bool {
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+	defer cancel()
+	if _, err := s.rt.Do(ctx, cmd); err != nil {
+		if s.redirectToLeader(w, r, err) {
+			return false
 		}
-		v, _ = e.Teammate(id)
-		return nil
-	})
-	if err != nil {
 		s.writeError(w, r, err)
+		return false
+	}
+	return true
+}
+
+// view reads this node's engine; false while the workspace is empty.
+func (s *Server) view(read func(e *assign.Engine)) bool {
+	ok, err := s.rt.View(read)
+	return ok && err == nil
+}
+
+// teammateCommand runs cmd and answers with the teammate's state after it.
+func (s *Server) teammateCommand(w http.ResponseWriter, r *http.Request, status int, id pb.TeammateID, cmd assign.Command) {
+	if !s.do(w, r, cmd) {
+		return
+	}
+	var v assign.TeammateView
+	var ok bool
+	s.view(func(e *assign.Engine) { v, ok = e.Teammate(id) })
+	if !ok {
+		w.WriteHeader(http.StatusNoContent) // removed meanwhile
 		return
 	}
 	writeJSON(w, status, teammateOf(v))
 }
 
 // callCommand runs cmd and answers with the call's state after it.
-func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, status int, id pb.CallID,
-	cmd func(e *assign.Engine, now time.Time) error) {
+func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, status int, id pb.CallID, cmd assign.Command) {
+	if !s.do(w, r, cmd) {
+		return
+	}
 	var v assign.CallView
-	err := s.live.Do(func(e *assign.Engine, now time.Time) error {
-		if err := cmd(e, now); err != nil {
-			return err
-		}
-		v, _ = e.Call(id)
-		return nil
-	})
-	if err != nil {
-		s.writeError(w, r, err)
+	var ok bool
+	s.view(func(e *assign.Engine) { v, ok = e.Call(id) })
+	if !ok {
+		w.WriteHeader(http.StatusNoContent) // forgotten meanwhile
 		return
 	}
 	writeJSON(w, status, v)
@@ -98,6 +126,10 @@ func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) addTeammate(w http.ResponseWriter, r *http.Request) {
 	var req AddTeammateRequest
 	if err := decode(w, r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := req.validate(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -112,9 +144,8 @@ func (s *Server) addTeammate(w http.ResponseWriter, r *http.Request) {
 	if req.ClientOpen != nil {
 		st.ClientOpen = *req.ClientOpen
 	}
-	s.teammateCommand(w, r, http.StatusCreated, req.ID, func(e *assign.Engine, now time.Time) error {
-		return e.AddTeammate(now, req.ID, req.Name, st)
-	})
+	s.teammateCommand(w, r, http.StatusCreated, req.ID,
+		assign.Command{Op: assign.OpAddTeammate, Teammate: req.ID, Name: req.Name, Presence: st})
 }
 
 // GET /teammates/{id}
@@ -122,12 +153,20 @@ func (s *Server) getTeammate(w http.ResponseWriter, r *http.Request) {
 	id := pb.TeammateID(r.PathValue("id"))
 	var v assign.TeammateView
 	var ok bool
-	s.live.View(func(e *assign.Engine) { v, ok = e.Teammate(id) })
+	s.view(func(e *assign.Engine) { v, ok = e.Teammate(id) })
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id))
 		return
 	}
 	writeJSON(w, http.StatusOK, teammateOf(v))
+}
+
+// DELETE /teammates/{id}
+func (s *Server) removeTeammate(w http.ResponseWriter, r *http.Request) {
+	id := pb.TeammateID(r.PathValue("id"))
+	if s.do(w, r, assign.Command{Op: assign.OpRemoveTeammate, Teammate: id}) {
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // PUT /teammates/{id}/status
@@ -138,9 +177,12 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.teammateCommand(w, r, http.StatusOK, id, func(e *assign.Engine, now time.Time) error {
-		return e.SetStatus(now, id, req.Status, req.Reason)
-	})
+	if err := checkText("reason", req.Reason, maxName); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.teammateCommand(w, r, http.StatusOK, id,
+		assign.Command{Op: assign.OpSetStatus, Teammate: id, Status: req.Status, Reason: req.Reason})
 }
 
 // PUT /teammates/{id}/channel
@@ -151,9 +193,8 @@ func (s *Server) setChannel(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.teammateCommand(w, r, http.StatusOK, id, func(e *assign.Engine, now time.Time) error {
-		return e.SetChannel(now, id, req.Channel)
-	})
+	s.teammateCommand(w, r, http.StatusOK, id,
+		assign.Command{Op: assign.OpSetChannel, Teammate: id, Channel: req.Channel})
 }
 
 // PUT /teammates/{id}/client
@@ -168,9 +209,8 @@ func (s *Server) setClient(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("%w: \"open\" is required", errBadRequest))
 		return
 	}
-	s.teammateCommand(w, r, http.StatusOK, id, func(e *assign.Engine, now time.Time) error {
-		return e.SetClient(now, id, *req.Open, req.Backgrounded)
-	})
+	s.teammateCommand(w, r, http.StatusOK, id,
+		assign.Command{Op: assign.OpSetClient, Teammate: id, Open: *req.Open, Background: req.Backgrounded})
 }
 
 // POST /teams
@@ -180,27 +220,16 @@ func (s *Server) addTeam(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	cfg := assign.TeamConfig{MaxQueue: req.MaxQueue, DeflectWhenNobodyOnline: req.DeflectWhenNobodyOnline}
-	if req.MaxWait != "" {
-		d, err := time.ParseDuration(req.MaxWait)
-		if err != nil {
-			s.writeError(w, r, fmt.Errorf("%w: max_wait: %w", errBadRequest, err))
-			return
-		}
-		cfg.MaxWait = d
-	}
-	var v Team
-	err := s.live.Do(func(e *assign.Engine, _ time.Time) error {
-		if err := e.AddTeam(req.ID, req.Name, cfg); err != nil {
-			return err
-		}
-		v, _ = teamOf(e, req.ID)
-		return nil
-	})
+	cfg, err := req.config()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if !s.do(w, r, assign.Command{Op: assign.OpAddTeam, Team: req.ID, Name: req.Name, TeamConfig: cfg}) {
+		return
+	}
+	var v Team
+	s.view(func(e *assign.Engine) { v, _ = teamOf(e, req.ID) })
 	writeJSON(w, http.StatusCreated, v)
 }
 
@@ -214,6 +243,9 @@ func teamOf(e *assign.Engine, id pb.TeamID) (Team, bool) {
 	if t.Waiting == nil {
 		t.Waiting = []pb.CallID{}
 	}
+	if t.OfferOrder == nil {
+		t.OfferOrder = []pb.TeammateID{}
+	}
 	return t, true
 }
 
@@ -222,7 +254,7 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
 	id := pb.TeamID(r.PathValue("team"))
 	var v Team
 	var ok bool
-	s.live.View(func(e *assign.Engine) { v, ok = teamOf(e, id) })
+	s.view(func(e *assign.Engine) { v, ok = teamOf(e, id) })
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeam, id))
 		return
@@ -238,9 +270,14 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.teammateCommand(w, r, http.StatusCreated, req.Teammate, func(e *assign.Engine, now time.Time) error {
-		return e.AddMember(now, team, req.Teammate)
-	})
+	s.teammateCommand(w, r, http.StatusCreated, req.Teammate,
+		assign.Command{Op: assign.OpAddMember, Team: team, Teammate: req.Teammate})
+}
+
+// DELETE /teams/{team}/members/{id}
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
+	team, id := pb.TeamID(r.PathValue("team")), pb.TeammateID(r.PathValue("id"))
+	s.teammateCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpRemoveMember, Team: team, Teammate: id})
 }
 
 // POST /calls
@@ -250,9 +287,11 @@ func (s *Server) arrive(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.callCommand(w, r, http.StatusCreated, req.ID, func(e *assign.Engine, now time.Time) error {
-		return e.Arrive(now, req.ID, req.Team)
-	})
+	if err := checkID("id", string(req.ID)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.callCommand(w, r, http.StatusCreated, req.ID, assign.Command{Op: assign.OpArrive, Call: req.ID, Team: req.Team})
 }
 
 // GET /calls/{id}
@@ -260,7 +299,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
 	var v assign.CallView
 	var ok bool
-	s.live.View(func(e *assign.Engine) { v, ok = e.Call(id) })
+	s.view(func(e *assign.Engine) { v, ok = e.Call(id) })
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownCall, id))
 		return
@@ -276,9 +315,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.callCommand(w, r, http.StatusOK, id, func(e *assign.Engine, now time.Time) error {
-		return e.Answer(now, id, req.Teammate)
-	})
+	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpAnswer, Call: id, Teammate: req.Teammate})
 }
 
 // POST /calls/{id}/decline
@@ -289,17 +326,38 @@ func (s *Server) decline(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.callCommand(w, r, http.StatusOK, id, func(e *assign.Engine, now time.Time) error {
-		return e.Decline(now, id, req.Teammate, req.Cause)
-	})
+	s.callCommand(w, r, http.StatusOK, id,
+		assign.Command{Op: assign.OpDecline, Call: id, Teammate: req.Teammate, Decline: req.Cause})
+}
+
+// POST /calls/{id}/hold
+func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
+	id := pb.CallID(r.PathValue("id"))
+	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpHold, Call: id})
+}
+
+// POST /calls/{id}/resume
+func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
+	id := pb.CallID(r.PathValue("id"))
+	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpResume, Call: id})
+}
+
+// POST /calls/{id}/transfer
+func (s *Server) transfer(w http.ResponseWriter, r *http.Request) {
+	id := pb.CallID(r.PathValue("id"))
+	var req TransferRequest
+	if err := decode(w, r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpTransfer, Call: id, Team: req.Team})
 }
 
 // POST /calls/{id}/hangup: the customer hung up, at any stage.
 func (s *Server) hangUp(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
-	s.callCommand(w, r, http.StatusOK, id, func(e *assign.Engine, now time.Time) error {
-		return e.HangUp(now, id)
-	})
+	// HangUp is EndCall by the customer.
+	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: eventlog.ByCustomer})
 }
 
 // POST /calls/{id}/end: the teammate (or another party) ended the call.
@@ -310,9 +368,7 @@ func (s *Server) end(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.callCommand(w, r, http.StatusOK, id, func(e *assign.Engine, now time.Time) error {
-		return e.EndCall(now, id, req.By)
-	})
+	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: req.By})
 }
 
 // wantsText reports whether the client asked for plain text, with
@@ -326,6 +382,7 @@ func wantsText(r *http.Request) bool {
 
 func writeText(w http.ResponseWriter, text string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = io.WriteString(w, text)
 }
 
@@ -333,14 +390,14 @@ func writeText(w http.ResponseWriter, text string) {
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
 	var x assign.Explanation
-	var err error
-	s.live.View(func(e *assign.Engine) { x, err = e.Explain(id) })
+	err := fmt.Errorf("%w: %q", assign.ErrUnknownCall, id)
+	s.view(func(e *assign.Engine) { x, err = e.Explain(id) })
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if wantsText(r) {
-		writeText(w, x.String())
+		writeText(w, escapeLines(x.String()))
 		return
 	}
 	writeJSON(w, http.StatusOK, Explanation{Explanation: x, Text: x.String()})
@@ -348,17 +405,19 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 
 // GET /calls/{id}/timeline
 //
-// The timeline is read from the event log that deliveries feed, so it
-// trails the engine by the time a delivery takes: right after a command
-// its events may not be there yet.
+// The timeline is read from this node's event store: from memory for
+// recent calls, from the file for older ones. On the leader it includes
+// every command that has returned; on a follower it may trail.
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
-	s.live.Sync() // read our own writes: everything commanded so far is logged
-	events := s.log.Timeline(id)
+	events, err := s.rt.Events().Timeline(id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if events == nil {
-		// Not logged (yet, or no more): is the call known at all?
 		var known bool
-		s.live.View(func(e *assign.Engine) { _, known = e.Call(id) })
+		s.view(func(e *assign.Engine) { _, known = e.Call(id) })
 		if !known {
 			s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownCall, id))
 			return
@@ -371,9 +430,9 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	}
 	if wantsText(r) {
 		var b strings.Builder
-		b.WriteString("Call " + string(id) + "\n")
+		b.WriteString("Call " + escapeLine(string(id)) + "\n")
 		for _, line := range tl.Text {
-			b.WriteString("  " + line + "\n")
+			b.WriteString("  " + escapeLine(line) + "\n")
 		}
 		writeText(w, b.String())
 		return
@@ -381,11 +440,8 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tl)
 }
 
-// GET /dashboard
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	s.live.Sync()
-	s.mu.Lock()
-	d := s.metrics.Dashboard(time.Now())
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, d)
+// GET /dashboard: this node's live metrics, read under the collector's
+// lock; it never waits on the engine or the telephony.
+func (s *Server) dashboard(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.rt.Dashboard(s.rt.Now()))
 }

@@ -140,6 +140,11 @@ type Team struct {
 	OfferOrder []pb.TeammateID `json:"offer_order"`
 }
 
+// TransferRequest is the body of POST /calls/{id}/transfer.
+type TransferRequest struct {
+	Team pb.TeamID `json:"team"`
+}
+
 // Call is GET /calls/{id}: the library's call view, which encodes to JSON
 // as it is.
 type Call = assign.CallView

@@ -1,0 +1,176 @@
+// Package api is the server's HTTP API: JSON endpoints in the style of a
+// CPaaS webhook backend (the provider reports that a call arrived, a
+// teammate answered, declined or hung up; the inbox reports presence),
+// each turned into one command on the replicated engine, plus the views
+// (calls, teammates, teams, explanations, timelines, the dashboard),
+// Prometheus metrics and the cluster endpoints.
+//
+// Every request but GET /healthz is authenticated (see [Server] and
+// auth.go). Commands go to the raft leader: a follower answers writes with
+// a 307 redirect to the leader's HTTP address. Reads are served by the
+// node that receives them, from its own state (possibly behind the
+// leader by the replication lag).
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config configures a [Server].
+type Config struct {
+	// Runtime is the node the API serves. Required.
+	Runtime *core.Runtime
+	// Token is the API token every request must carry (Authorization:
+	// Bearer, or the phonebalance_token cookie). Required, at least 16
+	// bytes.
+	Token string
+	// Logger receives request failures; nil means slog.Default().
+	Logger *slog.Logger
+	// CommandTimeout bounds each wait on the engine (commit and apply);
+	// zero means 10 s.
+	CommandTimeout time.Duration
+	// MaxInFlight bounds the requests served at once; more get 503 at
+	// once. Zero means 256. (Streams mounted under Extra count too.)
+	MaxInFlight int
+	// LeaderURL maps the leader's raft ID to the base URL of its HTTP API
+	// ("http://10.0.0.5:8080"), for redirecting writes; nil means the
+	// server's convention, [LeaderURLFromID]: a cluster node's raft ID is
+	// its HTTP address.
+	LeaderURL func(leaderID string) (string, bool)
+	// Extra are more handlers mounted behind the authentication, by
+	// http.ServeMux pattern: the dashboard page at "GET /", its SSE stream,
+	// anything the host adds. A pattern that conflicts with the API's makes
+	// New fail.
+	Extra map[string]http.Handler
+	// Public are handlers mounted WITHOUT authentication, by pattern: the
+	// login form ("GET /login", "POST /login"). Keep this to what must be
+	// reachable before logging in.
+	Public map[string]http.Handler
+	// LoginPath, if set, is where a browser without credentials is sent
+	// (303) when it GETs a page (Accept: text/html); API clients get 401.
+	LoginPath string
+}
+
+// Server is the API's http.Handler. It is safe for concurrent use.
+type Server struct {
+	rt        *core.Runtime
+	auth      *Authenticator
+	logger    *slog.Logger
+	timeout   time.Duration
+	leaderURL func(string) (string, bool)
+	loginPath string
+	slots     chan struct{}
+	mux       *http.ServeMux
+	open      *http.ServeMux
+	registry  *prometheus.Registry
+}
+
+// New returns the API for cfg.Runtime.
+func New(cfg Config) (s *Server, err error) {
+	if cfg.Runtime == nil {
+		return nil, fmt.Errorf("api: no runtime")
+	}
+	auth, err := NewAuthenticator(cfg.Token)
+	if err != nil {
+		return nil, err
+	}
+	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
+		leaderURL: cfg.LeaderURL, loginPath: cfg.LoginPath}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	if s.timeout <= 0 {
+		s.timeout = 10 * time.Second
+	}
+	if s.leaderURL == nil {
+		s.leaderURL = LeaderURLFromID
+	}
+	n := cfg.MaxInFlight
+	if n <= 0 {
+		n = 256
+	}
+	s.slots = make(chan struct{}, n)
+	s.registry = prometheus.NewRegistry()
+	if err := s.registry.Register(cfg.Runtime.Exporter()); err != nil {
+		return nil, err
+	}
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// A pattern conflict panics in ServeMux; report it as an error.
+	defer func() {
+		if v := recover(); v != nil {
+			s, err = nil, fmt.Errorf("api: %v", v)
+		}
+	}()
+	s.mux = s.routes()
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError), MaxRequestsInFlight: 4}))
+	for pattern, h := range cfg.Extra {
+		s.mux.Handle(pattern, h)
+	}
+	s.open = http.NewServeMux()
+	s.open.HandleFunc("GET /healthz", s.healthz)
+	for pattern, h := range cfg.Public {
+		s.open.Handle(pattern, h)
+	}
+	return s, nil
+}
+
+// Registry returns the Prometheus registry GET /metrics serves (the
+// exporter, Go and process metrics); a host may register more.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// Authenticator returns the token check, for a login handler.
+func (s *Server) Authenticator() *Authenticator { return s.auth }
+
+// ServeHTTP bounds the requests in flight, serves the public handlers,
+// then authenticates and serves the API and the Extra handlers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Code: "busy", Error: "too many requests in flight"})
+		return
+	}
+	if h, pattern := s.open.Handler(r); pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
+	switch err := s.auth.Check(r); err {
+	case nil:
+	case ErrCrossOrigin:
+		writeJSON(w, http.StatusForbidden, ErrorBody{Code: "cross_origin", Error: err.Error()})
+		return
+	default:
+		if s.loginPath != "" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			http.Redirect(w, r, s.loginPath, http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="phonebalance"`)
+		writeJSON(w, http.StatusUnauthorized, ErrorBody{Code: "unauthorized", Error: err.Error()})
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// HealthBody is GET /healthz, the one unauthenticated endpoint: it says
+// the process serves and whether it leads, and nothing about the state.
+type HealthBody struct {
+	Status string `json:"status"`
+	Leader bool   `json:"leader"`
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, HealthBody{Status: "ok", Leader: s.rt.Node().IsLeader()})
+}

@@ -1,0 +1,227 @@
+// Command phonebalanced is the phonebalance server a team deploys: the
+// balanced-assignment engine behind an authenticated JSON API, durable in
+// a data directory (a raft log and snapshots, and the event log as JSON
+// lines), replicated over raft when one node is not enough, with
+// Prometheus metrics at /metrics.
+//
+//	go run ./server/cmd/phonebalanced                 # 127.0.0.1:8080, data in ./phonebalance-data
+//	go run ./server/cmd/phonebalanced -demo           # with a Support team of three
+//
+// See server/README.md for the API, the flags and cluster mode.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, os.Getenv, wiring()); err != nil {
+		fmt.Fprintln(os.Stderr, "phonebalanced:", err)
+		os.Exit(1)
+	}
+}
+
+// config holds the command's flags.
+type config struct {
+	data        string
+	http        string
+	raft        string
+	join        string
+	demo        bool
+	tokenFile   string
+	ringTimeout time.Duration
+	wrapUp      time.Duration
+	maxConns    int
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("phonebalanced", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.data, "data", "./phonebalance-data", "data directory (created if missing): raft log, snapshots, events.jsonl, token")
+	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "HTTP address to listen on; in cluster mode also this node's ID, so keep it fixed")
+	fs.StringVar(&c.raft, "raft", "", "raft TCP address (cluster mode); without -join, this node starts a new cluster")
+	fs.StringVar(&c.join, "join", "", "HTTP address of a node of the cluster to join (needs -raft)")
+	fs.BoolVar(&c.demo, "demo", false, "add a Support team with Ana, Ben and Cleo, all available (kept if present)")
+	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
+	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
+	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")
+	fs.IntVar(&c.maxConns, "max-conns", api.DefaultMaxConns, "most HTTP connections open at once")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if c.join != "" && c.raft == "" {
+		return c, errors.New("-join needs -raft")
+	}
+	if c.data == "" {
+		return c, errors.New("-data is empty")
+	}
+	return c, nil
+}
+
+// run serves until ctx is cancelled, then shuts down gracefully: the
+// HTTP server drains, background parts stop, the node closes.
+func run(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, opts Options) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	ecfg := assign.DefaultConfig()
+	ecfg.RingTimeout, ecfg.WrapUp = c.ringTimeout, c.wrapUp
+	if err := ecfg.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return err
+	}
+	token, tokenWhere, err := loadToken(c.tokenFile, c.data, getenv)
+	if err != nil {
+		return err
+	}
+
+	// Listen first: in cluster mode the bound HTTP address is the node's
+	// raft ID.
+	ln, err := net.Listen("tcp", c.http)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	rcfg := core.Config{Dir: c.data, Engine: ecfg, Logger: logger}
+	if c.raft != "" {
+		rcfg.NodeID, rcfg.RaftAddr, rcfg.Bootstrap = addr, c.raft, c.join == ""
+	}
+	rt, err := core.Open(rcfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer rt.Close()
+
+	tel := telephony.Telephony(telephony.LogTelephony{Logger: logger})
+	if opts.Telephony != nil {
+		if tel, err = opts.Telephony(rt); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	rt.SetTelephony(tel)
+
+	acfg := api.Config{Runtime: rt, Token: token, Logger: logger, LoginPath: opts.LoginPath}
+	auth, err := api.NewAuthenticator(token)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if opts.Extra != nil {
+		if acfg.Extra, err = opts.Extra(rt, auth); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if opts.Public != nil {
+		if acfg.Public, err = opts.Public(rt, auth); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	srv, err := api.New(acfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := api.NewHTTPServer(srv, logger)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(api.LimitListener(ln, c.maxConns)) }()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bgErr := make(chan error, len(opts.Background))
+	for _, bg := range opts.Background {
+		go func() { bgErr <- bg(ctx, rt) }()
+	}
+	err = start(ctx, c, rt, token, addr, logger)
+	if err == nil {
+		printBanner(stderr, addr, c, tokenWhere)
+		select {
+		case err = <-serveErr:
+		case err = <-bgErr:
+		case <-ctx.Done():
+		}
+	}
+	logger.Info("shutting down")
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	if serr := hs.Shutdown(sctx); err == nil {
+		err = serr
+	}
+	for range opts.Background {
+		if berr := <-bgErr; err == nil && berr != nil && !errors.Is(berr, context.Canceled) {
+			err = berr
+		}
+	}
+	if cerr := rt.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// start joins the cluster (with -join) and seeds the demo (with -demo, on
+// the leader).
+func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, logger *slog.Logger) error {
+	if c.join != "" {
+		if err := joinCluster(ctx, c.join, token, addr, rt.Node().Addr(), logger); err != nil {
+			return err
+		}
+	}
+	if c.demo && (c.join == "") {
+		if err := seedDemo(ctx, rt); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	return nil
+}
+
+func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
+	base := "http://" + addr
+	data, _ := filepath.Abs(c.data)
+	fmt.Fprintf(w, "phonebalanced listening on %s\n", base)
+	fmt.Fprintf(w, "data directory: %s\n", data)
+	fmt.Fprintf(w, "API token: %s\n", tokenWhere)
+	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`
+	fmt.Fprintln(w, "Try:")
+	for _, cmd := range []string{
+		`curl -s ` + auth + ` -X POST ` + base + `/calls -d '{"id":"call-1","team":"support"}'`,
+		`curl -s ` + auth + ` '` + base + `/calls/call-1/explain?format=text'`,
+		`curl -s ` + auth + ` ` + base + `/dashboard`,
+		`curl -s ` + auth + ` ` + base + `/metrics`,
+	} {
+		fmt.Fprintln(w, "  "+cmd)
+	}
+}

@@ -1,0 +1,112 @@
+package core
+
+import (
+	"sync"
+
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// Batch is what one applied log entry added to the event store: its
+// events, in order, with the entry's raft log index.
+type Batch struct {
+	// Index is the raft log index of the command that produced Events.
+	Index uint64
+	// Events are new events (never seen by the subscriber before), in Seq
+	// order. They are shared between subscribers: read them, do not
+	// modify them.
+	Events []eventlog.Event
+	// Gap reports that batches were dropped before this one because the
+	// subscriber was slow: it should reload its state (the dashboard, the
+	// store's recent events) instead of applying this batch as a delta.
+	Gap bool
+}
+
+// Hub fans applied events out to subscribers. Publish never blocks: a
+// subscriber whose buffer is full misses the batch, and the next batch
+// it receives says so (Batch.Gap). Safe for concurrent use.
+type Hub struct {
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	closed bool
+}
+
+// Subscription receives the batches published after it was made.
+type Subscription struct {
+	hub  *Hub
+	ch   chan Batch
+	gap  bool // guarded by hub.mu
+	once sync.Once
+}
+
+// NewHub returns a hub with no subscribers.
+func NewHub() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
+
+// Subscribe returns a subscription buffering up to buffer batches (at
+// least 1). Close it when done. On a closed hub the subscription's
+// channel is closed at once.
+func (h *Hub) Subscribe(buffer int) *Subscription {
+	if buffer < 1 {
+		buffer = 1
+	}
+	s := &Subscription{hub: h, ch: make(chan Batch, buffer)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(s.ch)
+		s.once.Do(func() {})
+		return s
+	}
+	h.subs[s] = struct{}{}
+	return s
+}
+
+// Publish hands b to every subscriber without blocking.
+func (h *Hub) Publish(b Batch) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		out := b
+		out.Gap = s.gap
+		select {
+		case s.ch <- out:
+			s.gap = false
+		default:
+			s.gap = true
+		}
+	}
+}
+
+// Subscribers returns how many subscriptions are open.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+// Close closes every subscription's channel; later subscriptions are
+// closed at once. It is idempotent.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for s := range h.subs {
+		delete(h.subs, s)
+		s.once.Do(func() { close(s.ch) })
+	}
+}
+
+// C returns the channel batches arrive on; it is closed by Close (of the
+// subscription or the hub).
+func (s *Subscription) C() <-chan Batch { return s.ch }
+
+// Close ends the subscription and closes its channel. It is idempotent
+// and safe to call concurrently with Publish.
+func (s *Subscription) Close() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	delete(s.hub.subs, s)
+	s.once.Do(func() { close(s.ch) })
+}

@@ -1,0 +1,272 @@
+// Package core is what the server runs around the replicated engine: one
+// replica.Node holding the workspace, a durable event store fed by every
+// applied command, the metrics.Collector behind the dashboard and the
+// Prometheus exporter, a fan-out of applied events for live views (SSE),
+// and the telephony dispatcher that carries out effects on the leader.
+//
+// Every node of a cluster keeps its own event store and metrics, fed by
+// the replica's OnApply in log order; only the leader delivers effects.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/hashicorp/raft"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/eventstore"
+	"github.com/phonebalance/phonebalance/server/promexport"
+	"github.com/phonebalance/phonebalance/server/telephony"
+)
+
+// Workspace is the one workspace the server runs.
+const Workspace replica.WorkspaceID = "default"
+
+// Config configures a [Runtime].
+type Config struct {
+	// Dir is the data directory (raft log, snapshots, events.jsonl).
+	// Required unless InMemory.
+	Dir string
+	// InMemory keeps everything in memory (tests).
+	InMemory bool
+	// NodeID, RaftAddr, Advertise and Bootstrap are the replica's cluster
+	// settings (see replica.Config); all empty for one durable node.
+	NodeID, RaftAddr, Advertise string
+	Bootstrap                   bool
+	// Engine is the workspace's phone settings.
+	Engine assign.Config
+	// Telephony carries out effects on the leader. Nil: deliveries wait
+	// until [Runtime.SetTelephony] (so a Telephony built on the open node
+	// misses nothing).
+	Telephony telephony.Telephony
+	// TelephonyTimeout bounds each Telephony call; zero means 10 s.
+	TelephonyTimeout time.Duration
+	// MemoryEvents bounds the events kept in memory; zero means
+	// eventstore.DefaultMemory.
+	MemoryEvents int
+	// Clock is the leader's clock; nil means the real one.
+	Clock clock.Clock
+	// Logger receives diagnostics; nil means slog.Default().
+	Logger *slog.Logger
+	// TuneRaft adjusts raft's timing (tests).
+	TuneRaft func(*raft.Config)
+}
+
+// Runtime is one server node: the replica node and what is derived from
+// its log. It is safe for concurrent use.
+type Runtime struct {
+	node   *replica.Node
+	store  *eventstore.Store
+	hub    *Hub
+	disp   *telephony.Dispatcher
+	exp    *promexport.Exporter
+	clock  clock.Clock
+	logger *slog.Logger
+
+	// mu guards the collector, which is not safe for concurrent use.
+	mu  sync.Mutex
+	col *metrics.Collector
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens the event store, folds it into the metrics, then opens the
+// replica node (which replays its log into the store, skipping what the
+// store holds).
+func Open(cfg Config) (*Runtime, error) {
+	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub()}
+	if r.clock == nil {
+		r.clock = clock.New()
+	}
+	if r.logger == nil {
+		r.logger = slog.Default()
+	}
+	dir := cfg.Dir
+	if cfg.InMemory {
+		dir = ""
+	}
+	var err error
+	if r.store, err = eventstore.Open(eventstore.Config{Dir: dir, Memory: cfg.MemoryEvents}); err != nil {
+		return nil, err
+	}
+	r.exp = promexport.New(promexport.Config{Dashboard: func() metrics.Dashboard { return r.Dashboard(time.Time{}) }})
+	if err := r.rebuild(); err != nil {
+		r.store.Close()
+		return nil, err
+	}
+	r.disp = telephony.NewDispatcher(telephony.DispatcherConfig{Telephony: cfg.Telephony,
+		Timeout: cfg.TelephonyTimeout, Logger: r.logger})
+	r.node, err = replica.Open(replica.Config{
+		Dir: cfg.Dir, InMemory: cfg.InMemory, NodeID: cfg.NodeID, RaftAddr: cfg.RaftAddr,
+		Advertise: cfg.Advertise, Bootstrap: cfg.Bootstrap, Engine: cfg.Engine, Clock: cfg.Clock,
+		Logger: r.logger, OnApply: r.onApply, OnRestore: r.onRestore, Deliver: r.disp.Deliver,
+		TuneRaft: cfg.TuneRaft,
+	})
+	if err != nil {
+		r.disp.Close()
+		r.store.Close()
+		return nil, err
+	}
+	r.disp.SetDoer(r.node)
+	return r, nil
+}
+
+// rebuild folds the whole event store into a new collector and a reset
+// exporter.
+func (r *Runtime) rebuild() error {
+	col, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	r.exp.Reset()
+	rejected := 0
+	err = r.store.Replay(func(ev eventlog.Event) error {
+		if col.Observe(ev) != nil {
+			rejected++
+		}
+		r.exp.Observe(ev)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("core: reading the event store: %w", err)
+	}
+	if rejected > 0 {
+		r.logger.Warn("metrics refused stored events", "count", rejected)
+	}
+	r.mu.Lock()
+	r.col = col
+	r.mu.Unlock()
+	return nil
+}
+
+// onApply feeds the store, the metrics and the subscribers with what a
+// log entry produced, skipping events stored already (a replay).
+func (r *Runtime) onApply(a replica.Applied) {
+	if a.Workspace != Workspace || len(a.Ready.Events) == 0 {
+		return
+	}
+	var fresh []eventlog.Event
+	for _, ev := range a.Ready.Events {
+		ok, err := r.store.Append(ev)
+		if err != nil {
+			r.logger.Error("cannot store event", "seq", ev.Seq, "kind", ev.Kind.String(), "err", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		r.mu.Lock()
+		err = r.col.Observe(ev)
+		r.mu.Unlock()
+		if err != nil {
+			r.logger.Error("metrics refused an event", "seq", ev.Seq, "kind", ev.Kind.String(), "err", err)
+		}
+		r.exp.Observe(ev)
+		fresh = append(fresh, ev)
+	}
+	if len(fresh) > 0 {
+		r.hub.Publish(Batch{Index: a.Index, Events: fresh})
+	}
+}
+
+// onRestore rebuilds the metrics from the store after a snapshot replaced
+// the state machine.
+func (r *Runtime) onRestore(index uint64) {
+	if err := r.rebuild(); err != nil {
+		r.logger.Error("cannot rebuild metrics after a snapshot", "index", index, "err", err)
+	}
+	r.hub.Publish(Batch{Index: index, Gap: true})
+}
+
+// Node returns the replica node. Submit commands with Node().Do(ctx,
+// Workspace, cmd) (or [Runtime.Do]); on a follower they fail with a
+// *replica.NotLeaderError.
+func (r *Runtime) Node() *replica.Node { return r.node }
+
+// Workspace returns the workspace the server runs, [Workspace].
+func (r *Runtime) Workspace() replica.WorkspaceID { return Workspace }
+
+// Do submits cmd for the workspace through the node (the leader stamps
+// its time); ctx bounds the wait.
+func (r *Runtime) Do(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
+	return r.node.Do(ctx, Workspace, cmd)
+}
+
+// View runs read on this node's engine (possibly stale on a follower). It
+// reports false, without calling read, while no command has created the
+// workspace yet.
+func (r *Runtime) View(read func(e *assign.Engine)) (bool, error) {
+	err := r.node.View(Workspace, read)
+	if errors.Is(err, replica.ErrUnknownWorkspace) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Dashboard returns the live dashboard at now (the zero time: at the
+// latest event), read under the collector's lock. Safe for concurrent
+// use; it never waits on the network or the telephony.
+func (r *Runtime) Dashboard(now time.Time) metrics.Dashboard {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.col.Dashboard(now)
+}
+
+// WithCollector runs fn with the metrics collector under its lock (for
+// Report or ChannelAt). fn must not keep the collector.
+func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn(r.col)
+}
+
+// Now returns the runtime's clock time.
+func (r *Runtime) Now() time.Time { return r.clock.Now() }
+
+// Events returns the durable event store (timelines, recent events).
+func (r *Runtime) Events() *eventstore.Store { return r.store }
+
+// Subscribe returns a subscription to the events of every entry applied
+// from now on (never blocking the log's application: a slow subscriber
+// misses batches and sees Batch.Gap). Close it when done.
+func (r *Runtime) Subscribe(buffer int) *Subscription { return r.hub.Subscribe(buffer) }
+
+// Exporter returns the Prometheus exporter to register.
+func (r *Runtime) Exporter() *promexport.Exporter { return r.exp }
+
+// SetTelephony sets the Telephony that carries out effects on the
+// leader, releasing deliveries held until now.
+func (r *Runtime) SetTelephony(t telephony.Telephony) { r.disp.SetTelephony(t) }
+
+// Telephony returns the Telephony in use, nil if none is set yet.
+func (r *Runtime) Telephony() telephony.Telephony { return r.disp.Telephony() }
+
+// Sync waits until every effect delivered so far was carried out.
+func (r *Runtime) Sync(ctx context.Context) error { return r.node.Sync(ctx) }
+
+// Close stops the node (held deliveries are dropped once the dispatcher
+// closes), closes the subscriptions and the event store. Idempotent.
+func (r *Runtime) Close() error {
+	r.closeOnce.Do(func() {
+		if r.disp.Telephony() == nil {
+			r.disp.Close() // release held deliveries so the node can stop
+		}
+		err := r.node.Close()
+		r.disp.Close()
+		r.hub.Close()
+		if serr := r.store.Close(); err == nil {
+			err = serr
+		}
+		r.closeErr = err
+	})
+	return r.closeErr
+}

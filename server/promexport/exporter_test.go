@@ -1,0 +1,237 @@
+package promexport_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/promexport"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func at(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+
+// rig runs an engine whose events feed both a metrics.Collector and the
+// exporter, as the server does.
+type rig struct {
+	t   *testing.T
+	eng *assign.Engine
+	col *metrics.Collector
+	x   *promexport.Exporter
+	reg *prometheus.Registry
+}
+
+func newRig(t *testing.T) *rig {
+	eng, err := assign.New(assign.DefaultConfig()) // 30 s rings, no wrap-up
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, eng: eng, col: col}
+	r.x = promexport.New(promexport.Config{Dashboard: func() metrics.Dashboard { return col.Dashboard(time.Time{}) }})
+	r.reg = prometheus.NewPedanticRegistry()
+	r.reg.MustRegister(r.x)
+	return r
+}
+
+// do checks err and feeds what the engine produced.
+func (r *rig) do(err error) {
+	r.t.Helper()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, ev := range r.eng.Ready().Events {
+		if err := r.col.Observe(ev); err != nil {
+			r.t.Fatal(err)
+		}
+		r.x.Observe(ev)
+	}
+}
+
+// value gathers the registry and returns the counter name with the
+// given labels (name, value, name, value, ...); 0 if absent.
+func (r *rig) value(name string, labels ...string) float64 {
+	r.t.Helper()
+	mfs, err := r.reg.Gather()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metric:
+		for _, m := range mf.GetMetric() {
+			if 2*len(m.GetLabel()) != len(labels) {
+				continue
+			}
+			for _, l := range m.GetLabel() {
+				if !slices.Contains(pairs(labels), l.GetName()+"="+l.GetValue()) {
+					continue metric
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+func pairs(kv []string) []string {
+	var out []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, kv[i]+"="+kv[i+1])
+	}
+	return out
+}
+
+// The hand-derived figures of a short morning. Support has Ana and Ben;
+// Sales deflects when nobody is online and has nobody.
+//
+//	call-1 at 0 s rings Ana, answered at 12 s, the customer hangs up at 72 s:
+//	  answer wait 12 s, talk 60 s, a ring answered.
+//	call-2 at 20 s rings Ben (Ana is on call-1), declined at 25 s, then waits
+//	  (Ben is excluded, Ana busy); the customer hangs up at 40 s: abandoned
+//	  while queued, a ring declined.
+//	call-3 at 80 s rings Ben (Ana's call-1 ended later than Ben's last
+//	  ring), missed at 110 s, rings Ana, answered at 115 s, on hold 130-150 s, ended at 200 s: answer wait
+//	  35 s, talk 15+50 = 65 s, a ring missed and one answered.
+//	call-4 at 210 s for Sales is deflected (nobody online), then ended.
+//
+// Rule: MT1, MT2, MT4, MT8, MT9, MT11
+func TestFiguresOfAShortMorning(t *testing.T) {
+	r := newRig(t)
+	e := r.eng
+	st := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
+	r.do(e.AddTeam("support", "Support", assign.TeamConfig{}))
+	r.do(e.AddTeam("sales", "Sales", assign.TeamConfig{DeflectWhenNobodyOnline: true}))
+	r.do(e.AddTeammate(at(0), "ana", "Ana", st))
+	r.do(e.AddTeammate(at(0), "ben", "Ben", st))
+	r.do(e.AddMember(at(0), "support", "ana"))
+	r.do(e.AddMember(at(0), "support", "ben"))
+
+	r.do(e.Arrive(at(0), "call-1", "support"))
+	r.do(e.Answer(at(12), "call-1", "ana"))
+	r.do(e.Arrive(at(20), "call-2", "support"))
+	r.do(e.Decline(at(25), "call-2", "ben", eventlog.DeclineButton))
+
+	// Mid-morning gauges: call-2 waits, call-1 is active, both teammates
+	// count as available for phone (Ana is on a call). Sales has
+	// seen no event yet, so it has no series.
+	want := `
+# HELP phonebalance_calls_active Answered inbound calls ongoing now.
+# TYPE phonebalance_calls_active gauge
+phonebalance_calls_active{team="support"} 1
+# HELP phonebalance_calls_in_queue Inbound calls waiting in the team's queue now, ringing included.
+# TYPE phonebalance_calls_in_queue gauge
+phonebalance_calls_in_queue{team="support"} 1
+# HELP phonebalance_teammates_available_for_phone Team members available for phone calls or on one now.
+# TYPE phonebalance_teammates_available_for_phone gauge
+phonebalance_teammates_available_for_phone{team="support"} 2
+`
+	if err := testutil.GatherAndCompare(r.reg, strings.NewReader(want), "phonebalance_calls_active",
+		"phonebalance_calls_in_queue", "phonebalance_teammates_available_for_phone"); err != nil {
+		t.Fatal(err)
+	}
+
+	r.do(e.HangUp(at(40), "call-2"))
+	r.do(e.HangUp(at(72), "call-1"))
+	r.do(e.Arrive(at(80), "call-3", "support"))
+	r.do(e.Advance(at(110)))
+	r.do(e.Answer(at(115), "call-3", "ana"))
+	r.do(e.Hold(at(130), "call-3"))
+	r.do(e.Resume(at(150), "call-3"))
+	r.do(e.EndCall(at(200), "call-3", eventlog.ByTeammate))
+	r.do(e.Arrive(at(210), "call-4", "sales"))
+	r.do(e.EndCall(at(211), "call-4", eventlog.BySystem))
+
+	want = `
+# HELP phonebalance_answer_wait_seconds Time from a call's placement to its first answer.
+# TYPE phonebalance_answer_wait_seconds histogram
+phonebalance_answer_wait_seconds_bucket{team="support",le="5"} 0
+phonebalance_answer_wait_seconds_bucket{team="support",le="10"} 0
+phonebalance_answer_wait_seconds_bucket{team="support",le="15"} 1
+phonebalance_answer_wait_seconds_bucket{team="support",le="20"} 1
+phonebalance_answer_wait_seconds_bucket{team="support",le="30"} 1
+phonebalance_answer_wait_seconds_bucket{team="support",le="45"} 2
+phonebalance_answer_wait_seconds_bucket{team="support",le="60"} 2
+phonebalance_answer_wait_seconds_bucket{team="support",le="90"} 2
+phonebalance_answer_wait_seconds_bucket{team="support",le="120"} 2
+phonebalance_answer_wait_seconds_bucket{team="support",le="180"} 2
+phonebalance_answer_wait_seconds_bucket{team="support",le="300"} 2
+phonebalance_answer_wait_seconds_bucket{team="support",le="600"} 2
+phonebalance_answer_wait_seconds_bucket{team="support",le="+Inf"} 2
+phonebalance_answer_wait_seconds_sum{team="support"} 47
+phonebalance_answer_wait_seconds_count{team="support"} 2
+# HELP phonebalance_talk_seconds Talk time of each answered call segment, hold excluded.
+# TYPE phonebalance_talk_seconds histogram
+phonebalance_talk_seconds_bucket{team="support",le="15"} 0
+phonebalance_talk_seconds_bucket{team="support",le="30"} 0
+phonebalance_talk_seconds_bucket{team="support",le="60"} 1
+phonebalance_talk_seconds_bucket{team="support",le="120"} 2
+phonebalance_talk_seconds_bucket{team="support",le="180"} 2
+phonebalance_talk_seconds_bucket{team="support",le="300"} 2
+phonebalance_talk_seconds_bucket{team="support",le="600"} 2
+phonebalance_talk_seconds_bucket{team="support",le="900"} 2
+phonebalance_talk_seconds_bucket{team="support",le="1800"} 2
+phonebalance_talk_seconds_bucket{team="support",le="3600"} 2
+phonebalance_talk_seconds_bucket{team="support",le="+Inf"} 2
+phonebalance_talk_seconds_sum{team="support"} 125
+phonebalance_talk_seconds_count{team="support"} 2
+# HELP phonebalance_calls_in_queue Inbound calls waiting in the team's queue now, ringing included.
+# TYPE phonebalance_calls_in_queue gauge
+phonebalance_calls_in_queue{team="support"} 0
+`
+	if err := testutil.GatherAndCompare(r.reg, strings.NewReader(want), "phonebalance_answer_wait_seconds",
+		"phonebalance_talk_seconds", "phonebalance_calls_in_queue"); err != nil {
+		t.Fatal(err)
+	}
+
+	counters := []struct {
+		name   string
+		got    float64
+		want   float64
+		report int // the collector's figure for the same thing, -1 if none
+	}{
+		{"offered support", r.value("phonebalance_calls_offered_total", "team", "support"), 3, -1},
+		{"answered support", r.value("phonebalance_calls_answered_total", "team", "support"), 2, -1},
+		{"abandoned support queued", r.value("phonebalance_calls_abandoned_total", "team", "support", "phase", "queued"), 1, -1},
+		{"deflected sales no_teammates", r.value("phonebalance_calls_deflected_total", "team", "sales", "reason", "no_teammates"), 1, -1},
+		{"rings answered", r.value("phonebalance_ring_outcomes_total", "team", "support", "outcome", "answered"), 2, -1},
+		{"rings declined", r.value("phonebalance_ring_outcomes_total", "team", "support", "outcome", "declined"), 1, -1},
+		{"rings missed", r.value("phonebalance_ring_outcomes_total", "team", "support", "outcome", "missed"), 1, -1},
+	}
+	for _, c := range counters {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	// The same fold as the collector's windowed figures.
+	rep := r.col.Report(t0, at(3600)).Total
+	if rep.Completed != 2 || rep.Abandoned != 1 || rep.Missed != 1 || rep.Declined != 1 || rep.Deflections != 1 ||
+		rep.AnswerTime.Total != 47*time.Second || rep.TalkTime != 125*time.Second {
+		t.Errorf("collector report disagrees: %+v", rep)
+	}
+	if n := testutil.CollectAndCount(r.x, "phonebalance_calls_deflected_total"); n != 1 {
+		t.Errorf("%d deflection series, want 1", n)
+	}
+	if problems, err := testutil.CollectAndLint(r.x); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+
+	// Reset before a refold: counters back to zero.
+	r.x.Reset()
+	if n := testutil.CollectAndCount(r.x, "phonebalance_calls_offered_total"); n != 0 {
+		t.Errorf("%d offered series after reset", n)
+	}
+}
