@@ -85,7 +85,11 @@
 // timeout) fires at its own time, in order, however coarsely the host
 // advances; so a simulated day runs in milliseconds and every test is
 // deterministic. Time never goes backwards: a command dated before the
-// engine's time fails with assign.ErrTimeWentBackwards.
+// engine's time fails with assign.ErrTimeWentBackwards. Command times
+// must lie in years 1970 to 2199 (assign.TimeRange) and config durations
+// within documented bounds (a ring of 1 s to 1 h, other periods up to 30
+// days), so that no deadline overflows and every state the engine accepts
+// encodes to a snapshot and to the JSON-lines log and back.
 //
 // # Errors
 //

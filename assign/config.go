@@ -7,14 +7,29 @@ import (
 	"github.com/phonebalance/phonebalance/schedule"
 )
 
+// Bounds on config durations. A ring shorter than a second would make a
+// host's timer spin; periods longer than 30 days serve no product purpose
+// and, summed with the latest command time, would leave the range every
+// time encodes in.
+const (
+	// MinRingTimeout and MaxRingTimeout bound Config.RingTimeout.
+	MinRingTimeout = time.Second
+	MaxRingTimeout = time.Hour
+	// MaxPeriod bounds Config.ExclusionPeriod, Config.WrapUp,
+	// Config.EndedCallRetention and TeamConfig.MaxWait.
+	MaxPeriod = 30 * 24 * time.Hour
+)
+
 // Config is a workspace's phone settings. Build one with [DefaultConfig]
 // and change what differs; [New] validates it.
 type Config struct {
 	// RingTimeout is how long an offered call rings before it is a miss
-	// (SPEC AS5). Default 30 s.
+	// (SPEC AS5). Default 30 s; from MinRingTimeout (1 s) to
+	// MaxRingTimeout (1 h).
 	RingTimeout time.Duration
 	// ExclusionPeriod is how long a teammate who missed or declined a call
-	// is not offered that call again (SPEC AS7). Default 5 min.
+	// is not offered that call again (SPEC AS7). Default 5 min; zero means
+	// no exclusion; at most MaxPeriod (30 days).
 	ExclusionPeriod time.Duration
 	// CallLimit is how many phone calls a teammate can hold at once; a
 	// ringing call counts, and nobody rings with two calls (SPEC AS4). When
@@ -25,7 +40,7 @@ type Config struct {
 	CallLimit int
 	// WrapUp is the wrap-up time after a teammate's phone call ends
 	// (SPEC PR6); zero means none. The product leaves it to the workspace's
-	// phone settings; the default is zero.
+	// phone settings; the default is zero. At most MaxPeriod (30 days).
 	WrapUp time.Duration
 	// AutoAnswer answers assigned calls with no teammate action and removes
 	// the Decline button (SPEC AS8). Default off.
@@ -42,7 +57,8 @@ type Config struct {
 	Hours schedule.Hours
 	// EndedCallRetention is how long an ended call's ID is remembered, so a
 	// late assignment is logged as abandoned (SPEC AS11) and the ID is not
-	// reused. Default 10 min.
+	// reused. Default 10 min; zero forgets at once; at most MaxPeriod
+	// (30 days).
 	EndedCallRetention time.Duration
 }
 
@@ -59,16 +75,20 @@ func DefaultConfig() Config {
 // Validate reports the first invalid field, wrapping ErrInvalidConfig.
 func (c Config) Validate() error {
 	switch {
-	case c.RingTimeout <= 0:
-		return fmt.Errorf("%w: RingTimeout %v must be positive", ErrInvalidConfig, c.RingTimeout)
-	case c.ExclusionPeriod < 0:
-		return fmt.Errorf("%w: ExclusionPeriod %v must not be negative", ErrInvalidConfig, c.ExclusionPeriod)
+	case c.RingTimeout < MinRingTimeout || c.RingTimeout > MaxRingTimeout:
+		return fmt.Errorf("%w: RingTimeout %v must be from %v to %v", ErrInvalidConfig, c.RingTimeout,
+			MinRingTimeout, MaxRingTimeout)
 	case c.CallLimit < 1:
 		return fmt.Errorf("%w: CallLimit %d must be at least 1", ErrInvalidConfig, c.CallLimit)
-	case c.WrapUp < 0:
-		return fmt.Errorf("%w: WrapUp %v must not be negative", ErrInvalidConfig, c.WrapUp)
-	case c.EndedCallRetention < 0:
-		return fmt.Errorf("%w: EndedCallRetention %v must not be negative", ErrInvalidConfig, c.EndedCallRetention)
+	}
+	if err := checkPeriod("ExclusionPeriod", c.ExclusionPeriod); err != nil {
+		return err
+	}
+	if err := checkPeriod("WrapUp", c.WrapUp); err != nil {
+		return err
+	}
+	if err := checkPeriod("EndedCallRetention", c.EndedCallRetention); err != nil {
+		return err
 	}
 	if err := c.Hours.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
@@ -85,7 +105,8 @@ type TeamConfig struct {
 	// Zero means no limit.
 	MaxQueue int
 	// MaxWait is the longest a customer waits on hold in this team's queue
-	// before the call is deflected (SPEC DF5). Zero means no limit.
+	// before the call is deflected (SPEC DF5). Zero means no limit; at most
+	// MaxPeriod (30 days).
 	MaxWait time.Duration
 	// DeflectWhenNobodyOnline deflects a call arriving when no member is
 	// online for phone: on a phone channel with an active client, and Active
@@ -101,11 +122,19 @@ func (c TeamConfig) Validate() error {
 	switch {
 	case c.MaxQueue < 0:
 		return fmt.Errorf("%w: MaxQueue %d must not be negative", ErrInvalidConfig, c.MaxQueue)
-	case c.MaxWait < 0:
-		return fmt.Errorf("%w: MaxWait %v must not be negative", ErrInvalidConfig, c.MaxWait)
+	}
+	if err := checkPeriod("MaxWait", c.MaxWait); err != nil {
+		return err
 	}
 	if err := c.Hours.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	return nil
+}
+
+func checkPeriod(name string, d time.Duration) error {
+	if d < 0 || d > MaxPeriod {
+		return fmt.Errorf("%w: %s %v must be from 0 to %v", ErrInvalidConfig, name, d, MaxPeriod)
 	}
 	return nil
 }

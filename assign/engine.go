@@ -18,7 +18,8 @@ import (
 // Time: a command first advances the engine to its time, firing every due
 // deadline (ring timeouts, exclusion lapses, wrap-up ends, hold timeouts)
 // at its own time and in order, exactly as [Engine.Advance] would; a time
-// before the engine's current time is refused with ErrTimeWentBackwards.
+// before the engine's current time is refused with ErrTimeWentBackwards,
+// and one outside [TimeRange] (years 1970 to 2199) with ErrTimeOutOfRange.
 // A command that then fails changes nothing more; one whose arguments are
 // wrong in themselves (an undeclared enum value, an empty ID, Decline with
 // the button under auto-answer) is refused before advancing, so it changes
@@ -96,6 +97,9 @@ func (e *Engine) SetWorkspaceOverride(now time.Time, o schedule.Override) error 
 
 // begin checks the command's time and advances to it.
 func (e *Engine) begin(now time.Time) error {
+	if err := checkTime(now); err != nil {
+		return err
+	}
 	if now.Before(e.now) {
 		return fmt.Errorf("%w: %v is before %v", ErrTimeWentBackwards, now, e.now)
 	}

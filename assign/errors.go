@@ -10,9 +10,13 @@ import "errors"
 var (
 	// ErrInvalidConfig: a Config or TeamConfig field is out of range.
 	ErrInvalidConfig = errors.New("assign: invalid config")
-	// ErrInvalidArgument: an empty ID, an undeclared enum value or an
-	// inconsistent presence state.
+	// ErrInvalidArgument: an empty, overlong or non-UTF-8 ID or name, an
+	// undeclared enum value, an inconsistent presence state, a time out of
+	// range, or a snapshot that does not hold together.
 	ErrInvalidArgument = errors.New("assign: invalid argument")
+	// ErrTimeOutOfRange: a command's time is outside [TimeRange], years
+	// 1970 to 2199. The error also matches ErrInvalidArgument.
+	ErrTimeOutOfRange = errors.New("assign: time out of range")
 	// ErrTimeWentBackwards: a command's time is before the engine's.
 	ErrTimeWentBackwards = errors.New("assign: time went backwards")
 	// ErrTestWorkspace: balanced assignment does not work in TEST

@@ -30,7 +30,7 @@ import (
 
 // fuzzSentinels are every error the engine documents.
 var fuzzSentinels = []error{
-	ErrInvalidConfig, ErrInvalidArgument, ErrTimeWentBackwards, ErrTestWorkspace,
+	ErrInvalidConfig, ErrInvalidArgument, ErrTimeWentBackwards, ErrTimeOutOfRange, ErrTestWorkspace,
 	ErrUnknownTeammate, ErrUnknownTeam, ErrUnknownCall,
 	ErrDuplicateTeammate, ErrDuplicateTeam, ErrDuplicateCall, ErrDuplicateMember, ErrNotMember,
 	ErrNotRinging, ErrDeclineUnavailable, ErrWrongState, ErrCallEnded, ErrTeammateBusy,

@@ -83,6 +83,9 @@ func (e *Engine) AddTeam(id pb.TeamID, name string, cfg TeamConfig) error {
 	if err := checkID("team", id); err != nil {
 		return err
 	}
+	if err := checkText("team name", name); err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

@@ -117,8 +117,14 @@ func (e *Engine) AddTeammate(now time.Time, id pb.TeammateID, name string, st pr
 	if err := checkID("teammate", id); err != nil {
 		return err
 	}
+	if err := checkText("teammate name", name); err != nil {
+		return err
+	}
 	if err := st.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	}
+	if err := checkText("away reason", st.Reason); err != nil {
+		return err
 	}
 	if !st.WrapUpUntil.IsZero() {
 		return fmt.Errorf("%w: a teammate cannot be added in wrap-up", ErrInvalidArgument)
@@ -169,6 +175,9 @@ func (e *Engine) SetStatus(now time.Time, id pb.TeammateID, status presence.Stat
 		return fmt.Errorf("%w: %w", ErrInvalidArgument, presence.ErrMissingReason)
 	case status == presence.Active && reason != "":
 		return fmt.Errorf("%w: an Active status has no reason", ErrInvalidArgument)
+	}
+	if err := checkText("away reason", reason); err != nil {
+		return err
 	}
 	t, err := e.beginTeammate(now, id)
 	if err != nil {

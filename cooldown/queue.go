@@ -14,7 +14,8 @@ type Timer[K any] struct {
 	// Key tells the owner what the timer is for when it fires.
 	Key   K
 	until time.Time
-	ns    int64  // until as Unix nanoseconds, for fast comparison
+	sec   int64  // until as Unix seconds and nanoseconds within the
+	nsec  int32  // second: fast to compare, and no wrap in any year
 	seq   uint64 // scheduling order, breaking ties between equal times
 	pos   int    // index in the queue's heap plus one; 0 when not scheduled
 }
@@ -41,7 +42,7 @@ func (q *Queue[K]) Len() int { return len(q.heap) }
 // rescheduled timer goes after timers already scheduled for the same time.
 func (q *Queue[K]) Schedule(t *Timer[K], until time.Time) {
 	q.seq++
-	t.until, t.ns, t.seq = until, until.UnixNano(), q.seq
+	t.until, t.sec, t.nsec, t.seq = until, until.Unix(), int32(until.Nanosecond()), q.seq
 	if t.pos > 0 {
 		i := t.pos - 1
 		if !q.up(i) {
@@ -100,13 +101,7 @@ func (q *Queue[K]) PopDue(now time.Time) (*Timer[K], bool) {
 func (q *Queue[K]) Timers() []*Timer[K] {
 	out := slices.Clone(q.heap)
 	slices.SortFunc(out, func(a, b *Timer[K]) int {
-		if a.ns != b.ns {
-			if a.ns < b.ns {
-				return -1
-			}
-			return 1
-		}
-		if a.seq < b.seq {
+		if a.before(b) {
 			return -1
 		}
 		return 1
@@ -115,11 +110,20 @@ func (q *Queue[K]) Timers() []*Timer[K] {
 }
 
 func (q *Queue[K]) less(i, j int) bool {
-	a, b := q.heap[i], q.heap[j]
-	if a.ns != b.ns {
-		return a.ns < b.ns
+	return q.heap[i].before(q.heap[j])
+}
+
+// before orders timers by time, then by scheduling order. It compares
+// Unix seconds and nanoseconds rather than UnixNano, which wraps for times
+// after 2262 and before 1678.
+func (t *Timer[K]) before(u *Timer[K]) bool {
+	if t.sec != u.sec {
+		return t.sec < u.sec
 	}
-	return a.seq < b.seq
+	if t.nsec != u.nsec {
+		return t.nsec < u.nsec
+	}
+	return t.seq < u.seq
 }
 
 func (q *Queue[K]) swap(i, j int) {

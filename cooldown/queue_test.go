@@ -142,3 +142,35 @@ func BenchmarkQueueScheduleCancel(b *testing.B) {
 		i++
 	}
 }
+
+// A timer far in the future (past 2262, where UnixNano wraps) sorts after
+// every earlier one, instead of first: one such deadline must not stop the
+// others from firing.
+func TestQueueOrdersTimesPastUnixNanoRange(t *testing.T) {
+	var q Queue[string]
+	far := Timer[string]{Key: "far"}
+	near := Timer[string]{Key: "near"}
+	past := Timer[string]{Key: "past"}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	q.Schedule(&far, time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC))
+	q.Schedule(&near, now.Add(time.Minute))
+	q.Schedule(&past, time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC))
+	next, ok := q.Next()
+	if !ok || next.Year() != 1600 {
+		t.Fatalf("next %v, want the 1600 timer", next)
+	}
+	got, _ := q.PopDue(now.Add(time.Hour))
+	if got.Key != "past" {
+		t.Fatalf("popped %q first", got.Key)
+	}
+	got, ok = q.PopDue(now.Add(time.Hour))
+	if !ok || got.Key != "near" {
+		t.Fatalf("popped %v %v, want near", got, ok)
+	}
+	if _, ok := q.PopDue(now.Add(time.Hour)); ok {
+		t.Fatal("the year-2300 timer fired in 2026")
+	}
+	if ts := q.Timers(); len(ts) != 1 || ts[0].Key != "far" {
+		t.Fatalf("Timers() = %v", ts)
+	}
+}
