@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -208,5 +210,57 @@ func TestSlowClientIsDroppedOthersKeepUp(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// gatedSource blocks each State call until the test lets it through.
+type gatedSource struct {
+	entered chan struct{}
+	gate    chan struct{}
+	calls   atomic.Int64
+}
+
+func (g *gatedSource) State(ctx context.Context) (State, error) {
+	g.calls.Add(1)
+	g.entered <- struct{}{}
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+	}
+	return baseState(), nil
+}
+
+// A burst of notifications while a render runs makes one more render, not
+// one per notification.
+func TestBurstCoalesces(t *testing.T) {
+	g := &gatedSource{entered: make(chan struct{}), gate: make(chan struct{})}
+	s, err := New(Config{Source: g, Submit: (&submitted{}).submit, CheckToken: func(string) bool { return false },
+		Coalesce: time.Millisecond, Refresh: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	step := func() {
+		t.Helper()
+		select {
+		case <-g.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no render")
+		}
+		g.gate <- struct{}{}
+	}
+	<-g.entered // the first render, held
+	for i := range 1000 {
+		s.Notify(uint64(i + 1))
+	}
+	g.gate <- struct{}{}
+	step() // one render for the whole burst
+	s.Notify(5000)
+	step() // and one for the next notification
+	if n := g.calls.Load(); n != 3 {
+		t.Fatalf("%d renders for 1 start, a burst of 1000 and 1 notification; want 3", n)
+	}
+	if got := s.hub.index.Load(); got != 5000 {
+		t.Fatalf("index %d, want 5000", got)
 	}
 }
