@@ -1,0 +1,316 @@
+package sip
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	siplib "github.com/emiago/sipgo/sip"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/telephony"
+)
+
+var _ telephony.Telephony = (*Gateway)(nil)
+
+// Gateway is a SIP registrar and back-to-back user agent for one
+// workspace. Teammates' phones register with it; callers' INVITEs to a
+// team become engine calls; the engine's Ring effects become INVITEs to
+// the chosen teammate's phone, bridged to the caller when answered. It
+// implements the server's telephony.Telephony.
+//
+// All methods are safe for concurrent use. The Telephony methods return
+// at once: the SIP work they start runs on the gateway's own goroutines,
+// which report outcomes (answer, decline, hang-up) to the replica with
+// Node.Do. Ring timeouts are the engine's: a ring ends when the engine
+// says so (StopRinging), never on a SIP timer.
+type Gateway struct {
+	cfg   Config
+	log   logger
+	ua    *sipgo.UserAgent
+	srv   *sipgo.Server
+	cli   *sipgo.Client
+	dua   *sipgo.DialogUA
+	nonce nonceKey
+	addr  netip.AddrPort // bound
+	adv   string         // advertised host:port
+	advH  string         // advertised host
+
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	regMu sync.Mutex // serialises registrations, so their SetClient commands follow them in order
+
+	mu       sync.Mutex
+	started  bool
+	closed   bool
+	conn     net.PacketConn
+	bindings map[pb.TeammateID]*binding
+	calls    map[pb.CallID]*call
+	dialogs  map[string]dialogRef // SIP Call-ID -> the call and leg it belongs to
+}
+
+// dialogRef names what a SIP Call-ID belongs to: a caller's leg (leg nil)
+// or a teammate's leg.
+type dialogRef struct {
+	call *call
+	leg  *leg
+}
+
+// New checks cfg and builds a gateway. It binds nothing until
+// [Gateway.Start].
+func New(cfg Config) (*Gateway, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	key, err := newNonceKey()
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{
+		cfg:      cfg,
+		log:      logger{cfg.Logger.With("component", "sip")},
+		nonce:    key,
+		bindings: make(map[pb.TeammateID]*binding),
+		calls:    make(map[pb.CallID]*call),
+		dialogs:  make(map[string]dialogRef),
+	}
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	return g, nil
+}
+
+// Start binds the UDP listener, serves SIP on it, and closes the phone
+// client of every configured teammate the engine still shows open:
+// registrations live in the gateway's memory and are re-learned after a
+// restart, as phones refresh them (within MaxExpires). It returns once the
+// listener is bound; ctx only bounds that start-up.
+func (g *Gateway) Start(ctx context.Context) error {
+	g.mu.Lock()
+	if g.started || g.closed {
+		g.mu.Unlock()
+		return fmt.Errorf("%w: Start called twice or after Close", ErrClosed)
+	}
+	g.started = true
+	g.mu.Unlock()
+
+	var lc net.ListenConfig
+	conn, err := lc.ListenPacket(ctx, "udp", g.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("sip: listen: %w", err)
+	}
+	bound, err := netip.ParseAddrPort(conn.LocalAddr().String())
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("sip: listen: %w", err)
+	}
+	g.addr = bound
+	g.adv = g.cfg.Advertise
+	if g.adv == "" {
+		if bound.Addr().IsUnspecified() {
+			conn.Close()
+			return fmt.Errorf("%w: Advertise is required when listening on %v", ErrInvalidConfig, bound)
+		}
+		g.adv = bound.String()
+	}
+	host, port, err := net.SplitHostPort(g.adv)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("%w: Advertise %q: %w", ErrInvalidConfig, g.adv, err)
+	}
+	portN, err := strconv.Atoi(port)
+	if err != nil || portN <= 0 || portN > 65535 {
+		conn.Close()
+		return fmt.Errorf("%w: Advertise %q: bad port", ErrInvalidConfig, g.adv)
+	}
+	g.advH = host
+
+	g.ua, err = sipgo.NewUA(sipgo.WithUserAgent("phonebalance"), sipgo.WithUserAgentHostname(g.cfg.Domain),
+		sipgo.WithUserAgentTransactionLayerOptions(siplib.WithTransactionLayerLogger(g.log.quiet())),
+		sipgo.WithUserAgentTransportLayerOptions(siplib.WithTransportLayerLogger(g.log.quiet())))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("sip: %w", err)
+	}
+	g.srv, err = sipgo.NewServer(g.ua, sipgo.WithServerLogger(g.log.quiet()))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("sip: %w", err)
+	}
+	g.cli, err = sipgo.NewClient(g.ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(portN),
+		sipgo.WithClientConnectionAddr(bound.String()), sipgo.WithClientLogger(g.log.quiet()))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("sip: %w", err)
+	}
+	g.dua = &sipgo.DialogUA{
+		Client: g.cli,
+		ContactHDR: siplib.ContactHeader{Address: siplib.Uri{Scheme: "sip", User: "phonebalance",
+			Host: host, Port: portN}},
+		RewriteContact: true,
+	}
+	g.srv.OnRegister(g.onRegister)
+	g.srv.OnInvite(g.onInvite)
+	g.srv.OnAck(g.onAck)
+	g.srv.OnBye(g.onBye)
+	g.srv.OnCancel(g.onCancel)
+	g.srv.OnOptions(g.onOptions)
+
+	g.mu.Lock()
+	g.conn = conn
+	g.mu.Unlock()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := g.srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
+			g.log.warn("sip: serve stopped", "error", err)
+		}
+	}()
+	g.closeStaleClients(ctx)
+	return nil
+}
+
+// Addr returns the bound UDP address, valid after Start.
+func (g *Gateway) Addr() netip.AddrPort { return g.addr }
+
+// Close hangs up every call the gateway carries (CANCEL to ringing phones,
+// BYE to bridged ones, 503 to waiting callers), stops the listener and
+// waits for the gateway's goroutines. It does not change the engine: the
+// host ends or re-learns what it must. Close is idempotent.
+func (g *Gateway) Close() error {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil
+	}
+	g.closed = true
+	calls := make([]*call, 0, len(g.calls))
+	for _, c := range g.calls {
+		calls = append(calls, c)
+	}
+	for _, b := range g.bindings {
+		b.timer.Stop()
+	}
+	conn := g.conn
+	g.mu.Unlock()
+	g.cancel()
+	for _, c := range calls {
+		<-c.done
+	}
+	if conn != nil {
+		conn.Close()
+	}
+	g.wg.Wait()
+	if g.ua != nil {
+		return g.ua.Close()
+	}
+	return nil
+}
+
+// do submits one engine command with the gateway's command timeout.
+func (g *Gateway) do(cmd assign.Command) error {
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.CommandTimeout)
+	defer cancel()
+	_, err := g.cfg.Node.Do(ctx, g.cfg.Workspace, cmd)
+	return err
+}
+
+// track adds one to the goroutines Close waits for, unless the gateway
+// is closed; the caller then calls g.wg.Done when finished.
+func (g *Gateway) track() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.wg.Add(1)
+	return true
+}
+
+// goTracked runs f on a goroutine Close waits for, unless the gateway is
+// closed.
+func (g *Gateway) goTracked(f func()) bool {
+	if !g.track() {
+		return false
+	}
+	go func() {
+		defer g.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// ourHost reports whether a request URI's host names this gateway.
+func (g *Gateway) ourHost(host string) bool {
+	return host == g.cfg.Domain || host == g.advH || host == g.addr.Addr().String()
+}
+
+// trustedCaller reports whether src (host:port) may place calls.
+func (g *Gateway) trustedCaller(src string) bool {
+	ap, err := netip.ParseAddrPort(src)
+	if err != nil {
+		return false
+	}
+	for _, p := range g.cfg.Callers {
+		if p.Contains(ap.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// newID returns n random bytes in hex.
+func newID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// respond writes a stateless-style response to a request on its
+// transaction, logging a failure.
+func (g *Gateway) respond(req *siplib.Request, tx siplib.ServerTransaction, code int, reason string, hdrs ...siplib.Header) {
+	res := siplib.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		g.log.debug("sip: respond failed", "code", code, "error", err)
+	}
+}
+
+func (g *Gateway) onOptions(req *siplib.Request, tx siplib.ServerTransaction) {
+	g.respond(req, tx, 200, "OK", siplib.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"))
+}
+
+func (g *Gateway) onCancel(req *siplib.Request, tx siplib.ServerTransaction) {
+	// CANCELs matching a pending INVITE are answered by the transaction
+	// layer, which ends the caller's dialog; this one matched nothing.
+	g.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+}
+
+// checkURI accepts a sip: or sips: URI without characters that could
+// break a header.
+func checkURI(s string) error {
+	if len(s) > 256 || (!hasPrefixFold(s, "sip:") && !hasPrefixFold(s, "sips:")) {
+		return fmt.Errorf("%q is not a sip: URI", s)
+	}
+	for _, r := range s {
+		if r <= ' ' || r == '<' || r == '>' || r == '"' || r == 0x7f {
+			return fmt.Errorf("%q has a character not allowed here", s)
+		}
+	}
+	var u siplib.Uri
+	return siplib.ParseUri(s, &u)
+}
+
+func hasPrefixFold(s, p string) bool {
+	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+}

@@ -1,0 +1,192 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	siplib "github.com/emiago/sipgo/sip"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// leg is the INVITE from the gateway to one teammate's phone for one call.
+// Its goroutine sends the INVITE and waits for the final response; the
+// call's goroutine cancels it (the gateway then sends CANCEL) when the
+// engine stops the ring.
+type leg struct {
+	c        *call
+	teammate pb.TeammateID
+	target   siplib.Uri // the phone's registered Contact
+	dest     string     // where the REGISTER came from
+	auto     bool
+	sipID    string // this leg's SIP Call-ID
+	ctx      context.Context
+	cancel   context.CancelFunc
+
+	// Set by run before it reports an answer, read after.
+	dlg    *sipgo.DialogClientSession
+	answer []byte
+
+	hangupOnce sync.Once
+}
+
+type outcomeKind uint8
+
+const (
+	outAnswered outcomeKind = iota + 1 // 2xx, acknowledged
+	outRejected                        // a final response >= 300
+	outFailed                          // no response, transport error
+	outCanceled                        // the gateway cancelled the ring
+)
+
+type outcome struct {
+	kind outcomeKind
+	code int
+	err  error
+}
+
+// cause maps a leg's failure to the engine's decline cause: 486 and 600
+// are busy, 603 the Decline button (a connectivity decline under
+// auto-answer, which has no Decline button), anything else (408, 480,
+// 5xx, no response, transport errors) connectivity.
+func (o outcome) cause(auto bool) eventlog.DeclineCause {
+	if o.kind == outRejected {
+		switch o.code {
+		case siplib.StatusBusyHere, 600:
+			return eventlog.DeclineBusy
+		case siplib.StatusGlobalDecline:
+			if !auto {
+				return eventlog.DeclineButton
+			}
+		}
+	}
+	return eventlog.DeclineConnectivity
+}
+
+func newLeg(c *call, t pb.TeammateID, b *binding, auto bool) *leg {
+	l := &leg{c: c, teammate: t, target: *b.contact.Clone(), dest: b.source, auto: auto, sipID: newID(16)}
+	l.ctx, l.cancel = context.WithCancel(c.g.ctx)
+	return l
+}
+
+// run rings the phone and reports the outcome to the call.
+func (l *leg) run() {
+	g := l.c.g
+	g.mu.Lock()
+	g.dialogs[l.sipID] = dialogRef{call: l.c, leg: l}
+	g.mu.Unlock()
+	out := l.ring()
+	if out.kind != outAnswered {
+		g.mu.Lock()
+		delete(g.dialogs, l.sipID)
+		g.mu.Unlock()
+	}
+	if out.kind == outFailed {
+		g.log.info("sip: ringing a phone failed", "call", l.c.id, "teammate", l.teammate, "error", out.err)
+	}
+	if !l.c.post(event{kind: evLegDone, leg: l, out: out}) && out.kind == outAnswered {
+		l.hangup()
+	}
+}
+
+func (l *leg) ring() outcome {
+	g, c := l.c.g, l.c
+	req := siplib.NewRequest(siplib.INVITE, l.target)
+	req.SetTransport("UDP")
+	req.SetDestination(l.dest)
+	user := c.callerUser
+	if user == "" {
+		user = "anonymous"
+	}
+	from := &siplib.FromHeader{DisplayName: c.callerName,
+		Address: siplib.Uri{Scheme: "sip", User: user, Host: g.cfg.Domain}, Params: siplib.NewParams()}
+	from.Params.Add("tag", siplib.GenerateTagN(16))
+	to := &siplib.ToHeader{Address: siplib.Uri{Scheme: "sip", User: string(l.teammate), Host: g.cfg.Domain},
+		Params: siplib.NewParams()}
+	callID := siplib.CallIDHeader(l.sipID)
+	req.AppendHeader(from)
+	req.AppendHeader(to)
+	req.AppendHeader(&callID)
+	req.AppendHeader(siplib.NewHeader("X-Phonebalance-Call", string(c.id)))
+	if l.auto {
+		req.AppendHeader(siplib.NewHeader("Call-Info", "<sip:"+g.cfg.Domain+">;answer-after=0"))
+	}
+	if len(c.offer) > 0 {
+		req.AppendHeader(siplib.NewHeader("Content-Type", "application/sdp"))
+	}
+	req.SetBody(c.offer)
+
+	dlg, err := g.dua.WriteInvite(l.ctx, req)
+	if err != nil {
+		if l.ctx.Err() != nil {
+			return outcome{kind: outCanceled}
+		}
+		return outcome{kind: outFailed, err: err}
+	}
+	g.mu.Lock() // onBye reads dlg under g.mu
+	l.dlg = dlg
+	g.mu.Unlock()
+	err = dlg.WaitAnswer(l.ctx, sipgo.AnswerOptions{})
+	if l.ctx.Err() != nil {
+		// Cancelled: sipgo sent CANCEL once the phone had answered 1xx.
+		// A 200 OK that crossed the CANCEL gets ACK, then BYE.
+		if res := dlg.InviteResponse; res != nil && res.IsSuccess() {
+			l.ackAndBye()
+		}
+		return outcome{kind: outCanceled}
+	}
+	var rej *sipgo.ErrDialogResponse
+	switch {
+	case err == nil:
+		if err := dlg.Ack(context.Background()); err != nil {
+			return outcome{kind: outFailed, err: err}
+		}
+		l.answer = dlg.InviteResponse.Body()
+		return outcome{kind: outAnswered}
+	case errors.As(err, &rej):
+		return outcome{kind: outRejected, code: rej.Res.StatusCode}
+	}
+	return outcome{kind: outFailed, err: err}
+}
+
+// ackAndBye ends a dialog the phone established after the gateway had
+// given up on it.
+func (l *leg) ackAndBye() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.dlg.Ack(ctx); err != nil {
+		l.c.g.log.debug("sip: ACK to a late answer failed", "teammate", l.teammate, "error", err)
+		return
+	}
+	if err := l.dlg.Bye(ctx); err != nil {
+		l.c.g.log.debug("sip: BYE to a late answer failed", "teammate", l.teammate, "error", err)
+	}
+	l.c.g.log.info("sip: hung up an answer that came after the ring ended", "call", l.c.id, "teammate", l.teammate)
+}
+
+// hangup sends BYE on an answered leg, once, on its own goroutine.
+func (l *leg) hangup() {
+	l.hangupOnce.Do(func() {
+		g := l.c.g
+		g.mu.Lock()
+		delete(g.dialogs, l.sipID)
+		dlg := l.dlg
+		g.mu.Unlock()
+		if dlg == nil {
+			return
+		}
+		bye := func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := dlg.Bye(ctx); err != nil {
+				g.log.debug("sip: BYE to a phone failed", "teammate", l.teammate, "error", err)
+			}
+		}
+		if !g.goTracked(bye) {
+			bye()
+		}
+	})
+}
