@@ -1,0 +1,81 @@
+package dashboard
+
+import (
+	"testing"
+	"time"
+
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/presence"
+)
+
+// Build joins the engine's names and presence with the fold's counts:
+// rows sorted by name, calls in progress before ended ones.
+func TestBuild(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	eng, err := assign.New(assign.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range eng.Ready().Events {
+			if err := col.Observe(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	must(eng.AddTeam("t2", "Billing", assign.TeamConfig{}))
+	must(eng.AddTeam("t1", "Support", assign.TeamConfig{}))
+	must(eng.AddTeammate(t0, "z", "Zoe", on))
+	must(eng.AddTeammate(t0, "a", "Ana", presence.State{Channel: presence.ChannelPhone, Status: presence.Away,
+		Reason: "Lunch", ClientOpen: true, Backgrounded: true}))
+	must(eng.AddMember(t0, "t1", "z"))
+	must(eng.AddMember(t0, "t1", "a"))
+	must(eng.Arrive(t0, "old", "t1"))
+	must(eng.Answer(t0.Add(5*time.Second), "old", "z"))
+	must(eng.EndCall(t0.Add(65*time.Second), "old", eventlog.ByCustomer))
+	must(eng.SetStatus(t0.Add(66*time.Second), "z", presence.Active, ""))
+	now := t0.Add(2 * time.Minute)
+	must(eng.Arrive(now, "new", "t1"))
+
+	st := Build(Inputs{At: now, Engine: eng, Live: col.Dashboard(now), Window: col.Report(t0, now.Add(time.Minute))})
+	if len(st.Teams) != 2 || st.Teams[0].Name != "Billing" || st.Teams[1].Name != "Support" || st.Teams[1].Members != 2 ||
+		st.Teams[1].Completed != 1 || st.Teams[1].InQueue != 1 {
+		t.Fatalf("teams %+v", st.Teams)
+	}
+	if len(st.Teammates) != 2 || st.Teammates[0].Name != "Ana" || st.Teammates[1].Name != "Zoe" {
+		t.Fatalf("teammates %+v", st.Teammates)
+	}
+	ana, zoe := st.Teammates[0], st.Teammates[1]
+	if ana.Status != "Away" || ana.Reason != "Lunch" || ana.Channel != "Phone" || ana.Client != "background" ||
+		ana.AvailableForPhone || len(ana.Teams) != 1 || ana.Teams[0] != "Support" {
+		t.Fatalf("ana %+v", ana)
+	}
+	if zoe.Ringing != "new" || zoe.TalkTimeS != 60 || !zoe.AvailableForPhone || zoe.Client != "open" {
+		t.Fatalf("zoe %+v", zoe)
+	}
+	if len(st.Calls) != 2 || st.Calls[0].ID != "new" || st.Calls[0].Stage != "ringing" || st.Calls[0].Ringing != "Zoe" ||
+		st.Calls[1].ID != "old" || !st.Calls[1].Ended || st.Calls[1].Team != "Support" {
+		t.Fatalf("calls %+v", st.Calls)
+	}
+	s := st.Summary
+	if s.InQueue != 1 || s.Completed != 1 || s.AnswerTimeS != 5 || s.CallDurationS != 65 || s.AvailableForPhone != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+	if st.Advice == nil {
+		t.Fatal("nil advice encodes as null")
+	}
+	if one := Build(Inputs{At: now, Engine: eng, MaxCalls: 1}); len(one.Calls) != 1 || one.Calls[0].ID != "new" {
+		t.Fatalf("MaxCalls 1: %+v", one.Calls)
+	}
+}
