@@ -19,6 +19,7 @@ import (
 	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/advice"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -37,6 +38,7 @@ type liveReplica struct {
 	clk  *clock.Mock
 	mu   sync.Mutex
 	col  *metrics.Collector
+	adv  *advice.Tracker
 	log  eventlog.Log
 	dash atomic.Pointer[Server]
 	bad  atomic.Int64
@@ -52,6 +54,9 @@ func openReplica(t *testing.T, ctx context.Context) *liveReplica {
 	if lr.col, err = metrics.New(metrics.DefaultConfig()); err != nil {
 		t.Fatal(err)
 	}
+	if lr.adv, err = advice.New(advice.Config{}); err != nil {
+		t.Fatal(err)
+	}
 	lr.node, err = replica.Open(replica.Config{
 		InMemory: true,
 		Engine:   assign.DefaultConfig(),
@@ -63,6 +68,7 @@ func openReplica(t *testing.T, ctx context.Context) *liveReplica {
 					lr.bad.Add(1)
 				}
 				lr.log.Append(ev)
+				lr.adv.Observe(ev)
 			}
 			lr.mu.Unlock()
 			if d := lr.dash.Load(); d != nil {
@@ -101,12 +107,7 @@ func (lr *liveReplica) source(ctx context.Context) (State, error) {
 	live := lr.col.Dashboard(now)
 	day := lr.col.Report(midnight, now.Add(time.Minute))
 	lr.mu.Unlock()
-	var adv []TeamAdvice
-	for team, n := range AvailableByTeam(live) {
-		adv = append(adv, TeamAdvice{Team: team, Available: n, Needed: 2,
-			Target: Target{Within: 20 * time.Second, Fraction: 0.8},
-			Text:   fmt.Sprintf("%d teammates available; 2 needed for 80 %% within 20 s", n)})
-	}
+	adv := lr.adv.Advice(now, AvailableByTeam(live))
 	var st State
 	err := lr.node.View(ws, func(e *assign.Engine) {
 		st = Build(Inputs{At: now, Engine: e, Live: live, Window: day, Advice: adv})
@@ -289,7 +290,8 @@ func TestBrowserDashboard(t *testing.T) {
 		poll("the ended call", rowCell("calls", "call-1", 2)+`.textContent.startsWith('ended')`),
 		poll("the timeline's answer", `document.getElementById('timeline').textContent.includes('answered')`),
 		poll("the team row", rowCell("teams", "support", 4)+`.textContent === '1'`),
-		poll("the advice", `document.querySelector('#advice tbody').textContent.includes('2 needed')`),
+		poll("the advice", `document.querySelector('#advice tbody tr[data-id="support"]') !== null && `+
+			`document.querySelector('#advice tbody tr[data-id="support"]').cells[6].textContent.includes('needed')`),
 	); err != nil {
 		t.Fatal(err)
 	}
