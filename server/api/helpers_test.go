@@ -1,0 +1,232 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/server/core"
+)
+
+const token = "test-token-0123456789abcdef"
+
+// fakeTelephony records every effect as a line ("ring call-1 ana") and
+// can refuse to ring some teammates.
+type fakeTelephony struct {
+	mu     sync.Mutex
+	notify chan string
+	fail   map[pb.TeammateID]error
+}
+
+func newFakeTelephony() *fakeTelephony {
+	return &fakeTelephony{notify: make(chan string, 1<<16), fail: map[pb.TeammateID]error{}}
+}
+
+func (f *fakeTelephony) record(s string) error {
+	select {
+	case f.notify <- s:
+	default: // a load test does not read them
+	}
+	return nil
+}
+
+func (f *fakeTelephony) Ring(_ context.Context, call pb.CallID, tm pb.TeammateID, _ time.Time, auto bool) error {
+	f.mu.Lock()
+	err := f.fail[tm]
+	f.mu.Unlock()
+	line := fmt.Sprintf("ring %s %s", call, tm)
+	if auto {
+		line += " auto"
+	}
+	if err != nil {
+		line += " failed"
+	}
+	_ = f.record(line)
+	return err
+}
+
+func (f *fakeTelephony) StopRinging(_ context.Context, call pb.CallID, tm pb.TeammateID) error {
+	return f.record(fmt.Sprintf("stop_ringing %s %s", call, tm))
+}
+
+func (f *fakeTelephony) Deflect(_ context.Context, call pb.CallID, team pb.TeamID, why eventlog.Deflection) error {
+	return f.record(fmt.Sprintf("deflect %s %s %s", call, team, why))
+}
+
+func (f *fakeTelephony) ReassignReplies(_ context.Context, tm pb.TeammateID) error {
+	return f.record(fmt.Sprintf("reassign_replies %s", tm))
+}
+
+// waitFor waits until the effect is executed.
+func (f *fakeTelephony) waitFor(t *testing.T, want string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case got := <-f.notify:
+			if got == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("telephony never saw %q", want)
+		}
+	}
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func fastRaft(c *raft.Config) {
+	c.HeartbeatTimeout = 100 * time.Millisecond
+	c.ElectionTimeout = 100 * time.Millisecond
+	c.LeaderLeaseTimeout = 50 * time.Millisecond
+}
+
+// env is one in-memory node behind the API on a loopback httptest server.
+type env struct {
+	t   *testing.T
+	rt  *core.Runtime
+	tel *fakeTelephony
+	srv *api.Server
+	ts  *httptest.Server
+	c   client
+}
+
+// newEnv starts a node with engine config ecfg (nil: defaults) and the
+// API configured by acfg (Runtime and Token filled in), and waits until
+// the node leads.
+func newEnv(t *testing.T, ecfg *assign.Config, acfg api.Config) *env {
+	t.Helper()
+	e := &env{t: t, tel: newFakeTelephony()}
+	cfg := assign.DefaultConfig()
+	if ecfg != nil {
+		cfg = *ecfg
+	}
+	rt, err := core.Open(core.Config{InMemory: true, Engine: cfg, Telephony: e.tel, Logger: quiet(), TuneRaft: fastRaft})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	e.rt = rt
+	acfg.Runtime, acfg.Token, acfg.Logger = rt, token, quiet()
+	if e.srv, err = api.New(acfg); err != nil {
+		t.Fatal(err)
+	}
+	e.ts = httptest.NewServer(e.srv)
+	t.Cleanup(e.ts.Close)
+	e.c = client{t: t, base: e.ts.URL, token: token}
+	waitLeader(t, rt)
+	return e
+}
+
+// waitLeader waits until the one node has elected itself.
+func waitLeader(t *testing.T, rt *core.Runtime) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for !rt.Node().IsLeader() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the node never led")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// client sends requests to a test server over HTTP.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+// raw sends a request with the given headers and returns the status and
+// body.
+func (c client) raw(method, path, body string, header map[string]string) (int, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// try sends an authenticated request and returns the status and body.
+func (c client) try(method, path, body string) (int, string) {
+	c.t.Helper()
+	return c.raw(method, path, body, map[string]string{"Authorization": "Bearer " + c.token,
+		"Content-Type": "application/json"})
+}
+
+// do is try expecting status want, decoding the body into out (if set).
+func (c client) do(method, path, body string, want int, out any) string {
+	c.t.Helper()
+	code, b := c.try(method, path, body)
+	if code != want {
+		c.t.Fatalf("%s %s %s: status %d, want %d; body %s", method, path, body, code, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal([]byte(b), out); err != nil {
+			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+	return b
+}
+
+// seed adds team "support" with ana and ben, both available.
+func (e *env) seed() {
+	e.t.Helper()
+	e.c.do("POST", "/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
+	for _, id := range []string{"ana", "ben"} {
+		e.c.do("POST", "/teammates", `{"id":"`+id+`","name":"`+strings.ToUpper(id[:1])+id[1:]+`"}`, http.StatusCreated, nil)
+		e.c.do("POST", "/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
+	}
+}
+
+func equal[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Fatalf("%s = %v, want %v", what, got, want)
+	}
+}
+
+func kinds(evs []eventlog.Event) []string {
+	out := make([]string, 0, len(evs))
+	for _, ev := range evs {
+		out = append(out, ev.Kind.String())
+	}
+	return out
+}
+
+func toStrings[T ~string](s []T) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = string(v)
+	}
+	return out
+}
+

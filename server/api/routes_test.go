@@ -1,0 +1,296 @@
+package api_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/server/api"
+)
+
+// The whole life of a call over HTTP: a call arrives and rings the
+// longest-idle teammate, who answers; it is held, resumed, transferred
+// back to the team, answered again and ended; the timeline, the
+// dashboard and /metrics show it.
+//
+// Rule: AS2
+func TestCallFlowOverHTTP(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	c := e.c
+	var team api.Team
+	c.do("POST", "/teams", `{"id":"support","name":"Support","max_queue":5,"max_wait":"10m"}`, http.StatusCreated, &team)
+	equal(t, "team", team.ID, "support")
+	var ana api.Teammate
+	c.do("POST", "/teammates", `{"id":"ana","name":"Ana"}`, http.StatusCreated, &ana)
+	equal(t, "default channel", ana.Channel.String(), "All")
+	equal(t, "default status", ana.Status.String(), "Active")
+	equal(t, "default client", ana.ClientOpen, true)
+	c.do("POST", "/teammates", `{"id":"ben","name":"Ben","channel":"Phone"}`, http.StatusCreated, nil)
+	c.do("POST", "/teams/support/members", `{"teammate":"ana"}`, http.StatusCreated, &ana)
+	equal(t, "ana's teams", strings.Join(toStrings(ana.Teams), ","), "support")
+	c.do("POST", "/teams/support/members", `{"teammate":"ben"}`, http.StatusCreated, nil)
+	c.do("GET", "/teams/support", "", http.StatusOK, &team)
+	equal(t, "available", team.Available, 2)
+	equal(t, "offer order", strings.Join(toStrings(team.OfferOrder), ","), "ana,ben")
+
+	var call api.Call
+	c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &call)
+	equal(t, "stage", call.Stage, eventlog.StageRinging)
+	equal(t, "ringing", call.Ringing, "ana")
+	e.tel.waitFor(t, "ring call-1 ana")
+
+	var x api.Explanation
+	c.do("GET", "/calls/call-1/explain", "", http.StatusOK, &x)
+	equal(t, "candidates", len(x.Candidates), 2)
+	text := c.do("GET", "/calls/call-1/explain?format=text", "", http.StatusOK, nil)
+	if !strings.Contains(text, "1. Ana: ringing until") || text != x.Text {
+		t.Fatalf("explain text:\n%s\nJSON text:\n%s", text, x.Text)
+	}
+
+	c.do("POST", "/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, &call)
+	equal(t, "stage", call.Stage, eventlog.StageTalking)
+	c.do("GET", "/teammates/ana", "", http.StatusOK, &ana)
+	equal(t, "ana's reason", ana.Reason, "On a call")
+	// The dashboard is fed as the command applies: no wait.
+	var d metrics.Dashboard
+	c.do("GET", "/dashboard", "", http.StatusOK, &d)
+	equal(t, "active", d.Active, 1)
+	equal(t, "ana's active calls", d.Teammates["ana"].ActiveCalls, 1)
+
+	c.do("POST", "/calls/call-1/hold", "", http.StatusOK, &call)
+	equal(t, "stage", call.Stage, eventlog.StageOnHold)
+	c.do("POST", "/calls/call-1/resume", "", http.StatusOK, &call)
+	equal(t, "stage", call.Stage, eventlog.StageTalking)
+	c.do("POST", "/calls/call-1/transfer", `{"team":"support"}`, http.StatusOK, &call)
+	equal(t, "ringing after transfer", call.Ringing, "ben")
+	c.do("POST", "/calls/call-1/answer", `{"teammate":"ben"}`, http.StatusOK, &call)
+	c.do("POST", "/calls/call-1/end", "", http.StatusOK, &call)
+	equal(t, "ended", call.Ended, true)
+
+	var tl api.Timeline
+	c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
+	equal(t, "timeline", strings.Join(kinds(tl.Events), ","),
+		"call_placed,call_queued,call_offered,call_answered,call_on_hold,call_resumed,call_transferred,"+
+			"call_queued,call_offered,call_answered,call_ended")
+	text = c.do("GET", "/calls/call-1/timeline?format=text", "", http.StatusOK, nil)
+	for _, want := range []string{"Call call-1\n", "Call placed by customer.", "Call answered by Ben."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("timeline text lacks %q:\n%s", want, text)
+		}
+	}
+	metricsText := c.do("GET", "/metrics", "", http.StatusOK, nil)
+	for _, want := range []string{`phonebalance_calls_answered_total{team="support"} 2`,
+		`phonebalance_calls_offered_total{team="support"} 2`, `phonebalance_calls_active{team="support"} 0`,
+		`phonebalance_talk_seconds_count{team="support"} 2`, "go_goroutines"} {
+		if !strings.Contains(metricsText, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	// Membership and teammates go away.
+	c.do("DELETE", "/teams/support/members/ben", "", http.StatusOK, nil)
+	c.do("GET", "/teams/support", "", http.StatusOK, &team)
+	equal(t, "offer order", strings.Join(toStrings(team.OfferOrder), ","), "ana")
+	c.do("DELETE", "/teammates/ben", "", http.StatusNoContent, nil)
+	c.do("GET", "/teammates/ben", "", http.StatusNotFound, nil)
+	c.do("PUT", "/teammates/ana/status", `{"status":"Away","reason":"Lunch"}`, http.StatusOK, &ana)
+	equal(t, "reason", ana.Reason, "Lunch")
+	c.do("PUT", "/teammates/ana/channel", `{"channel":"Conversations"}`, http.StatusOK, &ana)
+	equal(t, "channel", ana.Channel.String(), "Conversations")
+	c.do("PUT", "/teammates/ana/client", `{"open":false}`, http.StatusOK, &ana)
+	equal(t, "client", ana.ClientOpen, false)
+}
+
+// A ring the telephony cannot place is a connectivity decline: the call
+// rings the next teammate at once.
+//
+// Rule: AS6
+func TestFailedRingDeclines(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	e.seed()
+	e.tel.mu.Lock()
+	e.tel.fail["ana"] = errors.New("softphone unreachable")
+	e.tel.mu.Unlock()
+	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	e.tel.waitFor(t, "ring call-1 ana failed")
+	e.tel.waitFor(t, "ring call-1 ben")
+	var tl api.Timeline
+	e.c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
+	var declined *eventlog.Event
+	for i := range tl.Events {
+		if tl.Events[i].Kind == eventlog.CallDeclined {
+			declined = &tl.Events[i]
+		}
+	}
+	if declined == nil || declined.Teammate != "ana" || declined.Decline != eventlog.DeclineConnectivity {
+		t.Fatalf("no connectivity decline by ana in %v", kinds(tl.Events))
+	}
+}
+
+// state is what a refused request must leave unchanged.
+func (e *env) state() string {
+	e.t.Helper()
+	var b strings.Builder
+	for _, p := range []string{"/teams/support", "/teammates/ana", "/teammates/ben", "/calls/call-1"} {
+		b.WriteString(e.c.do("GET", p, "", http.StatusOK, nil))
+	}
+	fmt.Fprintf(&b, "events %d", e.rt.Events().Len())
+	return b.String()
+}
+
+// Each step runs in order on one server: refused requests get the status
+// and code of their error and leave the state (views and event log) as it
+// was.
+func TestRefusedRequestsChangeNothing(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	e.seed()
+	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	long := strings.Repeat("x", 201)
+	steps := []struct {
+		method, path, body string
+		status             int
+		code               string
+	}{
+		// Unknown IDs.
+		{"POST", "/calls", `{"id":"call-2","team":"sales"}`, 404, "unknown_team"},
+		{"POST", "/calls/nope/answer", `{"teammate":"ana"}`, 404, "unknown_call"},
+		{"POST", "/calls/call-1/answer", `{"teammate":"zoe"}`, 404, "unknown_teammate"},
+		{"PUT", "/teammates/zoe/status", `{"status":"Active"}`, 404, "unknown_teammate"},
+		{"POST", "/teams/sales/members", `{"teammate":"ana"}`, 404, "unknown_team"},
+		{"GET", "/calls/nope", ``, 404, "unknown_call"},
+		{"GET", "/calls/nope/timeline", ``, 404, "unknown_call"},
+		{"GET", "/calls/nope/explain", ``, 404, "unknown_call"},
+		{"GET", "/teammates/zoe", ``, 404, "unknown_teammate"},
+		{"GET", "/teams/sales", ``, 404, "unknown_team"},
+		// Duplicates.
+		{"POST", "/teammates", `{"id":"ana","name":"Ana"}`, 409, "duplicate_teammate"},
+		{"POST", "/teams", `{"id":"support"}`, 409, "duplicate_team"},
+		{"POST", "/teams/support/members", `{"teammate":"ana"}`, 409, "duplicate_member"},
+		{"POST", "/calls", `{"id":"call-1","team":"support"}`, 409, "duplicate_call"},
+		// Wrong state: the call rings Ana, not Ben.
+		{"POST", "/calls/call-1/answer", `{"teammate":"ben"}`, 409, "not_ringing"},
+		{"POST", "/calls/call-1/decline", `{"teammate":"ben","cause":"button"}`, 409, "not_ringing"},
+		{"POST", "/calls/call-1/hold", ``, 409, "wrong_state"},
+		// Invalid arguments.
+		{"POST", "/calls", `{"id":"","team":"support"}`, 400, "invalid_argument"},
+		{"POST", "/calls/call-1/decline", `{"teammate":"ana"}`, 400, "invalid_argument"},
+		{"POST", "/teammates", `{"id":"cleo","status":"Away"}`, 400, "invalid_argument"},
+		{"PUT", "/teammates/ana/channel", `{}`, 400, "invalid_argument"},
+		// Range checks at the API: names, IDs, team limits.
+		{"POST", "/teammates", `{"id":"eve","name":"Eve\nCall answered by Ana."}`, 400, "invalid_argument"},
+		{"POST", "/teammates", `{"id":"eve","name":"` + long + `"}`, 400, "invalid_argument"},
+		{"POST", "/teammates", `{"id":"a/b","name":"Slash"}`, 400, "invalid_argument"},
+		{"PUT", "/teammates/ana/status", `{"status":"Away","reason":"x\ry"}`, 400, "invalid_argument"},
+		{"POST", "/teams", `{"id":"sales","max_queue":-1}`, 400, "invalid_config"},
+		{"POST", "/teams", `{"id":"sales","max_queue":10001}`, 400, "invalid_config"},
+		{"POST", "/teams", `{"id":"sales","max_wait":"2562047h"}`, 400, "invalid_config"},
+		{"POST", "/teams", `{"id":"sales","max_wait":"-1s"}`, 400, "invalid_config"},
+		{"POST", "/teams", `{"id":"sales","max_wait":"1ns"}`, 400, "invalid_config"},
+		// Requests the server cannot read.
+		{"POST", "/teammates", `{"id":`, 400, "bad_request"},
+		{"POST", "/teammates", ``, 400, "bad_request"},
+		{"POST", "/teammates", `{"id":"cleo","colour":"red"}`, 400, "bad_request"},
+		{"POST", "/teammates", `{"id":"cleo","channel":"Fax"}`, 400, "bad_request"},
+		{"POST", "/calls/call-1/decline", `{"teammate":"ana","cause":"shrug"}`, 400, "bad_request"},
+		{"PUT", "/teammates/ana/client", `{}`, 400, "bad_request"},
+		{"POST", "/teams", `{"id":"sales","max_wait":"soon"}`, 400, "bad_request"},
+		{"POST", "/calls", `{"id":"a","team":"support"} {}`, 400, "bad_request"},
+		{"POST", "/calls", `["id"]`, 400, "bad_request"},
+		{"POST", "/calls/call-1/end", `{"by":"nobody"}`, 400, "bad_request"},
+		{"POST", "/cluster/join", `{"id":"nowhere","raft_addr":"127.0.0.1:1"}`, 400, "bad_request"},
+		{"POST", "/calls", `{"id":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "too_large"},
+		// Routes the mux refuses.
+		{"DELETE", "/calls/call-1", ``, 405, ""},
+		{"GET", "/nowhere", ``, 404, ""},
+	}
+	before := e.state()
+	for _, st := range steps {
+		code, body := e.c.try(st.method, st.path, st.body)
+		if code != st.status {
+			t.Fatalf("%s %s %.80s: status %d, want %d; body %s", st.method, st.path, st.body, code, st.status, body)
+		}
+		if st.code != "" {
+			var eb api.ErrorBody
+			if err := json.Unmarshal([]byte(body), &eb); err != nil {
+				t.Fatalf("%s %s: error body %q: %v", st.method, st.path, body, err)
+			}
+			if eb.Code != st.code || eb.Error == "" {
+				t.Fatalf("%s %s %.80s: error body %+v, want code %q", st.method, st.path, st.body, eb, st.code)
+			}
+		}
+		if after := e.state(); after != before {
+			t.Fatalf("%s %s %.80s changed the state:\n%s\nwas\n%s", st.method, st.path, st.body, after, before)
+		}
+	}
+}
+
+// The end of a call's life: once answered it cannot be explained, and
+// once ended not ended again.
+func TestEndedCall(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	e.seed()
+	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, nil)
+	for _, st := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/calls/call-1/explain", 409, "wrong_state"},
+		{"POST", "/calls/call-1/end", 200, ""},
+		{"POST", "/calls/call-1/end", 409, "call_ended"},
+		{"POST", "/calls/call-1/hangup", 409, "call_ended"},
+		{"GET", "/calls/call-1", 200, ""},
+	} {
+		code, body := e.c.try(st.method, st.path, "")
+		if code != st.status || !strings.Contains(body, st.code) {
+			t.Fatalf("%s %s: %d %s, want %d %s", st.method, st.path, code, body, st.status, st.code)
+		}
+	}
+}
+
+// Balanced assignment refuses to work in a TEST workspace: 422.
+func TestTestWorkspaceIs422(t *testing.T) {
+	cfg := assign.DefaultConfig()
+	cfg.TestWorkspace = true
+	e := newEnv(t, &cfg, api.Config{})
+	e.seed()
+	var eb api.ErrorBody
+	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusUnprocessableEntity, &eb)
+	equal(t, "code", eb.Code, "test_workspace")
+}
+
+// After the node closes, commands answer 503.
+func TestClosedNodeIs503(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	e.seed()
+	e.rt.Close()
+	var eb api.ErrorBody
+	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusServiceUnavailable, &eb)
+	equal(t, "code", eb.Code, "closed")
+}
+
+func TestStatusOf(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{fmt.Errorf("wrapped: %w", assign.ErrUnknownCall), 404, "unknown_call"},
+		{fmt.Errorf("%w: %q", assign.ErrTeammateBusy, "ana"), 409, "teammate_busy"},
+		{assign.ErrNotMember, 409, "not_member"},
+		{assign.ErrTimeWentBackwards, 500, "time_went_backwards"},
+		{errors.New("disk on fire"), 500, "internal"},
+	} {
+		status, code := api.StatusOf(c.err)
+		if status != c.status || code != c.code {
+			t.Errorf("StatusOf(%v) = %d, %q; want %d, %q", c.err, status, code, c.status, c.code)
+		}
+	}
+}
