@@ -14,6 +14,7 @@ import (
 	"github.com/benbjohnson/clock"
 	"github.com/hashicorp/raft"
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,22 +46,22 @@ type record struct {
 	Command   assign.Command
 	Err       string
 	Effects   []assign.Effect
-	Events    int
+	Events    []eventlog.Event
 }
 
 // journal collects, across every node and incarnation of a cluster, what
 // OnApply and Deliver saw, and the violations found on the way.
 type journal struct {
-	mu         sync.Mutex
-	byIndex    map[uint64]record
-	delivered  map[uint64]string // index -> node that delivered it
-	reconciles map[string][]Delivery
-	deliveries map[string][]Delivery
-	problems   []string
+	mu          sync.Mutex
+	byIndex     map[uint64]record
+	deliveredBy map[uint64]string // index -> node that delivered it
+	reconciles  map[string][]Delivery
+	deliveries  map[string][]Delivery
+	problems    []string
 }
 
 func newJournal() *journal {
-	return &journal{byIndex: map[uint64]record{}, delivered: map[uint64]string{},
+	return &journal{byIndex: map[uint64]record{}, deliveredBy: map[uint64]string{},
 		reconciles: map[string][]Delivery{}, deliveries: map[string][]Delivery{}}
 }
 
@@ -81,7 +82,7 @@ func (j *journal) hooks(id string) (func(Applied), func(Delivery)) {
 		if errors.Is(a.Err, assign.ErrTimeWentBackwards) {
 			j.problem("%s: the engine saw time go backwards at %d: %v", id, a.Index, a.Err)
 		}
-		r := record{Workspace: a.Workspace, Command: a.Command, Effects: slices.Clone(a.Ready.Effects), Events: len(a.Ready.Events)}
+		r := record{Workspace: a.Workspace, Command: a.Command, Effects: slices.Clone(a.Ready.Effects), Events: slices.Clone(a.Ready.Events)}
 		if a.Err != nil {
 			r.Err = a.Err.Error()
 		}
@@ -101,10 +102,10 @@ func (j *journal) hooks(id string) (func(Applied), func(Delivery)) {
 			return
 		}
 		j.deliveries[id] = append(j.deliveries[id], d)
-		if other, ok := j.delivered[d.Index]; ok {
+		if other, ok := j.deliveredBy[d.Index]; ok {
 			j.problem("index %d delivered by %s and by %s", d.Index, other, id)
 		}
-		j.delivered[d.Index] = id
+		j.deliveredBy[d.Index] = id
 		if r, ok := j.byIndex[d.Index]; !ok || fmt.Sprint(r.Effects) != fmt.Sprint(d.Effects) {
 			j.problem("index %d: delivered effects differ from applied ones", d.Index)
 		}
@@ -245,4 +246,51 @@ func newMock(t time.Time) *clock.Mock {
 	c := clock.NewMock()
 	c.Set(t)
 	return c
+}
+
+// events returns every recorded event of ws in log order, with the
+// leader's time of the entry that produced it.
+func (j *journal) events(ws WorkspaceID) []stampedEvent {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	idx := make([]uint64, 0, len(j.byIndex))
+	for i := range j.byIndex {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	var out []stampedEvent
+	for _, i := range idx {
+		r := j.byIndex[i]
+		if r.Workspace != ws {
+			continue
+		}
+		for _, ev := range r.Events {
+			out = append(out, stampedEvent{Event: ev, Index: i, EntryAt: r.Command.At, Op: r.Command.Op})
+		}
+	}
+	return out
+}
+
+// stampedEvent is an event with the entry that produced it.
+type stampedEvent struct {
+	eventlog.Event
+	Index   uint64
+	EntryAt time.Time
+	Op      assign.Op
+}
+
+// delivered returns the deliveries node id made, ordinary or reconcile.
+func (j *journal) delivered(id string, reconcile bool) []Delivery {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if reconcile {
+		return slices.Clone(j.reconciles[id])
+	}
+	return slices.Clone(j.deliveries[id])
+}
+
+func (j *journal) problemList() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.problems)
 }
