@@ -48,6 +48,7 @@ type envOptions struct {
 	teammates   []pb.TeammateID // members of team, Active on All, client closed
 	users       map[pb.TeammateID]string
 	tune        func(*Config)
+	teamConfig  assign.TeamConfig
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -101,7 +102,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 			t.Fatal("the one-node replica elected no leader")
 		}
 	}
-	cmds := []assign.Command{{Op: assign.OpAddTeam, Team: o.team, Name: string(o.team)}}
+	cmds := []assign.Command{{Op: assign.OpAddTeam, Team: o.team, Name: string(o.team), TeamConfig: o.teamConfig}}
 	for _, id := range o.teammates {
 		cmds = append(cmds,
 			assign.Command{Op: assign.OpAddTeammate, Teammate: id, Name: string(id),

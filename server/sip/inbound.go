@@ -60,6 +60,7 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		team:  pb.TeamID(req.Recipient.User),
 		sipID: req.CallID().Value(),
 		dlg:   dlg,
+		tx:    tx,
 		offer: append([]byte(nil), body...),
 		done:  make(chan struct{}),
 		wake:  make(chan struct{}, 1),
@@ -115,7 +116,8 @@ type call struct {
 	team       pb.TeamID
 	sipID      string // the caller's SIP Call-ID
 	dlg        *sipgo.DialogServerSession
-	offer      []byte // the caller's SDP
+	tx         siplib.ServerTransaction // the caller's INVITE transaction
+	offer      []byte                   // the caller's SDP
 	callerUser string
 	callerName string
 	done       chan struct{} // closed when the call's goroutine returns
@@ -240,9 +242,15 @@ func (c *call) exit() {
 	close(c.done)
 }
 
+// reject sends the caller a final non-2xx response. The transaction
+// layer retransmits it and absorbs the ACK; the call does not wait.
 func (c *call) reject(code int, reason string, hdrs ...siplib.Header) {
 	c.final = true
-	if err := c.dlg.Respond(code, reason, nil, hdrs...); err != nil {
+	res := siplib.NewResponseFromRequest(c.dlg.InviteRequest, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := c.tx.Respond(res); err != nil {
 		c.g.log.debug("sip: final response to the caller failed", "call", c.id, "error", err)
 	}
 }
