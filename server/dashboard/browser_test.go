@@ -242,7 +242,8 @@ func TestBrowserDashboard(t *testing.T) {
 		poll("the stream", `document.getElementById('conn').textContent === 'live'`),
 		cardIs("in_queue", "0"),
 		cardIs("available_for_phone", "3"),
-		chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`),
+		chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; `+
+			`window.__bobSelect = document.querySelector('#teammates tbody tr[data-id="bob"] select')`),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -330,14 +331,28 @@ func TestBrowserDashboard(t *testing.T) {
 
 	// A second call waits for the one teammate left: the screenshot shows
 	// it ringing, with its explanation.
+	// A supervisor about to pick Bob's channel keeps the control while his
+	// row updates.
 	lr.clk.Add(30 * time.Second)
+	if err := chromedp.Do(b, chromedp.Focus(chromedp.CSS(`#teammates tbody tr[data-id="bob"] select`))); err != nil {
+		t.Fatal(err)
+	}
 	lr.do(t, ctx, assign.Command{Op: assign.OpArrive, Call: "call-2", Team: "support"})
 	if err := chromedp.Do(b,
+		poll("bob ringing", rowCell("teammates", "bob", 5)+`.textContent === 'Ringing (call-2)'`),
+		poll("bob's control focused", `document.activeElement === window.__bobSelect`),
 		cardIs("in_queue", "1"),
 		chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="call-2"] button`)),
 		poll("call-2's explanation", `document.getElementById('explain').textContent.includes('channel')`),
 	); err != nil {
 		t.Fatal(err)
+	}
+	// Updates change rows in place: Bob's control is the same element
+	// after every change his row went through.
+	kept, err := chromedp.Run(b, chromedp.Evaluate[bool](`window.__bobSelect !== null && window.__bobSelect.isConnected && `+
+		`window.__bobSelect === document.querySelector('#teammates tbody tr[data-id="bob"] select')`))
+	if err != nil || !kept {
+		t.Fatalf("Bob's channel control was replaced by an update (%v, %v)", kept, err)
 	}
 	same, err := chromedp.Run(b, chromedp.Evaluate[bool](`window.__sameDocument === true`))
 	if err != nil || !same {

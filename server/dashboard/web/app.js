@@ -58,12 +58,13 @@
     setText('card-available_for_phone', s.available_for_phone);
   }
 
-  // fill replaces a row's cells with the given values, as text.
+  // fill sets a row's cells to the given values, as text; a null value
+  // leaves its cell (a control) alone.
   function fill(tr, values) {
     while (tr.cells.length > values.length) tr.deleteCell(-1);
     values.forEach((v, i) => {
       const td = tr.cells[i] || tr.insertCell(-1);
-      if (td.textContent !== String(v)) td.textContent = String(v);
+      if (v !== null && td.textContent !== String(v)) td.textContent = String(v);
     });
   }
 
@@ -111,7 +112,7 @@
       const sel = channelSelect(tr, m);
       const call = m.ringing ? 'Ringing (' + m.ringing + ')' : m.calls > 0 ? 'On a call' : '–';
       const status = m.reason ? m.status + ' · ' + m.reason : m.status;
-      fill(tr, [m.name || m.id, (m.teams || []).join(', '), status, '', m.client, call,
+      fill(tr, [m.name || m.id, (m.teams || []).join(', '), status, null, m.client, call,
         duration(m.talk_time_s), m.available_for_phone ? 'yes' : 'no']);
       if (sel.parentNode !== tr.cells[3]) tr.cells[3].replaceChildren(sel);
       tr.classList.toggle('available', !!m.available_for_phone);
@@ -153,7 +154,7 @@
 
   function renderCalls() {
     keyed($('calls').tBodies[0], state.calls, (tr, c) => {
-      fill(tr, ['', c.direction, c.ended ? 'ended' : c.stage, c.team || '',
+      fill(tr, [null, c.direction, c.ended ? 'ended' : c.stage, c.team || '',
         c.ringing || '', c.agent || '', clock(c.placed_at)]);
       let b = tr.cells[0].querySelector('button');
       if (!b) {
@@ -183,17 +184,20 @@
 
   // loadCall fetches the selected call's timeline and explanation. Calls in
   // progress change with every message, so it runs again on each update.
-  let loading = null;
+  // One load at a time; an update during a load makes one more.
+  let loading = false;
+  let again = false;
   function loadCall(id) {
-    if (loading === id) return;
-    loading = id;
+    if (loading) { again = true; return; }
+    loading = true;
     const base = '/dashboard/calls/' + encodeURIComponent(id);
     Promise.all([getJSON(base + '/timeline'), getJSON(base + '/explain')]).then(([tl, ex]) => {
       if (selectedCall !== id) return;
       renderTimeline(tl);
       renderExplain(ex);
     }).catch((err) => notice('Could not load the call: ' + err.message)).finally(() => {
-      if (loading === id) loading = null;
+      loading = false;
+      if (again) { again = false; if (selectedCall) loadCall(selectedCall); }
     });
   }
 
