@@ -1,0 +1,35 @@
+// Package demo brings a dashboard to life without phones: simulated
+// callers and teammates, on the real clock at a pace a person can follow,
+// drive a replicated engine through the same commands a telephony host
+// would send.
+//
+// Callers arrive at random (Poisson, a call every ten seconds by
+// default), wait, and hang up if nobody answers within their patience.
+// Teammates answer the phones the engine rings after a few seconds, now
+// and then decline or let a ring time out, talk for 20 to 90 seconds and
+// take short breaks. A call the engine deflects goes to voicemail. The
+// model is the simulator's (examples/simulate), slowed down to real time.
+//
+// # Wiring
+//
+// A host creates the [Demo] before opening its replica.Node, hands every
+// replica.Delivery to [Demo.Deliver] from its Config.Deliver callback
+// (next to its telephony dispatcher), and runs [Demo.Run] with the node
+// once open:
+//
+//	dm, err := demo.New(demo.Config{Seed: seed})
+//	cfg.Deliver = func(d replica.Delivery) { dispatch(d); dm.Deliver(d) }
+//	node, err := replica.Open(cfg)
+//	go dm.Run(ctx, node) // until ctx is cancelled
+//
+// The demo acts only through Node.Do, so every call, ring and break shows
+// in the event log, the metrics and the dashboard like any other.
+//
+// # Time and randomness
+//
+// Time comes from Config.Clock (github.com/benbjohnson/clock; the real
+// clock by default). Every random draw comes from one generator seeded by
+// Config.Seed: the same seed gives the same callers and the same
+// teammates' choices, though the real clock and the order in which the
+// engine's rings reach Deliver can still vary from run to run.
+package demo
