@@ -229,4 +229,3 @@ func toStrings[T ~string](s []T) []string {
 	}
 	return out
 }
-

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
@@ -58,6 +59,27 @@ func doOnLeader(ctx context.Context, rt *core.Runtime, cmd assign.Command) (assi
 		select {
 		case <-ctx.Done():
 			return rd, err
+		case <-tick.C:
+		}
+	}
+}
+
+// waitLeader waits up to 30 s for a one-node server to elect itself and
+// apply its whole log (a linearizable read succeeds), so that it serves
+// its restored state and takes commands as soon as it says it listens.
+func waitLeader(ctx context.Context, rt *core.Runtime) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := rt.Node().ViewConsistent(ctx, rt.Workspace(), func(*assign.Engine) {})
+		if err == nil || errors.Is(err, replica.ErrUnknownWorkspace) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("this node did not become leader within 30 s: %w", err)
 		case <-tick.C:
 		}
 	}

@@ -195,6 +195,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 // start joins the cluster (with -join) and seeds the demo (with -demo, on
 // the leader).
 func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, logger *slog.Logger) error {
+	if c.raft == "" {
+		if err := waitLeader(ctx, rt); err != nil {
+			return err
+		}
+	}
 	if c.join != "" {
 		if err := joinCluster(ctx, c.join, token, addr, rt.Node().Addr(), logger); err != nil {
 			return err

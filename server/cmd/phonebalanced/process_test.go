@@ -178,3 +178,8 @@ func eventually(t *testing.T, limit time.Duration, what string, f func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// decodeInto decodes a JSON body, reporting whether it could.
+func decodeInto(body string, out any) bool {
+	return json.Unmarshal([]byte(body), out) == nil
+}
