@@ -1,0 +1,177 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	siplib "github.com/emiago/sipgo/sip"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/replica"
+)
+
+// A reconciliation after a change of leader rings what the engine rings
+// and stops everything else: the same ring again is a no-op, a ring the
+// list leaves out is CANCELled.
+func TestReconcile(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	phone, caller, call, inv, branch := ringing(t, e, 600)
+
+	e.gw.Deliver(replica.Delivery{Workspace: e.ws, Reconcile: true, Effects: []assign.Effect{
+		{Kind: assign.Ring, Call: call, Teammate: "ana", Team: "support"}}})
+	e.gw.Deliver(replica.Delivery{Workspace: e.ws, Reconcile: true})
+	// The first reconciliation sent no second INVITE: the next request
+	// the phone sees is the CANCEL of the second.
+	next := phone.next("the CANCEL", func(m siplib.Message) bool {
+		r, ok := m.(*siplib.Request)
+		return ok && (r.Method == siplib.CANCEL || (r.Method == siplib.INVITE && r.CallID().Value() != inv.CallID().Value()))
+	}).(*siplib.Request)
+	if next.Method != siplib.CANCEL {
+		t.Fatalf("got a second INVITE for a ring already ringing")
+	}
+	phone.reply(next, 200, "OK", nil)
+	phone.reply(inv, 487, "Request Terminated", nil)
+	phone.request(siplib.ACK)
+	caller.cancel("support", caller.lastCallID(), branch)
+	e.waitEnded(call)
+	waitIdle(t, e)
+}
+
+// With a voicemail URI, a deflected caller is redirected there.
+func TestDeflectToVoicemail(t *testing.T) {
+	e := newEnv(t, envOptions{mock: true, team: "support", users: map[pb.TeammateID]string{"ana": "pw"},
+		teamConfig: assign.TeamConfig{DeflectWhenNobodyOnline: true},
+		tune:       func(c *Config) { c.VoicemailURI = "sip:vm@pbx.example.com" }})
+	caller := newUA(t, e, "customer")
+	caller.invite("support", "call-vm")
+	res := caller.finalResponse(siplib.INVITE)
+	caller.send(ackFor(caller, res))
+	if res.StatusCode != 302 || res.Contact() == nil || res.Contact().Address.String() != "sip:vm@pbx.example.com" {
+		t.Fatalf("deflected caller got %d %s, Contact %v", res.StatusCode, res.Reason, res.Contact())
+	}
+	evs, _ := e.snapshot()
+	// Rule: DF2, LC5
+	want := "call_placed\ncall_deflected no_teammates\nvoicemail_started\ncall_ended stage=voicemail by=system\n"
+	if got := story(e.waitEnded(placed(evs)[0])); got != want {
+		t.Fatalf("timeline:\n%s\nwant:\n%s", got, want)
+	}
+	waitIdle(t, e)
+}
+
+// Closing the gateway hangs up what it carries: 503 to the waiting
+// caller, CANCEL to the ringing phone.
+func TestCloseHangsUp(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	phone, caller, _, inv, _ := ringing(t, e, 600)
+	closed := make(chan error, 1)
+	go func() { closed <- e.gw.Close() }()
+	if res := caller.finalResponse(siplib.INVITE); res.StatusCode != 503 {
+		t.Errorf("caller got %d, want 503", res.StatusCode)
+	}
+	cancel := phone.request(siplib.CANCEL)
+	phone.reply(cancel, 200, "OK", nil)
+	phone.reply(inv, 487, "Request Terminated", nil)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.gw.Ring(context.Background(), "sip-x", "ana", time.Time{}, false); !errors.Is(err, ErrUnknownCall) {
+		t.Fatalf("Ring after Close: %v", err)
+	}
+}
+
+// Ring fails, for the dispatcher to decline, when the phone is not
+// registered or the call is not the gateway's.
+func TestRingErrors(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	if err := e.gw.Ring(context.Background(), "other-call", "ana", time.Time{}, false); !errors.Is(err, ErrUnknownCall) {
+		t.Errorf("Ring for a call not carried: %v", err)
+	}
+	if e.gw.Carries("other-call") {
+		t.Error("Carries a call it never saw")
+	}
+	if err := e.gw.StopRinging(context.Background(), "other-call", "ana"); err != nil {
+		t.Errorf("StopRinging for a call not carried: %v", err)
+	}
+	if err := e.gw.Deflect(context.Background(), "other-call", "support", eventlog.DeflectQueueFull); !errors.Is(err, ErrUnknownCall) {
+		t.Errorf("Deflect for a call not carried: %v", err)
+	}
+	// ana has not registered: her client is closed and the call waits; a
+	// Ring for her would fail with ErrNotRegistered.
+	caller := newUA(t, e, "customer")
+	caller.invite("support", "call-unreg")
+	caller.response(siplib.INVITE, 180)
+	evs := e.waitFor("the call placed", func(evs []eventlog.Event) bool { return len(placed(evs)) == 1 })
+	call := placed(evs)[0]
+	if !e.gw.Carries(call) || !strings.HasPrefix(string(call), callIDPrefix) {
+		t.Fatalf("call %q not carried", call)
+	}
+	if err := e.gw.Ring(context.Background(), call, "ana", time.Time{}, false); !errors.Is(err, ErrNotRegistered) {
+		t.Errorf("Ring to an unregistered phone: %v", err)
+	}
+}
+
+func TestConfigAndUsers(t *testing.T) {
+	node := &replica.Node{}
+	good := func() Config {
+		return Config{Listen: "127.0.0.1:0", Domain: "pb.test", Users: map[pb.TeammateID]string{"ana": "pw"},
+			Node: node, Workspace: "default"}
+	}
+	if _, err := New(good()); err != nil {
+		t.Fatalf("valid config: %v", err)
+	}
+	for name, mut := range map[string]func(*Config){
+		"no listen":      func(c *Config) { c.Listen = "" },
+		"bad domain":     func(c *Config) { c.Domain = "pb test" },
+		"no users":       func(c *Config) { c.Users = nil },
+		"bad user":       func(c *Config) { c.Users = map[pb.TeammateID]string{"a b": "pw"} },
+		"empty password": func(c *Config) { c.Users = map[pb.TeammateID]string{"ana": ""} },
+		"no node":        func(c *Config) { c.Node = nil },
+		"no workspace":   func(c *Config) { c.Workspace = "" },
+		"bad voicemail":  func(c *Config) { c.VoicemailURI = "http://x" },
+		"header in uri":  func(c *Config) { c.VoicemailURI = "sip:vm@x>\r\nX: y" },
+		"expires order":  func(c *Config) { c.MinExpires, c.MaxExpires = time.Hour, time.Minute },
+		"negative calls": func(c *Config) { c.MaxCalls = -1 },
+	} {
+		c := good()
+		mut(&c)
+		if _, err := New(c); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: got %v, want ErrInvalidConfig", name, err)
+		}
+	}
+
+	users, err := ParseUsers(strings.NewReader("# teammates\nana:pw one\n\n  bob:p:w  \n"))
+	if err != nil || len(users) != 2 || users["ana"] != "pw one" || users["bob"] != "p:w" {
+		t.Fatalf("ParseUsers: %v %v", users, err)
+	}
+	for _, bad := range []string{"ana\n", "ana:\n", ":pw\n", "ana:pw\nana:pw2\n", "a/b:pw\n"} {
+		if _, err := ParseUsers(strings.NewReader(bad)); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("ParseUsers(%q): %v, want ErrInvalidConfig", bad, err)
+		}
+	}
+}
+
+func TestNonce(t *testing.T) {
+	k, err := newNonceKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	n := k.issue(now)
+	if v, f := k.check(n, now.Add(nonceTTL)); !v || !f {
+		t.Error("a fresh nonce refused")
+	}
+	if v, f := k.check(n, now.Add(nonceTTL+time.Second)); !v || f {
+		t.Error("an old nonce is not stale")
+	}
+	other, _ := newNonceKey()
+	if v, _ := other.check(n, now); v {
+		t.Error("a nonce signed by another key accepted")
+	}
+	if v, _ := k.check(n[:len(n)-2]+"00", now); v {
+		t.Error("a forged nonce accepted")
+	}
+}
