@@ -19,7 +19,7 @@ func tcpNode(t *testing.T, j *journal, clk clock.Clock, id, dir, addr string, bo
 	t.Helper()
 	onApply, deliver := j.hooks(id)
 	n, err := Open(Config{Dir: dir, NodeID: id, RaftAddr: addr, Bootstrap: bootstrap, Engine: assign.DefaultConfig(),
-		Clock: clk, Logger: quietLogger(), OnApply: onApply, Deliver: deliver, TuneRaft: fastRaft})
+		Clock: clk, Logger: quietLogger(), OnApply: onApply, Deliver: deliver, TuneRaft: tcpRaft})
 	require.NoError(t, err)
 	return n
 }

@@ -30,12 +30,19 @@ type tb interface {
 // t0 is the tests' start time.
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// fastRaft shortens raft's timeouts for tests on one machine.
+// fastRaft shortens raft's timeouts for tests on one machine, leaving
+// room for the race detector on two loaded cores.
 func fastRaft(c *raft.Config) {
-	c.HeartbeatTimeout = 100 * time.Millisecond
-	c.ElectionTimeout = 100 * time.Millisecond
-	c.LeaderLeaseTimeout = 100 * time.Millisecond
+	c.HeartbeatTimeout = 150 * time.Millisecond
+	c.ElectionTimeout = 150 * time.Millisecond
+	c.LeaderLeaseTimeout = 150 * time.Millisecond
 	c.CommitTimeout = 5 * time.Millisecond
+}
+
+// tcpRaft is fastRaft with room for TCP and TLS handshakes.
+func tcpRaft(c *raft.Config) {
+	fastRaft(c)
+	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

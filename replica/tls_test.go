@@ -50,7 +50,7 @@ func TestClusterOverTLS(t *testing.T) {
 	base := t.TempDir()
 	open := func(id string, bootstrap bool, c *tls.Config) *Node {
 		n, err := Open(Config{Dir: filepath.Join(base, id), NodeID: id, RaftAddr: "127.0.0.1:0", Bootstrap: bootstrap,
-			TLS: c, Engine: assign.DefaultConfig(), Clock: newMock(t0), Logger: quietLogger(), TuneRaft: fastRaft})
+			TLS: c, Engine: assign.DefaultConfig(), Clock: newMock(t0), Logger: quietLogger(), TuneRaft: tcpRaft})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = n.Close() })
 		return n

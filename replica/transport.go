@@ -2,9 +2,11 @@ package replica
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -15,18 +17,16 @@ const (
 	transportTimeout = 10 * time.Second
 )
 
-// newTCPTransport returns raft's TCP transport on bind, wrapped in TLS when
-// tlsConf is set.
+// newTCPTransport returns raft's network transport on bind, over plain TCP
+// or, when tlsConf is set, TLS.
 func newTCPTransport(bind string, advertise net.Addr, tlsConf *tls.Config, log *slog.Logger) (*raft.NetworkTransport, error) {
-	w := slogWriter{log}
+	var ln net.Listener
+	var err error
 	if tlsConf == nil {
-		t, err := raft.NewTCPTransport(bind, advertise, transportPool, transportTimeout, w)
-		if err != nil {
-			return nil, fmt.Errorf("replica: raft transport: %w", err)
-		}
-		return t, nil
+		ln, err = net.Listen("tcp", bind)
+	} else {
+		ln, err = tls.Listen("tcp", bind, tlsConf)
 	}
-	ln, err := tls.Listen("tcp", bind, tlsConf)
 	if err != nil {
 		return nil, fmt.Errorf("replica: raft transport: %w", err)
 	}
@@ -37,28 +37,89 @@ func newTCPTransport(bind string, advertise net.Addr, tlsConf *tls.Config, log *
 		ln.Close()
 		return nil, fmt.Errorf("%w: advertise address %v is not dialable", ErrInvalidConfig, advertise)
 	}
-	stream := &tlsStream{Listener: ln, advertise: advertise, conf: tlsConf}
-	return raft.NewNetworkTransport(stream, transportPool, transportTimeout, w), nil
+	stream := &streamLayer{ln: ln, advertise: advertise, tls: tlsConf, conns: map[net.Conn]struct{}{}}
+	return raft.NewNetworkTransport(stream, transportPool, transportTimeout, slogWriter{log}), nil
 }
 
-// tlsStream is a raft.StreamLayer over TLS.
-type tlsStream struct {
-	net.Listener
+// streamLayer is a raft.StreamLayer over TCP or TLS that closes every
+// connection it accepted or dialed when it is closed, so that no reader
+// goroutine of raft's transport outlives the node.
+type streamLayer struct {
+	ln        net.Listener
 	advertise net.Addr
-	conf      *tls.Config
+	tls       *tls.Config
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
 }
 
-// Addr returns the advertised address.
-func (s *tlsStream) Addr() net.Addr { return s.advertise }
-
-// Dial opens a TLS connection to a peer.
-func (s *tlsStream) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	d := &net.Dialer{Timeout: timeout}
-	conn, err := tls.DialWithDialer(d, "tcp", string(address), s.conf)
+// Accept waits for a peer's connection.
+func (s *streamLayer) Accept() (net.Conn, error) {
+	c, err := s.ln.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return conn, nil
+	return s.track(c)
 }
 
-var _ raft.StreamLayer = (*tlsStream)(nil)
+// Dial opens a connection to a peer, over TLS when configured.
+func (s *streamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	d := &net.Dialer{Timeout: timeout}
+	var c net.Conn
+	var err error
+	if s.tls == nil {
+		c, err = d.Dial("tcp", string(address))
+	} else {
+		c, err = tls.DialWithDialer(d, "tcp", string(address), s.tls)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.track(c)
+}
+
+func (s *streamLayer) track(c net.Conn) (net.Conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		c.Close()
+		return nil, errors.New("replica: transport closed")
+	}
+	s.conns[c] = struct{}{}
+	return &trackedConn{Conn: c, s: s}, nil
+}
+
+// Close stops accepting and closes every connection.
+func (s *streamLayer) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for c := range conns {
+		c.Close()
+	}
+	return s.ln.Close()
+}
+
+// Addr returns the advertised address.
+func (s *streamLayer) Addr() net.Addr { return s.advertise }
+
+// trackedConn forgets itself when closed.
+type trackedConn struct {
+	net.Conn
+	s    *streamLayer
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		delete(c.s.conns, c.Conn)
+		c.s.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+var _ raft.StreamLayer = (*streamLayer)(nil)
