@@ -23,7 +23,7 @@ func (d *Demo) setup(ctx context.Context, node Driver) error {
 	online := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
 	cmds := []assign.Command{{Op: assign.OpAddTeam, Team: d.cfg.Team, Name: d.cfg.TeamName, TeamConfig: d.cfg.TeamConfig}}
 	for _, name := range names[:d.cfg.Teammates] {
-		id := pb.TeammateID(strings.ToLower(name))
+		id := mateID(name)
 		d.mates[id] = &mate{id: id}
 		cmds = append(cmds,
 			assign.Command{Op: assign.OpAddTeammate, Teammate: id, Name: name, Presence: online},
@@ -54,6 +54,9 @@ func (d *Demo) setup(ctx context.Context, node Driver) error {
 	d.cfg.Logger.Info("demo running", "team", d.cfg.Team, "teammates", d.cfg.Teammates, "calls_per_hour", d.cfg.Rate)
 	return nil
 }
+
+// mateID is the teammate ID for a name: "ana" for "Ana".
+func mateID(name string) pb.TeammateID { return pb.TeammateID(strings.ToLower(name)) }
 
 // interarrival is the mean time between calls.
 func (d *Demo) interarrival() time.Duration {

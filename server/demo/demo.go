@@ -162,11 +162,7 @@ func (d *Demo) Run(ctx context.Context, node Driver) error {
 		}
 		return err
 	}
-	now := d.cfg.Clock.Now()
-	d.sched.push(now.Add(d.exp(d.interarrival())), d.arrive)
-	for _, m := range d.mates {
-		d.scheduleBreak(now, m)
-	}
+	d.begin(d.cfg.Clock.Now())
 	for {
 		now := d.cfg.Clock.Now()
 		d.step(ctx, node, now)
@@ -190,6 +186,15 @@ func (d *Demo) Run(ctx context.Context, node Driver) error {
 		if timer != nil {
 			timer.Stop()
 		}
+	}
+}
+
+// begin schedules the first call and every teammate's first break, in
+// the teammates' order so that the seed alone decides the draws.
+func (d *Demo) begin(now time.Time) {
+	d.sched.push(now.Add(d.exp(d.interarrival())), d.arrive)
+	for _, name := range names[:d.cfg.Teammates] {
+		d.scheduleBreak(now, d.mates[mateID(name)])
 	}
 }
 

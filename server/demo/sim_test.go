@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -66,11 +65,7 @@ func simulate(t *testing.T, cfg Config, engCfg assign.Config, span time.Duration
 	if err := d.setup(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	now := clk.Now()
-	d.sched.push(now.Add(d.exp(d.interarrival())), d.arrive)
-	for _, name := range names[:d.cfg.Teammates] {
-		d.scheduleBreak(now, d.mates[pb.TeammateID(strings.ToLower(name))])
-	}
+	d.begin(clk.Now())
 	end := start.Add(span)
 	for {
 		next, ok := d.sched.next()
