@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	siplib "github.com/emiago/sipgo/sip"
@@ -44,9 +45,10 @@ type Gateway struct {
 	adv   string         // advertised host:port
 	advH  string         // advertised host
 
-	ctx    context.Context // ends at Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx     context.Context // ends at Close
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the gateway's goroutines but the listener's
+	serving chan struct{}  // closed when the listener's goroutine returns
 
 	regMu sync.Mutex // serialises registrations, so their SetClient commands follow them in order
 
@@ -167,9 +169,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.mu.Lock()
 	g.conn = conn
 	g.mu.Unlock()
-	g.wg.Add(1)
+	g.serving = make(chan struct{})
 	go func() {
-		defer g.wg.Done()
+		defer close(g.serving)
 		if err := g.srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
 			g.log.warn("sip: serve stopped", "error", err)
 		}
@@ -182,8 +184,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 func (g *Gateway) Addr() netip.AddrPort { return g.addr }
 
 // Close hangs up every call the gateway carries (CANCEL to ringing phones,
-// BYE to bridged ones, 503 to waiting callers), stops the listener and
-// waits for the gateway's goroutines. It does not change the engine: the
+// BYE to bridged ones, 503 to waiting callers), lets those hang-ups be
+// answered for up to 2 s, stops the listener and waits for the gateway's
+// goroutines. It does not change the engine: the
 // host ends or re-learns what it must. Close is idempotent.
 func (g *Gateway) Close() error {
 	g.mu.Lock()
@@ -205,15 +208,32 @@ func (g *Gateway) Close() error {
 	for _, c := range calls {
 		<-c.done
 	}
+	// Let the CANCELs and BYEs just sent be answered, for a while.
+	idle := make(chan struct{})
+	go func() {
+		g.wg.Wait()
+		close(idle)
+	}()
+	grace := time.NewTimer(closeGrace)
+	defer grace.Stop()
+	select {
+	case <-idle:
+	case <-grace.C:
+	}
+	var err error
 	if conn != nil {
 		conn.Close()
+		<-g.serving
 	}
-	g.wg.Wait()
 	if g.ua != nil {
-		return g.ua.Close()
+		err = g.ua.Close() // ends the transactions still waiting
 	}
-	return nil
+	<-idle
+	return err
 }
+
+// closeGrace is how long Close lets the hang-ups it sent be answered.
+const closeGrace = 2 * time.Second
 
 // do submits one engine command with the gateway's command timeout.
 func (g *Gateway) do(cmd assign.Command) error {
