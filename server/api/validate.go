@@ -25,6 +25,12 @@ const (
 	MaxMaxWait = 24 * time.Hour
 )
 
+// breaksLine reports whether r is a control character or a line or
+// paragraph separator: what could start a new line in a text view.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp)
+}
+
 // checkText refuses text longer than max bytes, not UTF-8, or holding a
 // control character (a newline would forge a line in a text timeline).
 func checkText(field, v string, max int) error {
@@ -34,7 +40,7 @@ func checkText(field, v string, max int) error {
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("%w: %s is not UTF-8", assign.ErrInvalidArgument, field)
 	}
-	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+	if strings.IndexFunc(v, breaksLine) >= 0 {
 		return fmt.Errorf("%w: %s has a control character", assign.ErrInvalidArgument, field)
 	}
 	return nil
@@ -91,7 +97,7 @@ func (req AddTeamRequest) config() (assign.TeamConfig, error) {
 // characters (newlines among them) and invalid UTF-8 are shown as Go
 // escapes, so a name can never start a line of its own.
 func escapeLine(s string) string {
-	if utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0 {
+	if utf8.ValidString(s) && strings.IndexFunc(s, breaksLine) < 0 {
 		return s
 	}
 	var b strings.Builder
@@ -100,7 +106,7 @@ func escapeLine(s string) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unicode.IsControl(r):
+		case breaksLine(r):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:
