@@ -107,7 +107,9 @@ func TestBoundedLoad(t *testing.T) {
 		t.Fatalf("heap grew by %d MiB over the load (from %d to %d MiB)", growth>>20, heapBefore>>20, heapAfter>>20)
 	}
 	eventually(t, 10*time.Second, func() bool { return runtime.NumGoroutine() <= goroutinesBefore+10 },
-		func() string { return fmt.Sprintf("%d goroutines, %d before the load", runtime.NumGoroutine(), goroutinesBefore) })
+		func() string {
+			return fmt.Sprintf("%d goroutines, %d before the load", runtime.NumGoroutine(), goroutinesBefore)
+		})
 }
 
 // heapInUse returns the heap in use after a full collection.
