@@ -19,6 +19,7 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 const token = "test-token-0123456789abcdef"
@@ -109,12 +110,21 @@ type env struct {
 // the node leads.
 func newEnv(t *testing.T, ecfg *assign.Config, acfg api.Config) *env {
 	t.Helper()
-	e := &env{t: t, tel: newFakeTelephony()}
+	tel := newFakeTelephony()
+	e := newEnvWith(t, tel, ecfg, acfg)
+	e.tel = tel
+	return e
+}
+
+// newEnvWith is newEnv with the given telephony.
+func newEnvWith(t *testing.T, tel telephony.Telephony, ecfg *assign.Config, acfg api.Config) *env {
+	t.Helper()
+	e := &env{t: t}
 	cfg := assign.DefaultConfig()
 	if ecfg != nil {
 		cfg = *ecfg
 	}
-	rt, err := core.Open(core.Config{InMemory: true, Engine: cfg, Telephony: e.tel, Logger: quiet(), TuneRaft: fastRaft})
+	rt, err := core.Open(core.Config{InMemory: true, Engine: cfg, Telephony: tel, Logger: quiet(), TuneRaft: fastRaft})
 	if err != nil {
 		t.Fatal(err)
 	}

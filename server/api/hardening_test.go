@@ -1,0 +1,87 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/server/api"
+)
+
+// blocked is a Telephony whose Ring hangs until released (or its
+// context ends).
+type blocked struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blocked) Ring(ctx context.Context, _ pb.CallID, _ pb.TeammateID, _ time.Time, _ bool) error {
+	select {
+	case b.entered <- struct{}{}:
+	default:
+	}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return nil
+}
+func (b *blocked) StopRinging(context.Context, pb.CallID, pb.TeammateID) error { return nil }
+func (b *blocked) Deflect(context.Context, pb.CallID, pb.TeamID, eventlog.Deflection) error {
+	return nil
+}
+func (b *blocked) ReassignReplies(context.Context, pb.TeammateID) error { return nil }
+
+// A telephony that hangs holds up effects only: commands, the dashboard,
+// timelines and /metrics still answer.
+func TestBlockedTelephonyBlocksNoRequest(t *testing.T) {
+	tel := &blocked{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	e := newEnvWith(t, tel, nil, api.Config{})
+	defer close(tel.release)
+	e.seed()
+	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	<-tel.entered // the ring is stuck in the telephony
+	e.c.do("POST", "/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
+	e.c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, nil)
+	e.c.do("GET", "/metrics", "", http.StatusOK, nil)
+	e.c.do("POST", "/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, nil)
+}
+
+// Past MaxInFlight requests at once, the next is refused with 503 at
+// once instead of queueing.
+func TestInFlightLimit(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		entered <- struct{}{}
+		<-release
+	})
+	e := newEnv(t, nil, api.Config{MaxInFlight: 1, Extra: map[string]http.Handler{"GET /slow": slow}})
+	done := make(chan int)
+	go func() {
+		code, _ := e.c.try("GET", "/slow", "")
+		done <- code
+	}()
+	<-entered
+	code, body := e.c.try("GET", "/dashboard", "")
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("second request: %d %s", code, body)
+	}
+	close(release)
+	if code := <-done; code != http.StatusOK {
+		t.Fatalf("first request: %d", code)
+	}
+	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
+}
+
+// The HTTP server has every timeout and a header limit.
+func TestHTTPServerLimits(t *testing.T) {
+	hs := api.NewHTTPServer(http.NotFoundHandler(), nil)
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 ||
+		hs.MaxHeaderBytes <= 0 {
+		t.Fatalf("limits: %+v", hs)
+	}
+}
