@@ -231,3 +231,73 @@ func waitIdle(t *testing.T, e *env) {
 		}
 	}
 }
+
+// TestSIPpConcurrentCalls sends four overlapping SIPp calls to two SIPp
+// phones: the calls beyond the phones wait in the queue, and each is
+// answered as a phone frees up, never two at once on one phone.
+func TestSIPpConcurrentCalls(t *testing.T) {
+	users := map[pb.TeammateID]string{"ana": "pw-ana", "bob": "pw-bob"}
+	e := newEnv(t, envOptions{ringTimeout: 5 * time.Second, team: "support",
+		teammates: []pb.TeammateID{"ana", "bob"}, users: users})
+	phones := []*sipp{
+		startPhone(t, e, "ana", users["ana"], "answer.xml", 2, "-d", "200"),
+		startPhone(t, e, "bob", users["bob"], "answer.xml", 2, "-d", "200"),
+	}
+	e.waitClient("ana", true)
+	e.waitClient("bob", true)
+
+	callers := startSIPp(t, e, "callers", "-sf", scenario(t, "caller.xml"), "-s", "support",
+		"-key", "domain", testDomain, "-m", "4", "-l", "4", "-r", "20", "-d", "400")
+	callers.wait(t)
+	for _, p := range phones {
+		p.wait(t)
+	}
+
+	evs, _ := e.snapshot()
+	ids := placed(evs)
+	if len(ids) != 4 {
+		t.Fatalf("calls placed: %v", ids)
+	}
+	answered := map[pb.TeammateID]int{}
+	for _, id := range ids {
+		ce := e.waitEnded(id)
+		a, ok := first(ce, eventlog.CallAnswered, "")
+		end, _ := first(ce, eventlog.CallEnded, "")
+		if !ok || end.By != eventlog.ByCustomer || end.Teammate != a.Teammate {
+			t.Fatalf("call %s:\n%s", id, story(ce))
+		}
+		answered[a.Teammate]++
+	}
+	if answered["ana"] != 2 || answered["bob"] != 2 {
+		t.Errorf("answers per phone: %v, want 2 each", answered)
+	}
+	// Rule: AS4 — a teammate is never on two calls at once, so two calls
+	// waited for a phone to hang up; AS12, served in arrival order.
+	evs, _ = e.snapshot()
+	var afterEnd []pb.CallID
+	ended := false
+	for _, ev := range evs {
+		switch {
+		case ev.Kind == eventlog.CallEnded:
+			ended = true
+		case ev.Kind == eventlog.CallOffered && ended:
+			afterEnd = append(afterEnd, ev.Call)
+		}
+	}
+	if len(afterEnd) != 2 || afterEnd[0] != ids[2] || afterEnd[1] != ids[3] {
+		t.Errorf("calls offered after a hang-up: %v, want the last two placed %v", afterEnd, ids[2:])
+	}
+	on := map[pb.TeammateID]pb.CallID{}
+	for _, ev := range evs {
+		switch ev.Kind {
+		case eventlog.CallOffered, eventlog.CallAnswered:
+			if c, busy := on[ev.Teammate]; busy && c != ev.Call {
+				t.Fatalf("%s offered or answered %s while on %s:\n%s", ev.Teammate, ev.Call, c, dump(evs))
+			}
+			on[ev.Teammate] = ev.Call
+		case eventlog.CallEnded, eventlog.CallMissed, eventlog.CallDeclined:
+			delete(on, ev.Teammate)
+		}
+	}
+	waitIdle(t, e)
+}
