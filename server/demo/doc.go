@@ -12,18 +12,23 @@
 //
 // # Wiring
 //
-// A host creates the [Demo] before opening its replica.Node, hands every
-// replica.Delivery to [Demo.Deliver] from its Config.Deliver callback
-// (next to its telephony dispatcher), and runs [Demo.Run] with the node
-// once open:
+// The demo acts only through Node.Do, so every call, ring and break shows
+// in the event log, the metrics and the dashboard like any other. It
+// hears the engine's effects (rings, stopped rings, deflections) in one
+// of two ways. Either the host makes it the server's telephony: the
+// [Demo] has the method set of server/telephony.Telephony, so
 //
 //	dm, err := demo.New(demo.Config{Seed: seed})
-//	cfg.Deliver = func(d replica.Delivery) { dispatch(d); dm.Deliver(d) }
-//	node, err := replica.Open(cfg)
-//	go dm.Run(ctx, node) // until ctx is cancelled
+//	// the runtime's telephony is dm (instead of LogTelephony)
+//	go dm.Run(ctx, node) // once the node is open; until ctx is cancelled
 //
-// The demo acts only through Node.Do, so every call, ring and break shows
-// in the event log, the metrics and the dashboard like any other.
+// or the host hands it every replica.Delivery from its Config.Deliver
+// callback, next to its own dispatcher:
+//
+//	cfg.Deliver = func(d replica.Delivery) { dispatch(d); dm.Deliver(d) }
+//
+// Either way the demo queues the effect and returns at once; Run's loop
+// acts on it. Run waits for the node to lead before it sets up its team.
 //
 // # Time and randomness
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // engineDriver stands in for a replica: it applies each command to an
@@ -19,12 +20,15 @@ import (
 // demo, as a one-node replica's Deliver would, but synchronously, so that
 // a whole run is a deterministic function of the seed.
 type engineDriver struct {
-	eng    *assign.Engine
-	clk    *clock.Mock
-	d      *Demo
-	index  uint64
-	cmds   []string
-	events []eventlog.Event
+	// viaTelephony hands each effect to the demo's telephony methods, as
+	// the server's dispatcher would, instead of Deliver.
+	viaTelephony bool
+	eng          *assign.Engine
+	clk          *clock.Mock
+	d            *Demo
+	index        uint64
+	cmds         []string
+	events       []eventlog.Event
 }
 
 func (f *engineDriver) Do(_ context.Context, ws replica.WorkspaceID, cmd assign.Command) (assign.Ready, error) {
@@ -35,7 +39,27 @@ func (f *engineDriver) Do(_ context.Context, ws replica.WorkspaceID, cmd assign.
 	f.index++
 	f.cmds = append(f.cmds, fmt.Sprintf("%s %v %s %s %v", cmd.At.Format("15:04:05.000"), cmd.Op, cmd.Call, cmd.Teammate, err))
 	f.events = append(f.events, rd.Events...)
-	if len(rd.Effects) > 0 {
+	switch {
+	case len(rd.Effects) == 0:
+	case f.viaTelephony:
+		var tel telephony.Telephony = f.d
+		for _, ef := range rd.Effects {
+			var err error
+			switch ef.Kind {
+			case assign.Ring:
+				err = tel.Ring(context.Background(), ef.Call, ef.Teammate, ef.Until, ef.AutoAnswer)
+			case assign.StopRinging:
+				err = tel.StopRinging(context.Background(), ef.Call, ef.Teammate)
+			case assign.Deflect:
+				err = tel.Deflect(context.Background(), ef.Call, ef.Team, ef.Deflection)
+			case assign.ReassignReplies:
+				err = tel.ReassignReplies(context.Background(), ef.Teammate)
+			}
+			if err != nil {
+				panic(err)
+			}
+		}
+	default:
 		f.d.Deliver(replica.Delivery{Workspace: ws, Index: f.index, Effects: rd.Effects, Events: rd.Events})
 	}
 	return rd, err
@@ -47,6 +71,10 @@ var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // from one due action or engine deadline to the next, and returns the
 // driver and the demo's stats.
 func simulate(t *testing.T, cfg Config, engCfg assign.Config, span time.Duration) (*engineDriver, Stats) {
+	return simulateVia(t, cfg, engCfg, span, false)
+}
+
+func simulateVia(t *testing.T, cfg Config, engCfg assign.Config, span time.Duration, viaTelephony bool) (*engineDriver, Stats) {
 	t.Helper()
 	clk := clock.NewMock()
 	clk.Set(start)
@@ -59,7 +87,7 @@ func simulate(t *testing.T, cfg Config, engCfg assign.Config, span time.Duration
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &engineDriver{eng: eng, clk: clk, d: d}
+	f := &engineDriver{eng: eng, clk: clk, d: d, viaTelephony: viaTelephony}
 	ctx := context.Background()
 	d.reset()
 	if err := d.setup(ctx, f); err != nil {
@@ -192,5 +220,27 @@ func TestDeflectedCallsGoToVoicemail(t *testing.T) {
 	}
 	if st.Refused != 0 {
 		t.Errorf("%d commands refused", st.Refused)
+	}
+}
+
+// As the server's telephony, the demo gets the same effects one by one
+// through the dispatcher's methods and behaves the same: the same seed
+// sends the same commands, with auto-answer too.
+func TestDemoAsTelephony(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Seed = 5
+	viaDeliver, _ := simulateVia(t, cfg, assign.DefaultConfig(), 10*time.Minute, false)
+	viaTel, st := simulateVia(t, cfg, assign.DefaultConfig(), 10*time.Minute, true)
+	if !slices.Equal(viaDeliver.cmds, viaTel.cmds) {
+		t.Error("the demo sent other commands as a telephony than through Deliver")
+	}
+	if st.Answered < 20 || st.Refused != 0 {
+		t.Errorf("as a telephony: %+v", st)
+	}
+	auto := assign.DefaultConfig()
+	auto.AutoAnswer = true
+	_, st = simulateVia(t, cfg, auto, 10*time.Minute, true)
+	if st.Answered < 20 || st.Declined != 0 || st.Refused != 0 {
+		t.Errorf("auto-answer as a telephony: %+v", st)
 	}
 }
