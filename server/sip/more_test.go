@@ -175,3 +175,48 @@ func TestNonce(t *testing.T) {
 		t.Error("a forged nonce accepted")
 	}
 }
+
+// Registrations are re-learned, not replicated: a gateway starting on an
+// engine that shows a configured teammate's client open closes it.
+func TestStartClosesStaleClients(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if _, err := e.node.Do(ctx, e.ws, assign.Command{Op: assign.OpSetClient, Teammate: "ana", Open: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitClient("ana", true)
+	g, err := New(Config{Listen: "127.0.0.1:0", Domain: testDomain, Users: map[pb.TeammateID]string{"ana": "pw-ana"},
+		Node: e.node, Workspace: e.ws, Clock: e.clk, Logger: e.gw.cfg.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	// Rule: PR3
+	e.waitClient("ana", false)
+}
+
+// A registration shorter than MinExpires is refused with 423; expires=0
+// removes the binding and closes the client.
+func TestRegisterExpires(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	phone := newUA(t, e, "ana")
+	if code := phone.register("pw-ana", 10); code != 423 {
+		t.Fatalf("REGISTER for 10 s: %d, want 423", code)
+	}
+	if code := phone.register("pw-ana", 3600); code != 200 {
+		t.Fatalf("REGISTER: %d", code)
+	}
+	e.waitClient("ana", true)
+	if b, ok := e.gw.binding("ana"); !ok || !b.expires.Equal(e.mock.Now().Add(10*time.Minute)) {
+		t.Fatalf("binding %+v, want one capped at MaxExpires", b)
+	}
+	if code := phone.register("pw-ana", 0); code != 200 {
+		t.Fatalf("un-REGISTER: %d", code)
+	}
+	// Rule: PR3
+	e.waitClient("ana", false)
+}
