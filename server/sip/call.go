@@ -1,0 +1,334 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	siplib "github.com/emiago/sipgo/sip"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// call is one caller's call, run by one goroutine (the INVITE handler's)
+// that owns everything below mu; the Telephony methods, the BYE handler
+// and the teammate legs post events to it.
+type call struct {
+	g          *Gateway
+	id         pb.CallID
+	team       pb.TeamID
+	sipID      string // the caller's SIP Call-ID
+	dlg        *sipgo.DialogServerSession
+	tx         siplib.ServerTransaction // the caller's INVITE transaction
+	offer      []byte                   // the caller's SDP
+	callerUser string
+	callerName string
+	done       chan struct{} // closed when the call's goroutine returns
+
+	mu     sync.Mutex
+	inbox  []event
+	wake   chan struct{}
+	closed bool
+
+	legs     map[pb.TeammateID]*leg // ringing phones
+	bridged  *leg                   // the answered phone
+	answered bool                   // the engine took an answer
+	final    bool                   // the caller's INVITE has its final response
+	ended    bool                   // the engine's call ended, or never began
+}
+
+type eventKind uint8
+
+const (
+	evRing eventKind = iota + 1
+	evStop
+	evKeepOnly
+	evDeflect
+	evLegDone
+	evCallerBye
+	evTeammateBye
+)
+
+type event struct {
+	kind       eventKind
+	teammate   pb.TeammateID
+	keep       map[pb.TeammateID]bool
+	auto       bool
+	deflection eventlog.Deflection
+	leg        *leg
+	out        outcome
+}
+
+// post queues ev for the call's goroutine; false if the call is over.
+func (c *call) post(ev event) bool {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.inbox = append(c.inbox, ev)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (c *call) take() []event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	evs := c.inbox
+	c.inbox = nil
+	return evs
+}
+
+// run answers 180 Ringing (the caller hears ringing while the call waits:
+// the gateway plays no media), submits the arrival and then handles the
+// call's events until it ends.
+func (c *call) run() {
+	defer c.exit()
+	if err := c.dlg.Respond(180, "Ringing", nil); err != nil {
+		return
+	}
+	if err := c.g.do(assign.Command{Op: assign.OpArrive, Call: c.id, Team: c.team}); err != nil {
+		code, reason := commandFailure(err)
+		c.g.log.info("sip: call refused", "call", c.id, "team", c.team, "error", err)
+		c.reject(code, reason)
+		c.ended = true
+		return
+	}
+	for !c.ended {
+		var gone <-chan struct{}
+		if !c.final {
+			gone = c.dlg.Context().Done()
+		}
+		select {
+		case <-c.wake:
+			for _, ev := range c.take() {
+				c.handle(ev)
+			}
+		case <-gone:
+			// The caller cancelled (the transaction layer answered 487)
+			// or the INVITE transaction died.
+			c.final = true
+			c.end(eventlog.ByCustomer)
+		case <-c.g.ctx.Done():
+			c.shutdown()
+		}
+	}
+}
+
+// exit unregisters the call and releases whatever it still holds.
+func (c *call) exit() {
+	c.mu.Lock()
+	c.closed = true
+	left := c.inbox
+	c.inbox = nil
+	c.mu.Unlock()
+	for _, ev := range left {
+		if ev.kind == evLegDone && ev.out.kind == outAnswered {
+			ev.leg.hangup()
+		}
+	}
+	for _, l := range c.legs {
+		l.cancel()
+	}
+	if !c.final {
+		c.reject(500, "Server Internal Error")
+	}
+	g := c.g
+	g.mu.Lock()
+	delete(g.calls, c.id)
+	delete(g.dialogs, c.sipID)
+	g.mu.Unlock()
+	close(c.done)
+}
+
+// reject sends the caller a final non-2xx response. The transaction
+// layer retransmits it and absorbs the ACK; the call does not wait.
+func (c *call) reject(code int, reason string, hdrs ...siplib.Header) {
+	c.final = true
+	res := siplib.NewResponseFromRequest(c.dlg.InviteRequest, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := c.tx.Respond(res); err != nil {
+		c.g.log.debug("sip: final response to the caller failed", "call", c.id, "error", err)
+	}
+}
+
+func (c *call) handle(ev event) {
+	if c.ended {
+		if ev.kind == evLegDone && ev.out.kind == outAnswered {
+			ev.leg.hangup()
+		}
+		return
+	}
+	switch ev.kind {
+	case evRing:
+		c.ring(ev.teammate, ev.auto)
+	case evStop:
+		if l := c.legs[ev.teammate]; l != nil {
+			l.cancel()
+			delete(c.legs, ev.teammate)
+		}
+	case evKeepOnly:
+		for t, l := range c.legs {
+			if !ev.keep[t] {
+				l.cancel()
+				delete(c.legs, t)
+			}
+		}
+	case evDeflect:
+		c.deflect(ev.deflection)
+	case evLegDone:
+		c.legDone(ev.leg, ev.out)
+	case evCallerBye:
+		c.final = true
+		c.end(eventlog.ByCustomer)
+	case evTeammateBye:
+		if ev.leg == c.bridged {
+			c.bridged = nil
+			c.end(eventlog.ByTeammate)
+		}
+	}
+}
+
+// ring starts a leg to teammate's phone, unless one is ringing already
+// (Ring is idempotent, for a reconciliation after a change of leader).
+func (c *call) ring(t pb.TeammateID, auto bool) {
+	if c.answered || c.legs[t] != nil {
+		return
+	}
+	b, ok := c.g.binding(t)
+	if !ok {
+		c.decline(t, eventlog.DeclineConnectivity)
+		return
+	}
+	l := newLeg(c, t, b, auto)
+	c.legs[t] = l
+	if !c.g.goTracked(l.run) {
+		l.cancel()
+		delete(c.legs, t)
+	}
+}
+
+// legDone takes a leg's outcome to the engine: an answer, or a decline
+// with the cause its final response gives.
+func (c *call) legDone(l *leg, out outcome) {
+	current := c.legs[l.teammate] == l
+	if current {
+		delete(c.legs, l.teammate)
+	}
+	switch out.kind {
+	case outAnswered:
+		if !current || c.answered {
+			l.hangup()
+			return
+		}
+		if err := c.g.do(assign.Command{Op: assign.OpAnswer, Call: c.id, Teammate: l.teammate}); err != nil {
+			// The engine ended this ring first (a miss, a hang-up): the
+			// late answer is hung up.
+			c.g.log.info("sip: answer refused", "call", c.id, "teammate", l.teammate, "error", err)
+			l.hangup()
+			return
+		}
+		c.answered, c.bridged = true, l
+		err := c.answerCaller(l.answer)
+		c.final = true
+		if err != nil {
+			c.g.log.info("sip: the caller left as the call was answered", "call", c.id, "error", err)
+			c.end(eventlog.ByCustomer)
+		}
+	case outRejected, outFailed:
+		if current {
+			c.decline(l.teammate, out.cause(l.auto))
+		}
+	}
+}
+
+// answerCaller sends 200 OK with the teammate's SDP and waits for the
+// caller's ACK.
+func (c *call) answerCaller(sdp []byte) error {
+	res := siplib.NewResponseFromRequest(c.dlg.InviteRequest, 200, "OK", sdp)
+	if len(sdp) > 0 {
+		res.AppendHeader(siplib.NewHeader("Content-Type", "application/sdp"))
+	}
+	return c.dlg.WriteResponse(res)
+}
+
+func (c *call) decline(t pb.TeammateID, cause eventlog.DeclineCause) {
+	err := c.g.do(assign.Command{Op: assign.OpDecline, Call: c.id, Teammate: t, Decline: cause})
+	if err != nil && !errors.Is(err, assign.ErrNotRinging) {
+		c.g.log.warn("sip: decline failed", "call", c.id, "teammate", t, "cause", cause.String(), "error", err)
+	}
+}
+
+// deflect answers the caller with the deflection (a redirect to voicemail,
+// or a final response naming the reason) and ends the call.
+func (c *call) deflect(why eventlog.Deflection) {
+	if c.answered || c.final {
+		return
+	}
+	if uri := c.g.cfg.VoicemailURI; uri != "" {
+		c.reject(302, "Moved Temporarily", siplib.NewHeader("Contact", "<"+uri+">"), reasonHeader(302, why))
+		if err := c.g.do(assign.Command{Op: assign.OpVoicemail, Call: c.id}); err != nil {
+			c.g.log.warn("sip: voicemail failed", "call", c.id, "error", err)
+		}
+	} else {
+		code, reason := deflectResponse(why)
+		c.reject(code, reason, reasonHeader(code, why))
+	}
+	c.end(eventlog.BySystem)
+}
+
+// end ends the call in the engine, by, and hangs up every leg.
+func (c *call) end(by eventlog.Party) {
+	if err := c.g.do(assign.Command{Op: assign.OpEndCall, Call: c.id, By: by}); err != nil &&
+		!errors.Is(err, assign.ErrCallEnded) && !errors.Is(err, assign.ErrUnknownCall) {
+		c.g.log.warn("sip: ending the call failed", "call", c.id, "by", by.String(), "error", err)
+	}
+	c.ended = true
+	for t, l := range c.legs {
+		l.cancel()
+		delete(c.legs, t)
+	}
+	if c.bridged != nil {
+		c.bridged.hangup()
+		c.bridged = nil
+	}
+	if c.final && by != eventlog.ByCustomer && c.answered {
+		c.byeCaller()
+	}
+}
+
+// byeCaller hangs up the caller's answered leg.
+func (c *call) byeCaller() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.dlg.Bye(ctx); err != nil {
+		c.g.log.debug("sip: BYE to the caller failed", "call", c.id, "error", err)
+	}
+}
+
+// shutdown releases the call as the gateway closes, leaving the engine
+// as it is.
+func (c *call) shutdown() {
+	c.ended = true
+	for t, l := range c.legs {
+		l.cancel()
+		delete(c.legs, t)
+	}
+	if c.bridged != nil {
+		c.bridged.hangup()
+		c.bridged = nil
+		c.byeCaller()
+	}
+	if !c.final {
+		c.reject(503, "Service Unavailable")
+	}
+}
