@@ -46,7 +46,10 @@ func TestBadInputIsRefused(t *testing.T) {
 	_, err = Open(Config{InMemory: true, Engine: assign.DefaultConfig(), Bootstrap: true})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 
-	n := openSingle(t, Config{})
+	dir := t.TempDir()
+	n := openSingle(t, Config{Dir: dir})
+	_, err = Open(Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	require.Error(t, err, "a second node on a directory in use")
 	ctx := context.Background()
 	_, err = n.Do(ctx, "", assign.Command{Op: assign.OpAddTeam, Team: "t"})
 	require.ErrorIs(t, err, assign.ErrInvalidArgument)
@@ -245,13 +248,13 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 	a := tcpNode(t, j, newMock(t0), "a", filepath.Join(base, "a"), "127.0.0.1:0", true)
 	b := tcpNode(t, j, newMock(t0), "b", filepath.Join(base, "b"), "127.0.0.1:0", false)
 	leader := waitLeader(t, 10*time.Second, a)
-	require.NoError(t, leader.Join(ctx, "b", b.Addr()))
-	setupTeamCtx(t, ctx, leader)
+	join(t, ctx, []*Node{a, b}, "b", b.Addr())
+	setupTeam(t, ctx, leader, "default", a, b)
 	converge(t, 10*time.Second, a, b)
 	require.NoError(t, b.Close())
 	require.NoError(t, a.Close())
 	c := newMemCluster(t, 3, assign.DefaultConfig(), []time.Duration{0, 0, 0})
-	setupTeamCtx(t, ctx, waitLeader(t, 10*time.Second, c.live()...))
+	setupTeam(t, ctx, waitLeader(t, 10*time.Second, c.live()...), "default", c.live()...)
 	c.close()
 }
 

@@ -2,7 +2,9 @@ package replica
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -27,8 +29,9 @@ func tcpNode(t *testing.T, j *journal, clk clock.Clock, id, dir, addr string, bo
 var available = presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
 
 // setupTeam adds team "support" with ana and ben, in that order of
-// preference (neither assigned yet: ties break by ID).
-func setupTeam(t *testing.T, ctx context.Context, n *Node, ws WorkspaceID) {
+// preference (neither assigned yet: ties break by ID), on whichever of
+// nodes leads.
+func setupTeam(t *testing.T, ctx context.Context, n *Node, ws WorkspaceID, more ...*Node) {
 	t.Helper()
 	for _, c := range []assign.Command{
 		{Op: assign.OpAddTeam, Team: "support", Name: "Support"},
@@ -37,8 +40,37 @@ func setupTeam(t *testing.T, ctx context.Context, n *Node, ws WorkspaceID) {
 		{Op: assign.OpAddMember, Team: "support", Teammate: "ana"},
 		{Op: assign.OpAddMember, Team: "support", Teammate: "ben"},
 	} {
-		_, err := n.Do(ctx, ws, c)
-		require.NoError(t, err)
+		doRetry(t, ctx, append([]*Node{n}, more...), ws, c,
+			assign.ErrDuplicateTeam, assign.ErrDuplicateTeammate, assign.ErrDuplicateMember)
+	}
+}
+
+// join adds a voter through whichever of nodes leads, retrying when
+// leadership moves.
+func join(t tb, ctx context.Context, nodes []*Node, id, addr string) {
+	t.Helper()
+	for {
+		err := waitLeader(t, 20*time.Second, nodes...).Join(ctx, id, addr)
+		if err == nil {
+			return
+		}
+		require.ErrorIs(t, err, ErrNotLeader)
+	}
+}
+
+// doRetry submits cmd to the leader among nodes until it commits,
+// retrying when leadership moves (a loaded machine can miss a heartbeat).
+// After an uncertain outcome the retry may find the command applied: the
+// errors in already say so.
+func doRetry(t *testing.T, ctx context.Context, nodes []*Node, ws WorkspaceID, cmd assign.Command, already ...error) {
+	t.Helper()
+	for {
+		leader := waitLeader(t, 20*time.Second, nodes...)
+		_, err := leader.Do(ctx, ws, cmd)
+		if err == nil || slices.ContainsFunc(already, func(e error) bool { return errors.Is(err, e) }) {
+			return
+		}
+		require.ErrorIs(t, err, ErrNotLeader, "%v", cmd.Op)
 	}
 }
 
@@ -61,20 +93,24 @@ func TestFailoverMidRingOnLoopbackTCP(t *testing.T) {
 		nodes[id] = tcpNode(t, j, clk, id, filepath.Join(base, id), "127.0.0.1:0", i == 0)
 		defer func() { _ = nodes[id].Close() }()
 	}
-	leader := waitLeader(t, 10*time.Second, nodes["n1"])
+	all := []*Node{nodes["n1"], nodes["n2"], nodes["n3"]}
 	for _, id := range ids[1:] {
-		require.NoError(t, leader.Join(ctx, id, nodes[id].Addr()))
+		join(t, ctx, all, id, nodes[id].Addr())
 	}
+	leader := waitLeader(t, 10*time.Second, all...)
 	const ws = WorkspaceID("default")
-	setupTeam(t, ctx, leader, ws)
+	setupTeam(t, ctx, leader, ws, all...)
 
 	clk.Add(time.Second)
 	ringStart := clk.Now()
-	rd, err := leader.Do(ctx, ws, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
-	require.NoError(t, err)
-	require.Equal(t, []assign.Effect{{Kind: assign.Ring, Call: "call-1", Teammate: "ana", Team: "support",
-		Until: ringStart.Add(30 * time.Second)}}, rd.Effects)
-	_, _ = converge(t, 10*time.Second, nodes["n1"], nodes["n2"], nodes["n3"])
+	doRetry(t, ctx, all, ws, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"}, assign.ErrDuplicateCall)
+	_, _ = converge(t, 20*time.Second, all...)
+	leader = waitLeader(t, 10*time.Second, all...)
+	require.NoError(t, leader.View(ws, func(e *assign.Engine) {
+		v, _ := e.Call("call-1")
+		require.Equal(t, pb.TeammateID("ana"), v.Ringing)
+		require.Equal(t, ringStart.Add(30*time.Second), v.RingUntil)
+	}))
 
 	deadID, deadAddr := leader.ID(), leader.Addr()
 	require.NoError(t, leader.Close())
@@ -89,10 +125,11 @@ func TestFailoverMidRingOnLoopbackTCP(t *testing.T) {
 	next := waitLeader(t, 10*time.Second, rest...)
 	require.NoError(t, next.Sync(ctx))
 	rec := j.delivered(next.ID(), true)
-	require.Len(t, rec, 1)
-	require.Equal(t, ws, rec[0].Workspace)
+	require.NotEmpty(t, rec)
+	last := rec[len(rec)-1]
+	require.Equal(t, ws, last.Workspace)
 	require.Equal(t, []assign.Effect{{Kind: assign.Ring, Call: "call-1", Teammate: "ana", Team: "support",
-		Until: ringStart.Add(30 * time.Second)}}, rec[0].Effects, "the new leader reconciles the ringing call")
+		Until: ringStart.Add(30 * time.Second)}}, last.Effects, "the new leader reconciles the ringing call")
 
 	eventually(t, 10*time.Second, "the new leader to offer ben", func() bool {
 		for _, d := range j.delivered(next.ID(), false) {

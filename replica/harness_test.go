@@ -42,7 +42,7 @@ func fastRaft(c *raft.Config) {
 // tcpRaft is fastRaft with room for TCP and TLS handshakes.
 func tcpRaft(c *raft.Config) {
 	fastRaft(c)
-	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond
+	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 400*time.Millisecond, 400*time.Millisecond, 400*time.Millisecond
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

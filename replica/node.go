@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 	"github.com/phonebalance/phonebalance/assign"
 )
 
@@ -131,7 +132,10 @@ func (n *Node) openStores() error {
 	if err := os.MkdirAll(n.cfg.Dir, 0o700); err != nil {
 		return fmt.Errorf("replica: data directory: %w", err)
 	}
-	b, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(n.cfg.Dir, "raft.db")})
+	// The timeout turns a directory locked by another running node into an
+	// error instead of a wait without end.
+	b, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(n.cfg.Dir, "raft.db"),
+		BoltOptions: &bbolt.Options{Timeout: time.Second}})
 	if err != nil {
 		return fmt.Errorf("replica: opening the log: %w", err)
 	}

@@ -50,11 +50,10 @@ func newMemCluster(t tb, size int, cfg assign.Config, skew []time.Duration) *mem
 	for i, m := range c.nodes {
 		c.start(m, i == 0)
 	}
-	leader := waitLeader(t, 10*time.Second, c.live()...)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for _, m := range c.nodes[1:] {
-		require.NoError(t, leader.Join(ctx, m.id, string(m.addr)))
+		join(t, ctx, c.live(), m.id, string(m.addr))
 	}
 	return c
 }

@@ -58,8 +58,8 @@ func TestClusterOverTLS(t *testing.T) {
 	a := open("a", true, conf)
 	b := open("b", false, conf)
 	leader := waitLeader(t, 10*time.Second, a)
-	require.NoError(t, leader.Join(ctx, "b", b.Addr()))
-	setupTeam(t, ctx, leader, "default")
+	join(t, ctx, []*Node{a, b}, "b", b.Addr())
+	setupTeam(t, ctx, leader, "default", a, b)
 	converge(t, 10*time.Second, a, b)
 	require.NoError(t, b.View("default", func(e *assign.Engine) {
 		_, ok := e.Teammate("ben")
