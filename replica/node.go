@@ -13,8 +13,8 @@ import (
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 	"github.com/phonebalance/phonebalance/assign"
+	"go.etcd.io/bbolt"
 )
 
 // Node is one member of a replica: a raft server whose state machine holds
