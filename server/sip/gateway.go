@@ -90,11 +90,12 @@ func New(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
-// Start binds the UDP listener, serves SIP on it, and closes the phone
-// client of every configured teammate the engine still shows open:
-// registrations live in the gateway's memory and are re-learned after a
-// restart, as phones refresh them (within MaxExpires). It returns once the
-// listener is bound; ctx only bounds that start-up.
+// Start binds the UDP listener, serves SIP on it, closes the phone client
+// of every configured teammate the engine still shows open (registrations
+// live in the gateway's memory and are re-learned after a restart, as
+// phones refresh them within MaxExpires), and ends every call of the
+// gateway's the engine still has (its caller's dialog was lost). It
+// returns once the listener is bound; ctx only bounds that start-up.
 func (g *Gateway) Start(ctx context.Context) error {
 	g.mu.Lock()
 	if g.started || g.closed {
@@ -177,6 +178,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}()
 	g.closeStaleClients(ctx)
+	g.endOrphanCalls(ctx)
 	return nil
 }
 

@@ -220,3 +220,36 @@ func TestRegisterExpires(t *testing.T) {
 	// Rule: PR3
 	e.waitClient("ana", false)
 }
+
+// A gateway restarting on an engine that still has its calls ends them:
+// their callers' dialogs were lost. Its phones' clients close until they
+// register again.
+func TestRestartEndsOrphanedCalls(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	phone, caller, call, inv, _ := ringing(t, e, 600)
+	closed := make(chan error, 1)
+	go func() { closed <- e.gw.Close() }() // the engine is left as it is
+	caller.finalResponse(siplib.INVITE)
+	phone.reply(phone.request(siplib.CANCEL), 200, "OK", nil)
+	phone.reply(inv, 487, "Request Terminated", nil)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	g, err := New(Config{Listen: "127.0.0.1:0", Domain: testDomain, Users: map[pb.TeammateID]string{"ana": "pw-ana"},
+		Node: e.node, Workspace: e.ws, Clock: e.clk, Logger: e.gw.cfg.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	// Rule: PR3, LC2
+	want := "call_placed\ncall_queued\ncall_offered ana\ncall_declined ana connectivity\ncall_ended stage=queued by=system\n"
+	if got := story(e.waitEnded(call)); got != want {
+		t.Fatalf("timeline:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -212,33 +212,6 @@ func (g *Gateway) expire(id pb.TeammateID, b *binding) {
 	g.unbind(id, b)
 }
 
-// closeStaleClients closes the phone client of every configured teammate
-// the engine shows open while this gateway holds no registration for them:
-// registrations are not replicated, they are re-learned.
-func (g *Gateway) closeStaleClients(ctx context.Context) {
-	var stale []pb.TeammateID
-	err := g.cfg.Node.View(g.cfg.Workspace, func(e *assign.Engine) {
-		for id := range g.cfg.Users {
-			if v, ok := e.Teammate(id); ok && v.Presence.ClientOpen {
-				stale = append(stale, id)
-			}
-		}
-	})
-	if err != nil && !errors.Is(err, replica.ErrUnknownWorkspace) {
-		g.log.warn("sip: reading phone clients at start failed", "error", err)
-	}
-	g.regMu.Lock()
-	defer g.regMu.Unlock()
-	for _, id := range stale {
-		if _, ok := g.binding(id); ok || ctx.Err() != nil {
-			continue
-		}
-		if err := g.do(assign.Command{Op: assign.OpSetClient, Teammate: id, Open: false}); err != nil {
-			g.log.warn("sip: closing a stale phone client failed", "teammate", id, "error", err)
-		}
-	}
-}
-
 // commandFailure maps a command's error to a SIP final response.
 func commandFailure(err error) (int, string) {
 	switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	siplib "github.com/emiago/sipgo/sip"
@@ -68,8 +69,10 @@ func (g *Gateway) ReassignReplies(ctx context.Context, teammate pb.TeammateID) e
 // instead of through a dispatcher: each effect runs through the Telephony
 // methods, a Ring that fails for want of a registration becomes a
 // connectivity decline, and a reconciliation (after gaining leadership)
-// rings the listed phones and stops every other ring. Effects for calls
-// the gateway does not carry are logged and skipped.
+// rings the listed phones and stops every other ring. A Ring for a call
+// of the gateway's that it no longer carries (its caller was lost in a
+// restart) ends the call; other effects for calls the gateway does not
+// carry are logged and skipped.
 func (g *Gateway) Deliver(d replica.Delivery) {
 	if d.Workspace != g.cfg.Workspace {
 		return
@@ -89,6 +92,10 @@ func (g *Gateway) Deliver(d replica.Delivery) {
 					Decline: eventlog.DeclineConnectivity}); derr != nil && !errors.Is(derr, assign.ErrNotRinging) {
 					g.log.warn("sip: decline failed", "call", ef.Call, "teammate", ef.Teammate, "error", derr)
 				}
+				err = nil
+			}
+			if errors.Is(err, ErrUnknownCall) && strings.HasPrefix(string(ef.Call), callIDPrefix) {
+				g.endOrphan(ef.Call) // a call of ours whose caller is gone
 				err = nil
 			}
 		case assign.StopRinging:
