@@ -51,6 +51,7 @@ type Config struct {
 //	                                                    or canceled (the call left the queue or ended)
 //	phonebalance_answer_wait_seconds{team}              histogram: placed to first answer (MT8)
 //	phonebalance_talk_seconds{team}                     histogram: talk time of each answered segment, hold excluded
+//	phonebalance_events_total                           counter: events folded (every kind); present from the start
 //
 // Observe must be fed every event in the engine's order. An Exporter is
 // safe for concurrent use; it never reads the clock (durations come from
@@ -63,6 +64,8 @@ type Exporter struct {
 
 	offered, answered, abandoned, deflected, rings *prometheus.CounterVec
 	answerWait, talk                               *prometheus.HistogramVec
+	eventsDesc                                     *prometheus.Desc
+	events                                         uint64 // guarded by mu
 	inQueueDesc, activeDesc, availableDesc         *prometheus.Desc
 }
 
@@ -105,6 +108,8 @@ func New(cfg Config) *Exporter {
 		rings:     counter("ring_outcomes_total", "Rings by how they ended.", "team", "outcome"),
 		answerWait: histogram("answer_wait_seconds", "Time from a call's placement to its first answer.",
 			AnswerWaitBuckets),
+		eventsDesc: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "events_total"),
+			"Events of the log folded into these metrics.", nil, nil),
 		talk:          histogram("talk_seconds", "Talk time of each answered call segment, hold excluded.", TalkBuckets),
 		inQueueDesc:   gauge("calls_in_queue", "Inbound calls waiting in the team's queue now, ringing included."),
 		activeDesc:    gauge("calls_active", "Answered inbound calls ongoing now."),
@@ -117,6 +122,7 @@ func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, c := range x.vecs() {
 		c.Describe(ch)
 	}
+	ch <- x.eventsDesc
 	ch <- x.inQueueDesc
 	ch <- x.activeDesc
 	ch <- x.availableDesc
@@ -127,6 +133,10 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range x.vecs() {
 		c.Collect(ch)
 	}
+	x.mu.Lock()
+	events := x.events
+	x.mu.Unlock()
+	ch <- prometheus.MustNewConstMetric(x.eventsDesc, prometheus.CounterValue, float64(events))
 	if x.dashboard == nil {
 		return
 	}
@@ -150,6 +160,7 @@ func (x *Exporter) Reset() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.calls = map[pb.CallID]*callTrack{}
+	x.events = 0
 	x.offered.Reset()
 	x.answered.Reset()
 	x.abandoned.Reset()
@@ -162,11 +173,12 @@ func (x *Exporter) Reset() {
 // Observe folds one event. Events of calls the exporter did not see
 // placed are counted where they can be and otherwise ignored.
 func (x *Exporter) Observe(ev eventlog.Event) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.events++
 	if !ev.Kind.IsCall() {
 		return
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	c := x.calls[ev.Call]
 	if ev.Kind == eventlog.CallPlaced {
 		c = &callTrack{inbound: ev.Direction == pb.Inbound, placed: ev.At, team: ev.Team}

@@ -27,6 +27,7 @@ type rig struct {
 	col *metrics.Collector
 	x   *promexport.Exporter
 	reg *prometheus.Registry
+	n   int // events fed
 }
 
 func newRig(t *testing.T) *rig {
@@ -56,6 +57,7 @@ func (r *rig) do(err error) {
 			r.t.Fatal(err)
 		}
 		r.x.Observe(ev)
+		r.n++
 	}
 }
 
@@ -229,8 +231,15 @@ phonebalance_calls_in_queue{team="support"} 0
 		t.Errorf("lint: %v %v", problems, err)
 	}
 
+	if got := r.value("phonebalance_events_total"); got != float64(r.n) {
+		t.Errorf("events_total = %v, want %d", got, r.n)
+	}
+
 	// Reset before a refold: counters back to zero.
 	r.x.Reset()
+	if got := r.value("phonebalance_events_total"); got != 0 {
+		t.Errorf("events_total after reset = %v", got)
+	}
 	if n := testutil.CollectAndCount(r.x, "phonebalance_calls_offered_total"); n != 0 {
 		t.Errorf("%d offered series after reset", n)
 	}
