@@ -318,8 +318,9 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Fatalf("ana starts on %v", got)
 	}
 	if err := chromedp.Do(b,
-		chromedp.SetValue(chromedp.CSS(`#teammates tbody tr[data-id="ana"] select`), "Conversations"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('#teammates tbody tr[data-id="ana"] select').dispatchEvent(new Event('change'))`),
+		// As a user's pick does: the value and its change event in one task.
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#teammates tbody tr[data-id="ana"] select'); `+
+			`s.value = 'Conversations'; s.dispatchEvent(new Event('change')); })()`),
 		poll("ana no longer available", rowCell("teammates", "ana", 7)+`.textContent === 'no'`),
 		cardIs("available_for_phone", "1"),
 	); err != nil {
