@@ -197,3 +197,27 @@ func ReadUsersFile(path string) (map[pb.TeammateID]string, error) {
 	defer f.Close()
 	return ParseUsers(f)
 }
+
+// ParseCallers parses a comma-separated list of networks and addresses
+// ("10.0.0.0/8,192.0.2.10") for Config.Callers, as a -sip-callers flag
+// gives it; an address alone is a network of one. An entry that does not
+// parse is an error wrapping ErrInvalidConfig.
+func ParseCallers(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%w: caller network %q", ErrInvalidConfig, f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}

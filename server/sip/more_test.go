@@ -154,6 +154,17 @@ func TestConfigAndUsers(t *testing.T) {
 	}
 }
 
+func TestParseCallers(t *testing.T) {
+	got, err := ParseCallers(" 10.1.2.3/8, 192.0.2.10 ,::1")
+	if err != nil || len(got) != 3 || got[0].String() != "10.0.0.0/8" || got[1].String() != "192.0.2.10/32" ||
+		got[2].String() != "::1/128" {
+		t.Fatalf("ParseCallers: %v %v", got, err)
+	}
+	if _, err := ParseCallers("10.0.0.0/8,nope"); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("ParseCallers(bad): %v", err)
+	}
+}
+
 func TestNonce(t *testing.T) {
 	k, err := newNonceKey()
 	if err != nil {
