@@ -187,3 +187,25 @@ func (r *recorder) Deflect(context.Context, pb.CallID, pb.TeamID, eventlog.Defle
 	return nil
 }
 func (r *recorder) ReassignReplies(context.Context, pb.TeammateID) error { return nil }
+
+// With a small in-memory window, an old call's timeline is read back
+// whole from events.jsonl.
+func TestOldTimelinesComeFromTheFile(t *testing.T) {
+	rt := open(t, core.Config{Dir: t.TempDir(), MemoryEvents: 8, Telephony: telephony.LogTelephony{Logger: quiet()}})
+	defer rt.Close()
+	seed(t, rt)
+	for _, call := range []pb.CallID{"call-1", "call-2", "call-3"} {
+		do(t, rt, assign.Command{Op: assign.OpArrive, Call: call, Team: "support"})
+		do(t, rt, assign.Command{Op: assign.OpEndCall, Call: call, By: eventlog.ByCustomer})
+	}
+	if n := len(rt.Events().Recent(0)); n != 8 {
+		t.Fatalf("%d events in memory, want 8", n)
+	}
+	tl, err := rt.Events().Timeline("call-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl) < 4 || tl[0].Kind != eventlog.CallPlaced || tl[len(tl)-1].Kind != eventlog.CallEndedBeforeAnswer {
+		t.Fatalf("call-1's timeline: %v", tl)
+	}
+}

@@ -101,6 +101,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
+	auth, err := api.NewAuthenticator(token)
+	if err != nil {
+		return err
+	}
 
 	// Listen first: in cluster mode the bound HTTP address is the node's
 	// raft ID.
@@ -130,11 +134,6 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	rt.SetTelephony(tel)
 
 	acfg := api.Config{Runtime: rt, Token: token, Logger: logger, LoginPath: opts.LoginPath}
-	auth, err := api.NewAuthenticator(token)
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	if opts.Extra != nil {
 		if acfg.Extra, err = opts.Extra(rt, auth); err != nil {
 			ln.Close()
