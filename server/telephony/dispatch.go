@@ -19,6 +19,18 @@ type Doer interface {
 	Do(ctx context.Context, ws replica.WorkspaceID, cmd assign.Command) (assign.Ready, error)
 }
 
+// Reconciler is implemented by a [Telephony] that can match its phones to
+// a list of rings at once. After a change of leader, the new leader hands
+// over the rings its state implies (a replica Reconcile delivery): the
+// dispatcher gives a Reconciler the whole list, possibly empty, and the
+// Telephony rings each listed teammate for the listed call if that phone
+// is not ringing for it already, and stops every other ring it has going.
+// A Telephony that is not a Reconciler gets each listed Ring instead (so
+// its Ring must be idempotent) and no stop for rings the list omits.
+type Reconciler interface {
+	Reconcile(ctx context.Context, rings []assign.Effect) error
+}
+
 // DispatcherConfig configures a [Dispatcher].
 type DispatcherConfig struct {
 	// Telephony carries out the effects. Nil means the dispatcher holds
@@ -126,7 +138,7 @@ func (d *Dispatcher) Close() {
 // Deliver carries out one delivery's effects, in order. It blocks while
 // no Telephony is set. It is meant to be replica.Config.Deliver.
 func (d *Dispatcher) Deliver(dl replica.Delivery) {
-	if len(dl.Effects) == 0 {
+	if len(dl.Effects) == 0 && !dl.Reconcile {
 		return
 	}
 	<-d.ready
@@ -135,6 +147,14 @@ func (d *Dispatcher) Deliver(dl replica.Delivery) {
 	d.mu.Unlock()
 	if closed || tel == nil {
 		d.logger.Warn("telephony: dropping effects at shutdown", "index", dl.Index, "effects", len(dl.Effects))
+		return
+	}
+	if rec, ok := tel.(Reconciler); ok && dl.Reconcile {
+		ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+		defer cancel()
+		if err := rec.Reconcile(ctx, dl.Effects); err != nil {
+			d.logger.Error("telephony: reconcile failed", "index", dl.Index, "rings", len(dl.Effects), "err", err)
+		}
 		return
 	}
 	for _, ef := range dl.Effects {

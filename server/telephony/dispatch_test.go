@@ -104,3 +104,34 @@ func TestClosedDispatcherDropsHeldDeliveries(t *testing.T) {
 		t.Fatal("a Telephony appeared")
 	}
 }
+
+// reconciling is a Telephony that matches its rings to a list at once.
+type reconciling struct {
+	failing
+	lists [][]assign.Effect
+}
+
+func (r *reconciling) Reconcile(_ context.Context, rings []assign.Effect) error {
+	r.lists = append(r.lists, rings)
+	return nil
+}
+
+// After a change of leader, a Reconciler gets the whole list of rings,
+// even an empty one; ordinary deliveries still go effect by effect.
+func TestReconcileDelivery(t *testing.T) {
+	tel := &reconciling{}
+	disp := telephony.NewDispatcher(telephony.DispatcherConfig{Telephony: tel,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer disp.Close()
+	disp.Deliver(replica.Delivery{Workspace: "ws", Reconcile: true})
+	disp.Deliver(replica.Delivery{Workspace: "ws", Reconcile: true, Effects: []assign.Effect{
+		{Kind: assign.Ring, Call: "c1", Teammate: "ana"}}})
+	disp.Deliver(replica.Delivery{Workspace: "ws", Effects: []assign.Effect{
+		{Kind: assign.StopRinging, Call: "c1", Teammate: "ana"}}})
+	if len(tel.lists) != 2 || len(tel.lists[0]) != 0 || len(tel.lists[1]) != 1 || tel.lists[1][0].Teammate != "ana" {
+		t.Fatalf("reconciled %+v", tel.lists)
+	}
+	if len(tel.calls) != 1 || tel.calls[0] != "stop c1 ana" {
+		t.Fatalf("effects %v", tel.calls)
+	}
+}
