@@ -2,9 +2,11 @@
 // exclusion churn, metrics observation and memory, next to the baselines
 // of package baseline, and prints the figures as a table or, with -json,
 // one JSON object per line. -svg writes a log-log chart of the decision
-// cost against team size.
+// cost against team size. The rows of issue 11 (tree limit, full call,
+// full call with metrics, live full call, excluded backlog) run at every
+// size, -short or not; -issue11 runs only them.
 //
-//	go run . [-short] [-json] [-svg decision.svg] [-benchtime 1s]
+//	go run . [-short] [-issue11] [-json] [-svg decision.svg] [-benchtime 1s]
 package main
 
 import (
@@ -18,7 +20,8 @@ import (
 
 func main() {
 	testing.Init()
-	short := flag.Bool("short", false, "run the subset at 15,000 teammates only")
+	short := flag.Bool("short", false, "run the subset at 15,000 teammates only (issue 11's rows at every size)")
+	only11 := flag.Bool("issue11", false, "run only the rows of issue 11")
 	asJSON := flag.Bool("json", false, "print one JSON object per line")
 	svg := flag.String("svg", "", "write the decision chart to this SVG file")
 	benchtime := flag.Duration("benchtime", time.Second, "target run time of each benchmark")
@@ -38,7 +41,13 @@ func main() {
 	if *asJSON {
 		out = jsonLines{json.NewEncoder(os.Stdout)}
 	}
-	rows, err := run(sizes, out)
+	var rows []row
+	var err error
+	if *only11 {
+		err = runIssue11(func(r row) error { rows = append(rows, r); return out.add(r) })
+	} else {
+		rows, err = run(sizes, out)
+	}
 	if err != nil {
 		fail(err)
 	}

@@ -20,6 +20,12 @@ type row struct {
 	Ratio             float64 `json:"ratio,omitempty"`
 	BytesPerTeammate  float64 `json:"bytes_per_teammate,omitempty"`
 	CommandsPerSecond float64 `json:"commands_per_second,omitempty"`
+	// WaitingCalls is the backlog of the excluded-backlog rows.
+	WaitingCalls int `json:"waiting_calls,omitempty"`
+	// AllocsPerCommand is allocs_per_op over the commands of one
+	// operation, on the rows made of engine commands; a pointer, so that
+	// zero is printed.
+	AllocsPerCommand *float64 `json:"allocs_per_command,omitempty"`
 }
 
 // output receives rows as they are measured.
@@ -46,11 +52,15 @@ func (t *table) add(r row) error {
 func (t *table) flush() {
 	fmt.Fprintln(os.Stderr)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "name\tteammates\tns/op\tallocs/op\tbaseline\tbaseline ns/op\tratio\tB/teammate\tcommands/s\t")
+	fmt.Fprintln(w, "name\tteammates\twaiting\tns/op\tallocs/op\tallocs/command\tbaseline\tbaseline ns/op\tratio\tB/teammate\tcommands/s\t")
 	for _, r := range t.rows {
-		fmt.Fprintf(w, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Teammates, num(r.NsPerOp, 0),
-			r.AllocsPerOp, r.Baseline, num(r.BaselineNsPerOp, 0), num(r.Ratio, 1),
-			num(r.BytesPerTeammate, 0), num(r.CommandsPerSecond, 0))
+		apc := "-"
+		if r.AllocsPerCommand != nil {
+			apc = strconv.FormatFloat(*r.AllocsPerCommand, 'f', 2, 64)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Teammates,
+			num(float64(r.WaitingCalls), 0), num(r.NsPerOp, 0), r.AllocsPerOp, apc, r.Baseline,
+			num(r.BaselineNsPerOp, 0), num(r.Ratio, 1), num(r.BytesPerTeammate, 0), num(r.CommandsPerSecond, 0))
 	}
 	w.Flush()
 }

@@ -94,6 +94,9 @@ func run(sizes []int, out output) ([]row, error) {
 			return nil, err
 		}
 	}
+	if err := runIssue11(emit); err != nil {
+		return nil, err
+	}
 	for _, m := range sizes {
 		if m < 1000 {
 			continue
@@ -107,4 +110,63 @@ func run(sizes []int, out output) ([]row, error) {
 		}
 	}
 	return rows, nil
+}
+
+// The rows of issue 11, by the names it gives them. They run at every
+// size, -short or not.
+const (
+	treeLimitRow       = "tree limit"
+	fullCallRow        = "full call"
+	fullCallMetricsRow = "full call with metrics"
+	liveFullCallRow    = "live full call"
+	excludedBacklogRow = "excluded backlog"
+)
+
+// issue11Sizes are the team sizes of the full-call rows, and
+// backlogSizes the waiting calls of the excluded-backlog rows.
+var (
+	issue11Sizes = []int{100, 1000, 15000, 100000}
+	backlogSizes = []int{100, 1000, 10000}
+)
+
+// runIssue11 measures the whole-call rows and the excluded backlog. Each
+// benchmark builds its own fixture, dropped once its row is measured.
+func runIssue11(emit func(row) error) error {
+	add := func(name string, teammates, waiting, commands int, bench func(*testing.B)) error {
+		res, err := measure(name, bench)
+		if err != nil {
+			return err
+		}
+		ns := nsPerOp(res)
+		r := row{Name: name, Teammates: teammates, NsPerOp: ns, AllocsPerOp: res.AllocsPerOp(),
+			WaitingCalls: waiting}
+		if commands > 0 {
+			apc := float64(res.MemAllocs) / float64(res.N) / float64(commands)
+			r.AllocsPerCommand = &apc
+			r.CommandsPerSecond = float64(commands) * 1e9 / ns
+		}
+		return emit(r)
+	}
+	for _, n := range issue11Sizes {
+		for _, w := range []struct {
+			name     string
+			bench    func(int) func(*testing.B)
+			commands int
+		}{
+			{treeLimitRow, suite.TreeLimit, 0},
+			{fullCallRow, suite.FullCall, suite.FullCallCommands},
+			{fullCallMetricsRow, suite.FullCallWithMetrics, suite.FullCallCommands},
+			{liveFullCallRow, suite.LiveFullCall, suite.FullCallCommands},
+		} {
+			if err := add(w.name, n, 0, w.commands, w.bench(n)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, w := range backlogSizes {
+		if err := add(excludedBacklogRow, suite.BacklogTeammates, w, 1, suite.ExcludedBacklog(w)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -51,3 +51,27 @@ func BenchmarkBytesPerTeammate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFullCallCost holds the rows of issue 11 per team size; with
+// benchstat, `-col /row` compares them with the tree limit, the first
+// column:
+//
+//	go test -run XXX -bench FullCallCost -count 5 ./suite/ > full.txt
+//	benchstat -col /row full.txt
+func BenchmarkFullCallCost(b *testing.B) {
+	for _, n := range sizes {
+		name := "n=" + strconv.Itoa(n)
+		b.Run(name+"/row=tree-limit", suite.TreeLimit(n))
+		b.Run(name+"/row=full-call", suite.FullCall(n))
+		b.Run(name+"/row=full-call-with-metrics", suite.FullCallWithMetrics(n))
+		b.Run(name+"/row=live-full-call", suite.LiveFullCall(n))
+	}
+}
+
+// BenchmarkExcludedBacklog measures one command among 50 teammates with a
+// backlog of waiting calls every teammate is excluded from.
+func BenchmarkExcludedBacklog(b *testing.B) {
+	for _, w := range []int{100, 1000, 10000} {
+		b.Run("waiting="+strconv.Itoa(w), suite.ExcludedBacklog(w))
+	}
+}
