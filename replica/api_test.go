@@ -260,3 +260,21 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 
 var _ = errors.Is
 var _ raft.FSM = (*fsm)(nil)
+
+// A leader clock stepped back never reaches the engine: the command runs
+// at the engine's time, and Applied shows the clamped time.
+func TestClockSteppedBackIsClamped(t *testing.T) {
+	clk := newMock(t0.Add(time.Hour))
+	var last Applied
+	n := openSingle(t, Config{Clock: clk, OnApply: func(a Applied) { last = a }})
+	ctx := context.Background()
+	setupTeamCtx(t, ctx, n)
+	clk.Set(t0) // an hour back
+	_, err := n.Do(ctx, "default", assign.Command{Op: assign.OpArrive, Call: "c1", Team: "support"})
+	require.NoError(t, err)
+	require.Equal(t, t0.Add(time.Hour), last.Command.At)
+	require.NoError(t, n.View("default", func(e *assign.Engine) {
+		v, _ := e.Call("c1")
+		require.Equal(t, t0.Add(time.Hour+30*time.Second), v.RingUntil)
+	}))
+}

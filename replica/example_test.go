@@ -39,13 +39,19 @@ func Example() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for !node.IsLeader() { // a one-node cluster elects itself
-		select {
-		case <-node.LeaderCh():
-		case <-ctx.Done():
-			panic("no leader")
+	leading := func(n *replica.Node) { // a one-node cluster elects itself
+		for {
+			select {
+			case ok := <-n.LeaderCh(): // true once the leader has reconciled
+				if ok {
+					return
+				}
+			case <-ctx.Done():
+				panic("no leader")
+			}
 		}
 	}
+	leading(node)
 	const ws = replica.WorkspaceID("default")
 	active := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
 	for _, c := range []assign.Command{
@@ -69,13 +75,7 @@ func Example() {
 		panic(err)
 	}
 	defer node.Close()
-	for !node.IsLeader() {
-		select {
-		case <-node.LeaderCh():
-		case <-ctx.Done():
-			panic("no leader")
-		}
-	}
+	leading(node)
 	_ = node.Sync(ctx)
 	_ = node.View(ws, func(e *assign.Engine) {
 		v, _ := e.Call("call-1")
