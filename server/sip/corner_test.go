@@ -213,3 +213,60 @@ func TestCallersAndDeflection(t *testing.T) {
 	}
 	caller.send(ackFor(caller, res))
 }
+
+// The phone's final response picks the decline cause.
+func TestDeclineCauses(t *testing.T) {
+	for _, c := range []struct {
+		out  outcome
+		auto bool
+		want eventlog.DeclineCause
+	}{
+		{outcome{kind: outRejected, code: 486}, false, eventlog.DeclineBusy},
+		{outcome{kind: outRejected, code: 600}, false, eventlog.DeclineBusy},
+		{outcome{kind: outRejected, code: 603}, false, eventlog.DeclineButton},
+		{outcome{kind: outRejected, code: 603}, true, eventlog.DeclineConnectivity}, // Rule: AS8
+		{outcome{kind: outRejected, code: 408}, false, eventlog.DeclineConnectivity},
+		{outcome{kind: outRejected, code: 480}, false, eventlog.DeclineConnectivity},
+		{outcome{kind: outRejected, code: 503}, false, eventlog.DeclineConnectivity},
+		{outcome{kind: outRejected, code: 404}, false, eventlog.DeclineConnectivity},
+		{outcome{kind: outFailed}, false, eventlog.DeclineConnectivity},
+	} {
+		if got := c.out.cause(c.auto); got != c.want {
+			t.Errorf("%+v auto=%v: %v, want %v", c.out, c.auto, got, c.want)
+		}
+	}
+
+	// End to end, on one phone, one call per response.
+	e := anaEnv(t, 30*time.Second, nil)
+	phone := newUA(t, e, "ana")
+	if code := phone.register("pw-ana", 600); code != 200 {
+		t.Fatalf("REGISTER: %d", code)
+	}
+	e.waitClient("ana", true)
+	caller := newUA(t, e, "customer")
+	for i, c := range []struct {
+		code int
+		want eventlog.DeclineCause
+	}{{480, eventlog.DeclineConnectivity}, {603, eventlog.DeclineButton}, {486, eventlog.DeclineBusy}} {
+		branch := caller.invite("support", "call-code-"+newID(4))
+		inv := phone.request(siplib.INVITE)
+		phone.reply(inv, c.code, "No", nil)
+		phone.request(siplib.ACK)
+		evs := e.waitFor("the decline", func(evs []eventlog.Event) bool {
+			ids := placed(evs)
+			if len(ids) <= i {
+				return false
+			}
+			_, ok := first(callEvents(evs, ids[i]), eventlog.CallDeclined, "ana")
+			return ok
+		})
+		call := placed(evs)[i]
+		d, _ := first(callEvents(evs, call), eventlog.CallDeclined, "ana")
+		if d.Decline != c.want { // Rule: AS6, EL1
+			t.Errorf("%d: declined %v, want %v", c.code, d.Decline, c.want)
+		}
+		caller.cancel("support", caller.lastCallID(), branch)
+		e.waitEnded(call)
+	}
+	waitIdle(t, e)
+}
