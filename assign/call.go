@@ -37,7 +37,7 @@ type call struct {
 
 	ring, hold, forget timer // the call's deadlines (AS5, DF5, retention)
 
-	placedAt, inboxAt, agentAt, queuedAt time.Time
+	placedAt, inboxAt, agentAt, queuedAt, endedAt time.Time
 }
 
 // newCall returns a call placed now, reusing a forgotten one's memory so

@@ -292,13 +292,6 @@ func (m *model) checkDashboard(t *rapid.T, d metrics.Dashboard) {
 	}
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // TestEngineMatchesModel drives the engine with random command sequences
 // and checks it against the reference model after every step.
 // Rule: AS2, AS3, AS4, AS5, AS6, AS7, AS8, AS12, PR1, PR2, PR3, PR4, PR6, X1, X2, X8, X9

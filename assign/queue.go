@@ -104,7 +104,7 @@ func (e *Engine) finish(c *call, by eventlog.Party) {
 	if t != nil {
 		e.finishPhoneCall(t)
 	}
-	c.ended = true
+	c.ended, c.endedAt = true, e.clock
 	for len(c.excluded) > 0 {
 		e.dropExclusion(c, c.excluded[len(c.excluded)-1])
 	}

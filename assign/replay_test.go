@@ -123,28 +123,3 @@ func TestReplayAndSnapshotReproduceTheEngine(t *testing.T) {
 		}
 	})
 }
-
-// A snapshot that does not hold together is refused.
-func TestRestoreRefusesInconsistentSnapshots(t *testing.T) {
-	s := newScene(t, DefaultConfig())
-	s.team("sup", TeamConfig{}, "ana")
-	s.ok(s.e.Arrive(s.now, "c1", "sup"))
-	good := s.e.Snapshot()
-	for name, spoil := range map[string]func(*Snapshot){
-		"unknown member":   func(x *Snapshot) { x.Teams[0].Members = append(x.Teams[0].Members, "zed") },
-		"ringing nobody":   func(x *Snapshot) { x.Calls[0].Ringing = "zed" },
-		"unknown deadline": func(x *Snapshot) { x.Deadlines = append(x.Deadlines, Deadline{Kind: "ring", Call: "c9"}) },
-		"bad config":       func(x *Snapshot) { x.Config.RingTimeout = 0 },
-		"repeated call":    func(x *Snapshot) { x.Calls = append(x.Calls, x.Calls[0]) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			b, _ := json.Marshal(good)
-			var x Snapshot
-			require.NoError(t, json.Unmarshal(b, &x))
-			spoil(&x)
-			_, err := Restore(x)
-			require.Error(t, err)
-			require.True(t, errorsIsAny(err, ErrInvalidArgument, ErrInvalidConfig), "%v", err)
-		})
-	}
-}
