@@ -2,8 +2,8 @@ package dashboard
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -99,20 +99,22 @@ func (lr *liveReplica) do(t *testing.T, ctx context.Context, cmd assign.Command)
 	return rd
 }
 
-// source reads the fold and the engine the way a server does.
-func (lr *liveReplica) source(ctx context.Context) (State, error) {
-	now := lr.clk.Now()
-	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	lr.mu.Lock()
-	live := lr.col.Dashboard(now)
-	day := lr.col.Report(midnight, now.Add(time.Minute))
-	lr.mu.Unlock()
-	adv := lr.adv.Advice(now, AvailableByTeam(live))
-	var st State
-	err := lr.node.View(ws, func(e *assign.Engine) {
-		st = Build(Inputs{At: now, Engine: e, Live: live, Window: day, Advice: adv})
-	})
-	return st, err
+// parts are the reads a server has, over the replica, the fold and the
+// advice tracker.
+func (lr *liveReplica) parts() Parts {
+	return Parts{
+		Now: lr.clk.Now,
+		View: func(read func(e *assign.Engine)) (bool, error) {
+			err := lr.node.View(ws, read)
+			return err == nil, err
+		},
+		WithCollector: func(fn func(c *metrics.Collector)) {
+			lr.mu.Lock()
+			defer lr.mu.Unlock()
+			fn(lr.col)
+		},
+		Advice: lr.adv.Advice,
+	}
 }
 
 func (lr *liveReplica) teammate(t *testing.T, id pb.TeammateID) assign.TeammateView {
@@ -198,28 +200,19 @@ func TestBrowserDashboard(t *testing.T) {
 		lr.do(t, ctx, c)
 	}
 
+	parts := lr.parts()
+	src, err := NewSource(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dash, err := New(Config{
-		Source: SourceFunc(lr.source),
+		Source: src,
 		Submit: func(ctx context.Context, cmd assign.Command) error {
 			_, err := lr.node.Do(ctx, ws, cmd)
 			return err
 		},
-		Timeline: func(_ context.Context, call pb.CallID) (any, error) {
-			evs := lr.log.Timeline(call)
-			if evs == nil {
-				return nil, fmt.Errorf("%w: %s", assign.ErrUnknownCall, call)
-			}
-			return TimelineOf(call, evs), nil
-		},
-		Explain: func(_ context.Context, call pb.CallID) (any, error) {
-			var x assign.Explanation
-			var xerr error
-			err := lr.node.View(ws, func(e *assign.Engine) { x, xerr = e.Explain(call) })
-			if err = errors.Join(err, xerr); err != nil {
-				return nil, err
-			}
-			return x, nil
-		},
+		Timeline:   TimelineFunc(func(call pb.CallID) ([]eventlog.Event, error) { return lr.log.Timeline(call), nil }),
+		Explain:    ExplainFunc(parts.View),
 		CheckToken: func(tok string) bool { return tok == testToken },
 		Coalesce:   20 * time.Millisecond,
 		Refresh:    -1, // the mock clock does not move by itself
@@ -228,7 +221,15 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	lr.dash.Store(dash)
-	ts := newLoopbackServer(t, dash)
+	// Mounted as a server mounts it: public and protected routes.
+	mux := http.NewServeMux()
+	public, protected := dash.Handlers()
+	for _, routes := range []map[string]http.Handler{public, protected} {
+		for pattern, h := range routes {
+			mux.Handle(pattern, h)
+		}
+	}
+	ts := newLoopbackServer(t, mux)
 	defer dash.Close()
 
 	b := newBrowser(t, ctx)

@@ -33,28 +33,26 @@
 //
 // # Wiring
 //
-// With a replica node, a metrics fold fed from OnApply (under the host's
-// lock) and the staffing advice tracker:
+// A server plugs in what it already has: the runtime's clock, engine view
+// and metrics fold, the staffing advice tracker, the event store, and its
+// token check. Method values fit [Parts] as they are:
 //
+//	src, err := dashboard.NewSource(dashboard.Parts{
+//		Now: rt.Now, View: rt.View, WithCollector: rt.WithCollector,
+//		Advice: tracker.Advice,
+//	})
 //	dash, err := dashboard.New(dashboard.Config{
-//		Source: dashboard.SourceFunc(func(ctx context.Context) (dashboard.State, error) {
-//			now := time.Now()
-//			mu.Lock()
-//			live, day := collector.Dashboard(now), collector.Report(midnight(now), now)
-//			mu.Unlock()
-//			adv := tracker.Advice(now, dashboard.AvailableByTeam(live))
-//			var st dashboard.State
-//			err := node.View(ws, func(e *assign.Engine) {
-//				st = dashboard.Build(dashboard.Inputs{At: now, Engine: e, Live: live, Window: day, Advice: adv})
-//			})
-//			return st, err
-//		}),
+//		Source: src,
 //		Submit: func(ctx context.Context, cmd assign.Command) error {
-//			_, err := node.Do(ctx, ws, cmd)
+//			_, err := rt.Do(ctx, cmd)
 //			return err
 //		},
-//		CheckToken: func(t string) bool { return subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1 },
+//		Timeline:   dashboard.TimelineFunc(rt.Events().Timeline),
+//		Explain:    dashboard.ExplainFunc(rt.View),
+//		CheckToken: auth.Valid, // constant time
 //	})
-//	// OnApply: observe the events, then dash.Notify(applied.Index).
-//	for _, p := range dashboard.Routes { mux.Handle(p, dash) }
+//	public, protected := dash.Handlers() // mount without / behind authentication
+//	// For every applied log entry (OnApply, OnRestore, or a loop over the
+//	// runtime's event subscription): dash.Notify(index).
+//	// On shutdown: dash.Close().
 package dashboard
