@@ -49,7 +49,25 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 		})
 	}
 
+	// The redirect itself: 307 to the same path on the leader.
 	leader := findLeader(t, nodes)
+	follower := n2
+	if follower == leader {
+		follower = n3
+	}
+	req, _ := http.NewRequest("POST", "http://"+follower.addr+"/teams", strings.NewReader(`{"id":"sales"}`))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	noFollow := &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != "http://"+leader.addr+"/teams" {
+		t.Fatalf("a write to a follower: %d to %q; the leader is %s", resp.StatusCode, resp.Header.Get("Location"), leader.addr)
+	}
+
 	leader.kill()
 	var alive []*child
 	for _, n := range nodes {
