@@ -16,7 +16,8 @@
 // in the event log, the metrics and the dashboard like any other. It
 // hears the engine's effects (rings, stopped rings, deflections) in one
 // of two ways. Either the host makes it the server's telephony: the
-// [Demo] has the method set of server/telephony.Telephony, so
+// [Demo] has the method set of server/telephony.Telephony (and of its
+// Reconciler), so
 //
 //	dm, err := demo.New(demo.Config{Seed: seed})
 //	// the runtime's telephony is dm (instead of LogTelephony)

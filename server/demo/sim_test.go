@@ -244,3 +244,50 @@ func TestDemoAsTelephony(t *testing.T) {
 		t.Errorf("auto-answer as a telephony: %+v", st)
 	}
 }
+
+// A new leader's reconciliation: rings the list omits are forgotten, the
+// ones it names are taken up.
+func TestReconcile(t *testing.T) {
+	var _ telephony.Reconciler = (*Demo)(nil)
+	clk := clock.NewMock()
+	clk.Set(start)
+	cfg := DefaultConfig()
+	cfg.Clock = clk
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := assign.New(assign.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &engineDriver{eng: eng, clk: clk, d: d, viaTelephony: true}
+	ctx := context.Background()
+	d.reset()
+	if err := d.setup(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	d.arrive(ctx, f, clk.Now())
+	d.step(ctx, f, clk.Now())
+	if len(d.rings) != 1 {
+		t.Fatalf("after a call: %d rings, want 1", len(d.rings))
+	}
+	var r ring
+	for r = range d.rings {
+	}
+	if err := d.Reconcile(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	d.step(ctx, f, clk.Now())
+	if len(d.rings) != 0 || d.mates[r.mate].ringing != "" {
+		t.Fatalf("after an empty reconcile: rings %v, %s ringing for %q", d.rings, r.mate, d.mates[r.mate].ringing)
+	}
+	until := clk.Now().Add(30 * time.Second)
+	if err := d.Reconcile(ctx, []assign.Effect{{Kind: assign.Ring, Call: r.call, Teammate: r.mate, Until: until}}); err != nil {
+		t.Fatal(err)
+	}
+	d.step(ctx, f, clk.Now())
+	if _, ok := d.rings[r]; !ok || d.mates[r.mate].ringing != r.call {
+		t.Fatalf("after a reconcile naming the ring: rings %v", d.rings)
+	}
+}

@@ -14,8 +14,9 @@ import (
 // method set of server/telephony.Telephony): set as the server's
 // Telephony, it receives each effect through these methods instead of
 // Deliver, so a host needs no extra hook. Each method only queues the
-// effect for Run's loop and returns nil at once; Ring is idempotent, as a
-// new leader's reconciliation needs. They are safe for concurrent use.
+// effect for Run's loop and returns nil at once; Ring is idempotent and
+// Reconcile takes a new leader's whole list of rings, as the dispatcher
+// needs after a change of leader. They are safe for concurrent use.
 
 // Ring rings a simulated teammate's phone: they will answer, decline or
 // let it ring until until. Rings for teammates who are not the demo's are
@@ -35,6 +36,14 @@ func (d *Demo) StopRinging(_ context.Context, call pb.CallID, teammate pb.Teamma
 // leaves a message.
 func (d *Demo) Deflect(_ context.Context, call pb.CallID, team pb.TeamID, why eventlog.Deflection) error {
 	d.effect(assign.Effect{Kind: assign.Deflect, Call: call, Team: team, Deflection: why})
+	return nil
+}
+
+// Reconcile matches the simulated phones to a new leader's list of rings
+// (server/telephony.Reconciler): teammates forget rings the list does not
+// name and take up those it names that they did not know.
+func (d *Demo) Reconcile(_ context.Context, rings []assign.Effect) error {
+	d.Deliver(replica.Delivery{Workspace: d.cfg.Workspace, Reconcile: true, Effects: rings})
 	return nil
 }
 
