@@ -16,12 +16,13 @@ const MaxAgents = 1_000_000
 // of mean aht.
 //
 // Its answer n is exactly the least n with ServiceLevel(n, …) >= target:
-// the two compute the same floating-point figures. It returns 0 when there
-// is no load (no arrivals or no handle time) or target <= 0, and -1 when
-// no number of agents reaches the target: target >= 1 or NaN with calls
-// arriving (some call always waits), an arrival rate that is NaN or
-// infinite, or more than [MaxAgents] needed. It takes O(answer) time, is
-// safe for concurrent use and reads no clock.
+// the two compute the same floating-point figures. It returns -1 for a
+// NaN arrival rate or target; otherwise 0 when there is no load (no
+// arrivals or no handle time) or target <= 0, and -1 when no number of
+// agents reaches the target: target >= 1 with calls arriving (some call
+// always waits), an infinite arrival rate, or more than [MaxAgents]
+// needed. It takes O(answer) time, is safe for concurrent use and reads
+// no clock.
 func AgentsFor(arrivalsPerHour float64, aht, within time.Duration, target float64) int {
 	a := load(arrivalsPerHour, aht)
 	switch {
