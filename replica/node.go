@@ -48,8 +48,9 @@ type Node struct {
 	wg       sync.WaitGroup
 
 	ready    atomic.Uint64 // the term in which this leader finished reconciling; 0 if none
-	applied  atomic.Uint64
-	appliedC atomic.Pointer[chan struct{}] // closed and replaced as applied grows, when someone waits
+	amu      sync.Mutex
+	applied  atomic.Uint64 // written under amu
+	appliedC chan struct{} // under amu: closed when applied grows, if someone waits
 
 	started   bool // goroutines started
 	closeOnce sync.Once
@@ -324,29 +325,33 @@ func (n *Node) ViewConsistent(ctx context.Context, ws WorkspaceID, read func(e *
 	return n.View(ws, read)
 }
 
-// appliedTo records that the state machine reached index.
+// appliedTo records that the state machine reached index and wakes the
+// waiters.
 func (n *Node) appliedTo(index uint64) {
-	for {
-		cur := n.applied.Load()
-		if index <= cur || n.applied.CompareAndSwap(cur, index) {
-			break
-		}
+	n.amu.Lock()
+	defer n.amu.Unlock()
+	if index > n.applied.Load() {
+		n.applied.Store(index)
 	}
-	if ch := n.appliedC.Swap(nil); ch != nil {
-		close(*ch)
+	if n.appliedC != nil {
+		close(n.appliedC)
+		n.appliedC = nil
 	}
 }
 
 // waitApplied waits until the state machine has applied index.
 func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 	for {
-		ch := make(chan struct{})
-		if old := n.appliedC.Swap(&ch); old != nil {
-			close(*old)
-		}
+		n.amu.Lock()
 		if n.applied.Load() >= index {
+			n.amu.Unlock()
 			return nil
 		}
+		if n.appliedC == nil {
+			n.appliedC = make(chan struct{})
+		}
+		ch := n.appliedC
+		n.amu.Unlock()
 		select {
 		case <-ch:
 		case <-n.stop:
