@@ -20,7 +20,7 @@ type Inputs struct {
 	At time.Time
 	// Engine is the workspace's engine. Build only reads it; the caller
 	// holds whatever makes that safe (call Build inside replica's
-	// Node.View, or assign.Live's View).
+	// Node.View, or assign.Live's View). Nil gives empty tables.
 	Engine *assign.Engine
 	// Live is the metrics fold's live view at At (metrics.Collector.Dashboard).
 	Live metrics.Dashboard
@@ -52,7 +52,10 @@ func AvailableByTeam(d metrics.Dashboard) map[pb.TeamID]int {
 // teammates + remembered calls); the hub calls its Source at most once per
 // coalescing interval.
 func Build(in Inputs) State {
-	snap := in.Engine.Snapshot()
+	var snap assign.Snapshot
+	if in.Engine != nil {
+		snap = in.Engine.Snapshot()
+	}
 	teamNames := make(map[pb.TeamID]string, len(snap.Teams))
 	for _, t := range snap.Teams {
 		teamNames[t.ID] = t.Name

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -12,11 +11,6 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
 )
-
-// ErrNoWorkspace is what a Source made by [NewSource] returns while no
-// command has created the workspace yet; the hub logs it and retries on the
-// next Notify.
-var ErrNoWorkspace = errors.New("dashboard: the workspace does not exist yet")
 
 // Parts are the reads a server already has, for [NewSource]. Their
 // signatures are those of the server runtime's methods, so method values
@@ -43,7 +37,8 @@ type Parts struct {
 
 // NewSource returns a Source that reads the fold under its lock (live view
 // and the report from WindowStart to now), asks for the advice, then
-// builds the State inside View. It fails with ErrInvalidConfig when a
+// builds the State inside View; before the workspace exists, the State has
+// the fold's figures and empty tables. It fails with ErrInvalidConfig when a
 // required part is missing.
 func NewSource(p Parts) (Source, error) {
 	if p.Now == nil || p.View == nil || p.WithCollector == nil {
@@ -73,8 +68,8 @@ func NewSource(p Parts) (Source, error) {
 		ok, err := p.View(func(e *assign.Engine) {
 			st = Build(Inputs{At: now, Engine: e, Live: live, Window: window, Advice: adv, MaxCalls: p.MaxCalls})
 		})
-		if err == nil && !ok {
-			err = ErrNoWorkspace
+		if err == nil && !ok { // no command yet: an empty dashboard
+			st = Build(Inputs{At: now, Live: live, Window: window, Advice: adv})
 		}
 		return st, err
 	}), nil
