@@ -1,9 +1,14 @@
 package assign
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -11,6 +16,10 @@ import (
 
 // ErrClosed is returned by a [Live] after Close.
 var ErrClosed = errors.New("assign: live engine is closed")
+
+// ErrSyncInDeliver is returned by [Live.SyncContext] called from Deliver,
+// which would wait for itself.
+var ErrSyncInDeliver = errors.New("assign: Sync called from Deliver")
 
 // LiveConfig configures a [Live].
 type LiveConfig struct {
@@ -20,8 +29,12 @@ type LiveConfig struct {
 	Clock clock.Clock
 	// Deliver receives what each command and each fired deadline produced,
 	// in the engine's order, on one goroutine of the Live's own, never
-	// under the Live's lock: it may call back into the Live. A Deliver that
-	// blocks holds up later deliveries, not commands.
+	// under the Live's lock: it may call back into the Live, Close
+	// included. A Deliver that blocks holds up later deliveries, not
+	// commands: the queue of undelivered Ready values is not bounded, so
+	// commands never wait for the host (which could deadlock a Deliver that
+	// issues commands), and a host that must bound memory watches
+	// [Live.Pending] and stops issuing commands, or bounds Deliver itself.
 	Deliver func(Ready)
 	// OnPanic, if set, receives the value of a panic in Deliver; the
 	// delivery goroutine recovers and goes on with the next Ready. The
@@ -33,6 +46,10 @@ type LiveConfig struct {
 // each command at the clock's time under a lock, keeps a single timer
 // armed for the engine's next deadline, and hands every [Ready] to
 // LiveConfig.Deliver in order. Close it to stop its timer and goroutine.
+//
+// A command or timer that panics still has its output queued and the
+// timer re-armed before the panic goes on to the caller, so no deadline is
+// lost; the engine may however be left mid-change by the panic.
 type Live struct {
 	mu     sync.Mutex
 	eng    *Engine
@@ -45,8 +62,10 @@ type Live struct {
 	qcond     *sync.Cond // signals queue changes and deliveries
 	queue     []Ready
 	qclosed   bool
-	enqueued  uint64 // Ready values queued so far
-	delivered uint64 // Ready values handed to Deliver so far
+	enqueued  uint64        // Ready values queued so far
+	delivered uint64        // Ready values handed to Deliver so far
+	progress  chan struct{} // closed and replaced at each delivery
+	deliverG  atomic.Uint64 // the delivery goroutine's ID
 	done      chan struct{}
 	deliver   func(Ready)
 	onPanic   func(any)
@@ -59,9 +78,12 @@ func NewLive(eng *Engine, cfg LiveConfig) *Live {
 	if clk == nil {
 		clk = clock.New()
 	}
-	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic, done: make(chan struct{})}
+	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic, done: make(chan struct{}),
+		progress: make(chan struct{})}
 	l.qcond = sync.NewCond(&l.qmu)
-	go l.deliverLoop()
+	started := make(chan struct{})
+	go l.deliverLoop(started)
+	<-started
 	l.mu.Lock()
 	l.settle()
 	l.mu.Unlock()
@@ -76,16 +98,16 @@ func NewLive(eng *Engine, cfg LiveConfig) *Live {
 //
 // The function must only call the engine it is given, with the time it is
 // given. If the clock reads earlier than the engine (a wall clock stepped
-// back), the engine's time is used instead.
+// back), the engine's time is used instead. If cmd panics, what the engine
+// produced is still queued and the timer re-armed, then the panic goes on.
 func (l *Live) Do(cmd func(e *Engine, now time.Time) error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return ErrClosed
 	}
-	err := cmd(l.eng, l.nowLocked())
-	l.settle()
-	return err
+	defer l.settle()
+	return cmd(l.eng, l.nowLocked())
 }
 
 // View runs read-only code under the lock (Teammate, Call, Explain, …).
@@ -98,19 +120,47 @@ func (l *Live) View(read func(e *Engine)) {
 // Sync waits until everything the commands and deadlines before it
 // produced has been handed to Deliver and Deliver has returned, so a host
 // that keeps stores fed by Deliver (a timeline, a dashboard) can read its
-// own writes. It must not be called from Deliver, which would wait for
-// itself.
-func (l *Live) Sync() {
+// own writes. It waits as long as Deliver takes; [Live.SyncContext]
+// bounds the wait. Called from Deliver it returns at once, since waiting
+// would wait for itself.
+func (l *Live) Sync() { _ = l.SyncContext(context.Background()) }
+
+// SyncContext is [Live.Sync] bounded by ctx: it returns ctx's error if ctx
+// ends first (a Deliver blocked on a slow host), and ErrSyncInDeliver if
+// called from Deliver.
+func (l *Live) SyncContext(ctx context.Context) error {
+	if goid() == l.deliverG.Load() {
+		return ErrSyncInDeliver
+	}
 	l.qmu.Lock()
-	defer l.qmu.Unlock()
 	target := l.enqueued
 	for l.delivered < target {
-		l.qcond.Wait()
+		ch := l.progress
+		l.qmu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		l.qmu.Lock()
 	}
+	l.qmu.Unlock()
+	return nil
+}
+
+// Pending returns the number of Ready values queued and not yet handed to
+// Deliver. It grows while Deliver is slower than the commands.
+func (l *Live) Pending() int {
+	l.qmu.Lock()
+	defer l.qmu.Unlock()
+	return len(l.queue)
 }
 
 // Close stops the timer, delivers what is queued and stops the delivery
-// goroutine. Later commands return ErrClosed. Close is idempotent.
+// goroutine, waiting for it to finish. Later commands return ErrClosed.
+// Close is idempotent. Called from Deliver, it does not wait (that would
+// wait for itself): the delivery goroutine delivers what is queued and
+// stops once Deliver returns.
 func (l *Live) Close() {
 	l.mu.Lock()
 	if !l.closed {
@@ -124,6 +174,9 @@ func (l *Live) Close() {
 		l.qmu.Unlock()
 	}
 	l.mu.Unlock()
+	if goid() == l.deliverG.Load() {
+		return
+	}
 	<-l.done
 }
 
@@ -143,8 +196,8 @@ func (l *Live) onTimer() {
 		return
 	}
 	l.armed = time.Time{}
+	defer l.settle()
 	_ = l.eng.Advance(l.nowLocked()) // nowLocked never goes backwards
-	l.settle()
 }
 
 // settle queues the engine's output and re-arms the timer.
@@ -170,8 +223,10 @@ func (l *Live) settle() {
 	}
 }
 
-func (l *Live) deliverLoop() {
+func (l *Live) deliverLoop(started chan<- struct{}) {
 	defer close(l.done)
+	l.deliverG.Store(goid())
+	close(started)
 	for {
 		l.qmu.Lock()
 		for len(l.queue) == 0 && !l.qclosed {
@@ -188,7 +243,8 @@ func (l *Live) deliverLoop() {
 		l.deliverOne(r)
 		l.qmu.Lock()
 		l.delivered++
-		l.qcond.Broadcast()
+		close(l.progress)
+		l.progress = make(chan struct{})
 		l.qmu.Unlock()
 	}
 }
@@ -203,4 +259,18 @@ func (l *Live) deliverOne(r Ready) {
 		}
 	}()
 	l.deliver(r)
+}
+
+// goid returns the calling goroutine's ID, read from its stack header
+// ("goroutine 12 [running]:"). Live uses it only to recognise its own
+// delivery goroutine in Close and SyncContext.
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
 }
