@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +65,7 @@ func (c *memCluster) start(m *memNode, bootstrap bool) {
 	onApply, deliver := c.j.hooks(m.id)
 	n, err := Open(Config{InMemory: true, NodeID: m.id, Bootstrap: bootstrap, Engine: c.cfg, Clock: m.clk,
 		Logger: quietLogger(), OnApply: onApply, Deliver: deliver,
+		OnRestore: func(uint64) { propRestores.Add(1) },
 		TuneRaft: func(rc *raft.Config) {
 			fastRaft(rc)
 			rc.SnapshotThreshold, rc.TrailingLogs, rc.SnapshotInterval = 20, 10, 30*time.Millisecond
@@ -169,6 +171,10 @@ func genCommand(t *rapid.T) assign.Command {
 	return c
 }
 
+// propRestores counts snapshot restores in the property test's clusters,
+// to show that restarted nodes also catch up by snapshot.
+var propRestores, propKills atomic.Int64
+
 // outcome of one submission, for the no-loss, no-duplicate check.
 type outcome int
 
@@ -185,6 +191,11 @@ const (
 // are delivered once, by the leader that committed it; and the engines
 // never see time go backwards, though the leaders' clocks disagree.
 func TestPropertyReplicasEqualOneEngineDespiteKillsAndPartitions(t *testing.T) {
+	propRestores.Store(0)
+	propKills.Store(0)
+	defer func() {
+		t.Logf("leader kills: %d, snapshot restores: %d", propKills.Load(), propRestores.Load())
+	}()
 	rapid.Check(t, func(rt *rapid.T) {
 		cfg := assign.DefaultConfig()
 		cfg.WrapUp = rapid.SampledFrom([]time.Duration{0, 40 * time.Second}).Draw(rt, "wrapup")
@@ -235,6 +246,7 @@ func TestPropertyReplicasEqualOneEngineDespiteKillsAndPartitions(t *testing.T) {
 					rt.Skip("a node is already out")
 				}
 				c.kill(c.byNode(waitLeader(rt, 10*time.Second, c.majority()...)))
+				propKills.Add(1)
 			},
 			"partition a node": func(rt *rapid.T) {
 				if len(c.majority()) < 3 {
