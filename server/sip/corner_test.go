@@ -140,6 +140,13 @@ func TestAnswerBridgesAndTeammateHangsUp(t *testing.T) {
 	caller.ackTo(ok)
 	e.waitEvent("the answer", func(ev eventlog.Event) bool { return ev.Kind == eventlog.CallAnswered })
 
+	// A BYE with another tag is not the phone's dialog: refused, the
+	// call goes on.
+	tag := phone.tag
+	phone.tag = "forged"
+	phone.bye(inv)
+	phone.response(siplib.BYE, 481)
+	phone.tag = tag
 	phone.bye(inv)
 	phone.response(siplib.BYE, 200)
 	bye := caller.request(siplib.BYE)

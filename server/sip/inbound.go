@@ -37,11 +37,15 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		g.respond(req, tx, 413, "Request Entity Too Large")
 		return
 	}
-	if len(body) > 0 {
-		if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
-			g.respond(req, tx, 415, "Unsupported Media Type", siplib.NewHeader("Accept", "application/sdp"))
-			return
-		}
+	if len(body) == 0 {
+		// A late offer would need the caller's answer carried in its ACK
+		// to the phone's ACK; the gateway relays offers in INVITEs only.
+		g.respond(req, tx, 488, "Not Acceptable Here: SDP offer required")
+		return
+	}
+	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
+		g.respond(req, tx, 415, "Unsupported Media Type", siplib.NewHeader("Accept", "application/sdp"))
+		return
 	}
 	dlg, err := g.dua.ReadInvite(req, tx)
 	if err != nil {

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -262,5 +263,32 @@ func TestRestartEndsOrphanedCalls(t *testing.T) {
 	want := "call_placed\ncall_queued\ncall_offered ana\ncall_declined ana connectivity\ncall_ended stage=queued by=system\n"
 	if got := story(e.waitEnded(call)); got != want {
 		t.Fatalf("timeline:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// An INVITE without an SDP offer is refused: the gateway relays offers
+// in INVITEs only.
+func TestLateOfferRefused(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	caller := newUA(t, e, "customer")
+	caller.send(fmt.Sprintf(`
+INVITE sip:support@%[1]s SIP/2.0
+Via: SIP/2.0/UDP %[2]s;branch=z9hG4bK%[3]s
+Max-Forwards: 70
+From: <sip:customer@%[2]s>;tag=%[4]s
+To: <sip:support@%[1]s>
+Call-ID: late-offer
+CSeq: 1 INVITE
+Contact: <sip:customer@%[2]s>
+Content-Length: 0
+
+`, testDomain, caller.addr(), newID(6), caller.tag))
+	res := caller.finalResponse(siplib.INVITE)
+	caller.send(ackFor(caller, res))
+	if res.StatusCode != 488 {
+		t.Fatalf("late offer: %d, want 488", res.StatusCode)
+	}
+	if evs, _ := e.snapshot(); len(placed(evs)) != 0 {
+		t.Fatal("a refused INVITE placed a call")
 	}
 }

@@ -26,9 +26,10 @@ type leg struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 
-	// Set by run before it reports an answer, read after.
-	dlg    *sipgo.DialogClientSession
-	answer []byte
+	// Set by run, under g.mu for dlg and dialogID (onBye reads them).
+	dlg      *sipgo.DialogClientSession
+	dialogID string
+	answer   []byte
 
 	hangupOnce sync.Once
 }
@@ -141,6 +142,9 @@ func (l *leg) ring() outcome {
 	var rej *sipgo.ErrDialogResponse
 	switch {
 	case err == nil:
+		g.mu.Lock() // onBye checks the phone's BYE against it
+		l.dialogID = dlg.ID
+		g.mu.Unlock()
 		if err := dlg.Ack(context.Background()); err != nil {
 			return outcome{kind: outFailed, err: err}
 		}

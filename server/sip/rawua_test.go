@@ -123,10 +123,8 @@ func (u *ua) finalResponse(method siplib.RequestMethod) *siplib.Response {
 func (u *ua) reply(req *siplib.Request, code int, reason string, body []byte) {
 	u.t.Helper()
 	res := siplib.NewResponseFromRequest(req, code, reason, body)
-	if to := res.To(); to != nil && code > 100 {
-		if _, ok := to.Params.Get("tag"); !ok {
-			to.Params.Add("tag", u.tag)
-		}
+	if _, tagged := req.To().Params.Get("tag"); !tagged && code > 100 {
+		res.To().Params.Add("tag", u.tag) // the same tag on every response, not sipgo's random one
 	}
 	if len(body) > 0 {
 		res.AppendHeader(siplib.NewHeader("Content-Type", "application/sdp"))

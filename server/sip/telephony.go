@@ -142,6 +142,9 @@ func (g *Gateway) onAck(req *siplib.Request, tx siplib.ServerTransaction) {
 	if !ok || ref.leg != nil {
 		return
 	}
+	if id, err := siplib.DialogIDFromRequestUAS(req); err != nil || id != ref.call.dlg.ID {
+		return // not the caller's dialog: a forged or stray ACK
+	}
 	if err := ref.call.dlg.ReadAck(req, tx); err != nil {
 		g.log.debug("sip: ACK not matched", "call", ref.call.id, "error", err)
 	}
@@ -156,6 +159,10 @@ func (g *Gateway) onBye(req *siplib.Request, tx siplib.ServerTransaction) {
 		return
 	}
 	if ref.leg == nil {
+		if id, err := siplib.DialogIDFromRequestUAS(req); err != nil || id != ref.call.dlg.ID {
+			g.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+			return
+		}
 		if err := ref.call.dlg.ReadBye(req, tx); err != nil {
 			g.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 			return
@@ -165,9 +172,9 @@ func (g *Gateway) onBye(req *siplib.Request, tx siplib.ServerTransaction) {
 	}
 	l := ref.leg
 	g.mu.Lock()
-	dlg := l.dlg
+	dlg, dialogID := l.dlg, l.dialogID
 	g.mu.Unlock()
-	if dlg == nil {
+	if id, err := siplib.DialogIDFromRequestUAC(req); dlg == nil || err != nil || id != dialogID {
 		g.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
