@@ -53,8 +53,9 @@ type Config struct {
 	// deadline timer; nil means the real clock. Raft's own heartbeats and
 	// elections always run on the real clock.
 	Clock clock.Clock
-	// Logger receives the node's and raft's warnings and errors; nil means
-	// slog.Default().
+	// Logger receives the node's warnings and errors, raft's errors (at
+	// Warn) and raft's warnings (at Debug: elections and lost contact are
+	// routine); nil means slog.Default().
 	Logger *slog.Logger
 	// OnApply runs on EVERY node, synchronously inside the state machine's
 	// Apply, in log order, also when the log is replayed at start (see
@@ -63,7 +64,8 @@ type Config struct {
 	OnApply func(Applied)
 	// OnRestore runs on every node after its state machine was replaced by
 	// a snapshot (at start, or a follower installing one from the leader),
-	// with the log index the snapshot covers; hosts rebuild derived stores
+	// with the index of the last entry the snapshot covers that reached the
+	// state machine (OnApply then continues after it); hosts rebuild derived stores
 	// (a metrics fold, a timeline) from their own durable data. It runs on
 	// raft's goroutine and must not call the Node.
 	OnRestore func(index uint64)
