@@ -36,7 +36,9 @@ type Config struct {
 	Users map[pb.TeammateID]string
 	// Callers are the source networks allowed to place calls to teams
 	// without authentication: the trunk or SBC in front of the gateway.
-	// Calls from elsewhere are refused with 403. Default: loopback only.
+	// A call from elsewhere must authenticate as one of Users (digest,
+	// 407 challenge), as a teammate's phone calling a team does; else it
+	// is refused with 403. Default: loopback only.
 	Callers []netip.Prefix
 	// VoicemailURI, if set, is where a deflected caller is redirected
 	// (302 Moved Temporarily with this Contact), such as

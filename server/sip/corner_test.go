@@ -7,6 +7,7 @@ import (
 	"time"
 
 	siplib "github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
@@ -183,23 +184,55 @@ func TestRegisterAuthentication(t *testing.T) {
 	}
 }
 
-// Calls from outside Config.Callers are refused; a deflected call gets a
-// final response naming the reason and ends by the system.
+// Calls from outside Config.Callers must authenticate as a user; a
+// deflected call gets a final response naming the reason and ends by the
+// system.
 func TestCallersAndDeflection(t *testing.T) {
 	e := anaEnv(t, 30*time.Second, func(c *Config) {
 		c.Callers = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	})
 	caller := newUA(t, e, "customer")
 	caller.invite("support", "call-1")
-	if res := caller.finalResponse(siplib.INVITE); res.StatusCode != 403 {
-		t.Fatalf("untrusted caller got %d, want 403", res.StatusCode)
+	res := caller.finalResponse(siplib.INVITE)
+	caller.send(ackFor(caller, res))
+	if res.StatusCode != 407 {
+		t.Fatalf("untrusted caller got %d, want 407", res.StatusCode)
 	}
+	chal, err := digest.ParseChallenge(res.GetHeader("Proxy-Authenticate").Value())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		user, password string
+		want           int
+	}{{"ana", "wrong", 403}, {"eve", "pw-ana", 403}, {"ana", "pw-ana", 180}} {
+		cred, err := digest.Digest(chal, digest.Options{Method: "INVITE", URI: "sip:support@" + testDomain,
+			Username: c.user, Password: c.password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		callID := "call-auth-" + newID(4)
+		branch := caller.inviteWith("support", callID, "Proxy-Authorization: "+cred.String()+"\n")
+		got := caller.next("a response", func(m siplib.Message) bool {
+			r, ok := m.(*siplib.Response)
+			return ok && r.StatusCode > 100 && r.CallID().Value() == callID
+		}).(*siplib.Response)
+		if got.StatusCode != c.want {
+			t.Fatalf("%s/%s: %d, want %d", c.user, c.password, got.StatusCode, c.want)
+		}
+		if got.StatusCode == 180 {
+			caller.cancel("support", callID, branch) // an authenticated teammate's call was placed
+		} else {
+			caller.send(ackFor(caller, got))
+		}
+	}
+	waitIdle(t, e)
 
 	e2 := newEnv(t, envOptions{mock: true, team: "support", users: map[pb.TeammateID]string{"ana": "pw"},
 		teamConfig: assign.TeamConfig{DeflectWhenNobodyOnline: true}})
 	caller = newUA(t, e2, "customer")
 	caller.invite("support", "call-2")
-	res := caller.finalResponse(siplib.INVITE)
+	res = caller.finalResponse(siplib.INVITE)
 	if res.StatusCode != 480 || !strings.Contains(res.GetHeader("Reason").Value(), "no_teammates") {
 		t.Fatalf("deflected caller got %d %s", res.StatusCode, res.Reason)
 	}

@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"time"
 
+	siplib "github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
+	pb "github.com/phonebalance/phonebalance"
 )
 
 // nonceTTL is how long a digest nonce is accepted; an older one gets a
@@ -81,4 +83,48 @@ func verifyDigest(cred *digest.Credentials, realm, method, password string) bool
 		return false
 	}
 	return subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) == 1
+}
+
+// authenticate checks the request's digest credentials: those of teammate
+// want, or of any configured user when want is empty (a caller). proxy
+// selects Proxy-Authorization and 407 (for an INVITE) over Authorization
+// and 401 (for a REGISTER). It answers the request itself (the
+// challenge, or 403) and returns false when they do not pass; it returns
+// the authenticated user otherwise.
+func (g *Gateway) authenticate(req *siplib.Request, tx siplib.ServerTransaction, want pb.TeammateID, proxy bool) (pb.TeammateID, bool) {
+	now := g.cfg.Clock.Now()
+	ask, answer, code, reason := "WWW-Authenticate", "Authorization", 401, "Unauthorized"
+	if proxy {
+		ask, answer, code, reason = "Proxy-Authenticate", "Proxy-Authorization", 407, "Proxy Authentication Required"
+	}
+	challengeWith := func(stale bool) {
+		ch := challenge(g.cfg.Domain, g.nonce.issue(now), stale)
+		g.respond(req, tx, code, reason, siplib.NewHeader(ask, ch.String()))
+	}
+	h := req.GetHeader(answer)
+	if h == nil {
+		challengeWith(false)
+		return "", false
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err != nil || cred.Realm != g.cfg.Domain {
+		challengeWith(false)
+		return "", false
+	}
+	valid, fresh := g.nonce.check(cred.Nonce, now)
+	if !valid {
+		challengeWith(false)
+		return "", false
+	}
+	if !fresh {
+		challengeWith(true)
+		return "", false
+	}
+	id := pb.TeammateID(cred.Username)
+	pw, known := g.cfg.Users[id]
+	if !known || (want != "" && id != want) || !verifyDigest(cred, g.cfg.Domain, req.Method.String(), pw) {
+		g.respond(req, tx, 403, "Forbidden")
+		return "", false
+	}
+	return id, true
 }

@@ -25,8 +25,11 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		}
 	}
 	if !g.trustedCaller(req.Source()) {
-		g.respond(req, tx, 403, "Forbidden")
-		return
+		// Outside the trusted networks, a caller authenticates as one of
+		// the users: a teammate calling a team from their phone.
+		if _, ok := g.authenticate(req, tx, "", true); !ok {
+			return
+		}
 	}
 	if !g.ourHost(req.Recipient.Host) || req.Recipient.User == "" {
 		g.respond(req, tx, 404, "Not Found")

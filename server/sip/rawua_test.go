@@ -179,6 +179,12 @@ Content-Length: 0
 // INVITE's branch, for a later CANCEL.
 func (u *ua) invite(team, callID string) string {
 	u.t.Helper()
+	return u.inviteWith(team, callID, "")
+}
+
+// inviteWith is invite with extra header lines.
+func (u *ua) inviteWith(team, callID, extra string) string {
+	u.t.Helper()
 	branch := "z9hG4bK" + newID(6)
 	u.callID = callID
 	sdp := "v=0\r\no=customer 1 1 IN IP4 127.0.0.1\r\ns=phonebalance-caller\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n"
@@ -191,10 +197,10 @@ To: <sip:%[1]s@%[2]s>
 Call-ID: %[7]s
 CSeq: 1 INVITE
 Contact: <sip:%[5]s@%[3]s>
-Content-Type: application/sdp
+%[9]sContent-Type: application/sdp
 Content-Length: %[8]d
 
-`, team, testDomain, u.addr(), branch, u.user, u.tag, callID, len(sdp)) + strings.ReplaceAll(sdp, "\r\n", "\n"))
+`, team, testDomain, u.addr(), branch, u.user, u.tag, callID, len(sdp), extra) + strings.ReplaceAll(sdp, "\r\n", "\n"))
 	return branch
 }
 

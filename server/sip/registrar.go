@@ -8,7 +8,6 @@ import (
 
 	"github.com/benbjohnson/clock"
 	siplib "github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/replica"
@@ -38,7 +37,7 @@ func (g *Gateway) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 		return
 	}
 	id := pb.TeammateID(to.Address.User)
-	if !g.authenticate(req, tx, id) {
+	if _, ok := g.authenticate(req, tx, id, false); !ok {
 		return
 	}
 	contact := req.Contact()
@@ -93,42 +92,6 @@ func (g *Gateway) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 		return
 	}
 	g.registered(req, tx, id)
-}
-
-// authenticate checks the request's digest credentials for teammate id.
-// It answers the request itself (401 challenge, 403) and returns false
-// when they do not pass.
-func (g *Gateway) authenticate(req *siplib.Request, tx siplib.ServerTransaction, id pb.TeammateID) bool {
-	now := g.cfg.Clock.Now()
-	challengeWith := func(stale bool) {
-		ch := challenge(g.cfg.Domain, g.nonce.issue(now), stale)
-		g.respond(req, tx, 401, "Unauthorized", siplib.NewHeader("WWW-Authenticate", ch.String()))
-	}
-	h := req.GetHeader("Authorization")
-	if h == nil {
-		challengeWith(false)
-		return false
-	}
-	cred, err := digest.ParseCredentials(h.Value())
-	if err != nil || cred.Realm != g.cfg.Domain {
-		challengeWith(false)
-		return false
-	}
-	valid, fresh := g.nonce.check(cred.Nonce, now)
-	if !valid {
-		challengeWith(false)
-		return false
-	}
-	if !fresh {
-		challengeWith(true)
-		return false
-	}
-	pw, known := g.cfg.Users[id]
-	if !known || cred.Username != string(id) || !verifyDigest(cred, g.cfg.Domain, req.Method.String(), pw) {
-		g.respond(req, tx, 403, "Forbidden")
-		return false
-	}
-	return true
 }
 
 // registered answers a REGISTER with the teammate's current binding.
