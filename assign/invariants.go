@@ -116,6 +116,9 @@ func (e *Engine) checkState(dispatched bool) error {
 			if c.ringing != t {
 				fail("teammate %q rings call %q, which does not ring them", id, c.id)
 			}
+			if c.team != nil && !c.team.member(t) {
+				fail("teammate %q rings call %q of team %q, of which they are not a member", id, c.id, c.team.id)
+			}
 			if e.calls[c.id] != c || c.ended {
 				fail("teammate %q rings call %q, which is ended or unknown", id, c.id)
 			}

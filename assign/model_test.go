@@ -123,6 +123,16 @@ func (m *model) applyEvents(t *rapid.T, evs []eventlog.Event) {
 			if c.ringing != ev.Teammate {
 				t.Fatalf("%s declined by %s but ringing %q", ev.Call, ev.Teammate, c.ringing)
 			}
+			if !tm.teams[c.team] {
+				// Removed from the team while rung: the ring ends as a
+				// decline, without exclusion.
+				if ev.Decline != eventlog.DeclineWentAway {
+					t.Fatalf("%s: removal of %s logged as decline %v", c.id, tm.id, ev.Decline)
+				}
+				c.stage, c.ringing, c.ringUntil = eventlog.StageQueued, "", time.Time{}
+				tm.ringing = ""
+				continue
+			}
 			m.ringFailed(c, tm, ev.At)
 		case eventlog.WrapUpEnded:
 			// Ended early by a command the model already applied, or on its

@@ -121,6 +121,14 @@ func (e *Engine) endRing(c *call) *teammate {
 // excluded from the call (AS7) and the call waits again in its queue,
 // offered at once to the next eligible teammate (AS5, AS6).
 func (e *Engine) ringFailed(c *call, kind eventlog.Kind, cause eventlog.DeclineCause, stop bool) {
+	t := e.ringEnded(c, kind, cause, stop)
+	e.exclude(c, t)
+	e.refresh(t)
+}
+
+// ringEnded ends a ring that was not answered, logging kind, and puts the
+// call back in its queue, with no exclusion.
+func (e *Engine) ringEnded(c *call, kind eventlog.Kind, cause eventlog.DeclineCause, stop bool) *teammate {
 	t := e.endRing(c)
 	ev := c.event(kind, t)
 	ev.Decline = cause
@@ -128,11 +136,10 @@ func (e *Engine) ringFailed(c *call, kind eventlog.Kind, cause eventlog.DeclineC
 	if stop {
 		e.effect(Effect{Kind: StopRinging, Call: c.id, Teammate: t.id, Team: c.team.id})
 	}
-	e.exclude(c, t)
 	c.stage = eventlog.StageQueued
 	c.team.queue.ReplaceOrInsert(c)
 	e.markDirty(c.team)
-	e.refresh(t)
+	return t
 }
 
 func (e *Engine) exclude(c *call, t *teammate) {

@@ -125,7 +125,11 @@ func TestRestoreRefusesInconsistentSnapshots(t *testing.T) {
 		"exclusion with no deadline": func(x *Snapshot) { x.dropDeadline("exclusion", "c3", "cy") },
 		"ringing nobody":             func(x *Snapshot) { x.callState("c1").Ringing = ""; x.dropDeadline("ring", "c1", "") },
 		"ringing an Away non-member": func(x *Snapshot) { x.callState("c1").Ringing = "fay" },
-		"talking with no agent":      func(x *Snapshot) { x.callState("c2").Agent = "" },
+		"ringing an Active non-member": func(x *Snapshot) {
+			x.teammateState("fay").Presence = available()
+			x.callState("c1").Ringing = "fay"
+		},
+		"talking with no agent": func(x *Snapshot) { x.callState("c2").Agent = "" },
 		"teammate over the call limit": func(x *Snapshot) {
 			x.callState("c1").Ringing = "ben"
 		},

@@ -143,8 +143,14 @@ func (e *Engine) AddMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) er
 	return nil
 }
 
-// RemoveMember removes a teammate from a team. A call of that team already
-// ringing for them keeps ringing.
+// RemoveMember removes a teammate from a team. A call of that team ringing
+// for them stops ringing (a StopRinging effect): it is logged as a decline
+// that is not the Decline button (eventlog.DeclineWentAway, "Call
+// declined by [name]"), like going Away just before an assignment
+// (rule AS8), but with no exclusion, since they may no longer be offered
+// the team's calls anyway; the call goes back to its queue and is offered
+// at once to the next eligible member. So no call is answered in a team by
+// someone outside it.
 func (e *Engine) RemoveMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) error {
 	tm, t, err := e.beginMembership(now, teamID, id)
 	if err != nil {
@@ -153,7 +159,12 @@ func (e *Engine) RemoveMember(now time.Time, teamID pb.TeamID, id pb.TeammateID)
 	if !tm.member(t) {
 		return fmt.Errorf("%w: %q in %q", ErrNotMember, id, teamID)
 	}
+	if c := t.ringing; c != nil && c.team == tm {
+		e.ringEnded(c, eventlog.CallDeclined, eventlog.DeclineWentAway, true)
+	}
 	e.removeMember(tm, t)
+	e.refresh(t)
+	e.dispatch()
 	return nil
 }
 
