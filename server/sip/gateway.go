@@ -32,7 +32,9 @@ var _ telephony.Telephony = (*Gateway)(nil)
 // at once: the SIP work they start runs on the gateway's own goroutines,
 // which report outcomes (answer, decline, hang-up) to the replica with
 // Node.Do. Ring timeouts are the engine's: a ring ends when the engine
-// says so (StopRinging), never on a SIP timer.
+// says so (StopRinging), never on a SIP timer. Registrations expire and
+// digest nonces age on Config.Clock, the engine's clock; SIP's own
+// retransmission timers run on real time.
 type Gateway struct {
 	cfg   Config
 	log   logger
