@@ -15,6 +15,16 @@ import (
 // or enum name also matches [ErrUnknownKind] or [ErrUnknownValue].
 var ErrDecode = errors.New("eventlog: cannot decode event")
 
+// ErrLineTooLong is returned (wrapped, together with [ErrDecode]) for a
+// line longer than MaxLineBytes. The reader skips the rest of it.
+var ErrLineTooLong = errors.New("eventlog: line too long")
+
+// MaxLineBytes is the longest line a [JSONLinesReader] reads, newline
+// included: far more than any event the library writes (IDs, names and
+// reasons are bounded by the engine), little enough that a corrupt or
+// hostile file cannot make the reader hold an unbounded line in memory.
+const MaxLineBytes = 1 << 20
+
 // JSONLines is a [Sink] that writes each event as one JSON object on its
 // own line (the JSON Lines format). Enums are written by name (kind
 // "call_declined", decline "button", channel "Phone", direction
@@ -56,11 +66,13 @@ func (j *JSONLines) Write(e Event) error {
 
 // JSONLinesReader reads events written by [JSONLines], one per line, in
 // the order they were written. Blank lines are skipped; unknown JSON
-// fields are ignored so that newer logs stay readable. A JSONLinesReader is
-// not safe for concurrent use.
+// fields are ignored so that newer logs stay readable. Lines longer than
+// MaxLineBytes are refused. A JSONLinesReader is not safe for concurrent
+// use.
 type JSONLinesReader struct {
 	r    *bufio.Reader
 	line int
+	buf  []byte
 }
 
 // NewJSONLinesReader returns a reader of the events in r.
@@ -79,18 +91,41 @@ func NewJSONLinesReader(r io.Reader) *JSONLinesReader {
 // time.Time.Equal, or write UTC times.
 func (d *JSONLinesReader) Next() (Event, error) {
 	for {
-		line, err := d.r.ReadBytes('\n')
+		line, long, err := d.readLine()
 		if err != nil && !errors.Is(err, io.EOF) {
 			return Event{}, fmt.Errorf("eventlog: read line %d: %w", d.line+1, err)
 		}
-		if len(line) == 0 {
+		if len(line) == 0 && !long {
 			return Event{}, io.EOF
 		}
 		d.line++
+		if long {
+			return Event{}, fmt.Errorf("%w: line %d: %w: over %d bytes", ErrDecode, d.line, ErrLineTooLong, MaxLineBytes)
+		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		return decodeLine(line, d.line)
+	}
+}
+
+// readLine reads up to and including the next newline. A line longer than
+// MaxLineBytes is consumed and dropped, reporting long.
+func (d *JSONLinesReader) readLine() (line []byte, long bool, err error) {
+	d.buf = d.buf[:0]
+	for {
+		chunk, err := d.r.ReadSlice('\n')
+		if !long {
+			if len(d.buf)+len(chunk) > MaxLineBytes {
+				long, d.buf = true, d.buf[:0]
+			} else {
+				d.buf = append(d.buf, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return d.buf, long, err
 	}
 }
 

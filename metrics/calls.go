@@ -327,15 +327,18 @@ func (c *Collector) startTalk(cl *call, t time.Time) {
 // stopTalk ends a talking stretch at t (SPEC MT11, MT12).
 func (c *Collector) stopTalk(cl *call, t time.Time) {
 	d := t.Sub(cl.talkSince)
-	c.talk += d
-	c.forTeam(cl.talkTeam).talk += d
-	c.mates[cl.mate].talk += d
+	c.talk = satAdd(c.talk, d)
+	tm := c.forTeam(cl.talkTeam)
+	tm.talk = satAdd(tm.talk, d)
+	m := c.mates[cl.mate]
+	m.talk = satAdd(m.talk, d)
 	b := c.win.at(t)
-	b.all.TalkTime += d
+	b.all.TalkTime = satAdd(b.all.TalkTime, d)
 	if f := b.team(cl.talkTeam); f != nil {
-		f.TalkTime += d
+		f.TalkTime = satAdd(f.TalkTime, d)
 	}
-	b.mate(cl.mate).TalkTime += d
+	bm := b.mate(cl.mate)
+	bm.TalkTime = satAdd(bm.TalkTime, d)
 }
 
 func (c *Collector) unansweredRing(cl *call, e eventlog.Event) {

@@ -51,7 +51,36 @@ type Collector struct {
 	talk        time.Duration
 
 	rejected int
+
+	gone     []goneMate // removed teammates, oldest removal first
+	goneHead int
 }
+
+// goneMate is a removed teammate whose channel history is dropped once the
+// removal is older than the retention.
+type goneMate struct {
+	id pb.TeammateID
+	at time.Time
+}
+
+// Plausibility bounds on the stream: an event beyond them is refused, so
+// one corrupt event cannot make every correct event after it look out of
+// order.
+const (
+	// MaxSeqGap is the largest step in Seq from one accepted event to the
+	// next. The engine numbers its events consecutively; a stream may skip
+	// events it does not forward, but not billions of them.
+	MaxSeqGap = 1 << 32
+	// MaxSeq is the largest Seq accepted, even for the first event.
+	MaxSeq = 1 << 62
+)
+
+// The times an event may carry: years 1970 to 2199, the range the engine
+// accepts.
+var (
+	earliestAt = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestAt   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // New returns an empty collector, or an error wrapping ErrInvalidConfig.
 func New(cfg Config) (*Collector, error) {
@@ -76,8 +105,10 @@ func New(cfg Config) (*Collector, error) {
 // wrapping one of the package's sentinel errors (ErrOutOfOrder,
 // ErrInvalidEvent, ErrUnknownCall, ErrDuplicateCall, ErrUnexpected,
 // ErrUnknownTeammate, ErrDuplicateTeammate) and leaves every figure as it
-// was; only [Collector.Rejected] counts it. Observe never panics on bad
-// input.
+// was; only [Collector.Rejected] counts it. Implausible events are refused
+// the same way: a Seq above MaxSeq or more than MaxSeqGap past the
+// previous one (ErrOutOfOrder), a time outside the years 1970 to 2199
+// (ErrInvalidEvent). Observe never panics on bad input.
 func (c *Collector) Observe(e eventlog.Event) error {
 	if err := c.observe(e); err != nil {
 		c.rejected++
@@ -85,7 +116,30 @@ func (c *Collector) Observe(e eventlog.Event) error {
 	}
 	c.started, c.lastSeq, c.lastAt = true, e.Seq, e.At
 	c.win.advance(e.At)
+	c.dropGone(e.At)
 	return nil
+}
+
+// dropGone forgets the channel history of teammates removed longer than
+// the retention ago and not added again since: ChannelAt could no longer
+// answer for any instant it covers.
+func (c *Collector) dropGone(now time.Time) {
+	if c.cfg.Retention <= 0 {
+		return
+	}
+	horizon := now.Add(-c.cfg.Retention)
+	for c.goneHead < len(c.gone) && !c.gone[c.goneHead].at.After(horizon) {
+		g := c.gone[c.goneHead]
+		c.gone[c.goneHead] = goneMate{}
+		c.goneHead++
+		if h := c.channels[g.id]; len(h) > 0 && h[len(h)-1].ch == 0 && !h[len(h)-1].at.After(horizon) {
+			delete(c.channels, g.id)
+		}
+	}
+	if c.goneHead > 64 && c.goneHead*2 > len(c.gone) {
+		c.gone = append(c.gone[:0], c.gone[c.goneHead:]...)
+		c.goneHead = 0
+	}
 }
 
 // Rejected returns how many events Observe refused.
@@ -109,6 +163,12 @@ func (c *Collector) observe(e eventlog.Event) error {
 	}
 	if c.started && e.Seq <= c.lastSeq {
 		return refuse(ErrOutOfOrder, e, "seq not after %d", c.lastSeq)
+	}
+	if e.Seq > MaxSeq || c.started && e.Seq-c.lastSeq > MaxSeqGap {
+		return refuse(ErrOutOfOrder, e, "seq %d is an implausible jump from %d", e.Seq, c.lastSeq)
+	}
+	if e.At.Before(earliestAt) || !e.At.Before(latestAt) {
+		return refuse(ErrInvalidEvent, e, "time %v outside [%v, %v)", e.At, earliestAt, latestAt)
 	}
 	if c.started && e.At.Before(c.lastAt) {
 		return refuse(ErrOutOfOrder, e, "time %v before %v", e.At, c.lastAt)

@@ -115,14 +115,14 @@ func (c *Collector) Dashboard(now time.Time) Dashboard {
 			continue
 		}
 		ongoing := now.Sub(cl.talkSince)
-		d.TalkTime += ongoing
+		d.TalkTime = satAdd(d.TalkTime, ongoing)
 		if cl.talkTeam != "" {
 			tv := d.Teams[cl.talkTeam]
-			tv.TalkTime += ongoing
+			tv.TalkTime = satAdd(tv.TalkTime, ongoing)
 			d.Teams[cl.talkTeam] = tv
 		}
 		mv := d.Teammates[cl.mate]
-		mv.TalkTime += ongoing
+		mv.TalkTime = satAdd(mv.TalkTime, ongoing)
 		d.Teammates[cl.mate] = mv
 	}
 	return d

@@ -3,7 +3,9 @@ package metrics
 import "time"
 
 // Durations summarises measured durations: how many, their sum, the
-// shortest and the longest. The zero value is empty.
+// shortest and the longest. The zero value is empty. Total saturates at
+// the largest time.Duration (about 292 years) instead of wrapping; so do
+// every talk time of the package.
 type Durations struct {
 	Count int           `json:"count"`
 	Total time.Duration `json:"total"`
@@ -27,7 +29,7 @@ func (d *Durations) add(x time.Duration) {
 		d.Max = x
 	}
 	d.Count++
-	d.Total += x
+	d.Total = satAdd(d.Total, x)
 }
 
 func (d *Durations) merge(o Durations) {
@@ -41,7 +43,7 @@ func (d *Durations) merge(o Durations) {
 		d.Max = o.Max
 	}
 	d.Count += o.Count
-	d.Total += o.Total
+	d.Total = satAdd(d.Total, o.Total)
 }
 
 // Figures are the windowed call metrics, for the workspace, one team or
@@ -134,7 +136,7 @@ func (f *Figures) merge(o *Figures) {
 	f.InboundDuration.merge(o.InboundDuration)
 	f.AnswerTime.merge(o.AnswerTime)
 	f.QueueTime.merge(o.QueueTime)
-	f.TalkTime += o.TalkTime
+	f.TalkTime = satAdd(f.TalkTime, o.TalkTime)
 	f.OutboundEnded += o.OutboundEnded
 	f.OutboundAnswered += o.OutboundAnswered
 	f.OutboundVoicemail += o.OutboundVoicemail

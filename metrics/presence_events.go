@@ -44,6 +44,7 @@ func (c *Collector) mateEvent(e eventlog.Event) error {
 		m.known, m.removed = false, true
 		c.refresh(m)
 		c.recordChannel(e.Teammate, e.At, 0)
+		c.gone = append(c.gone, goneMate{id: e.Teammate, at: e.At})
 		c.dropIfGone(e.Teammate, m)
 	case eventlog.MemberAdded:
 		if e.Team == "" {
