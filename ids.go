@@ -7,7 +7,7 @@ import (
 
 // TeammateID identifies a teammate within one workspace. The library
 // treats it as an opaque key; it also breaks ties in longest-idle order
-// (SPEC AS3), so two teammates never compare equal.
+// (rule AS3), so two teammates never compare equal.
 type TeammateID string
 
 // TeamID identifies a team (an inbox a call can be queued for).

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The anchors' failures (SPEC X1-X9) as focused scenarios, each checked
+// The anchors' failures (rules X1-X9) as focused scenarios, each checked
 // with checkInvariants after every step as well as by its own assertions.
 
 // step requires a command to succeed and the invariants to hold after it.

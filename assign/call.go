@@ -11,7 +11,7 @@ import (
 var zeroTime time.Time
 
 // exclusion keeps a teammate, by ID, from being offered one call until its
-// timer fires (SPEC AS7). Keyed by ID, it outlives the teammate's removal:
+// timer fires (rule AS7). Keyed by ID, it outlives the teammate's removal:
 // re-added under the same ID, they are still excluded.
 type exclusion struct {
 	id    pb.TeammateID

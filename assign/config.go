@@ -24,39 +24,40 @@ const (
 // and change what differs; [New] validates it.
 type Config struct {
 	// RingTimeout is how long an offered call rings before it is a miss
-	// (SPEC AS5). Default 30 s; from MinRingTimeout (1 s) to
+	// (rule AS5). Default 30 s; from MinRingTimeout (1 s) to
 	// MaxRingTimeout (1 h).
 	RingTimeout time.Duration
 	// ExclusionPeriod is how long a teammate who missed or declined a call
-	// is not offered that call again (SPEC AS7). Default 5 min; zero means
+	// is not offered that call again (rule AS7). Default 5 min; zero means
 	// no exclusion; at most MaxPeriod (30 days).
 	ExclusionPeriod time.Duration
 	// CallLimit is how many phone calls a teammate can hold at once; a
-	// ringing call counts, and nobody rings with two calls (SPEC AS4). When
+	// ringing call counts, and nobody rings with two calls (rule AS4). When
 	// a teammate's calls reach the limit their status becomes Away "On a
-	// call" (SPEC PR4). Default 1, the product's value. Above 1, a call
+	// call" (rule PR4). Default 1, the product's value. Above 1, a call
 	// ending below the limit with another still live makes the teammate
-	// Active again, and wrap-up follows the end of their last call.
+	// Active again at once, with no wrap-up; wrap-up follows only a call
+	// that ends while they are Away "On a call", that is at the limit.
 	CallLimit int
 	// WrapUp is the wrap-up time after a teammate's phone call ends
-	// (SPEC PR6); zero means none. The product leaves it to the workspace's
+	// (rule PR6); zero means none. The product leaves it to the workspace's
 	// phone settings; the default is zero. At most MaxPeriod (30 days).
 	WrapUp time.Duration
 	// AutoAnswer answers assigned calls with no teammate action and removes
-	// the Decline button (SPEC AS8). Default off.
+	// the Decline button (rule AS8). Default off.
 	AutoAnswer bool
 	// TestWorkspace marks a TEST workspace, where balanced assignment does
-	// not work: queueing a call fails with ErrTestWorkspace (SPEC AS9).
+	// not work: queueing a call fails with ErrTestWorkspace (rule AS9).
 	TestWorkspace bool
 	// ShowTeamComposition logs the three team composition entries at every
-	// assignment (SPEC EL3). Default off, as in the product.
+	// assignment (rule EL3). Default off, as in the product.
 	ShowTeamComposition bool
 	// Hours are the workspace's operating hours; outside them, or while the
-	// workspace is set out of office, calls are deflected (SPEC DF3). The
+	// workspace is set out of office, calls are deflected (rule DF3). The
 	// zero value is always open.
 	Hours schedule.Hours
 	// EndedCallRetention is how long an ended call's ID is remembered, so a
-	// late assignment is logged as abandoned (SPEC AS11) and the ID is not
+	// late assignment is logged as abandoned (rule AS11) and the ID is not
 	// reused. Default 10 min; zero forgets at once; at most MaxPeriod
 	// (30 days).
 	EndedCallRetention time.Duration
@@ -101,19 +102,19 @@ func (c Config) Validate() error {
 // online turned off.
 type TeamConfig struct {
 	// MaxQueue is the most calls the team's queue holds, ringing ones
-	// included; a call arriving at a full queue is deflected (SPEC DF1).
+	// included; a call arriving at a full queue is deflected (rule DF1).
 	// Zero means no limit.
 	MaxQueue int
 	// MaxWait is the longest a customer waits on hold in this team's queue
-	// before the call is deflected (SPEC DF5). Zero means no limit; at most
+	// before the call is deflected (rule DF5). Zero means no limit; at most
 	// MaxPeriod (30 days).
 	MaxWait time.Duration
 	// DeflectWhenNobodyOnline deflects a call arriving when no member is
 	// online for phone: on a phone channel with an active client, and Active
-	// or busy with a call or its wrap-up (SPEC DF2).
+	// or busy with a call or its wrap-up (rule DF2).
 	DeflectWhenNobodyOnline bool
 	// Hours are the team's operating hours and out-of-office override
-	// (SPEC DF4). The zero value is always open.
+	// (rule DF4). The zero value is always open.
 	Hours schedule.Hours
 }
 

@@ -1,5 +1,5 @@
 // Package assign is the balanced-assignment engine: one [Engine] per
-// workspace decides whose phone rings for each call (SPEC AS1-AS13), runs
+// workspace decides whose phone rings for each call (rules AS1-AS13), runs
 // each call's lifecycle (LC1-LC6), deflects calls it should not queue
 // (DF1-DF5) and logs every step (EL1-EL4).
 //

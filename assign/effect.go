@@ -24,7 +24,7 @@ const (
 	// Deflection (voicemail, a message, another team: the host's workflow).
 	Deflect
 	// ReassignReplies: Teammate is on a phone call with "Reassign replies"
-	// on; reassign their conversation replies while they are busy (SPEC PR4).
+	// on; reassign their conversation replies while they are busy (rule PR4).
 	ReassignReplies
 )
 

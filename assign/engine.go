@@ -83,7 +83,7 @@ func (e *Engine) NextDeadline() (time.Time, bool) { return e.timers.Next() }
 func (e *Engine) Advance(now time.Time) error { return e.begin(now) }
 
 // SetWorkspaceOverride sets the workspace's out-of-office override
-// (SPEC DF3). It applies to calls queued from now on.
+// (rule DF3). It applies to calls queued from now on.
 func (e *Engine) SetWorkspaceOverride(now time.Time, o schedule.Override) error {
 	if o > schedule.OutOfOffice {
 		return fmt.Errorf("%w: override %v", ErrInvalidArgument, o)

@@ -20,7 +20,7 @@ var (
 	// ErrTimeWentBackwards: a command's time is before the engine's.
 	ErrTimeWentBackwards = errors.New("assign: time went backwards")
 	// ErrTestWorkspace: balanced assignment does not work in TEST
-	// workspaces (SPEC AS9), so calls cannot be queued there.
+	// workspaces (rule AS9), so calls cannot be queued there.
 	ErrTestWorkspace = errors.New("assign: balanced assignment does not work in a TEST workspace")
 
 	// ErrUnknownTeammate, ErrUnknownTeam and ErrUnknownCall: no such ID.
@@ -41,7 +41,7 @@ var (
 	// ringing for (including one whose ring has just timed out).
 	ErrNotRinging = errors.New("assign: call is not ringing for this teammate")
 	// ErrDeclineUnavailable: the Decline button does not exist under
-	// auto-answer (SPEC AS8).
+	// auto-answer (rule AS8).
 	ErrDeclineUnavailable = errors.New("assign: decline is not available in auto-answer mode")
 	// ErrWrongState: the call is not in a state the command applies to,
 	// such as holding a call nobody answered.

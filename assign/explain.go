@@ -29,9 +29,9 @@ const (
 	NextIfRingEnds
 	// Excluded: they missed or declined this call; excluded until Until.
 	Excluded
-	// RingingOther: another call is ringing them (SPEC AS4).
+	// RingingOther: another call is ringing them (rule AS4).
 	RingingOther
-	// AtCallLimit: on as many calls as the limit allows (SPEC AS4).
+	// AtCallLimit: on as many calls as the limit allows (rule AS4).
 	AtCallLimit
 	// NoActiveClient: their phone client is closed or backgrounded (PR3).
 	NoActiveClient

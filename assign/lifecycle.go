@@ -39,7 +39,7 @@ func wrongState(c *call, what string) error {
 }
 
 // PlaceCall records an inbound call placed by a customer; it is routing
-// (the IVR workflow) until [Engine.QueueCall] (SPEC LC1).
+// (the IVR workflow) until [Engine.QueueCall] (rule LC1).
 func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
 	if err := e.beginNewCall(now, id); err != nil {
 		return err
@@ -56,12 +56,12 @@ func (e *Engine) place(id pb.CallID) *call {
 }
 
 // QueueCall routes a call that is in routing to a team's queue: a new
-// queue segment, and the call's inbox-assignment time (SPEC AS13). The call
+// queue segment, and the call's inbox-assignment time (rule AS13). The call
 // is deflected instead when the workspace or team is out of office, the
-// queue is full, or nobody is online (SPEC DF1-DF4); it is offered at once
+// queue is full, or nobody is online (rules DF1-DF4); it is offered at once
 // to the longest-idle eligible member otherwise. For a call the customer
 // already hung up without an assignee, the attempt is logged as an
-// abandoned assignment and assigns nobody (SPEC AS11).
+// abandoned assignment and assigns nobody (rule AS11).
 func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 	if err := checkCallTeam(id, teamID); err != nil {
 		return err
@@ -119,8 +119,8 @@ func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 }
 
 // Answer records that the teammate the call is ringing for answered it. It
-// is logged at once, even if the connection then fails (SPEC EL4), and
-// the teammate becomes Away "On a call" (SPEC PR4). An answer from anyone
+// is logged at once, even if the connection then fails (rule EL4), and
+// the teammate becomes Away "On a call" (rule PR4). An answer from anyone
 // else, or after the ring timed out, is ErrNotRinging; so of two answers,
 // or an answer racing a timeout or a hang-up, exactly one outcome stands
 // (X3).
@@ -142,10 +142,10 @@ func (e *Engine) Answer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
 
 // Decline records that the teammate the call is ringing for declined it:
 // with the Decline button, or by a busy signal or a failed connection
-// (SPEC AS6, EL1). The customer stays on hold, the teammate is excluded
-// from the call (SPEC AS7), and the next eligible teammate is offered it
+// (rules AS6, EL1). The customer stays on hold, the teammate is excluded
+// from the call (rule AS7), and the next eligible teammate is offered it
 // at once. Under auto-answer the Decline button does not exist
-// (ErrDeclineUnavailable, SPEC AS8).
+// (ErrDeclineUnavailable, rule AS8).
 func (e *Engine) Decline(now time.Time, id pb.CallID, tmID pb.TeammateID, cause eventlog.DeclineCause) error {
 	if !cause.Valid() {
 		return fmt.Errorf("%w: decline cause %v", ErrInvalidArgument, cause)
@@ -184,7 +184,7 @@ func (e *Engine) ringingFor(id pb.CallID, tmID pb.TeammateID) (*call, *teammate,
 }
 
 // ManualAnswer lets a member of the call's team claim a waiting call from
-// the shared pool before it is assigned automatically (SPEC AS10). The
+// the shared pool before it is assigned automatically (rule AS10). The
 // call must be waiting, not ringing anyone, and the teammate free.
 func (e *Engine) ManualAnswer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
 	if err := checkID("teammate", tmID); err != nil {
@@ -213,7 +213,7 @@ func (e *Engine) ManualAnswer(now time.Time, id pb.CallID, tmID pb.TeammateID) e
 	return nil
 }
 
-// Hold places an answered call on hold; it stays active (SPEC LC1, MT2).
+// Hold places an answered call on hold; it stays active (rules LC1, MT2).
 func (e *Engine) Hold(now time.Time, id pb.CallID) error {
 	return e.toggleHold(now, id, eventlog.StageTalking, eventlog.StageOnHold, eventlog.CallOnHold, "hold")
 }
@@ -238,7 +238,7 @@ func (e *Engine) toggleHold(now time.Time, id pb.CallID, from, to eventlog.Stage
 
 // Transfer moves an answered inbound call to a team: the teammate leaves
 // it (and gets wrap-up), and a new queue segment starts, even for the same
-// team (SPEC LC3). Outbound calls are not transferred (ErrWrongState).
+// team (rule LC3). Outbound calls are not transferred (ErrWrongState).
 func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 	if err := checkID("team", teamID); err != nil {
 		return err
@@ -268,7 +268,7 @@ func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 	return nil
 }
 
-// Barge records a supervisor joining an answered call (SPEC LC4).
+// Barge records a supervisor joining an answered call (rule LC4).
 func (e *Engine) Barge(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
 	if err := checkID("teammate", tmID); err != nil {
 		return err
@@ -289,7 +289,7 @@ func (e *Engine) Barge(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
 }
 
 // Voicemail sends an inbound call that is routing or waiting to voicemail
-// (SPEC LC5); it leaves any queue and stops any ring.
+// (rule LC5); it leaves any queue and stops any ring.
 func (e *Engine) Voicemail(now time.Time, id pb.CallID) error {
 	c, err := e.beginCall(now, id)
 	if err != nil {
@@ -322,7 +322,7 @@ func (e *Engine) RecordVoicemail(now time.Time, id pb.CallID) error {
 }
 
 // RequestCallback records the customer asking to be called back instead of
-// waiting; the call ends (SPEC LC5).
+// waiting; the call ends (rule LC5).
 func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
 	c, err := e.beginCall(now, id)
 	if err != nil {
@@ -340,7 +340,7 @@ func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
 }
 
 // ForwardUnanswered records that a routing call forwarded to an external
-// number was not answered there (SPEC MT5). The call stays in routing.
+// number was not answered there (rule MT5). The call stays in routing.
 func (e *Engine) ForwardUnanswered(now time.Time, id pb.CallID) error {
 	c, err := e.beginCall(now, id)
 	if err != nil {
@@ -353,14 +353,14 @@ func (e *Engine) ForwardUnanswered(now time.Time, id pb.CallID) error {
 	return nil
 }
 
-// HangUp records the customer hanging up, at any stage (SPEC LC2).
+// HangUp records the customer hanging up, at any stage (rule LC2).
 func (e *Engine) HangUp(now time.Time, id pb.CallID) error {
 	return e.EndCall(now, id, eventlog.ByCustomer)
 }
 
 // EndCall ends a call. ByTeammate needs a teammate on the call; ByCustomer
 // and BySystem end it from any stage. Nobody is left ringing or on the
-// call, and the teammate who was on it gets wrap-up (SPEC PR6, X4, X5).
+// call, and the teammate who was on it gets wrap-up (rules PR6, X4, X5).
 func (e *Engine) EndCall(now time.Time, id pb.CallID, by eventlog.Party) error {
 	if !by.Valid() {
 		return fmt.Errorf("%w: party %v", ErrInvalidArgument, by)
@@ -378,7 +378,7 @@ func (e *Engine) EndCall(now time.Time, id pb.CallID, by eventlog.Party) error {
 }
 
 // PlaceOutbound records a teammate placing an outbound call. They are on
-// a call while it lasts (SPEC LC6, PR4), and it counts as a conversation
+// a call while it lasts (rules LC6, PR4), and it counts as a conversation
 // assignment.
 func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
 	if err := checkID("teammate", tmID); err != nil {
@@ -404,7 +404,7 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 }
 
 // CustomerAnswered records the customer (or their voicemail) picking up an
-// outbound call; either counts as answered (SPEC LC6, MT14).
+// outbound call; either counts as answered (rules LC6, MT14).
 func (e *Engine) CustomerAnswered(now time.Time, id pb.CallID, voicemail bool) error {
 	c, err := e.beginCall(now, id)
 	if err != nil {

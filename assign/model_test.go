@@ -16,7 +16,7 @@ import (
 
 // The reference model: plain maps and linear scans, no trees, no heaps. It
 // replays the engine's events, checking each decision against the rules as
-// SPEC states them, and applies the host's commands on its own, so a
+// the rules state them, and applies the host's commands on its own, so a
 // missing or extra event shows up as a difference in state.
 
 type mTeammate struct {
@@ -68,7 +68,7 @@ func (m *model) eligible(t *mTeammate, c *mCall, at time.Time) bool {
 	return !ok || !at.Before(until)
 }
 
-// idleBefore is the longest-idle order of SPEC AS3.
+// idleBefore is the longest-idle order of rule AS3.
 func idleBefore(a, b *mTeammate) bool {
 	if a.assigned != b.assigned {
 		return !a.assigned
@@ -79,7 +79,7 @@ func idleBefore(a, b *mTeammate) bool {
 	return a.id < b.id
 }
 
-// best is the teammate SPEC AS2 and AS3 say must be offered c at at.
+// best is the teammate rules AS2 and AS3 say must be offered c at at.
 func (m *model) best(c *mCall, at time.Time) *mTeammate {
 	var best *mTeammate
 	for _, t := range m.teammates {

@@ -7,8 +7,8 @@ import (
 // The engine keeps one invariant between commands: no waiting call has an
 // eligible, non-excluded teammate in its team. Every change that could
 // break it marks the teams involved dirty, and dispatch restores it,
-// serving the oldest waiting call first across those teams (SPEC AS12),
-// each with the longest-idle teammate who may take it (SPEC AS3).
+// serving the oldest waiting call first across those teams (rule AS12),
+// each with the longest-idle teammate who may take it (rule AS3).
 func (e *Engine) dispatch() {
 	for {
 		c, t := e.nextMatch()
@@ -77,7 +77,7 @@ func (e *Engine) pick(c *call) *teammate {
 	return found
 }
 
-// offer rings t for the waiting call c (SPEC AS5).
+// offer rings t for the waiting call c (rule AS5).
 func (e *Engine) offer(c *call, t *teammate) {
 	tm := c.team
 	tm.queue.Delete(c)

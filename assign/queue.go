@@ -4,8 +4,8 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 )
 
-// enqueue starts a new queue segment for c in tm (SPEC LC3, AS13), or
-// deflects it instead (SPEC DF1-DF4).
+// enqueue starts a new queue segment for c in tm (rules LC3, AS13), or
+// deflects it instead (rules DF1-DF4).
 func (e *Engine) enqueue(c *call, tm *team) {
 	switch {
 	case !e.cfg.Hours.Open(e.clock):
@@ -83,7 +83,7 @@ func (e *Engine) connect(c *call, t *teammate) {
 	e.startPhoneCall(t)
 }
 
-// finish ends c from wherever it is (SPEC LC2): no teammate is left
+// finish ends c from wherever it is (rule LC2): no teammate is left
 // ringing or on it, and it is final (X4, X5).
 func (e *Engine) finish(c *call, by eventlog.Party) {
 	stage := c.stage

@@ -30,7 +30,7 @@ package assign
 // Above "----":
 //
 //   - Blank lines are ignored. Lines starting with "#" are comments;
-//     "# Rule: AS6, AS7" names the SPEC rules the file covers, and
+//     "# Rule: AS6, AS7" names the rules the file covers, and
 //     "# Skip: why" makes the runner skip the file, saying why (used to keep
 //     a scenario that shows a known engine bug).
 //   - Words are separated by spaces; "double quotes" keep spaces in a name
@@ -67,7 +67,7 @@ package assign
 //   - Directives that read the engine, as of the last timed line:
 //     explain CALL (who is and is not offered the call, and why) ·
 //     call CALL (the call's stage and its inbox- and agent-assignment
-//     times, SPEC AS13) · metrics (the day's workspace figures that are not
+//     times, rule AS13) · metrics (the day's workspace figures that are not
 //     zero, from the metrics package fed with every event; a duration reads
 //     total/count, so queue_time=24s/3 is three queue segments of 24s in
 //     all).
@@ -84,7 +84,7 @@ package assign
 //
 //	go test ./assign -run TestScenarios -update
 //
-// and then read every changed line against SPEC before committing it.
+// and then read every changed line against RULES.md before committing it.
 
 import (
 	"errors"
@@ -534,7 +534,7 @@ func (r *scenarioRun) config(args []string) {
 	}
 }
 
-// callLine prints the call's stage and assignment times (SPEC AS13).
+// callLine prints the call's stage and assignment times (rule AS13).
 func (r *scenarioRun) callLine(id pb.CallID) {
 	v, ok := r.engine().Call(id)
 	if !ok {

@@ -100,7 +100,7 @@ func (e *Engine) AddTeam(id pb.TeamID, name string, cfg TeamConfig) error {
 	return nil
 }
 
-// SetTeamOverride sets a team's out-of-office override (SPEC DF4). It
+// SetTeamOverride sets a team's out-of-office override (rule DF4). It
 // applies to calls queued from now on.
 func (e *Engine) SetTeamOverride(now time.Time, id pb.TeamID, o schedule.Override) error {
 	if o > schedule.OutOfOffice {
@@ -121,7 +121,7 @@ func (e *Engine) SetTeamOverride(now time.Time, id pb.TeamID, o schedule.Overrid
 }
 
 // AddMember adds a teammate to a team. If they are eligible, they may be
-// offered the team's oldest waiting call at once (SPEC AS12).
+// offered the team's oldest waiting call at once (rule AS12).
 func (e *Engine) AddMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) error {
 	tm, t, err := e.beginMembership(now, teamID, id)
 	if err != nil {

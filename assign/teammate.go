@@ -11,7 +11,7 @@ import (
 )
 
 // never is the last-assignment key of a teammate never assigned anything:
-// they sort first (SPEC AS3).
+// they sort first (rule AS3).
 const never = math.MinInt64
 
 type teammate struct {
@@ -37,7 +37,7 @@ func newTeammate(id pb.TeammateID, name string, st presence.State) *teammate {
 
 func (t *teammate) item() treeItem { return treeItem{last: t.last, id: t.id, t: t} }
 
-// eligible is SPEC AS2 less team membership and the per-call exclusion.
+// eligible is rule AS2 less team membership and the per-call exclusion.
 func (e *Engine) eligible(t *teammate) bool {
 	return t.pres.CanTakePhone() && t.ringing == nil && t.calls < e.cfg.CallLimit
 }
@@ -163,10 +163,10 @@ func (e *Engine) RemoveTeammate(now time.Time, id pb.TeammateID) error {
 	return nil
 }
 
-// SetStatus sets a teammate Active or Away with a reason (SPEC PR2).
+// SetStatus sets a teammate Active or Away with a reason (rule PR2).
 // Active during wrap-up is "Switch to active" and ends it early
-// (SPEC PR6). A teammate who stops being able to take calls while a call
-// rings for them has declined it, without the Decline button (SPEC AS8).
+// (rule PR6). A teammate who stops being able to take calls while a call
+// rings for them has declined it, without the Decline button (rule AS8).
 func (e *Engine) SetStatus(now time.Time, id pb.TeammateID, status presence.Status, reason string) error {
 	switch {
 	case !status.Valid():
@@ -202,7 +202,7 @@ func (e *Engine) SetStatus(now time.Time, id pb.TeammateID, status presence.Stat
 
 // SetChannel sets a teammate's channel availability; the teammate or an
 // admin from the live dashboard may change it at any time, and it applies
-// to the very next decision (SPEC PR1, PR7).
+// to the very next decision (rules PR1, PR7).
 func (e *Engine) SetChannel(now time.Time, id pb.TeammateID, ch presence.Channel) error {
 	if !ch.Valid() {
 		return fmt.Errorf("%w: channel %v", ErrInvalidArgument, ch)
@@ -222,7 +222,7 @@ func (e *Engine) SetChannel(now time.Time, id pb.TeammateID, ch presence.Channel
 
 // SetClient reports a teammate's phone client: open or closed, and
 // backgrounded or in the foreground. Only an open client in the
-// foreground can ring (SPEC PR3); losing it while a call rings is a
+// foreground can ring (rule PR3); losing it while a call rings is a
 // connectivity decline.
 func (e *Engine) SetClient(now time.Time, id pb.TeammateID, open, backgrounded bool) error {
 	t, err := e.beginTeammate(now, id)
@@ -241,7 +241,7 @@ func (e *Engine) SetClient(now time.Time, id pb.TeammateID, open, backgrounded b
 }
 
 // SetReassignReplies sets a teammate's "Reassign replies" toggle. Turned on
-// during a phone call, the host is told at once (SPEC PR4).
+// during a phone call, the host is told at once (rule PR4).
 func (e *Engine) SetReassignReplies(now time.Time, id pb.TeammateID, on bool) error {
 	t, err := e.beginTeammate(now, id)
 	if err != nil {
@@ -256,7 +256,7 @@ func (e *Engine) SetReassignReplies(now time.Time, id pb.TeammateID, on bool) er
 }
 
 // StartMessengerCall records that a teammate started a Messenger web or
-// video call. It leaves their status alone (SPEC PR5); it exists so a host
+// video call. It leaves their status alone (rule PR5); it exists so a host
 // can route every call kind through the engine and get that rule right.
 func (e *Engine) StartMessengerCall(now time.Time, id pb.TeammateID) error {
 	t, err := e.beginTeammate(now, id)
@@ -269,7 +269,7 @@ func (e *Engine) StartMessengerCall(now time.Time, id pb.TeammateID) error {
 
 // ReportAssignment records that the host assigned a teammate a conversation
 // of another kind (chat, email, …). Every conversation counts for
-// longest-idle order (SPEC AS3).
+// longest-idle order (rule AS3).
 func (e *Engine) ReportAssignment(now time.Time, id pb.TeammateID) error {
 	t, err := e.beginTeammate(now, id)
 	if err != nil {

@@ -20,7 +20,7 @@ type TeammateView struct {
 	// Calls is the number of phone calls they are on.
 	Calls int `json:"calls"`
 	// Eligible reports whether they could be offered a call now, leaving
-	// aside per-call exclusions and team membership (SPEC AS2).
+	// aside per-call exclusions and team membership (rule AS2).
 	Eligible bool `json:"eligible"`
 	// Teams are the teams they belong to, in the order they joined.
 	Teams []pb.TeamID `json:"teams"`
@@ -45,7 +45,7 @@ func (e *Engine) Teammate(id pb.TeammateID) (TeammateView, bool) {
 	return v, true
 }
 
-// Exclusion is a teammate's cooldown from one call (SPEC AS7).
+// Exclusion is a teammate's cooldown from one call (rule AS7).
 type Exclusion struct {
 	Teammate pb.TeammateID `json:"teammate"`
 	Until    time.Time     `json:"until"`
@@ -69,7 +69,7 @@ type CallView struct {
 	// Agent is the teammate on the call.
 	Agent pb.TeammateID `json:"agent,omitempty"`
 	// PlacedAt, InboxAssignedAt and AgentAssignedAt are the call's
-	// placement, first queueing and first answer times (SPEC AS13).
+	// placement, first queueing and first answer times (rule AS13).
 	PlacedAt        time.Time `json:"placed_at"`
 	InboxAssignedAt time.Time `json:"inbox_assigned_at,omitzero"`
 	AgentAssignedAt time.Time `json:"agent_assigned_at,omitzero"`
@@ -100,7 +100,7 @@ func (e *Engine) Call(id pb.CallID) (CallView, bool) {
 	return v, true
 }
 
-// TeamCounts returns a team's composition now (SPEC EL3) and the number of
+// TeamCounts returns a team's composition now (rule EL3) and the number of
 // calls in its queue, ringing ones included.
 func (e *Engine) TeamCounts(id pb.TeamID) (presence.Counts, int, bool) {
 	tm, ok := e.teams[id]
@@ -126,7 +126,7 @@ func (e *Engine) Waiting(id pb.TeamID) []pb.CallID {
 }
 
 // OfferOrder returns the team's eligible members in the order they would
-// be rung, longest idle first (SPEC AS3).
+// be rung, longest idle first (rule AS3).
 func (e *Engine) OfferOrder(id pb.TeamID) []pb.TeammateID {
 	tm, ok := e.teams[id]
 	if !ok {

@@ -1,5 +1,5 @@
 // Package cooldown keeps exclusions that lapse at an absolute time: the
-// "not offered this call again for 5 minutes" rule of SPEC AS7, keyed by
+// "not offered this call again for 5 minutes" rule of rule AS7, keyed by
 // whatever the caller chooses (the assign engine uses a (call, teammate)
 // pair). It knows nothing about calls, starts no timers and reads no clock:
 // the caller passes the time in and asks for the next lapse, so a host can

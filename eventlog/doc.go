@@ -1,4 +1,4 @@
-// Package eventlog holds the typed, timestamped events of SPEC EL1-EL4:
+// Package eventlog holds the typed, timestamped events of rules EL1-EL4:
 // every call's timeline and every teammate presence change, with the exact
 // text a host shows for each event ([Event.Text]).
 //

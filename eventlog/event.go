@@ -28,7 +28,7 @@ type Event struct {
 	Team pb.TeamID `json:"team,omitempty"`
 	// TeamName is the team's display name.
 	TeamName string `json:"team_name,omitempty"`
-	// Segment numbers the call's team queue segments from 1 (SPEC LC3,
+	// Segment numbers the call's team queue segments from 1 (rule LC3,
 	// MT10); set on call events that happen within a segment.
 	Segment int `json:"segment,omitempty"`
 	// Teammate is the teammate involved, if any.

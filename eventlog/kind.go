@@ -15,13 +15,13 @@ const (
 	// (the IVR workflow) began, or a teammate placed an outbound call.
 	CallPlaced Kind = iota + 1
 	// CallQueued: the call was routed to a team's queue; a new queue segment
-	// starts (its inbox-assignment time, SPEC AS13, LC3).
+	// starts (its inbox-assignment time, rules AS13, LC3).
 	CallQueued
 	// CallOffered: balanced assignment chose a teammate and their phone
 	// rings until Deadline.
 	CallOffered
 	// CallAnswered: the teammate answered (the agent-assignment time). It is
-	// logged the moment they answer (SPEC EL4).
+	// logged the moment they answer (rule EL4).
 	CallAnswered
 	// CallDeclined: the teammate declined; Decline tells the Decline button
 	// from a busy signal, a dropped connection or going Away.
@@ -63,7 +63,7 @@ const (
 	ForwardUnanswered
 	// CallEnded: the call ended (Stage tells from where, By who ended it).
 	CallEnded
-	// TeammatesAway is a team composition entry (SPEC EL3): Count teammates
+	// TeammatesAway is a team composition entry (rule EL3): Count teammates
 	// of the team were Away at the assignment.
 	TeammatesAway
 	// TeammatesNoClient is a team composition entry: Count teammates were
@@ -100,7 +100,7 @@ const (
 	// replies" on; the host must reassign their conversation replies.
 	RepliesReassigned
 	// ConversationAssigned: the host assigned the teammate a non-phone
-	// conversation, which counts for longest-idle order (SPEC AS3).
+	// conversation, which counts for longest-idle order (rule AS3).
 	ConversationAssigned
 )
 

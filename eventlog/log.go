@@ -8,7 +8,7 @@ import (
 )
 
 // Log is an in-memory store of events that rebuilds each call's ordered
-// timeline (SPEC EL1). It keeps every event it is given, so it grows with
+// timeline (rule EL1). It keeps every event it is given, so it grows with
 // the number of calls and teammate changes, by design: it is meant for
 // tests, tools and hosts that hold a bounded stretch of history (for
 // example one day, or the calls on screen), not for a process that runs

@@ -13,7 +13,7 @@ var (
 )
 
 // DeclineCause tells an explicit Decline from the ambiguous declines
-// (SPEC EL1, EL4). Only DeclineButton reads "using the Decline button";
+// (rules EL1, EL4). Only DeclineButton reads "using the Decline button";
 // the others all read "Call declined by [name]".
 type DeclineCause uint8
 
@@ -26,11 +26,11 @@ const (
 	DeclineConnectivity
 	// DeclineWentAway: the teammate went Away (or lost their client) just
 	// before or while the call was assigned to them; under auto-answer this
-	// is how a decline can still appear (SPEC AS8).
+	// is how a decline can still appear (rule AS8).
 	DeclineWentAway
 )
 
-// Deflection is why a call was deflected instead of queued (SPEC DF1-DF5,
+// Deflection is why a call was deflected instead of queued (rules DF1-DF5,
 // EL2).
 type Deflection uint8
 
@@ -50,7 +50,7 @@ const (
 )
 
 // Stage is where a call was when something happened to it, for example
-// where the customer hung up (SPEC LC2).
+// where the customer hung up (rule LC2).
 type Stage uint8
 
 const (

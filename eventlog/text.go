@@ -6,7 +6,7 @@ import (
 )
 
 // Text returns the line a host shows for the event in a timeline, worded
-// as the product words it (SPEC EL1-EL3). Names come from the event itself,
+// as the product words it (rules EL1-EL3). Names come from the event itself,
 // so a stored log renders without the engine.
 func (e Event) Text() string {
 	name := e.TeammateName
@@ -115,7 +115,7 @@ func (e Event) Text() string {
 }
 
 // DeflectionText returns the product's wording of a deflection reason
-// (SPEC EL2), for example "Queue is longer than 10 calls.".
+// (rule EL2), for example "Queue is longer than 10 calls.".
 func (e Event) DeflectionText() string {
 	switch e.Deflection {
 	case DeflectQueueFull:

@@ -307,7 +307,7 @@ func (c *Collector) endRing(cl *call) {
 	cl.stage = stQueued
 }
 
-// endSegment closes the current queue segment at t (SPEC MT10).
+// endSegment closes the current queue segment at t (rule MT10).
 func (c *Collector) endSegment(cl *call, t time.Time) {
 	if cl.stage != stQueued {
 		return
@@ -324,7 +324,7 @@ func (c *Collector) startTalk(cl *call, t time.Time) {
 	cl.stage, cl.talkSince = stTalking, t
 }
 
-// stopTalk ends a talking stretch at t (SPEC MT11, MT12).
+// stopTalk ends a talking stretch at t (rules MT11, MT12).
 func (c *Collector) stopTalk(cl *call, t time.Time) {
 	d := t.Sub(cl.talkSince)
 	c.talk = satAdd(c.talk, d)

@@ -8,7 +8,7 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 )
 
-// Collector folds a stream of events into the call metrics of SPEC
+// Collector folds a stream of events into the call metrics of rules
 // MT1-MT15: live counters ([Collector.Dashboard]), windowed figures
 // ([Collector.Report]) and channel history ([Collector.ChannelAt]).
 //

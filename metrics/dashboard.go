@@ -7,17 +7,17 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 )
 
-// Dashboard is the live view of SPEC MT15 at one instant: one value a host
+// Dashboard is the live view of rule MT15 at one instant: one value a host
 // can serialise (JSON) and show. Talk times accumulate from the first
 // observed event; for "today" use [Collector.Report] over today.
 type Dashboard struct {
 	// At is the instant the view describes.
 	At time.Time `json:"at"`
 	// InQueue counts inbound calls waiting in a team queue now, ringing
-	// included (SPEC MT1).
+	// included (rule MT1).
 	InQueue int `json:"in_queue"`
 	// Active counts inbound calls answered and ongoing now, talking or on
-	// hold placed by a teammate (SPEC MT2).
+	// hold placed by a teammate (rule MT2).
 	Active int `json:"active"`
 	// InVoicemail counts calls in voicemail now.
 	InVoicemail int `json:"in_voicemail"`
@@ -28,10 +28,10 @@ type Dashboard struct {
 	// observed event.
 	Callbacks int `json:"callbacks"`
 	// AvailableForPhone counts teammates available for phone calls or on
-	// one now (SPEC MT9).
+	// one now (rule MT9).
 	AvailableForPhone int `json:"available_for_phone"`
 	// TalkTime is all teammates' talk time, ongoing calls up to At
-	// included (SPEC MT12 summed).
+	// included (rule MT12 summed).
 	TalkTime time.Duration `json:"talk_time"`
 	// Teams breaks the counts down by team.
 	Teams map[pb.TeamID]TeamView `json:"teams"`
@@ -50,29 +50,29 @@ type TeamView struct {
 	Callbacks         int `json:"callbacks"`
 	AvailableForPhone int `json:"available_for_phone"`
 	// TalkTime is the time teammates talked on calls answered in this
-	// team, ongoing calls included (SPEC MT11).
+	// team, ongoing calls included (rule MT11).
 	TalkTime time.Duration `json:"talk_time"`
 }
 
 // TeammateView is one teammate's row of the live dashboard.
 type TeammateView struct {
-	// Channel is the channel availability now (SPEC MT13); zero for a
+	// Channel is the channel availability now (rule MT13); zero for a
 	// teammate seen on calls only.
 	Channel      presence.Channel `json:"channel,omitempty"`
 	Status       presence.Status  `json:"status,omitempty"`
 	Reason       string           `json:"reason,omitempty"`
 	ClientActive bool             `json:"client_active"`
 	// AvailableForPhone: on a phone channel and either Active with an
-	// active phone client, or on a phone call (SPEC MT9).
+	// active phone client, or on a phone call (rule MT9).
 	AvailableForPhone bool `json:"available_for_phone"`
-	// ActiveCalls counts the answered inbound calls they are on (SPEC MT2).
+	// ActiveCalls counts the answered inbound calls they are on (rule MT2).
 	ActiveCalls int `json:"active_calls"`
 	// OnCall is whether they are on any phone call, outbound included.
 	OnCall bool `json:"on_call"`
 	// Ringing is whether a call is ringing for them.
 	Ringing bool `json:"ringing"`
 	// TalkTime is the "Teammate talk time", ongoing calls up to the
-	// dashboard's instant included (SPEC MT12).
+	// dashboard's instant included (rule MT12).
 	TalkTime time.Duration `json:"talk_time"`
 }
 

@@ -1,4 +1,4 @@
-// Package metrics computes the call metrics of SPEC MT1-MT15 from the
+// Package metrics computes the call metrics of rules MT1-MT15 from the
 // event stream alone (package eventlog), so that a host replaying a stored
 // log gets exactly the figures the live engine showed. It imports the
 // event and presence types only, never the engine.

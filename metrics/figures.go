@@ -53,18 +53,18 @@ func (d *Durations) merge(o Durations) {
 // Completed and NoAnswer).
 type Figures struct {
 	// Completed counts inbound calls answered by a teammate that were not
-	// abandoned (SPEC MT3).
+	// abandoned (rule MT3).
 	Completed int `json:"completed"`
 	// Abandoned counts inbound calls the customer hung up on while routing,
 	// queued (ringing included), on hold, or in voicemail before leaving a
-	// message (SPEC MT4).
+	// message (rule MT4).
 	Abandoned int `json:"abandoned"`
 	// AbandonedRinging is the part of Abandoned where a teammate's phone
 	// was ringing at the hang-up.
 	AbandonedRinging int `json:"abandoned_ringing"`
 	// NoAnswer counts inbound calls on which a teammate's phone rang and
 	// the teammate did not answer (missed or declined), or a forward to an
-	// external number went unanswered (SPEC MT5). Each call once.
+	// external number went unanswered (rule MT5). Each call once.
 	NoAnswer int `json:"no_answer"`
 	// ForwardUnanswered counts calls with an unanswered forward to an
 	// external number, also counted in NoAnswer.
@@ -75,45 +75,45 @@ type Figures struct {
 	// ring).
 	Declined int `json:"declined"`
 	// Voicemail counts inbound calls with a recorded voicemail, not those
-	// abandoned in voicemail (SPEC MT6).
+	// abandoned in voicemail (rule MT6).
 	Voicemail int `json:"voicemail"`
 	// Callbacks counts calls with a callback request.
 	Callbacks int `json:"callbacks"`
 	// Deflections counts deflections (one per CallDeflected).
 	Deflections int `json:"deflections"`
 	// AbandonedAssignments counts assignments started after the customer
-	// had hung up (SPEC AS11).
+	// had hung up (rule AS11).
 	AbandonedAssignments int `json:"abandoned_assignments"`
 	// InboundEnded counts inbound calls that ended.
 	InboundEnded int `json:"inbound_ended"`
 	// InboundDuration is the duration of ended inbound calls, from
-	// CallPlaced to the end, routing and queue included (SPEC MT7).
+	// CallPlaced to the end, routing and queue included (rule MT7).
 	InboundDuration Durations `json:"inbound_duration"`
 	// AnswerTime is the time from CallPlaced to the first answer, for
-	// ended inbound calls that were answered (SPEC MT8).
+	// ended inbound calls that were answered (rule MT8).
 	AnswerTime Durations `json:"answer_time"`
 	// QueueTime holds one entry per team queue segment, from CallQueued to
 	// its answer, deflection, voicemail or the end of the call; ringing
-	// counts as queue time (SPEC MT10).
+	// counts as queue time (rule MT10).
 	QueueTime Durations `json:"queue_time"`
 	// TalkTime is the time teammates spent talking: answered and not on
-	// hold (SPEC MT11 for a team, MT12 for a teammate).
+	// hold (rule MT11 for a team, MT12 for a teammate).
 	TalkTime time.Duration `json:"talk_time"`
 	// OutboundEnded counts outbound calls that ended.
 	OutboundEnded int `json:"outbound_ended"`
 	// OutboundAnswered counts ended outbound calls the customer answered,
-	// their voicemail included (SPEC MT14).
+	// their voicemail included (rule MT14).
 	OutboundAnswered int `json:"outbound_answered"`
 	// OutboundVoicemail is the part of OutboundAnswered answered by the
 	// customer's voicemail.
 	OutboundVoicemail int `json:"outbound_voicemail"`
 	// OutboundDuration is the duration of answered outbound calls, from
-	// the customer answering to the end (SPEC MT7).
+	// the customer answering to the end (rule MT7).
 	OutboundDuration Durations `json:"outbound_duration"`
 }
 
 // CallDuration returns the durations of inbound and outbound calls
-// together, the dashboard's single "Call duration" figure (SPEC MT7).
+// together, the dashboard's single "Call duration" figure (rule MT7).
 func (f Figures) CallDuration() Durations {
 	d := f.InboundDuration
 	d.merge(f.OutboundDuration)

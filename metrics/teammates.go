@@ -36,7 +36,7 @@ type team struct {
 	talk        time.Duration
 }
 
-// chanPoint is a change of a teammate's channel availability (SPEC MT13);
+// chanPoint is a change of a teammate's channel availability (rule MT13);
 // channel 0 means "not a teammate" (before TeammateAdded or after
 // TeammateRemoved).
 type chanPoint struct {
@@ -71,7 +71,7 @@ func (c *Collector) forTeam(id pb.TeamID) *team {
 	return c.team(id)
 }
 
-// refresh recomputes whether m counts as available for phone (SPEC MT9):
+// refresh recomputes whether m counts as available for phone (rule MT9):
 // on a phone channel and either Active with an active phone client, or on
 // a phone call now.
 func (c *Collector) refresh(m *mate) {
@@ -120,7 +120,7 @@ func (c *Collector) recordChannel(id pb.TeammateID, at time.Time, ch presence.Ch
 }
 
 // ChannelAt returns the channel availability teammate m had at instant t
-// (SPEC MT13): the value set by the last TeammateAdded or ChannelChanged
+// (rule MT13): the value set by the last TeammateAdded or ChannelChanged
 // at or before t. It reports false when m was not a teammate at t, or t
 // is older than the retained history. It uses event times only.
 func (c *Collector) ChannelAt(m pb.TeammateID, t time.Time) (presence.Channel, bool) {

@@ -4,7 +4,7 @@
 // automatic status changes that phone calls make ("On a call", "call wrap
 // up").
 //
-// It implements SPEC rules PR1-PR8. The package is a leaf: it knows nothing
+// It implements rules PR1-PR8. The package is a leaf: it knows nothing
 // of calls, teams or time sources. Values are plain data; a [State] is not
 // safe for concurrent mutation, and the assign engine owns the ones it uses.
 package presence

@@ -2,7 +2,7 @@ package presence
 
 import "strconv"
 
-// Channel is a teammate's channel availability (SPEC PR1). The zero value is
+// Channel is a teammate's channel availability (rule PR1). The zero value is
 // invalid, so a forgotten field is caught rather than read as a choice.
 type Channel uint8
 
@@ -20,7 +20,7 @@ const (
 func (c Channel) Valid() bool { return c >= ChannelAll && c <= ChannelPhone }
 
 // TakesPhone reports whether a teammate on this channel may be offered phone
-// calls: only All and Phone do (SPEC PR1).
+// calls: only All and Phone do (rule PR1).
 func (c Channel) TakesPhone() bool { return c == ChannelAll || c == ChannelPhone }
 
 // String returns the product's name for the channel.
@@ -36,7 +36,7 @@ func (c Channel) String() string {
 	return "Channel(" + strconv.Itoa(int(c)) + ")"
 }
 
-// Status is a teammate's Active or Away status (SPEC PR2). The zero value is
+// Status is a teammate's Active or Away status (rule PR2). The zero value is
 // invalid.
 type Status uint8
 
@@ -65,15 +65,15 @@ func (s Status) String() string {
 // a reason chosen by the teammate or the host.
 const (
 	// ReasonOnACall is set when a teammate answers or places a phone call
-	// (SPEC PR4).
+	// (rule PR4).
 	ReasonOnACall = "On a call"
 	// ReasonWrapUp is set while a teammate has wrap-up time after a phone
-	// call (SPEC PR6).
+	// call (rule PR6).
 	ReasonWrapUp = "call wrap up"
 )
 
 // Availability classifies a teammate for the team-composition counts
-// (SPEC EL3) and the live dashboard.
+// (rule EL3) and the live dashboard.
 type Availability uint8
 
 const (
@@ -82,7 +82,7 @@ const (
 	// AwayStatus: status Away, whatever the reason or channel.
 	AwayStatus
 	// NoActiveClient: Active and on a phone channel, but the phone client is
-	// closed or backgrounded (SPEC PR3).
+	// closed or backgrounded (rule PR3).
 	NoActiveClient
 	// Available: Active, on a phone channel, with an active phone client.
 	Available
@@ -104,7 +104,7 @@ func (a Availability) String() string {
 }
 
 // CallKind tells phone calls from Messenger web/video calls, which leave
-// status alone (SPEC PR5).
+// status alone (rule PR5).
 type CallKind uint8
 
 const (

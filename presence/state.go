@@ -19,9 +19,9 @@ var (
 // pointer receivers change the state in place and are not safe for
 // concurrent use.
 type State struct {
-	// Channel is the channel availability (SPEC PR1).
+	// Channel is the channel availability (rule PR1).
 	Channel Channel `json:"channel"`
-	// Status is Active or Away (SPEC PR2).
+	// Status is Active or Away (rule PR2).
 	Status Status `json:"status"`
 	// Reason is the away reason; empty while Active.
 	Reason string `json:"reason,omitempty"`
@@ -29,12 +29,12 @@ type State struct {
 	// tab) is open.
 	ClientOpen bool `json:"client_open,omitempty"`
 	// Backgrounded reports whether that client is backgrounded; a
-	// backgrounded client cannot ring (SPEC PR3).
+	// backgrounded client cannot ring (rule PR3).
 	Backgrounded bool `json:"backgrounded,omitempty"`
-	// ReassignReplies is the teammate's "Reassign replies" toggle (SPEC PR4).
+	// ReassignReplies is the teammate's "Reassign replies" toggle (rule PR4).
 	ReassignReplies bool `json:"reassign_replies,omitempty"`
 	// WrapUpUntil is when the current wrap-up ends; zero when not wrapping
-	// up (SPEC PR6).
+	// up (rule PR6).
 	WrapUpUntil time.Time `json:"wrap_up_until,omitzero"`
 }
 
@@ -57,17 +57,17 @@ func (s State) Validate() error {
 }
 
 // HasActiveClient reports whether the phone client is open and in the
-// foreground (SPEC PR3).
+// foreground (rule PR3).
 func (s State) HasActiveClient() bool { return s.ClientOpen && !s.Backgrounded }
 
-// CanTakePhone is the presence part of eligibility (SPEC AS2): channel All
+// CanTakePhone is the presence part of eligibility (rule AS2): channel All
 // or Phone, status Active, and an active phone client. Call limits,
 // exclusions and team membership are the engine's part.
 func (s State) CanTakePhone() bool {
 	return s.Channel.TakesPhone() && s.Status == Active && s.HasActiveClient()
 }
 
-// Availability classifies s for the team composition counts (SPEC EL3).
+// Availability classifies s for the team composition counts (rule EL3).
 func (s State) Availability() Availability {
 	switch {
 	case s.Status == Away:
@@ -97,15 +97,15 @@ func (s *State) SetAway(reason string) error {
 }
 
 // SetActive makes the teammate Active. During wrap-up this is the product's
-// "Switch to active", which ends wrap-up early (SPEC PR6).
+// "Switch to active", which ends wrap-up early (rule PR6).
 func (s *State) SetActive() {
 	s.Status, s.Reason, s.WrapUpUntil = Active, "", time.Time{}
 }
 
 // PhoneCallStarted applies the automatic status change of a phone call
-// being answered or placed: Away with reason "On a call" (SPEC PR4). It
+// being answered or placed: Away with reason "On a call" (rule PR4). It
 // reports whether the host must reassign the teammate's conversation
-// replies. A Messenger call changes nothing (SPEC PR5).
+// replies. A Messenger call changes nothing (rule PR5).
 func (s *State) PhoneCallStarted(kind CallKind) (reassignReplies bool) {
 	if kind != PhoneCall {
 		return false
@@ -115,7 +115,7 @@ func (s *State) PhoneCallStarted(kind CallKind) (reassignReplies bool) {
 }
 
 // PhoneCallEnded applies the end of the teammate's last phone call
-// (SPEC PR6). If the status is still the automatic "On a call", the
+// (rule PR6). If the status is still the automatic "On a call", the
 // teammate enters wrap-up until now+wrapUp, or becomes Active at once when
 // wrapUp is zero. A status the teammate chose during the call is kept. It
 // reports whether wrap-up started.
@@ -132,7 +132,7 @@ func (s *State) PhoneCallEnded(now time.Time, wrapUp time.Duration) (wrapping bo
 }
 
 // WrapUpDue reports whether wrap-up has run its course at now; if so the
-// teammate is made Active again (SPEC PR6).
+// teammate is made Active again (rule PR6).
 func (s *State) WrapUpDue(now time.Time) bool {
 	if !s.InWrapUp() || now.Before(s.WrapUpUntil) {
 		return false
@@ -141,7 +141,7 @@ func (s *State) WrapUpDue(now time.Time) bool {
 	return true
 }
 
-// Counts are the team composition counts of SPEC EL3, also used by the
+// Counts are the team composition counts of rule EL3, also used by the
 // live dashboard. Teammates Active on the Conversations channel are in
 // none of them.
 type Counts struct {

@@ -1,6 +1,6 @@
 // Package schedule answers whether a workspace or team is open at an
 // instant: weekly operating hours in a time zone, plus a manual
-// out-of-office override (SPEC DF3, DF4). Values are immutable once built
+// out-of-office override (rules DF3, DF4). Values are immutable once built
 // and safe for concurrent use; Open reads only the time it is given.
 package schedule
 

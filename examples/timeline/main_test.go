@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The scripted scenarios show every phrase of SPEC EL1-EL3 as a support
+// The scripted scenarios show every phrase of rules EL1-EL3 as a support
 // lead reads it, and every event kind (run fails otherwise).
 // Rule: EL1, EL2, EL3, DF1, DF2, DF3, DF4, DF5
 func TestTimelineShowsEveryPhrase(t *testing.T) {
