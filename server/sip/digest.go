@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
+	"net/netip"
 	"time"
 
 	siplib "github.com/emiago/sipgo/sip"
@@ -106,6 +107,11 @@ func (g *Gateway) authenticate(req *siplib.Request, tx siplib.ServerTransaction,
 		challengeWith(false)
 		return "", false
 	}
+	src := sourceAddr(req)
+	if g.fails.blocked(src, now) {
+		g.respond(req, tx, 403, "Forbidden: too many failed attempts")
+		return "", false
+	}
 	cred, err := digest.ParseCredentials(h.Value())
 	if err != nil || cred.Realm != g.cfg.Domain {
 		challengeWith(false)
@@ -123,8 +129,18 @@ func (g *Gateway) authenticate(req *siplib.Request, tx siplib.ServerTransaction,
 	id := pb.TeammateID(cred.Username)
 	pw, known := g.cfg.Users[id]
 	if !known || (want != "" && id != want) || !verifyDigest(cred, g.cfg.Domain, req.Method.String(), pw) {
+		g.fails.fail(src, now)
 		g.respond(req, tx, 403, "Forbidden")
 		return "", false
 	}
 	return id, true
+}
+
+// sourceAddr is the IP address a request came from.
+func sourceAddr(req *siplib.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }

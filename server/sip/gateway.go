@@ -43,6 +43,7 @@ type Gateway struct {
 	cli   *sipgo.Client
 	dua   *sipgo.DialogUA
 	nonce nonceKey
+	fails failures       // failed authentications per source address
 	addr  netip.AddrPort // bound
 	adv   string         // advertised host:port
 	advH  string         // advertised host

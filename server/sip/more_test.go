@@ -166,6 +166,26 @@ func TestParseCallers(t *testing.T) {
 	}
 }
 
+// Failed authentications are limited per source address (for a window
+// of the engine's clock).
+func TestFailedAuthLimit(t *testing.T) {
+	e := anaEnv(t, 30*time.Second, nil)
+	phone := newUA(t, e, "ana")
+	for i := 0; i < failLimit; i++ {
+		if code := phone.register("wrong", 600); code != 403 {
+			t.Fatalf("wrong password: %d", code)
+		}
+	}
+	if code := phone.register("pw-ana", 600); code != 403 {
+		t.Fatalf("right password after %d failures: %d, want 403", failLimit, code)
+	}
+	e.mock.Add(failWindow)
+	if code := phone.register("pw-ana", 600); code != 200 {
+		t.Fatalf("right password after the window: %d, want 200", code)
+	}
+	e.waitClient("ana", true)
+}
+
 func TestNonce(t *testing.T) {
 	k, err := newNonceKey()
 	if err != nil {
