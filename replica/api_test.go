@@ -278,3 +278,34 @@ func TestClockSteppedBackIsClamped(t *testing.T) {
 		require.Equal(t, t0.Add(time.Hour+30*time.Second), v.RingUntil)
 	}))
 }
+
+// A workspace's engine is created on every node with the config of the
+// leader that created it, whatever each node's own Config.Engine says.
+func TestWorkspaceTakesTheCreatingLeadersConfig(t *testing.T) {
+	c := newMemCluster(t, 3, assign.DefaultConfig(), []time.Duration{0, 0, 0})
+	defer c.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	longer := assign.DefaultConfig()
+	longer.RingTimeout = 45 * time.Second
+	first := c.byNode(waitLeader(t, 10*time.Second, c.live()...))
+	c.engineFor = map[string]assign.Config{}
+	for _, m := range c.nodes {
+		if m != first {
+			c.engineFor[m.id] = longer
+			c.kill(m)
+			c.start(m, false)
+		}
+	}
+	doRetry(t, ctx, c.live(), "a", assign.Command{Op: assign.OpAddTeam, Team: "t"}, assign.ErrDuplicateTeam)
+	converge(t, 20*time.Second, c.live()...) // equal snapshots: equal configs
+	c.kill(first)
+	doRetry(t, ctx, c.live(), "b", assign.Command{Op: assign.OpAddTeam, Team: "t"}, assign.ErrDuplicateTeam)
+	c.start(first, false)
+	converge(t, 20*time.Second, c.live()...)
+	for _, n := range c.live() { // first, with 30 s of its own, too
+		require.NoError(t, n.View("b", func(e *assign.Engine) {
+			require.Equal(t, 45*time.Second, e.Config().RingTimeout, "node %s", n.ID())
+		}))
+	}
+}

@@ -11,8 +11,8 @@ import (
 )
 
 // WorkspaceID names one workspace's engine inside a replica. Engines are
-// created lazily by the state machine, with Config.Engine, on the first
-// command naming a new workspace. The empty ID is invalid.
+// created lazily by the state machine, with the leader's Config.Engine, on
+// the first command naming a new workspace. The empty ID is invalid.
 type WorkspaceID string
 
 // Config configures a [Node]. Only Dir (or InMemory) is required.
@@ -47,7 +47,11 @@ type Config struct {
 	// carry. Without TLS, raft's traffic is neither encrypted nor
 	// authenticated: keep it on a private network.
 	TLS *tls.Config
-	// Engine is every workspace's engine config.
+	// Engine is the engine config of the workspaces this node creates
+	// while it leads. The command that creates a workspace carries the
+	// leader's config in the log, so every node creates that engine
+	// alike; an existing workspace keeps its config across restarts and
+	// changes of leader, whatever later nodes are given.
 	Engine assign.Config
 	// Clock is the leader's clock, for stamping commands and arming the
 	// deadline timer; nil means the real clock. Raft's own heartbeats and

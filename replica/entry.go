@@ -11,10 +11,14 @@ import (
 const entryVersion = 1
 
 // entry is one log entry: a command for one workspace, stamped by the
-// leader.
+// leader. Engine is the leader's engine config, sent while the leader does
+// not know the workspace yet: the state machine creates a new workspace's
+// engine with the config of the entry that creates it, so every node
+// creates it alike whatever its own Config.Engine says.
 type entry struct {
 	Workspace WorkspaceID    `json:"w"`
 	Command   assign.Command `json:"c"`
+	Engine    *assign.Config `json:"e,omitempty"`
 }
 
 func encodeEntry(e entry) ([]byte, error) {

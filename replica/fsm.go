@@ -73,8 +73,15 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
 	}
 	eng := f.engines[e.Workspace]
 	if eng == nil {
-		eng, err = assign.New(f.n.cfg.Engine)
-		if err != nil { // the config was validated by Open
+		cfg := f.n.cfg.Engine
+		if e.Engine != nil {
+			cfg = *e.Engine
+		}
+		if eng, err = assign.New(cfg); err != nil { // the leader validated it
+			err = fmt.Errorf("%w: workspace %q: %w", ErrBadEntry, e.Workspace, err)
+			if f.n.cfg.OnApply != nil {
+				f.n.cfg.OnApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: e.Command, Err: err})
+			}
 			return &result{err: err}
 		}
 		f.engines[e.Workspace] = eng
@@ -101,6 +108,13 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
 			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)})
 	}
 	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}
+}
+
+// has reports whether the workspace's engine exists.
+func (f *fsm) has(ws WorkspaceID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.engines[ws] != nil
 }
 
 // nextDeadline returns the earliest deadline of any workspace.

@@ -200,7 +200,8 @@ func (n *Node) leaderTerm() uint64 {
 }
 
 // Do stamps cmd.At with the leader's clock and commits cmd to the log for
-// workspace ws, creating the workspace's engine on first use. Once the
+// workspace ws, creating the workspace's engine on first use, on every
+// node with this leader's Config.Engine. Once the
 // command is applied on this (leader) node it returns the engine's error
 // for it and what it produced (a copy the caller owns); the effects are
 // also handed to Config.Deliver in log order. On a follower, or if
@@ -216,7 +217,11 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 		return assign.Ready{}, err
 	}
 	cmd.At = n.cfg.Clock.Now()
-	data, err := encodeEntry(entry{Workspace: ws, Command: cmd})
+	e := entry{Workspace: ws, Command: cmd}
+	if !n.fsm.has(ws) { // the entry that creates the workspace carries its config
+		e.Engine = &n.cfg.Engine
+	}
+	data, err := encodeEntry(e)
 	if err != nil {
 		return assign.Ready{}, fmt.Errorf("%w: %v", assign.ErrInvalidArgument, err)
 	}

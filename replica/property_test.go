@@ -34,10 +34,12 @@ type memNode struct {
 
 // memCluster is a cluster on raft's in-memory transport.
 type memCluster struct {
-	t     tb
-	cfg   assign.Config
-	j     *journal
-	nodes []*memNode
+	t   tb
+	cfg assign.Config
+	// engineFor overrides cfg for some nodes' Config.Engine.
+	engineFor map[string]assign.Config
+	j         *journal
+	nodes     []*memNode
 }
 
 func newMemCluster(t tb, size int, cfg assign.Config, skew []time.Duration) *memCluster {
@@ -63,7 +65,11 @@ func newMemCluster(t tb, size int, cfg assign.Config, skew []time.Duration) *mem
 func (c *memCluster) start(m *memNode, bootstrap bool) {
 	_, m.trans = raft.NewInmemTransport(m.addr)
 	onApply, deliver := c.j.hooks(m.id)
-	n, err := Open(Config{InMemory: true, NodeID: m.id, Bootstrap: bootstrap, Engine: c.cfg, Clock: m.clk,
+	engine := c.cfg
+	if e, ok := c.engineFor[m.id]; ok {
+		engine = e
+	}
+	n, err := Open(Config{InMemory: true, NodeID: m.id, Bootstrap: bootstrap, Engine: engine, Clock: m.clk,
 		Logger: quietLogger(), OnApply: onApply, Deliver: deliver,
 		OnRestore: func(uint64) { propRestores.Add(1) },
 		TuneRaft: func(rc *raft.Config) {
