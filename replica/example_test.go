@@ -33,25 +33,12 @@ func Example() {
 			}
 		},
 	}
-	node, err := replica.Open(cfg)
+	node, err := replica.Open(cfg) // one node: it leads when Open returns
 	if err != nil {
 		panic(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	leading := func(n *replica.Node) { // a one-node cluster elects itself
-		for {
-			select {
-			case ok := <-n.LeaderCh(): // true once the leader has reconciled
-				if ok {
-					return
-				}
-			case <-ctx.Done():
-				panic("no leader")
-			}
-		}
-	}
-	leading(node)
 	const ws = replica.WorkspaceID("default")
 	active := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
 	for _, c := range []assign.Command{
@@ -75,7 +62,6 @@ func Example() {
 		panic(err)
 	}
 	defer node.Close()
-	leading(node)
 	_ = node.Sync(ctx)
 	_ = node.View(ws, func(e *assign.Engine) {
 		v, _ := e.Call("call-1")

@@ -57,6 +57,7 @@ func (n *Node) becomeLeader() {
 	}
 	n.ready.Store(term)
 	n.fsm.mu.Unlock()
+	n.readyOnce.Do(func() { close(n.firstReady) })
 	n.signalLeader(true)
 	n.wakeTicker()
 }

@@ -52,15 +52,23 @@ type Node struct {
 	applied  atomic.Uint64 // written under amu
 	appliedC chan struct{} // under amu: closed when applied grows, if someone waits
 
+	firstReady chan struct{} // closed when this node first leads and has reconciled
+	readyOnce  sync.Once
+
 	started   bool // goroutines started
 	closeOnce sync.Once
 	closeErr  error
 	closed    atomic.Bool
 }
 
+// openTimeout bounds how long Open waits for a one-node cluster to elect
+// itself and replay its log.
+const openTimeout = 60 * time.Second
+
 // Open starts a node. Without RaftAddr it is a one-node cluster that
-// bootstraps itself on Dir (or in memory) the first time and elects itself
-// within raft's election timeout. With RaftAddr it listens for peers over
+// bootstraps itself on Dir (or in memory) the first time, and Open returns
+// once it has elected itself (about 100 ms), replayed its log and queued
+// its Reconcile deliveries: Do works at once. With RaftAddr it listens for peers over
 // TCP (TLS with Config.TLS); with Bootstrap it forms a new cluster of
 // itself when Dir holds no raft state, otherwise it waits to be joined by
 // the leader ([Node.Join]) or finds its cluster from its stored
@@ -70,7 +78,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, notify: make(chan bool, 16), leaderCh: make(chan bool, 1),
-		wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), firstReady: make(chan struct{})}
 	n.fsm = newFSM(n)
 	n.dq = newDeliveryQueue(n)
 	if err := n.openStores(); err != nil {
@@ -115,6 +123,14 @@ func Open(cfg Config) (*Node, error) {
 		if err := r.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 			_ = n.Close()
 			return nil, fmt.Errorf("replica: bootstrapping: %w", err)
+		}
+	}
+	if cfg.single() { // one node: ready to take commands when Open returns
+		select {
+		case <-n.firstReady:
+		case <-time.After(openTimeout):
+			_ = n.Close()
+			return nil, fmt.Errorf("replica: the node did not elect itself within %v", openTimeout)
 		}
 	}
 	return n, nil
