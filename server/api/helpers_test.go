@@ -116,15 +116,22 @@ func newEnv(t *testing.T, ecfg *assign.Config, acfg api.Config) *env {
 	return e
 }
 
-// newEnvWith is newEnv with the given telephony.
-func newEnvWith(t *testing.T, tel telephony.Telephony, ecfg *assign.Config, acfg api.Config) *env {
+// newEnvWith is newEnv with the given telephony, and raft tuned further
+// by tune.
+func newEnvWith(t *testing.T, tel telephony.Telephony, ecfg *assign.Config, acfg api.Config, tune ...func(*raft.Config)) *env {
 	t.Helper()
 	e := &env{t: t}
 	cfg := assign.DefaultConfig()
 	if ecfg != nil {
 		cfg = *ecfg
 	}
-	rt, err := core.Open(core.Config{InMemory: true, Engine: cfg, Telephony: tel, Logger: quiet(), TuneRaft: fastRaft})
+	rt, err := core.Open(core.Config{InMemory: true, Engine: cfg, Telephony: tel, Logger: quiet(),
+		TuneRaft: func(c *raft.Config) {
+			fastRaft(c)
+			for _, f := range tune {
+				f(c)
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
