@@ -444,9 +444,10 @@ func (n *Node) Remove(ctx context.Context, id string) error {
 func (n *Node) Sync(ctx context.Context) error { return n.dq.sync(ctx) }
 
 // Close shuts raft down (without leaving the cluster), stops the deadline
-// timer, hands over what is queued for Deliver, stops the node's goroutines
-// and closes the stores. It is idempotent; later calls return ErrClosed
-// where they need the node.
+// timer, hands over what is queued for Deliver (waiting for a Deliver in
+// progress), stops the node's goroutines and closes the stores. It must
+// not be called from Deliver, OnApply or OnRestore, which it waits for. It
+// is idempotent; later calls return ErrClosed where they need the node.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		n.closed.Store(true)
