@@ -309,3 +309,23 @@ func TestWorkspaceTakesTheCreatingLeadersConfig(t *testing.T) {
 		}))
 	}
 }
+
+// A panicking OnApply is the host's bug: it is recovered, and the state
+// machine goes on applying, consistent.
+func TestPanickingOnApplyDoesNotStopTheLog(t *testing.T) {
+	calls := 0
+	n := openSingle(t, Config{OnApply: func(Applied) {
+		calls++
+		panic("host bug")
+	}})
+	ctx := context.Background()
+	setupTeamCtx(t, ctx, n)
+	_, err := n.Do(ctx, "default", assign.Command{Op: assign.OpArrive, Call: "c1", Team: "support"})
+	require.NoError(t, err)
+	require.Equal(t, 6, calls)
+	require.NoError(t, n.View("default", func(e *assign.Engine) {
+		v, ok := e.Call("c1")
+		require.True(t, ok)
+		require.Equal(t, "ana", string(v.Ringing))
+	}))
+}

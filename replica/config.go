@@ -64,7 +64,8 @@ type Config struct {
 	// OnApply runs on EVERY node, synchronously inside the state machine's
 	// Apply, in log order, also when the log is replayed at start (see
 	// [Node] for replay). It must be quick and must not call the Node.
-	// Applied.Ready is borrowed: copy what you keep.
+	// Applied.Ready is borrowed: copy what you keep. A panic in OnApply is
+	// recovered and logged.
 	OnApply func(Applied)
 	// OnRestore runs on every node after its state machine was replaced by
 	// a snapshot (at start, or a follower installing one from the leader),

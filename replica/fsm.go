@@ -66,9 +66,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
 	e, err := decodeEntry(l.Data)
 	if err != nil {
-		if f.n.cfg.OnApply != nil {
-			f.n.cfg.OnApply(Applied{Workspace: e.Workspace, Index: l.Index, Err: err})
-		}
+		f.onApply(Applied{Workspace: e.Workspace, Index: l.Index, Err: err})
 		return &result{err: err}
 	}
 	eng := f.engines[e.Workspace]
@@ -79,9 +77,7 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
 		}
 		if eng, err = assign.New(cfg); err != nil { // the leader validated it
 			err = fmt.Errorf("%w: workspace %q: %w", ErrBadEntry, e.Workspace, err)
-			if f.n.cfg.OnApply != nil {
-				f.n.cfg.OnApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: e.Command, Err: err})
-			}
+			f.onApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: e.Command, Err: err})
 			return &result{err: err}
 		}
 		f.engines[e.Workspace] = eng
@@ -97,9 +93,7 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
 	} else {
 		delete(f.deadlines, e.Workspace)
 	}
-	if f.n.cfg.OnApply != nil {
-		f.n.cfg.OnApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: cmd, Err: err, Ready: r})
-	}
+	f.onApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: cmd, Err: err, Ready: r})
 	if !leading {
 		return &result{err: err}
 	}
@@ -115,6 +109,20 @@ func (f *fsm) has(ws WorkspaceID) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.engines[ws] != nil
+}
+
+// onApply hands a to Config.OnApply; a panic there is the host's bug, so
+// it is logged and the state machine goes on, consistent.
+func (f *fsm) onApply(a Applied) {
+	if f.n.cfg.OnApply == nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			f.n.cfg.Logger.Error("replica: OnApply panicked", "panic", v, "workspace", a.Workspace, "index", a.Index)
+		}
+	}()
+	f.n.cfg.OnApply(a)
 }
 
 // nextDeadline returns the earliest deadline of any workspace.
