@@ -43,7 +43,7 @@ func TestBlockedTelephonyBlocksNoRequest(t *testing.T) {
 	defer close(tel.release)
 	e.seed()
 	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
-	<-tel.entered // the ring is stuck in the telephony
+	within(t, tel.entered) // the ring is stuck in the telephony
 	e.c.do("POST", "/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, nil)
 	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
 	e.c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, nil)
@@ -65,13 +65,13 @@ func TestInFlightLimit(t *testing.T) {
 		code, _ := e.c.try("GET", "/slow", "")
 		done <- code
 	}()
-	<-entered
+	within(t, entered)
 	code, body := e.c.try("GET", "/dashboard", "")
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("second request: %d %s", code, body)
 	}
 	close(release)
-	if code := <-done; code != http.StatusOK {
+	if code := within(t, done); code != http.StatusOK {
 		t.Fatalf("first request: %d", code)
 	}
 	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
@@ -83,5 +83,17 @@ func TestHTTPServerLimits(t *testing.T) {
 	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 ||
 		hs.MaxHeaderBytes <= 0 {
 		t.Fatalf("limits: %+v", hs)
+	}
+}
+
+// within receives from ch, failing the test after 10 s.
+func within[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing received within 10 s")
+		panic("unreachable")
 	}
 }

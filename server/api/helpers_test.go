@@ -162,6 +162,10 @@ func waitLeader(t *testing.T, rt *core.Runtime) {
 	}
 }
 
+// httpClient bounds every test request, so a hung server fails the test
+// instead of stalling it.
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
 // client sends requests to a test server over HTTP.
 type client struct {
 	t     *testing.T
@@ -180,7 +184,7 @@ func (c client) raw(method, path, body string, header map[string]string) (int, s
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -126,7 +126,7 @@ func TestSubscriptionsAndGaps(t *testing.T) {
 	var got []eventlog.Event
 	var last uint64
 	for len(got) == 0 || got[len(got)-1].Kind != eventlog.CallOffered {
-		b := <-fast.C()
+		b := within(t, fast.C())
 		if b.Gap || b.Index <= last {
 			t.Fatalf("batch %+v after index %d", b, last)
 		}
@@ -138,12 +138,12 @@ func TestSubscriptionsAndGaps(t *testing.T) {
 			t.Fatalf("seq %d after %d", got[i].Seq, got[i-1].Seq)
 		}
 	}
-	first := <-slow.C() // the first batch fit; later ones did not
+	first := within(t, slow.C()) // the first batch fit; later ones did not
 	if first.Gap {
 		t.Fatal("the first batch is marked as after a gap")
 	}
 	do(t, rt, assign.Command{Op: assign.OpEndCall, Call: "call-1", By: eventlog.ByCustomer})
-	if b := <-slow.C(); !b.Gap {
+	if b := within(t, slow.C()); !b.Gap {
 		t.Fatalf("the slow subscriber's next batch is not marked as after a gap: %+v", b)
 	}
 	slow.Close()
@@ -207,5 +207,17 @@ func TestOldTimelinesComeFromTheFile(t *testing.T) {
 	}
 	if len(tl) < 4 || tl[0].Kind != eventlog.CallPlaced || tl[len(tl)-1].Kind != eventlog.CallEndedBeforeAnswer {
 		t.Fatalf("call-1's timeline: %v", tl)
+	}
+}
+
+// within receives from ch, failing the test after 10 s.
+func within[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing received within 10 s")
+		panic("unreachable")
 	}
 }

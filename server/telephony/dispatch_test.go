@@ -99,7 +99,11 @@ func TestClosedDispatcherDropsHeldDeliveries(t *testing.T) {
 		close(done)
 	}()
 	disp.Close()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the held delivery is stuck")
+	}
 	if disp.Telephony() != nil {
 		t.Fatal("a Telephony appeared")
 	}
