@@ -78,6 +78,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.data == "" {
 		return c, errors.New("-data is empty")
 	}
+	if c.raft != "" {
+		// In cluster mode the HTTP address is the node's ID and where the
+		// others redirect writes: it must name this host.
+		host, _, err := net.SplitHostPort(c.http)
+		if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
+			return c, fmt.Errorf("-http %q: in cluster mode give this node's own address (host:port), not an unspecified one", c.http)
+		}
+	}
 	return c, nil
 }
 

@@ -51,6 +51,9 @@ func TestBadFlags(t *testing.T) {
 		{"-data", ""},
 		{"-ring-timeout", "soon"},
 		{"extra-argument"},
+		{"-raft", "127.0.0.1:7000", "-http", ":8080"},
+		{"-raft", "127.0.0.1:7000", "-http", "0.0.0.0:8080"},
+		{"-raft", "127.0.0.1:7000", "-http", "[::]:8080"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("parseFlags(%q) accepted", args)
