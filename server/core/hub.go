@@ -16,8 +16,10 @@ type Batch struct {
 	// modify them.
 	Events []eventlog.Event
 	// Gap reports that batches were dropped before this one because the
-	// subscriber was slow: it should reload its state (the dashboard, the
-	// store's recent events) instead of applying this batch as a delta.
+	// subscriber was slow, or that the state was replaced by a snapshot
+	// (then Events is empty): the subscriber should reload its state (the
+	// dashboard, the store's recent events) instead of applying this batch
+	// as a delta.
 	Gap bool
 }
 

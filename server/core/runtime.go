@@ -6,6 +6,21 @@
 //
 // Every node of a cluster keeps its own event store and metrics, fed by
 // the replica's OnApply in log order; only the leader delivers effects.
+//
+// What other parts of the server use, all on a [*Runtime]:
+//
+//   - Node() and Workspace(): the replica node and the workspace ID, to
+//     submit commands (Node().Do(ctx, Workspace(), cmd), or Do(ctx, cmd));
+//     on a follower they fail with a *replica.NotLeaderError.
+//   - View(read): this node's engine, for calls, teammates, Explain.
+//   - Dashboard(now): the live metrics.Dashboard, read under the
+//     collector's lock; WithCollector(fn) for Report and ChannelAt.
+//   - Events(): the event store (Timeline, Recent).
+//   - Subscribe(buffer): the events of each applied entry with its raft
+//     index, as they are stored; never blocking the log (a slow
+//     subscriber misses batches and sees Batch.Gap on the next one).
+//   - SetTelephony(t): the telephony side, which may be built on the open
+//     node; deliveries wait for it when Config.Telephony is nil.
 package core
 
 import (
