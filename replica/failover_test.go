@@ -161,6 +161,14 @@ func TestFailoverMidRingOnLoopbackTCP(t *testing.T) {
 
 	nodes[deadID] = tcpNode(t, j, clk, deadID, filepath.Join(base, deadID), deadAddr, false)
 	_, state := converge(t, 20*time.Second, nodes["n1"], nodes["n2"], nodes["n3"])
+	now := waitLeader(t, 10*time.Second, nodes["n1"], nodes["n2"], nodes["n3"])
+	st := now.Status()
+	require.Equal(t, "Leader", st.State)
+	require.True(t, st.Ready)
+	require.Equal(t, now.ID(), st.LeaderID)
+	for _, id := range ids {
+		require.Equal(t, 3, nodes[id].Status().Voters, id)
+	}
 	require.Contains(t, state, ws)
 	require.NoError(t, nodes[deadID].View(ws, func(e *assign.Engine) {
 		v, ok := e.Call("call-1")

@@ -81,7 +81,10 @@ type EffectID struct {
 	Ordinal int
 }
 
-// ID returns the stable ID of d.Effects[i].
+// ID returns the stable ID of d.Effects[i]. A Reconcile delivery's
+// effects restate the state rather than new effects: their IDs may repeat
+// those of an ordinary delivery at the same Index, so a host matches
+// reconcile Rings by call and teammate, not by ID.
 func (d Delivery) ID(i int) EffectID { return EffectID{Index: d.Index, Ordinal: i} }
 
 // Delivery is what [Config.Deliver] receives on the leader.
