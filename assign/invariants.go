@@ -31,6 +31,10 @@ func (e *Engine) checkState(dispatched bool) error {
 	}
 	cfg := e.cfg
 	wantTimers := 0
+	// links counts memberships as the teammates list them, less those the
+	// teams list: with no repeats on either side, and every team's member
+	// listing the team, zero means both sides agree.
+	links := 0
 
 	if len(e.dirty) != 0 {
 		fail("dirty list holds %d teams between commands", len(e.dirty))
@@ -94,9 +98,7 @@ func (e *Engine) checkState(dispatched bool) error {
 			if e.teams[tm.id] != tm {
 				fail("teammate %q belongs to team %q, which the engine does not know", id, tm.id)
 			}
-			if !slices.Contains(tm.members, t) {
-				fail("teammate %q lists team %q, which does not list them", id, tm.id)
-			}
+			links++ // matched against the teams' members below
 			if has := tm.eligible.Has(t.item()); has != t.inTrees {
 				fail("teammate %q (inTrees %v) is in team %q's tree: %v", id, t.inTrees, tm.id, has)
 			}
@@ -356,7 +358,13 @@ func (e *Engine) checkState(dispatched bool) error {
 		}
 		var counts presence.Counts
 		online, inTrees := 0, 0
+		listed := make(map[*teammate]bool, len(tm.members))
 		for _, t := range tm.members {
+			if listed[t] {
+				fail("team %q lists member %q twice", id, t.id)
+			}
+			listed[t] = true
+			links--
 			if e.teammates[t.id] != t {
 				fail("team %q has member %q, who was removed", id, t.id)
 			}
@@ -380,7 +388,7 @@ func (e *Engine) checkState(dispatched bool) error {
 		tm.eligible.Ascend(func(it treeItem) bool {
 			if it.t == nil || it.t.id != it.id || it.t.last != it.last {
 				fail("team %q tree item %q (last %d) is stale", id, it.id, it.last)
-			} else if !it.t.inTrees || !slices.Contains(tm.members, it.t) {
+			} else if !it.t.inTrees || !tm.member(it.t) {
 				fail("team %q tree holds %q, who is not an eligible member", id, it.id)
 			}
 			// Rule: AS3, X8 — strictly by (last assignment, ID).
@@ -408,6 +416,10 @@ func (e *Engine) checkState(dispatched bool) error {
 		if tm.inQueue != inQueue[tm] {
 			fail("team %q inQueue %d, recount %d", id, tm.inQueue, inQueue[tm])
 		}
+	}
+
+	if links != 0 {
+		fail("teammates list %d more team memberships than the teams do", links)
 	}
 
 	// No deadline without a reason: the deadlines counted above are all

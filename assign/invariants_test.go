@@ -54,6 +54,11 @@ func TestCheckInvariantsNoticesCorruption(t *testing.T) {
 			e.timerSchedule(timerKey{kind: timerHold, c: e.calls["c4"]}, t0.Add(time.Hour))
 		}, "pending deadline of kind"},
 		{"call limit", func(e *Engine) { e.teammates["ben"].ringing = e.calls["c1"] }, "over the limit"},
+		{"membership", func(e *Engine) { e.teams["sup"].members = e.teams["sup"].members[1:] }, "more team memberships"},
+		{"ringing a non-member", func(e *Engine) {
+			e.teams["sup"].members = without(e.teams["sup"].members, e.teammates["ana"])
+			e.teammates["ana"].teams = nil
+		}, "not a member"},
 	}
 	for _, tc := range corruptions {
 		t.Run(tc.name, func(t *testing.T) {

@@ -263,11 +263,13 @@ func (e *Engine) restoreTeammates(s Snapshot, bad func(string, ...any) error) er
 	}
 	for _, ts := range s.Teams {
 		tm := e.teams[ts.ID]
+		listed := make(map[*teammate]bool, len(ts.Members))
 		for _, id := range ts.Members {
 			t := e.teammates[id]
-			if t == nil || !tm.member(t) || slices.Contains(tm.members, t) {
+			if t == nil || !tm.member(t) || listed[t] {
 				return bad("team %q: member %q unknown, repeated or not listing the team", ts.ID, id)
 			}
+			listed[t] = true
 			tm.members = append(tm.members, t)
 		}
 		if len(tm.members) != countMemberships(e, tm) {
