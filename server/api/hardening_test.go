@@ -97,3 +97,18 @@ func within[T any](t *testing.T, ch <-chan T) T {
 		panic("unreachable")
 	}
 }
+
+// A client past its rate gets 429 with Retry-After; /healthz is not
+// limited.
+func TestRateLimitPerClient(t *testing.T) {
+	e := newEnv(t, nil, api.Config{RatePerIP: 0.001, RateBurst: 2})
+	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
+	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
+	code, body := e.c.try("GET", "/dashboard", "")
+	if code != http.StatusTooManyRequests {
+		t.Fatalf("third request: %d %s", code, body)
+	}
+	if code, _ := e.c.raw("GET", "/healthz", "", nil); code != http.StatusOK {
+		t.Fatalf("healthz: %d", code)
+	}
+}

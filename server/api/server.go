@@ -55,6 +55,11 @@ type Config struct {
 	// login form ("GET /login", "POST /login"). Keep this to what must be
 	// reachable before logging in.
 	Public map[string]http.Handler
+	// RatePerIP is how many requests per second one client IP may make on
+	// average, with bursts up to RateBurst; more get 429 with Retry-After.
+	// Zero means no rate limit. /healthz is not limited.
+	RatePerIP float64
+	RateBurst int
 	// LoginPath, if set, is where a browser without credentials is sent
 	// (303) when it GETs a page (Accept: text/html); API clients get 401.
 	LoginPath string
@@ -69,6 +74,7 @@ type Server struct {
 	leaderURL func(string) (string, bool)
 	loginPath string
 	slots     chan struct{}
+	limiter   *rateLimiter // nil: no rate limit
 	mux       *http.ServeMux
 	open      *http.ServeMux
 	registry  *prometheus.Registry
@@ -99,6 +105,9 @@ func New(cfg Config) (s *Server, err error) {
 		n = 256
 	}
 	s.slots = make(chan struct{}, n)
+	if cfg.RatePerIP > 0 {
+		s.limiter = newRateLimiter(cfg.RatePerIP, cfg.RateBurst)
+	}
 	s.registry = prometheus.NewRegistry()
 	if err := s.registry.Register(cfg.Runtime.Exporter()); err != nil {
 		return nil, err
@@ -132,9 +141,15 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 // Authenticator returns the token check, for a login handler.
 func (s *Server) Authenticator() *Authenticator { return s.auth }
 
-// ServeHTTP bounds the requests in flight, serves the public handlers,
-// then authenticates and serves the API and the Extra handlers.
+// ServeHTTP bounds the requests in flight and each client's rate, serves
+// the public handlers, then authenticates and serves the API and the Extra
+// handlers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.limiter != nil && r.URL.Path != "/healthz" && !s.limiter.allow(clientIP(r), time.Now()) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, ErrorBody{Code: "rate_limited", Error: "too many requests from this address"})
+		return
+	}
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()

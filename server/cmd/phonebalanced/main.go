@@ -51,6 +51,8 @@ type config struct {
 	ringTimeout time.Duration
 	wrapUp      time.Duration
 	maxConns    int
+	rate        float64
+	rateBurst   int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -66,6 +68,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
 	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")
 	fs.IntVar(&c.maxConns, "max-conns", api.DefaultMaxConns, "most HTTP connections open at once")
+	fs.Float64Var(&c.rate, "rate", 200, "requests per second one client IP may make on average (0: no limit)")
+	fs.IntVar(&c.rateBurst, "rate-burst", 400, "requests one client IP may make in a burst")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -77,6 +81,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.data == "" {
 		return c, errors.New("-data is empty")
+	}
+	if c.rate < 0 || c.rateBurst < 1 || c.maxConns < 1 {
+		return c, errors.New("-rate must be at least 0, -rate-burst and -max-conns at least 1")
 	}
 	if c.raft != "" {
 		// In cluster mode the HTTP address is the node's ID and where the
@@ -141,7 +148,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	}
 	rt.SetTelephony(tel)
 
-	acfg := api.Config{Runtime: rt, Token: token, Logger: logger, LoginPath: opts.LoginPath}
+	acfg := api.Config{Runtime: rt, Token: token, Logger: logger, LoginPath: opts.LoginPath,
+		RatePerIP: c.rate, RateBurst: c.rateBurst}
 	if opts.Extra != nil {
 		if acfg.Extra, err = opts.Extra(rt, auth); err != nil {
 			ln.Close()
