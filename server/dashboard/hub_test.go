@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -264,5 +265,34 @@ func TestBurstCoalesces(t *testing.T) {
 	}
 	if got := s.hub.index.Load(); got != 5000 {
 		t.Fatalf("index %d, want 5000", got)
+	}
+}
+
+// Each write sets its own deadline, so a server's WriteTimeout does not cut
+// the stream: heartbeats keep arriving long after it.
+func TestStreamOutlivesServerWriteTimeout(t *testing.T) {
+	s, _, _, _ := newTestServer(t, Config{Heartbeat: 2 * time.Millisecond})
+	ts := httptest.NewUnstartedServer(s)
+	ts.Config.WriteTimeout = 20 * time.Millisecond
+	ts.Start()
+	t.Cleanup(ts.Close) // after the stream's own cleanup closes it
+	c := stream(t, ts, "")
+	c.next()
+	start := time.Now()
+	beats := 0
+	timeout := time.After(10 * time.Second)
+	// Enough heartbeats to span several WriteTimeouts.
+	for beats < 10 || time.Since(start) < 5*ts.Config.WriteTimeout {
+		select {
+		case m, ok := <-c.msgs:
+			if !ok {
+				t.Fatalf("stream cut after %d heartbeats, %v", beats, time.Since(start))
+			}
+			if strings.HasPrefix(m.comment, "heartbeat") {
+				beats++
+			}
+		case <-timeout:
+			t.Fatal("heartbeats stopped")
+		}
 	}
 }
