@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -111,4 +112,48 @@ func TestRateLimitPerClient(t *testing.T) {
 	if code, _ := e.c.raw("GET", "/healthz", "", nil); code != http.StatusOK {
 		t.Fatalf("healthz: %d", code)
 	}
+}
+
+// The listener holds a connection past the limit in the backlog until
+// one of the open ones closes.
+func TestLimitListener(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := api.LimitListener(inner, 1)
+	defer ln.Close()
+	a, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	first, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	b, err := net.Dial("tcp", ln.Addr().String()) // completes in the kernel's backlog
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	select {
+	case <-accepted:
+		t.Fatal("a second connection was accepted past the limit")
+	default:
+	}
+	first.Close()
+	second := within(t, (<-chan net.Conn)(accepted))
+	if second == nil {
+		t.Fatal("no second connection after the first closed")
+	}
+	second.Close()
 }
