@@ -46,11 +46,19 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	if wrapping.WrapUpUntil.IsZero() {
 		t.Fatalf("%s is not in wrap-up: %+v", agent, wrapping)
 	}
-	// call-2 rings someone for 2 s; the server dies before it times out.
+	// call-2 rings someone, who declines (excluded from call-2 for five
+	// minutes); it rings the other available teammate for 2 s, and the
+	// server dies before that ring times out.
+	var first assign.CallView
+	must(t, a.addr, "POST", "/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, &first)
+	if first.Ringing == "" {
+		t.Fatalf("call-2 rings nobody: %+v", first)
+	}
 	var ringing assign.CallView
-	must(t, a.addr, "POST", "/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, &ringing)
-	if ringing.Ringing == "" {
-		t.Fatalf("call-2 rings nobody: %+v", ringing)
+	must(t, a.addr, "POST", "/calls/call-2/decline", `{"teammate":"`+string(first.Ringing)+`","cause":"button"}`,
+		http.StatusOK, &ringing)
+	if ringing.Ringing == "" || len(ringing.Excluded) != 1 || ringing.Excluded[0].Teammate != first.Ringing {
+		t.Fatalf("call-2 after the decline: %+v", ringing)
 	}
 	var before api.Timeline
 	must(t, a.addr, "GET", "/calls/call-1/timeline", ``, http.StatusOK, &before)
@@ -88,12 +96,17 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	if missed.Teammate != ringing.Ringing || !missed.At.Equal(ringing.RingUntil) {
 		t.Fatalf("miss by %s at %v; the ring was %s's until %v", missed.Teammate, missed.At, ringing.Ringing, ringing.RingUntil)
 	}
-	// Ana is still excluded from call-1's... call-1 ended; the exclusion
-	// that matters now is call-2's for whoever missed it.
+	// The exclusion from before the crash is intact, with its own end;
+	// the miss added the second.
 	var c2 assign.CallView
 	must(t, b.addr, "GET", "/calls/call-2", ``, http.StatusOK, &c2)
-	if len(c2.Excluded) != 1 || c2.Excluded[0].Teammate != ringing.Ringing {
+	if len(c2.Excluded) != 2 {
 		t.Fatalf("call-2's exclusions after the miss: %+v", c2.Excluded)
+	}
+	for _, x := range c2.Excluded {
+		if x.Teammate == first.Ringing && !x.Until.Equal(ringing.Excluded[0].Until) {
+			t.Fatalf("%s excluded until %v after restart, was %v", x.Teammate, x.Until, ringing.Excluded[0].Until)
+		}
 	}
 	metrics := must(t, b.addr, "GET", "/metrics", ``, http.StatusOK, nil)
 	if !strings.Contains(metrics, `phonebalance_calls_offered_total{team="support"} 2`) {
