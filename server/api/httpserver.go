@@ -10,12 +10,16 @@ import (
 
 // The HTTP server's limits (see [NewHTTPServer]).
 const (
+	// ReadHeaderTimeout bounds reading a request's headers.
 	ReadHeaderTimeout = 5 * time.Second
-	ReadTimeout       = 15 * time.Second
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout = 15 * time.Second
 	// WriteTimeout bounds writing a response. A stream (SSE) extends it per
 	// write with http.ResponseController.SetWriteDeadline.
-	WriteTimeout   = 30 * time.Second
-	IdleTimeout    = 60 * time.Second
+	WriteTimeout = 30 * time.Second
+	// IdleTimeout closes a keep-alive connection idle this long.
+	IdleTimeout = 60 * time.Second
+	// MaxHeaderBytes bounds a request's headers.
 	MaxHeaderBytes = 16 << 10
 	// DefaultMaxConns is the connection limit of [LimitListener] when
 	// none is given.

@@ -20,8 +20,9 @@ const (
 	maxName = 200
 	// MaxQueueLimit is the largest max_queue a team may set.
 	MaxQueueLimit = 10000
-	// MinMaxWait and MaxMaxWait bound a team's max_wait when it is set.
+	// MinMaxWait is the shortest max_wait a team may set (when set).
 	MinMaxWait = time.Second
+	// MaxMaxWait is the longest max_wait a team may set.
 	MaxMaxWait = 24 * time.Hour
 )
 
