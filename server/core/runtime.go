@@ -21,6 +21,10 @@
 //     subscriber misses batches and sees Batch.Gap on the next one).
 //   - SetTelephony(t): the telephony side, which may be built on the open
 //     node; deliveries wait for it when Config.Telephony is nil.
+//   - Advice(now): the staffing advice per team (arrival rate and mean
+//     handle time over a sliding window, and the teammates a service-level
+//     target needs), folded from the same events as the metrics and also
+//     exported on /metrics.
 package core
 
 import (
@@ -28,15 +32,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
 	"github.com/benbjohnson/clock"
 	"github.com/hashicorp/raft"
+	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/advice"
 	"github.com/phonebalance/phonebalance/server/eventstore"
 	"github.com/phonebalance/phonebalance/server/promexport"
 	"github.com/phonebalance/phonebalance/server/telephony"
@@ -73,6 +80,10 @@ type Config struct {
 	Logger *slog.Logger
 	// TuneRaft adjusts raft's timing (tests).
 	TuneRaft func(*raft.Config)
+	// Advice configures the staffing advice (window, service-level
+	// targets); the zero value means advice's defaults (30 min, 80 %
+	// within 20 s).
+	Advice advice.Config
 }
 
 // Runtime is one server node: the replica node and what is derived from
@@ -86,9 +97,12 @@ type Runtime struct {
 	clock  clock.Clock
 	logger *slog.Logger
 
-	// mu guards the collector, which is not safe for concurrent use.
-	mu  sync.Mutex
-	col *metrics.Collector
+	// mu guards the collector, which is not safe for concurrent use, and
+	// which tracker is current (rebuilt with the collector).
+	mu      sync.Mutex
+	col     *metrics.Collector
+	tracker *advice.Tracker
+	advCfg  advice.Config
 
 	closeOnce sync.Once
 	closeErr  error
@@ -98,7 +112,11 @@ type Runtime struct {
 // replica node (which replays its log into the store, skipping what the
 // store holds).
 func Open(cfg Config) (*Runtime, error) {
-	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub()}
+	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), advCfg: cfg.Advice}
+	if _, err := advice.New(cfg.Advice); err != nil {
+		return nil, err
+	}
+	r.advCfg.PerTeam = maps.Clone(cfg.Advice.PerTeam) // SetTarget writes to it
 	if r.clock == nil {
 		r.clock = clock.New()
 	}
@@ -113,7 +131,10 @@ func Open(cfg Config) (*Runtime, error) {
 	if r.store, err = eventstore.Open(eventstore.Config{Dir: dir, Memory: cfg.MemoryEvents}); err != nil {
 		return nil, err
 	}
-	r.exp = promexport.New(promexport.Config{Dashboard: func() metrics.Dashboard { return r.Dashboard(time.Time{}) }})
+	r.exp = promexport.New(promexport.Config{
+		Dashboard: func() metrics.Dashboard { return r.Dashboard(time.Time{}) },
+		Advice:    func() []advice.TeamAdvice { return r.Advice(r.clock.Now()) },
+	})
 	if err := r.rebuild(); err != nil {
 		r.store.Close()
 		return nil, err
@@ -135,10 +156,14 @@ func Open(cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// rebuild folds the whole event store into a new collector and a reset
-// exporter.
+// rebuild folds the whole event store into a new collector, a new advice
+// tracker and a reset exporter.
 func (r *Runtime) rebuild() error {
 	col, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	tracker, err := advice.New(r.advCfg)
 	if err != nil {
 		return err
 	}
@@ -148,6 +173,7 @@ func (r *Runtime) rebuild() error {
 		if col.Observe(ev) != nil {
 			rejected++
 		}
+		tracker.Observe(ev)
 		r.exp.Observe(ev)
 		return nil
 	})
@@ -158,7 +184,7 @@ func (r *Runtime) rebuild() error {
 		r.logger.Warn("metrics refused stored events", "count", rejected)
 	}
 	r.mu.Lock()
-	r.col = col
+	r.col, r.tracker = col, tracker
 	r.mu.Unlock()
 	return nil
 }
@@ -181,6 +207,7 @@ func (r *Runtime) onApply(a replica.Applied) {
 		}
 		r.mu.Lock()
 		err = r.col.Observe(ev)
+		r.tracker.Observe(ev)
 		r.mu.Unlock()
 		if err != nil {
 			r.logger.Error("metrics refused an event", "seq", ev.Seq, "kind", ev.Kind.String(), "err", err)
@@ -242,6 +269,38 @@ func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fn(r.col)
+}
+
+// Advice returns the staffing advice for every team at now: each team's
+// arrival rate and mean handle time over the advice window, the teammates
+// available for phone in the live dashboard, and how many its
+// service-level target needs. Safe for concurrent use; it reads the fold
+// under the collector's lock and never waits on the network.
+func (r *Runtime) Advice(now time.Time) []advice.TeamAdvice {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.col.Dashboard(now)
+	available := make(map[pb.TeamID]int, len(d.Teams))
+	for id, t := range d.Teams {
+		available[id] = t.AvailableForPhone
+	}
+	return r.tracker.Advice(now, available)
+}
+
+// SetTarget sets team's service-level target for the staffing advice. It
+// applies until the next restart or snapshot restore, which start again
+// from Config.Advice; a bad target is refused with advice.ErrBadTarget.
+func (r *Runtime) SetTarget(team pb.TeamID, target advice.Target) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.tracker.SetTarget(team, target); err != nil {
+		return err
+	}
+	if r.advCfg.PerTeam == nil {
+		r.advCfg.PerTeam = map[pb.TeamID]advice.Target{}
+	}
+	r.advCfg.PerTeam[team] = target
+	return nil
 }
 
 // Now returns the runtime's clock time.

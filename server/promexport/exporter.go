@@ -15,6 +15,7 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/server/advice"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -33,6 +34,9 @@ type Config struct {
 	// Dashboard returns the live dashboard at scrape time, read under the
 	// collector's lock; nil exports no gauges.
 	Dashboard func() metrics.Dashboard
+	// Advice returns the staffing advice at scrape time; nil exports no
+	// staffing gauges.
+	Advice func() []advice.TeamAdvice
 }
 
 // Exporter is a prometheus.Collector with these metrics:
@@ -52,6 +56,13 @@ type Config struct {
 //	phonebalance_answer_wait_seconds{team}              histogram: placed to first answer (MT8)
 //	phonebalance_talk_seconds{team}                     histogram: talk time of each answered segment, hold excluded
 //	phonebalance_events_total                           counter: events folded (every kind); present from the start
+//	phonebalance_staffing_arrivals_per_second{team}     gauge: inbound arrival rate over the advice window
+//	phonebalance_staffing_handle_seconds{team}          gauge: mean handle time (talk, hold, wrap-up) over the window
+//	phonebalance_staffing_teammates_needed{team}        gauge: teammates the team's service-level target needs under
+//	                                                    Erlang C (absent while no finished call sizes the team, or
+//	                                                    when no number of teammates reaches the target)
+//	phonebalance_staffing_target_ratio{team}            gauge: the target's fraction answered within ...
+//	phonebalance_staffing_target_seconds{team}          gauge: ... this many seconds (e.g. 0.8 within 20)
 //
 // Observe must be fed every event in the engine's order. An Exporter is
 // safe for concurrent use; it never reads the clock (durations come from
@@ -67,6 +78,9 @@ type Exporter struct {
 	eventsDesc                                     *prometheus.Desc
 	events                                         uint64 // guarded by mu
 	inQueueDesc, activeDesc, availableDesc         *prometheus.Desc
+
+	advice                                                      func() []advice.TeamAdvice
+	arrivalsDesc, handleDesc, neededDesc, ratioDesc, withinDesc *prometheus.Desc
 }
 
 // callTrack is what the fold keeps per call in progress; it is released
@@ -114,6 +128,12 @@ func New(cfg Config) *Exporter {
 		inQueueDesc:   gauge("calls_in_queue", "Inbound calls waiting in the team's queue now, ringing included."),
 		activeDesc:    gauge("calls_active", "Answered inbound calls ongoing now."),
 		availableDesc: gauge("teammates_available_for_phone", "Team members available for phone calls or on one now."),
+		advice:        cfg.Advice,
+		arrivalsDesc:  gauge("staffing_arrivals_per_second", "Inbound calls arriving per second over the advice window."),
+		handleDesc:    gauge("staffing_handle_seconds", "Mean handle time of the calls finished over the advice window."),
+		neededDesc:    gauge("staffing_teammates_needed", "Teammates the service-level target needs (Erlang C)."),
+		ratioDesc:     gauge("staffing_target_ratio", "Service-level target: the fraction of calls answered within the target time."),
+		withinDesc:    gauge("staffing_target_seconds", "Service-level target: the answer time the target fraction must meet."),
 	}
 }
 
@@ -126,6 +146,11 @@ func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	ch <- x.inQueueDesc
 	ch <- x.activeDesc
 	ch <- x.availableDesc
+	ch <- x.arrivalsDesc
+	ch <- x.handleDesc
+	ch <- x.neededDesc
+	ch <- x.ratioDesc
+	ch <- x.withinDesc
 }
 
 // Collect implements prometheus.Collector. It reads the dashboard once.
@@ -137,6 +162,7 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 	events := x.events
 	x.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(x.eventsDesc, prometheus.CounterValue, float64(events))
+	x.collectAdvice(ch)
 	if x.dashboard == nil {
 		return
 	}
@@ -270,4 +296,23 @@ func (x *Exporter) endLeg(c *callTrack, at time.Time) {
 	}
 	x.talk.WithLabelValues(string(c.legTeam)).Observe(c.talked.Seconds())
 	c.inLeg, c.talking, c.talked = false, false, 0
+}
+
+// collectAdvice exports the staffing gauges of every team the advice
+// covers. A team whose handle time is not known yet has no "needed" gauge
+// (Needed is 0 then), nor one whose target no staffing reaches (-1).
+func (x *Exporter) collectAdvice(ch chan<- prometheus.Metric) {
+	if x.advice == nil {
+		return
+	}
+	for _, a := range x.advice() {
+		t := string(a.Team)
+		ch <- prometheus.MustNewConstMetric(x.arrivalsDesc, prometheus.GaugeValue, a.ArrivalsPerHour/3600, t)
+		ch <- prometheus.MustNewConstMetric(x.handleDesc, prometheus.GaugeValue, a.MeanHandle.Seconds(), t)
+		if a.MeanHandle > 0 && a.Needed >= 0 {
+			ch <- prometheus.MustNewConstMetric(x.neededDesc, prometheus.GaugeValue, float64(a.Needed), t)
+		}
+		ch <- prometheus.MustNewConstMetric(x.ratioDesc, prometheus.GaugeValue, a.Target.Fraction, t)
+		ch <- prometheus.MustNewConstMetric(x.withinDesc, prometheus.GaugeValue, a.Target.Within.Seconds(), t)
+	}
 }
