@@ -12,9 +12,12 @@ var zeroTime time.Time
 
 // exclusion keeps a teammate, by ID, from being offered one call until its
 // timer fires (rule AS7). Keyed by ID, it outlives the teammate's removal:
-// re-added under the same ID, they are still excluded.
+// re-added under the same ID, they are still excluded. t is the teammate
+// of that ID while one exists, nil (an orphan) while none does, so that
+// the dispatch scan compares pointers rather than ID strings.
 type exclusion struct {
 	id    pb.TeammateID
+	t     *teammate
 	timer timer
 }
 
@@ -34,6 +37,7 @@ type call struct {
 	answered  bool      // a teammate has answered at some point
 	recorded  bool      // a voicemail was left
 	excluded  []*exclusion
+	parked    bool // waiting, excluded for every member: out of its team's open tree
 
 	ring, hold, forget timer // the call's deadlines (AS5, DF5, retention)
 
@@ -72,16 +76,68 @@ const maxFreeCalls = 1024
 
 func (c *call) isExcluded(t *teammate) bool {
 	for _, x := range c.excluded {
-		if x.id == t.id {
+		if x.t == t {
 			return true
 		}
 	}
 	return false
 }
 
-// dropExclusion ends x early or on time, keeping its memory for reuse.
+// excludesAll reports whether every one of members is excluded from c.
+// Members are distinct and so are exclusions, so fewer exclusions than
+// members settles it without a scan.
+func (c *call) excludesAll(members []*teammate) bool {
+	if len(c.excluded) < len(members) {
+		return false
+	}
+	for _, m := range members {
+		if !c.isExcluded(m) {
+			return false
+		}
+	}
+	return true
+}
+
+// orphanExclusions detaches the exclusions naming t, who is being removed:
+// they keep the ID and find the teammate again if it is re-added.
+func (e *Engine) orphanExclusions(t *teammate) {
+	for _, c := range e.calls {
+		for _, x := range c.excluded {
+			if x.t == t {
+				x.t = nil
+				e.orphans++
+			}
+		}
+	}
+}
+
+// adoptExclusions attaches the orphan exclusions naming t's ID to t, who
+// has just been added.
+func (e *Engine) adoptExclusions(t *teammate) {
+	if e.orphans == 0 {
+		return
+	}
+	for _, c := range e.calls {
+		for _, x := range c.excluded {
+			if x.t == nil && x.id == t.id {
+				x.t = t
+				e.orphans--
+			}
+		}
+	}
+}
+
+// dropExclusion ends x early or on time, keeping its memory for reuse. A
+// parked call goes back where dispatch looks: the teammate may take it
+// again.
 func (e *Engine) dropExclusion(c *call, x *exclusion) {
 	e.timers.Cancel(&x.timer)
+	if x.t == nil {
+		e.orphans--
+	}
+	if c.parked {
+		c.team.unpark(c)
+	}
 	if i := slices.Index(c.excluded, x); i >= 0 {
 		c.excluded = slices.Delete(c.excluded, i, i+1)
 	}

@@ -40,6 +40,9 @@ type Engine struct {
 	dirty     []*team
 	free      []*call      // forgotten calls, for reuse
 	freeExcl  []*exclusion // lapsed exclusions, for reuse
+	orphans   int          // exclusions naming no current teammate
+	pivot     call         // a search key for the queue trees
+	toPark    []*call      // calls nextMatch found to exclude every member
 	ready     Ready
 }
 

@@ -145,6 +145,7 @@ func (e *Engine) checkState(dispatched bool) error {
 	agentCalls := map[*teammate]int{}
 	ringers := map[*teammate]*call{}
 	queued := map[*team]int{}
+	orphans := 0
 	inQueue := map[*team]int{}
 	for _, id := range sortedIDs(e.calls) {
 		c := e.calls[id]
@@ -309,6 +310,12 @@ func (e *Engine) checkState(dispatched bool) error {
 				fail("call %q excludes %q twice", id, x.id)
 			}
 			seen[x.id] = true
+			if x.t != e.teammates[x.id] {
+				fail("call %q: exclusion of %q points at the wrong teammate", id, x.id)
+			}
+			if x.t == nil {
+				orphans++
+			}
 			if x.timer.Key != (timerKey{kind: timerExclusion, c: c, x: x}) {
 				fail("call %q: exclusion of %q has the wrong timer key", id, x.id)
 			}
@@ -402,6 +409,27 @@ func (e *Engine) checkState(dispatched bool) error {
 		if tm.queue.Len() != queued[tm] {
 			fail("team %q queue holds %d calls, %d calls are queued for it", id, tm.queue.Len(), queued[tm])
 		}
+		open := 0
+		tm.queue.Ascend(func(c *call) bool {
+			// A parked call excludes every member, and is out of the
+			// open tree; every other waiting call is in it.
+			if c.parked {
+				if tm.open.Has(c) || !c.excludesAll(tm.members) {
+					fail("team %q: call %q parked but open or not excluded for every member", id, c.id)
+				}
+			} else if got, ok := tm.open.Get(c); !ok || got != c {
+				fail("team %q: waiting call %q is neither parked nor open", id, c.id)
+			} else {
+				open++
+			}
+			return true
+		})
+		if tm.open.Len() != open {
+			fail("team %q open tree holds %d calls, %d are open", id, tm.open.Len(), open)
+		}
+		if tm.resume != 0 {
+			fail("team %q keeps a dispatch resume point %d", id, tm.resume)
+		}
 		var prevSeq uint64
 		tm.queue.Ascend(func(c *call) bool {
 			if e.calls[c.id] != c || c.ended || c.stage != eventlog.StageQueued || c.team != tm {
@@ -415,6 +443,14 @@ func (e *Engine) checkState(dispatched bool) error {
 		})
 		if tm.inQueue != inQueue[tm] {
 			fail("team %q inQueue %d, recount %d", id, tm.inQueue, inQueue[tm])
+		}
+	}
+	if orphans != e.orphans {
+		fail("%d exclusions name no teammate, the engine counts %d", orphans, e.orphans)
+	}
+	for _, id := range sortedIDs(e.calls) {
+		if c := e.calls[id]; c.parked && (c.ended || c.stage != eventlog.StageQueued) {
+			fail("call %q is parked but not waiting (%v)", id, c.stage)
 		}
 	}
 

@@ -18,7 +18,7 @@ func (e *Engine) dispatch() {
 		e.offer(c, t)
 	}
 	for _, tm := range e.dirty {
-		tm.dirty = false
+		tm.dirty, tm.resume = false, 0
 	}
 	clear(e.dirty)
 	e.dirty = e.dirty[:0]
@@ -26,14 +26,21 @@ func (e *Engine) dispatch() {
 
 // nextMatch finds, across the dirty teams, the oldest waiting call with a
 // teammate who may take it, and that teammate.
+//
+// It looks only at a team's open calls: a parked call excludes every
+// member, so nobody may take it. Within one dispatch it resumes each
+// team's scan where the last one stopped (tm.resume): the calls before it
+// had no match, and an offer only takes a teammate out of the eligible
+// trees, which cannot give them one. A call found to exclude every member
+// is parked on the way.
 func (e *Engine) nextMatch() (*call, *teammate) {
 	var bestC *call
 	var bestT *teammate
 	for _, tm := range e.dirty {
-		if tm.eligible.Len() == 0 || tm.queue.Len() == 0 {
+		if tm.eligible.Len() == 0 || tm.open.Len() == 0 {
 			continue
 		}
-		if head, _ := tm.queue.Min(); len(head.excluded) == 0 {
+		if head, _ := tm.open.Min(); len(head.excluded) == 0 {
 			// The common case: the oldest call has no exclusions, so the
 			// longest-idle eligible member takes it.
 			if bestC == nil || head.qseq < bestC.qseq {
@@ -42,16 +49,27 @@ func (e *Engine) nextMatch() (*call, *teammate) {
 			}
 			continue
 		}
-		tm.queue.Ascend(func(c *call) bool {
+		e.pivot.qseq = tm.resume
+		tm.open.AscendGreaterOrEqual(&e.pivot, func(c *call) bool {
 			if bestC != nil && c.qseq > bestC.qseq {
 				return false
 			}
 			if t := e.pick(c); t != nil {
 				bestC, bestT = c, t
+				tm.resume = c.qseq
 				return false
 			}
+			if c.excludesAll(tm.members) {
+				e.toPark = append(e.toPark, c)
+			}
+			tm.resume = c.qseq + 1
 			return true
 		})
+		for _, c := range e.toPark {
+			tm.park(c)
+		}
+		clear(e.toPark)
+		e.toPark = e.toPark[:0]
 	}
 	return bestC, bestT
 }
@@ -80,7 +98,7 @@ func (e *Engine) pick(c *call) *teammate {
 // offer rings t for the waiting call c (rule AS5).
 func (e *Engine) offer(c *call, t *teammate) {
 	tm := c.team
-	tm.queue.Delete(c)
+	tm.pull(c)
 	c.stage, c.ringing, t.ringing = eventlog.StageRinging, t, c
 	c.ringUntil = e.clock.Add(e.cfg.RingTimeout)
 	e.timers.Schedule(&c.ring, c.ringUntil)
@@ -137,7 +155,7 @@ func (e *Engine) ringEnded(c *call, kind eventlog.Kind, cause eventlog.DeclineCa
 		e.effect(Effect{Kind: StopRinging, Call: c.id, Teammate: t.id, Team: c.team.id})
 	}
 	c.stage = eventlog.StageQueued
-	c.team.queue.ReplaceOrInsert(c)
+	c.team.push(c)
 	e.markDirty(c.team)
 	return t
 }
@@ -152,7 +170,7 @@ func (e *Engine) exclude(c *call, t *teammate) {
 	} else {
 		x = new(exclusion)
 	}
-	x.id = t.id
+	x.id, x.t = t.id, t
 	x.timer.Key = timerKey{kind: timerExclusion, c: c, x: x}
 	c.excluded = append(c.excluded, x)
 	e.timers.Schedule(&x.timer, e.clock.Add(e.cfg.ExclusionPeriod))

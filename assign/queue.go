@@ -23,7 +23,7 @@ func (e *Engine) enqueue(c *call, tm *team) {
 		if c.inboxAt.IsZero() {
 			c.inboxAt = e.clock
 		}
-		tm.queue.ReplaceOrInsert(c)
+		tm.push(c)
 		tm.inQueue++
 		if tm.cfg.MaxWait > 0 {
 			e.timers.Schedule(&c.hold, e.clock.Add(tm.cfg.MaxWait))
@@ -42,7 +42,7 @@ func (e *Engine) leaveQueue(c *call) {
 		e.effect(Effect{Kind: StopRinging, Call: c.id, Teammate: t.id, Team: c.team.id})
 		e.refresh(t)
 	case eventlog.StageQueued:
-		c.team.queue.Delete(c)
+		c.team.pull(c)
 	default:
 		return
 	}
@@ -71,7 +71,7 @@ func (e *Engine) connect(c *call, t *teammate) {
 	if c.ringing != nil {
 		e.endRing(c)
 	} else {
-		c.team.queue.Delete(c)
+		c.team.pull(c)
 	}
 	c.team.inQueue--
 	e.timers.Cancel(&c.hold)
@@ -113,4 +113,45 @@ func (e *Engine) finish(c *call, by eventlog.Party) {
 	} else {
 		e.forget(c)
 	}
+}
+
+// push puts a waiting call in tm's queue, open: dispatch looks at it.
+func (tm *team) push(c *call) {
+	tm.queue.ReplaceOrInsert(c)
+	c.parked = false
+	tm.open.ReplaceOrInsert(c)
+}
+
+// pull takes a call out of tm's queue, open or parked.
+func (tm *team) pull(c *call) {
+	tm.queue.Delete(c)
+	if c.parked {
+		c.parked = false
+	} else {
+		tm.open.Delete(c)
+	}
+}
+
+// park takes a waiting call that excludes every member of tm out of the
+// dispatch scan, until an exclusion lapses or a member joins.
+func (tm *team) park(c *call) {
+	tm.open.Delete(c)
+	c.parked = true
+}
+
+// unpark puts a parked call back in the dispatch scan.
+func (tm *team) unpark(c *call) {
+	c.parked = false
+	tm.open.ReplaceOrInsert(c)
+}
+
+// unparkAll puts every parked call of tm back in the dispatch scan: a new
+// member may take them.
+func (tm *team) unparkAll() {
+	tm.queue.Ascend(func(c *call) bool {
+		if c.parked {
+			tm.unpark(c)
+		}
+		return true
+	})
 }

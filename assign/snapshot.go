@@ -330,7 +330,10 @@ func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error)
 				slices.ContainsFunc(c.excluded, func(y *exclusion) bool { return y.id == x.Teammate }) {
 				return nil, bad("call %q: exclusion of %q invalid or repeated", cs.ID, x.Teammate)
 			}
-			ex := &exclusion{id: x.Teammate}
+			ex := &exclusion{id: x.Teammate, t: e.teammates[x.Teammate]}
+			if ex.t == nil {
+				e.orphans++
+			}
 			ex.timer.Key = timerKey{kind: timerExclusion, c: c, x: ex}
 			c.excluded = append(c.excluded, ex)
 			exclusionUntil[ex] = x.Until
@@ -343,7 +346,7 @@ func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error)
 				if c.team.queue.Has(c) {
 					return nil, bad("call %q: queue number %d taken", cs.ID, cs.QueueSeq)
 				}
-				c.team.queue.ReplaceOrInsert(c)
+				c.team.push(c)
 			}
 			c.team.inQueue++
 		}

@@ -39,6 +39,8 @@ type team struct {
 	members  []*teammate
 	eligible *btree.BTreeG[treeItem] // members eligible for some call
 	queue    *btree.BTreeG[*call]    // waiting calls, not ringing, in arrival order
+	open     *btree.BTreeG[*call]    // the queue's calls that are not parked
+	resume   uint64                  // during dispatch: open calls before this have no match
 	inQueue  int                     // calls in the queue, ringing ones included
 	counts   presence.Counts         // team composition (EL3)
 	online   int                     // members online for phone (DF2)
@@ -96,6 +98,7 @@ func (e *Engine) AddTeam(id pb.TeamID, name string, cfg TeamConfig) error {
 		id: id, name: name, cfg: cfg,
 		eligible: btree.NewG(treeDegree, lessItem),
 		queue:    btree.NewG(treeDegree, lessQueued),
+		open:     btree.NewG(treeDegree, lessQueued),
 	}
 	return nil
 }
@@ -133,6 +136,7 @@ func (e *Engine) AddMember(now time.Time, teamID pb.TeamID, id pb.TeammateID) er
 	tm.members = append(tm.members, t)
 	t.teams = append(t.teams, tm)
 	tm.count(t)
+	tm.unparkAll()
 	if t.inTrees {
 		tm.eligible.ReplaceOrInsert(t.item())
 		e.markDirty(tm)

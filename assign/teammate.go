@@ -138,6 +138,7 @@ func (e *Engine) AddTeammate(now time.Time, id pb.TeammateID, name string, st pr
 	t := newTeammate(id, name, st)
 	t.class, t.online = st.Availability(), onlineForPhone(t)
 	e.teammates[id] = t
+	e.adoptExclusions(t)
 	e.emit(eventlog.Event{Kind: eventlog.TeammateAdded, Teammate: id, TeammateName: name,
 		Channel: st.Channel, Status: st.Status, Reason: st.Reason, ClientActive: st.HasActiveClient()})
 	e.refresh(t)
@@ -158,6 +159,7 @@ func (e *Engine) RemoveTeammate(now time.Time, id pb.TeammateID) error {
 		e.removeMember(t.teams[len(t.teams)-1], t)
 	}
 	e.timers.Cancel(&t.wrap)
+	e.orphanExclusions(t)
 	delete(e.teammates, id)
 	e.emitTeammate(eventlog.TeammateRemoved, t)
 	return nil
