@@ -5,7 +5,7 @@
 // Prometheus metrics at /metrics.
 //
 //	go run ./server/cmd/phonebalanced                 # 127.0.0.1:8080, data in ./phonebalance-data
-//	go run ./server/cmd/phonebalanced -demo           # with a Support team of three
+//	go run ./server/cmd/phonebalanced -demo           # a Support team, simulated callers, the dashboard alive
 //
 // See server/README.md for the API, the flags and cluster mode.
 package main
@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/advice"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/telephony"
@@ -34,7 +35,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr, os.Getenv, wiring()); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stderr, os.Getenv, wiring); err != nil {
 		fmt.Fprintln(os.Stderr, "phonebalanced:", err)
 		os.Exit(1)
 	}
@@ -53,6 +54,14 @@ type config struct {
 	maxConns    int
 	rate        float64
 	rateBurst   int
+
+	demoRate float64
+	demoSeed uint64
+
+	slTarget float64
+	slWithin time.Duration
+
+	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -63,7 +72,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "HTTP address to listen on; in cluster mode also this node's ID, so keep it fixed")
 	fs.StringVar(&c.raft, "raft", "", "raft TCP address (cluster mode); without -join, this node starts a new cluster")
 	fs.StringVar(&c.join, "join", "", "HTTP address of a node of the cluster to join (needs -raft)")
-	fs.BoolVar(&c.demo, "demo", false, "add a Support team with Ana, Ben and Cleo, all available (kept if present)")
+	fs.BoolVar(&c.demo, "demo", false, "add a Support team with Ana, Ben and Cleo (kept if present) and run simulated callers and teammates")
+	fs.Float64Var(&c.demoRate, "demo-rate", 360, "with -demo: simulated calls an hour (0: the demo team only, no traffic)")
+	fs.Uint64Var(&c.demoSeed, "demo-seed", 1, "with -demo: the seed of the simulated traffic")
+	fs.Float64Var(&c.slTarget, "sl-target", 0.8, "staffing advice: the fraction of calls to answer within -sl-within")
+	fs.DurationVar(&c.slWithin, "sl-within", 20*time.Second, "staffing advice: the answer time of the service-level target")
+	fs.StringVar(&c.sip, "sip", "", "UDP address of the SIP registrar and B2BUA (e.g. 127.0.0.1:5060); empty: no SIP")
+	fs.StringVar(&c.sipAdvertise, "sip-advertise", "", "host:port phones and callers reach the SIP side at (needed when -sip listens on 0.0.0.0)")
+	fs.StringVar(&c.sipDomain, "sip-domain", "phonebalance.local", "SIP domain: teammates register as sip:<teammate>@domain, callers dial sip:<team>@domain")
+	fs.StringVar(&c.sipUsers, "sip-users", "", "file of teammate:password lines, the phones' digest credentials (required with -sip)")
+	fs.StringVar(&c.sipCallers, "sip-callers", "", "comma-separated networks (CIDR) whose INVITEs need no authentication; empty: loopback only")
+	fs.StringVar(&c.sipVoicemail, "sip-voicemail", "", "SIP URI deflected calls are redirected to (302); empty: a final response with the reason")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
 	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")
@@ -85,6 +104,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.rate < 0 || c.rateBurst < 1 || c.maxConns < 1 {
 		return c, errors.New("-rate must be at least 0, -rate-burst and -max-conns at least 1")
 	}
+	if c.demoRate < 0 || c.demoRate > 36000 {
+		return c, errors.New("-demo-rate must be between 0 and 36000 calls an hour")
+	}
 	if c.raft != "" {
 		// In cluster mode the HTTP address is the node's ID and where the
 		// others redirect writes: it must name this host.
@@ -98,12 +120,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // run serves until ctx is cancelled, then shuts down gracefully: the
 // HTTP server drains, background parts stop, the node closes.
-func run(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, opts Options) error {
+func run(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, wire wireFunc) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	opts, err := wire(c, logger)
+	if err != nil {
+		return err
+	}
 	ecfg := assign.DefaultConfig()
 	ecfg.RingTimeout, ecfg.WrapUp = c.ringTimeout, c.wrapUp
 	if err := ecfg.Validate(); err != nil {
@@ -128,7 +154,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		return err
 	}
 	addr := ln.Addr().String()
-	rcfg := core.Config{Dir: c.data, Engine: ecfg, Logger: logger}
+	rcfg := core.Config{Dir: c.data, Engine: ecfg, Logger: logger,
+		Advice: advice.Config{Default: advice.Target{Within: c.slWithin, Fraction: c.slTarget}}}
 	if c.raft != "" {
 		rcfg.NodeID, rcfg.RaftAddr, rcfg.Bootstrap = addr, c.raft, c.join == ""
 	}
@@ -234,6 +261,7 @@ func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
 	fmt.Fprintf(w, "phonebalanced listening on %s\n", base)
 	fmt.Fprintf(w, "data directory: %s\n", data)
 	fmt.Fprintf(w, "API token: %s\n", tokenWhere)
+	fmt.Fprintf(w, "dashboard: %s/ (log in with the token)\n", base)
 	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`
 	fmt.Fprintln(w, "Try:")
 	for _, cmd := range []string{

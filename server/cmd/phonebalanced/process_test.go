@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := run(ctx, args, os.Stderr, os.Getenv, wiring())
+		err := run(ctx, args, os.Stderr, os.Getenv, wiring)
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "phonebalanced:", err)

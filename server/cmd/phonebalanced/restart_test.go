@@ -136,7 +136,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 
 // Without a token, every request but /healthz is refused.
 func TestProcessNeedsToken(t *testing.T) {
-	c := startChild(t, "-data", t.TempDir(), "-http", "127.0.0.1:0", "-demo")
+	c := startChild(t, "-data", t.TempDir(), "-http", "127.0.0.1:0", "-demo", "-demo-rate", "0")
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + c.addr + "/teams/support")
 	if err != nil {
 		t.Fatal(err)

@@ -65,11 +65,11 @@ func TestBadFlags(t *testing.T) {
 	}
 	// A ring timeout the engine refuses, or a short token, stops run.
 	if err := run(t.Context(), []string{"-data", t.TempDir(), "-ring-timeout", "0s"}, io.Discard,
-		func(string) string { return "" }, Options{}); err == nil {
+		func(string) string { return "" }, fixed(Options{})); err == nil {
 		t.Fatal("run accepted a zero ring timeout")
 	}
 	if err := run(t.Context(), []string{"-data", t.TempDir(), "-http", "127.0.0.1:0"}, io.Discard,
-		func(string) string { return "short" }, Options{}); err == nil {
+		func(string) string { return "short" }, fixed(Options{})); err == nil {
 		t.Fatal("run accepted a short token")
 	}
 }

@@ -2,10 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"time"
 
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/advice"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/dashboard"
+	"github.com/phonebalance/phonebalance/server/demo"
+	"github.com/phonebalance/phonebalance/server/sip"
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
@@ -37,8 +47,161 @@ type Options struct {
 	Background []func(ctx context.Context, rt *core.Runtime) error
 }
 
-// wiring returns the server's parts. This is where the SIP telephony,
-// the dashboard and the demo traffic are plugged in.
-func wiring() Options {
-	return Options{}
+// wireFunc builds the server's parts from its flags.
+type wireFunc func(c config, logger *slog.Logger) (Options, error)
+
+// fixed returns a wireFunc that ignores the flags (tests plug in parts of
+// their own).
+func fixed(o Options) wireFunc {
+	return func(config, *slog.Logger) (Options, error) { return o, nil }
+}
+
+// wiring returns the server's parts: the live dashboard at "/" (always),
+// the SIP registrar and B2BUA as the telephony side with -sip, and the
+// simulated callers and teammates as the telephony side with -demo (a
+// -demo-rate above 0).
+func wiring(c config, logger *slog.Logger) (Options, error) {
+	var opts Options
+	mountDashboard(&opts, logger)
+	switch {
+	case c.sip != "" && c.demo && c.demoRate > 0:
+		return opts, errors.New("-sip and -demo's simulated traffic both want to be the telephony side: add -demo-rate 0 to keep the demo team without traffic")
+	case c.sip != "":
+		if err := wireSIP(&opts, c, logger); err != nil {
+			return opts, err
+		}
+	case c.demo && c.demoRate > 0:
+		if err := wireDemo(&opts, c, logger); err != nil {
+			return opts, err
+		}
+	}
+	return opts, nil
+}
+
+// mountDashboard serves the dashboard: its page, stream and actions behind
+// the authentication, its login form and static files before it. Every
+// applied log entry notifies it (through a runtime subscription, which
+// never holds up the log).
+func mountDashboard(opts *Options, logger *slog.Logger) {
+	var dash *dashboard.Server
+	build := func(rt *core.Runtime, auth *api.Authenticator) error {
+		if dash != nil {
+			return nil
+		}
+		src, err := dashboard.NewSource(dashboard.Parts{
+			Now: rt.Now, View: rt.View, WithCollector: rt.WithCollector,
+			Advice: func(now time.Time, _ map[pb.TeamID]int) []advice.TeamAdvice { return rt.Advice(now) },
+		})
+		if err != nil {
+			return err
+		}
+		dash, err = dashboard.New(dashboard.Config{
+			Source: src,
+			Submit: func(ctx context.Context, cmd assign.Command) error {
+				_, err := rt.Do(ctx, cmd)
+				return err
+			},
+			Timeline:   dashboard.TimelineFunc(rt.Events().Timeline),
+			Explain:    dashboard.ExplainFunc(rt.View),
+			CheckToken: auth.Valid,
+			Logger:     logger,
+		})
+		return err
+	}
+	opts.LoginPath = "/login"
+	opts.Extra = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
+		if err := build(rt, auth); err != nil {
+			return nil, err
+		}
+		_, protected := dash.Handlers()
+		return protected, nil
+	}
+	opts.Public = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
+		if err := build(rt, auth); err != nil {
+			return nil, err
+		}
+		public, _ := dash.Handlers()
+		return public, nil
+	}
+	opts.Background = append(opts.Background, func(ctx context.Context, rt *core.Runtime) error {
+		sub := rt.Subscribe(256)
+		defer sub.Close()
+		defer dash.Close()
+		dash.Notify(0)
+		for {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case b, ok := <-sub.C():
+				if !ok {
+					return ctx.Err()
+				}
+				dash.Notify(b.Index)
+			}
+		}
+	})
+}
+
+// wireSIP makes the SIP gateway the telephony side and closes it at
+// shutdown.
+func wireSIP(opts *Options, c config, logger *slog.Logger) error {
+	if c.sipUsers == "" {
+		return errors.New("-sip needs -sip-users FILE (teammate:password per line)")
+	}
+	users, err := sip.ReadUsersFile(c.sipUsers)
+	if err != nil {
+		return err
+	}
+	callers, err := sip.ParseCallers(c.sipCallers)
+	if err != nil {
+		return err
+	}
+	var gw *sip.Gateway
+	opts.Telephony = func(rt *core.Runtime) (telephony.Telephony, error) {
+		var err error
+		gw, err = sip.New(sip.Config{
+			Listen: c.sip, Advertise: c.sipAdvertise, Domain: c.sipDomain,
+			Users: users, Callers: callers, VoicemailURI: c.sipVoicemail,
+			Node: rt.Node(), Workspace: rt.Workspace(), Logger: logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := gw.Start(ctx); err != nil {
+			return nil, fmt.Errorf("sip: %w", err)
+		}
+		logger.Info("SIP registrar and B2BUA listening", "udp", gw.Addr().String(), "domain", c.sipDomain)
+		return gw, nil
+	}
+	opts.Background = append(opts.Background, func(ctx context.Context, _ *core.Runtime) error {
+		<-ctx.Done()
+		if gw != nil {
+			if err := gw.Close(); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
+	})
+	return nil
+}
+
+// wireDemo makes the simulated callers and teammates the telephony side
+// and runs them until shutdown.
+func wireDemo(opts *Options, c config, logger *slog.Logger) error {
+	cfg := demo.DefaultConfig()
+	cfg.Rate, cfg.Seed, cfg.Logger = c.demoRate, c.demoSeed, logger
+	dm, err := demo.New(cfg)
+	if err != nil {
+		return err
+	}
+	opts.Telephony = func(*core.Runtime) (telephony.Telephony, error) { return dm, nil }
+	opts.Background = append(opts.Background, func(ctx context.Context, rt *core.Runtime) error {
+		if err := dm.Run(ctx, rt.Node()); err != nil {
+			return err
+		}
+		return ctx.Err()
+	})
+	return nil
 }

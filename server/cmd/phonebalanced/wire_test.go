@@ -89,7 +89,7 @@ func TestOptionsPlugIn(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-data", t.TempDir(), "-http", "127.0.0.1:0", "-demo"}, out,
-			func(k string) string { return map[string]string{"PHONEBALANCE_TOKEN": testToken}[k] }, opts)
+			func(k string) string { return map[string]string{"PHONEBALANCE_TOKEN": testToken}[k] }, fixed(opts))
 	}()
 	var addr string
 	deadline := time.After(30 * time.Second)
