@@ -89,7 +89,7 @@ type ChannelRequest struct {
 	Channel string `json:"channel"`
 }
 
-// setChannel changes a teammate's channel availability (SPEC PR7).
+// setChannel changes a teammate's channel availability (rule PR7).
 func (s *Server) setChannel(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r)
 	if id == "" {

@@ -36,7 +36,7 @@ type Config struct {
 	// Source gives the state the page shows.
 	Source Source
 	// Submit commits an engine command and returns the engine's error, for
-	// the page's channel-availability control (SPEC PR7): the dashboard
+	// the page's channel-availability control (rule PR7): the dashboard
 	// submits assign.Command{Op: assign.OpSetChannel, Teammate, Channel},
 	// At left zero for the leader to stamp (replica's Node.Do does).
 	Submit func(ctx context.Context, cmd assign.Command) error

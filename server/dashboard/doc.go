@@ -1,6 +1,6 @@
-// Package dashboard serves the live inbox dashboard (SPEC MT15) in a
+// Package dashboard serves the live inbox dashboard (rule MT15) in a
 // browser: summary cards, the team table, the teammate table with a
-// channel-availability control (SPEC PR7), the staffing advice, and a
+// channel-availability control (rule PR7), the staffing advice, and a
 // call's timeline and explanation on click. The page is plain HTML, CSS
 // and JavaScript embedded in the binary; it never polls: it follows a
 // Server-Sent Events stream.

@@ -27,7 +27,7 @@ type State struct {
 	Advice []TeamAdvice `json:"advice"`
 }
 
-// Summary is the row of summary cards (SPEC MT15). The live counts come
+// Summary is the row of summary cards (rule MT15). The live counts come
 // from metrics.Dashboard; Completed, Abandoned, NoAnswer, CallDuration and
 // AnswerTime are windowed figures over the window the host chose (for
 // example today so far).
@@ -40,12 +40,12 @@ type Summary struct {
 	Voicemails  int `json:"voicemails"`
 	InVoicemail int `json:"in_voicemail"`
 	Callbacks   int `json:"callbacks"`
-	// CallDurationS is the mean call duration in seconds (SPEC MT7), 0
+	// CallDurationS is the mean call duration in seconds (rule MT7), 0
 	// when no call ended in the window.
 	CallDurationS float64 `json:"call_duration_s"`
-	// AnswerTimeS is the mean answer time in seconds (SPEC MT8).
+	// AnswerTimeS is the mean answer time in seconds (rule MT8).
 	AnswerTimeS float64 `json:"answer_time_s"`
-	// AvailableForPhone counts teammates available for phone (SPEC MT9).
+	// AvailableForPhone counts teammates available for phone (rule MT9).
 	AvailableForPhone int `json:"available_for_phone"`
 	// TalkTimeS is all teammates' talk time in seconds.
 	TalkTimeS float64 `json:"talk_time_s"`
@@ -77,17 +77,17 @@ type TeammateRow struct {
 	// Status is "Active" or "Away"; Reason the away reason.
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
-	// Channel is "All", "Conversations" or "Phone" (SPEC PR1).
+	// Channel is "All", "Conversations" or "Phone" (rule PR1).
 	Channel string `json:"channel"`
-	// Client is "open", "background" or "closed" (SPEC PR3).
+	// Client is "open", "background" or "closed" (rule PR3).
 	Client string `json:"client"`
 	// Ringing is the call ringing for them, if any.
 	Ringing pb.CallID `json:"ringing,omitempty"`
 	// Calls is the number of phone calls they are on.
 	Calls int `json:"calls"`
-	// AvailableForPhone: SPEC MT9.
+	// AvailableForPhone: rule MT9.
 	AvailableForPhone bool `json:"available_for_phone"`
-	// TalkTimeS is the "Teammate talk time" in seconds (SPEC MT12).
+	// TalkTimeS is the "Teammate talk time" in seconds (rule MT12).
 	TalkTimeS float64 `json:"talk_time_s"`
 }
 

@@ -4,7 +4,7 @@
 //
 // Teammates' phones REGISTER as sip:<teammate>@<domain> with digest
 // authentication; a live registration is the teammate's phone client
-// open (SPEC PR3), its expiry (on the engine's clock) or an un-REGISTER
+// open (rule PR3), its expiry (on the engine's clock) or an un-REGISTER
 // closes it. Registrations are kept in the gateway's memory, not in the
 // replicated state: after a restart the gateway closes the phone clients
 // the engine still shows open, and phones re-register within MaxExpires.

@@ -24,7 +24,7 @@ type binding struct {
 
 // onRegister authenticates a REGISTER with digest and adds, refreshes or
 // removes the teammate's binding. A new binding opens the teammate's phone
-// client in the engine (SPEC PR3); removing it, by an un-REGISTER or by
+// client in the engine (rule PR3); removing it, by an un-REGISTER or by
 // expiry on the engine's clock, closes it.
 func (g *Gateway) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 	to := req.To()

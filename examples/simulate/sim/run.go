@@ -364,7 +364,7 @@ func (r *runner) hangUp(now time.Time, ci int32) error {
 func (r *runner) endCall(now time.Time, ci int32) error {
 	if tm := &r.tms[r.calls[ci].agent]; tm.breakPending {
 		// The break starts as the call ends, instead of wrap-up: the
-		// status chosen during a call outlasts it (SPEC PR6).
+		// status chosen during a call outlasts it (rule PR6).
 		tm.breakPending = false
 		if err := r.takeBreak(now, r.calls[ci].agent); err != nil {
 			return err
@@ -387,7 +387,7 @@ func (r *runner) endCall(now time.Time, ci int32) error {
 }
 
 // goAway starts a teammate's break; one on a call finishes it first. One
-// whose phone is ringing declines the call by going away (SPEC AS8).
+// whose phone is ringing declines the call by going away (rule AS8).
 func (r *runner) goAway(now time.Time, ti int32) error {
 	if r.tms[ti].talking {
 		r.tms[ti].breakPending = true
