@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/benbjohnson/clock"
+	"github.com/phonebalance/phonebalance/eventlog"
 )
 
 // ErrClosed is returned by a [Live] after Close.
@@ -35,6 +35,9 @@ type LiveConfig struct {
 	// commands never wait for the host (which could deadlock a Deliver that
 	// issues commands), and a host that must bound memory watches
 	// [Live.Pending] and stops issuing commands, or bounds Deliver itself.
+	//
+	// The Ready's slices are the Live's and are reused once Deliver
+	// returns: copy what must outlive the call.
 	Deliver func(Ready)
 	// OnPanic, if set, receives the value of a panic in Deliver; the
 	// delivery goroutine recovers and goes on with the next Ready. The
@@ -59,16 +62,48 @@ type Live struct {
 	closed bool
 
 	qmu       sync.Mutex
-	qcond     *sync.Cond // signals queue changes and deliveries
-	queue     []Ready
+	qcond     *sync.Cond // wakes the delivery goroutine: a Ready queued, or Close
+	in, out   batch      // queued Ready values; the batch being delivered
+	outNext   int        // out's Ready values handed to Deliver so far
 	qclosed   bool
 	enqueued  uint64        // Ready values queued so far
 	delivered uint64        // Ready values handed to Deliver so far
-	progress  chan struct{} // closed and replaced at each delivery
+	progress  chan struct{} // closed at the next delivery; nil while nobody waits
 	deliverG  atomic.Uint64 // the delivery goroutine's ID
 	done      chan struct{}
 	deliver   func(Ready)
 	onPanic   func(any)
+}
+
+// batch holds Ready values back to back: their effects and events in two
+// arenas, and where each Ready's start and end. The Live keeps two, one
+// filled by the commands and one emptied by the delivery goroutine, and
+// swaps them, so that once they have grown to the largest backlog no
+// command allocates.
+type batch struct {
+	effects []Effect
+	events  []eventlog.Event
+	spans   []span
+}
+
+type span struct{ effects, events int } // where a Ready ends in the arenas
+
+// ready returns the batch's i-th Ready, capped so that an append to its
+// slices cannot overwrite the next.
+func (b *batch) ready(i int) Ready {
+	var from span
+	if i > 0 {
+		from = b.spans[i-1]
+	}
+	to := b.spans[i]
+	return Ready{Effects: b.effects[from.effects:to.effects:to.effects],
+		Events: b.events[from.events:to.events:to.events]}
+}
+
+func (b *batch) reset() {
+	clear(b.effects) // drop the strings they refer to
+	clear(b.events)
+	b.effects, b.events, b.spans = b.effects[:0], b.events[:0], b.spans[:0]
 }
 
 // NewLive starts running eng. The Live owns eng from now on: use it only
@@ -78,14 +113,13 @@ func NewLive(eng *Engine, cfg LiveConfig) *Live {
 	if clk == nil {
 		clk = clock.New()
 	}
-	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic, done: make(chan struct{}),
-		progress: make(chan struct{})}
+	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic, done: make(chan struct{})}
 	l.qcond = sync.NewCond(&l.qmu)
 	started := make(chan struct{})
 	go l.deliverLoop(started)
 	<-started
 	l.mu.Lock()
-	l.settle()
+	l.settle(l.clk.Now())
 	l.mu.Unlock()
 	return l
 }
@@ -106,8 +140,9 @@ func (l *Live) Do(cmd func(e *Engine, now time.Time) error) error {
 	if l.closed {
 		return ErrClosed
 	}
-	defer l.settle()
-	return cmd(l.eng, l.nowLocked())
+	now, read := l.nowLocked()
+	defer l.settle(read)
+	return cmd(l.eng, now)
 }
 
 // View runs read-only code under the lock (Teammate, Call, Explain, …).
@@ -135,6 +170,9 @@ func (l *Live) SyncContext(ctx context.Context) error {
 	l.qmu.Lock()
 	target := l.enqueued
 	for l.delivered < target {
+		if l.progress == nil {
+			l.progress = make(chan struct{})
+		}
 		ch := l.progress
 		l.qmu.Unlock()
 		select {
@@ -153,7 +191,7 @@ func (l *Live) SyncContext(ctx context.Context) error {
 func (l *Live) Pending() int {
 	l.qmu.Lock()
 	defer l.qmu.Unlock()
-	return len(l.queue)
+	return len(l.in.spans) + len(l.out.spans) - l.outNext
 }
 
 // Close stops the timer, delivers what is queued and stops the delivery
@@ -180,12 +218,15 @@ func (l *Live) Close() {
 	<-l.done
 }
 
-func (l *Live) nowLocked() time.Time {
-	now := l.clk.Now()
+// nowLocked returns the time for a command, never before the engine's,
+// and the clock's reading it came from.
+func (l *Live) nowLocked() (now, read time.Time) {
+	read = l.clk.Now()
+	now = read
 	if now.Before(l.eng.Now()) {
 		now = l.eng.Now()
 	}
-	return now
+	return now, read
 }
 
 // onTimer fires due deadlines.
@@ -196,26 +237,37 @@ func (l *Live) onTimer() {
 		return
 	}
 	l.armed = time.Time{}
-	defer l.settle()
-	_ = l.eng.Advance(l.nowLocked()) // nowLocked never goes backwards
+	now, read := l.nowLocked() // never goes backwards
+	defer l.settle(read)
+	_ = l.eng.Advance(now)
 }
 
-// settle queues the engine's output and re-arms the timer.
-func (l *Live) settle() {
+// settle queues a copy of the engine's output, in the recycled arenas, and
+// arms the timer for the next deadline; read is the clock's reading for
+// the command. The timer is re-armed only when the next deadline comes
+// before the armed one (or none is armed): a timer armed for an earlier
+// time than the next deadline fires early, finds nothing due and arms
+// itself again.
+func (l *Live) settle(read time.Time) {
 	if r := l.eng.Ready(); !r.Empty() {
-		cp := Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
 		l.qmu.Lock()
-		l.queue = append(l.queue, cp)
+		b := &l.in
+		wasEmpty := len(b.spans) == 0
+		b.effects = append(b.effects, r.Effects...)
+		b.events = append(b.events, r.Events...)
+		b.spans = append(b.spans, span{len(b.effects), len(b.events)})
 		l.enqueued++
-		l.qcond.Broadcast()
+		if wasEmpty {
+			l.qcond.Signal() // only the delivery goroutine waits, and only on an empty queue
+		}
 		l.qmu.Unlock()
 	}
 	next, ok := l.eng.NextDeadline()
-	if !ok || next.Equal(l.armed) {
+	if !ok || !l.armed.IsZero() && !next.Before(l.armed) {
 		return
 	}
 	l.armed = next
-	d := max(next.Sub(l.clk.Now()), 0)
+	d := max(next.Sub(read), 0)
 	if l.timer == nil {
 		l.timer = l.clk.AfterFunc(d, l.onTimer)
 	} else {
@@ -229,22 +281,28 @@ func (l *Live) deliverLoop(started chan<- struct{}) {
 	close(started)
 	for {
 		l.qmu.Lock()
-		for len(l.queue) == 0 && !l.qclosed {
+		for len(l.in.spans) == 0 && !l.qclosed {
 			l.qcond.Wait()
 		}
-		if len(l.queue) == 0 {
+		if len(l.in.spans) == 0 {
 			l.qmu.Unlock()
 			return
 		}
-		r := l.queue[0]
-		l.queue[0] = Ready{}
-		l.queue = l.queue[1:]
-		l.qmu.Unlock()
-		l.deliverOne(r)
-		l.qmu.Lock()
-		l.delivered++
-		close(l.progress)
-		l.progress = make(chan struct{})
+		l.in, l.out = l.out, l.in // out was emptied after its last delivery
+		n := len(l.out.spans)
+		for i := range n {
+			l.outNext = i + 1
+			l.qmu.Unlock()
+			l.deliverOne(l.out.ready(i))
+			l.qmu.Lock()
+			l.delivered++
+			if l.progress != nil {
+				close(l.progress)
+				l.progress = nil
+			}
+		}
+		l.out.reset()
+		l.outNext = 0
 		l.qmu.Unlock()
 	}
 }
