@@ -1,6 +1,6 @@
 module github.com/phonebalance/phonebalance/examples/simulate
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/phonebalance/phonebalance v0.0.0
@@ -17,7 +17,7 @@ require (
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/google/btree v1.1.3 // indirect
 	golang.org/x/image v0.30.0 // indirect
-	golang.org/x/text v0.28.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )
 
 replace github.com/phonebalance/phonebalance => ../..
