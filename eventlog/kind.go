@@ -129,11 +129,20 @@ var kindByName = func() map[string]Kind {
 	return m
 }()
 
+// kindName is kindNames as a table indexed by kind, "" for undeclared
+// kinds: Valid and String are called for every event observed or encoded.
+var kindName = func() (t [256]string) {
+	for k, n := range kindNames {
+		t[k] = n
+	}
+	return t
+}()
+
 // Kinds returns every declared kind in ascending order.
 func Kinds() []Kind {
 	var out []Kind
 	for k := Kind(1); k != 0; k++ {
-		if _, ok := kindNames[k]; ok {
+		if k.Valid() {
 			out = append(out, k)
 		}
 	}
@@ -141,14 +150,14 @@ func Kinds() []Kind {
 }
 
 // Valid reports whether k is a declared kind.
-func (k Kind) Valid() bool { _, ok := kindNames[k]; return ok }
+func (k Kind) Valid() bool { return kindName[k] != "" }
 
 // IsCall reports whether events of this kind belong to a call's timeline.
 func (k Kind) IsCall() bool { return k.Valid() && k < TeammateAdded }
 
 // String returns the kind's snake_case name, as used in JSON.
 func (k Kind) String() string {
-	if n, ok := kindNames[k]; ok {
+	if n := kindName[k]; n != "" {
 		return n
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"

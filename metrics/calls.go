@@ -29,6 +29,10 @@ type call struct {
 	team     pb.TeamID // team of the current or last queue segment; outbound: CallPlaced's team
 	segStart time.Time
 	ringing  pb.TeammateID
+	teamT    *team // c.team(team), looked up once per segment; nil until needed
+	ringingM *mate // the mate ringing, while ringing
+	mateM    *mate // the mate on the call, while mate is set
+	talkT    *team // c.team(talkTeam); nil until needed
 
 	mate      pb.TeammateID // teammate on the call now
 	lastMate  pb.TeammateID // last teammate who answered, or the outbound caller
@@ -100,39 +104,44 @@ func (c *Collector) callEvent(e eventlog.Event) error {
 	return nil
 }
 
-// allowed lists the stages each call event may happen in, and whether it
-// needs an inbound or outbound call (0: either) and a teammate.
-var allowed = map[eventlog.Kind]struct {
+// callRule is what a call event needs: the stages it may happen in (nil:
+// any), an inbound or outbound call (0: either) and a teammate. ok marks
+// the call events the table covers.
+type callRule struct {
 	stages   []stage
 	dir      pb.Direction
 	teammate bool
-}{
-	eventlog.CallQueued:            {[]stage{stRouting}, pb.Inbound, false},
-	eventlog.CallOffered:           {[]stage{stQueued}, pb.Inbound, true},
-	eventlog.CallAnswered:          {[]stage{stQueued, stRinging}, pb.Inbound, true},
-	eventlog.CallDeclined:          {[]stage{stRinging}, pb.Inbound, true},
-	eventlog.CallMissed:            {[]stage{stRinging}, pb.Inbound, true},
-	eventlog.ManualAnswerRequested: {[]stage{stQueued, stRinging}, pb.Inbound, true},
-	eventlog.CallOnHold:            {[]stage{stTalking}, 0, false},
-	eventlog.CallResumed:           {[]stage{stOnHold}, 0, false},
-	eventlog.CallTransferred:       {[]stage{stTalking, stOnHold}, pb.Inbound, false},
-	eventlog.TeammateJoined:        {[]stage{stTalking, stOnHold}, 0, false},
-	eventlog.CallEndedBeforeAnswer: {[]stage{stQueued, stRinging}, pb.Inbound, false},
-	eventlog.CallDeflected:         {[]stage{stRouting, stQueued, stRinging}, pb.Inbound, false},
-	eventlog.VoicemailStarted:      {[]stage{stRouting, stQueued, stRinging}, pb.Inbound, false},
-	eventlog.VoicemailRecorded:     {[]stage{stVoicemail}, pb.Inbound, false},
-	eventlog.CallbackRequested:     {nil, pb.Inbound, false},
-	eventlog.CustomerAnswered:      {[]stage{stDialing}, pb.Outbound, false},
-	eventlog.ForwardUnanswered:     {nil, pb.Inbound, false},
-	eventlog.CallEnded:             {nil, 0, false},
+	ok       bool
+}
+
+// allowed is the callRule of each call event, indexed by kind.
+var allowed = [...]callRule{
+	eventlog.CallQueued:            {[]stage{stRouting}, pb.Inbound, false, true},
+	eventlog.CallOffered:           {[]stage{stQueued}, pb.Inbound, true, true},
+	eventlog.CallAnswered:          {[]stage{stQueued, stRinging}, pb.Inbound, true, true},
+	eventlog.CallDeclined:          {[]stage{stRinging}, pb.Inbound, true, true},
+	eventlog.CallMissed:            {[]stage{stRinging}, pb.Inbound, true, true},
+	eventlog.ManualAnswerRequested: {[]stage{stQueued, stRinging}, pb.Inbound, true, true},
+	eventlog.CallOnHold:            {[]stage{stTalking}, 0, false, true},
+	eventlog.CallResumed:           {[]stage{stOnHold}, 0, false, true},
+	eventlog.CallTransferred:       {[]stage{stTalking, stOnHold}, pb.Inbound, false, true},
+	eventlog.TeammateJoined:        {[]stage{stTalking, stOnHold}, 0, false, true},
+	eventlog.CallEndedBeforeAnswer: {[]stage{stQueued, stRinging}, pb.Inbound, false, true},
+	eventlog.CallDeflected:         {[]stage{stRouting, stQueued, stRinging}, pb.Inbound, false, true},
+	eventlog.VoicemailStarted:      {[]stage{stRouting, stQueued, stRinging}, pb.Inbound, false, true},
+	eventlog.VoicemailRecorded:     {[]stage{stVoicemail}, pb.Inbound, false, true},
+	eventlog.CallbackRequested:     {nil, pb.Inbound, false, true},
+	eventlog.CustomerAnswered:      {[]stage{stDialing}, pb.Outbound, false, true},
+	eventlog.ForwardUnanswered:     {nil, pb.Inbound, false, true},
+	eventlog.CallEnded:             {nil, 0, false, true},
 }
 
 // check refuses an event that cannot happen where the call is.
 func (c *Collector) check(cl *call, e eventlog.Event) error {
-	rule, ok := allowed[e.Kind]
-	if !ok {
+	if int(e.Kind) >= len(allowed) || !allowed[e.Kind].ok {
 		return refuse(ErrInvalidEvent, e, "not a call event")
 	}
+	rule := &allowed[e.Kind]
 	if rule.teammate && e.Teammate == "" {
 		return refuse(ErrInvalidEvent, e, "no teammate")
 	}
@@ -172,7 +181,7 @@ func (c *Collector) place(e eventlog.Event) error {
 		cl.stage = stRouting
 		return nil
 	}
-	cl.stage, cl.team, cl.lastMate = stDialing, e.Team, e.Teammate
+	cl.stage, cl.team, cl.teamT, cl.lastMate = stDialing, e.Team, nil, e.Teammate
 	if e.Team != "" {
 		c.team(e.Team)
 	}
@@ -184,19 +193,19 @@ func (c *Collector) place(e eventlog.Event) error {
 func (c *Collector) apply(cl *call, e eventlog.Event) {
 	switch e.Kind {
 	case eventlog.CallQueued:
-		cl.stage, cl.team, cl.segStart = stQueued, e.Team, e.At
+		cl.stage, cl.team, cl.teamT, cl.segStart = stQueued, e.Team, nil, e.At
 		c.inQueue++
-		c.team(cl.team).inQueue++
+		c.teamOf(cl).inQueue++
 	case eventlog.CallOffered:
-		cl.stage, cl.ringing = stRinging, e.Teammate
-		c.mate(e.Teammate).ringing++
+		cl.stage, cl.ringing, cl.ringingM = stRinging, e.Teammate, c.mate(e.Teammate)
+		cl.ringingM.ringing++
 	case eventlog.CallAnswered:
 		c.endRing(cl)
 		c.endSegment(cl, e.At)
 		if !cl.answered {
 			cl.answered, cl.firstAnswer, cl.firstTeam, cl.firstMate = true, e.At, cl.team, e.Teammate
 		}
-		cl.lastMate, cl.talkTeam = e.Teammate, cl.team
+		cl.lastMate, cl.talkTeam, cl.talkT = e.Teammate, cl.team, cl.teamT
 		c.join(cl, e.Teammate)
 		c.startTalk(cl, e.At)
 	case eventlog.CallDeclined, eventlog.CallMissed:
@@ -238,23 +247,23 @@ func (c *Collector) apply(cl *call, e eventlog.Event) {
 		}
 		cl.stage, cl.vmVisitRecorded = stVoicemail, false
 		c.inVoicemail++
-		c.forTeam(cl.team).inVoicemail++
+		c.callTeam(cl).inVoicemail++
 	case eventlog.VoicemailRecorded:
 		cl.vmVisitRecorded = true
 		if !cl.vmRecorded {
 			cl.vmRecorded = true
 			c.voicemails++
-			c.forTeam(cl.team).voicemails++
+			c.callTeam(cl).voicemails++
 		}
 	case eventlog.CallbackRequested:
 		if !cl.callback {
 			cl.callback = true
 			c.callbacks++
-			c.forTeam(cl.team).callbacks++
+			c.callTeam(cl).callbacks++
 		}
 	case eventlog.CustomerAnswered:
 		cl.custAnswered, cl.custAt, cl.vmPickup = true, e.At, e.Voicemail
-		cl.talkTeam = cl.team
+		cl.talkTeam, cl.talkT = cl.team, cl.teamT
 		c.startTalk(cl, e.At)
 	case eventlog.ForwardUnanswered:
 		cl.forward = true
@@ -265,15 +274,32 @@ func (c *Collector) apply(cl *call, e eventlog.Event) {
 	}
 }
 
+// teamOf returns the counters of the call's team (created, like
+// c.team, if new), looked up once per queue segment.
+func (c *Collector) teamOf(cl *call) *team {
+	if cl.teamT == nil {
+		cl.teamT = c.team(cl.team)
+	}
+	return cl.teamT
+}
+
+// callTeam is forTeam(cl.team) through the call's cached team.
+func (c *Collector) callTeam(cl *call) *team {
+	if cl.team == "" {
+		return c.forTeam("")
+	}
+	return c.teamOf(cl)
+}
+
 // join puts teammate id on the call: answered inbound, or placed outbound.
 func (c *Collector) join(cl *call, id pb.TeammateID) {
-	cl.mate = id
 	m := c.mate(id)
+	cl.mate, cl.mateM = id, m
 	m.calls++
 	if cl.dir == pb.Inbound {
 		m.active++
 		c.active++
-		c.team(cl.team).active++
+		c.teamOf(cl).active++
 	}
 	c.refresh(m)
 }
@@ -283,27 +309,27 @@ func (c *Collector) leave(cl *call) {
 	if cl.mate == "" {
 		return
 	}
-	m := c.mates[cl.mate]
+	m := cl.mateM // not dropped: it is on this call
 	m.calls--
 	if cl.dir == pb.Inbound {
 		m.active--
 		c.active--
-		c.team(cl.team).active--
+		c.teamOf(cl).active--
 	}
 	c.refresh(m)
 	c.dropIfGone(cl.mate, m)
-	cl.mate = ""
+	cl.mate, cl.mateM = "", nil
 }
 
 func (c *Collector) endRing(cl *call) {
 	if cl.stage != stRinging {
 		return
 	}
-	if m := c.mates[cl.ringing]; m != nil {
+	if m := cl.ringingM; m != nil { // not dropped: it is ringing
 		m.ringing--
 		c.dropIfGone(cl.ringing, m)
 	}
-	cl.ringing = ""
+	cl.ringing, cl.ringingM = "", nil
 	cl.stage = stQueued
 }
 
@@ -313,7 +339,7 @@ func (c *Collector) endSegment(cl *call, t time.Time) {
 		return
 	}
 	c.inQueue--
-	c.team(cl.team).inQueue--
+	c.teamOf(cl).inQueue--
 	d := t.Sub(cl.segStart)
 	b := c.win.at(t)
 	b.all.QueueTime.add(d)
@@ -328,9 +354,18 @@ func (c *Collector) startTalk(cl *call, t time.Time) {
 func (c *Collector) stopTalk(cl *call, t time.Time) {
 	d := t.Sub(cl.talkSince)
 	c.talk = satAdd(c.talk, d)
-	tm := c.forTeam(cl.talkTeam)
+	var tm *team
+	switch {
+	case cl.talkTeam == "":
+		tm = c.forTeam("")
+	case cl.talkT != nil:
+		tm = cl.talkT
+	default:
+		tm = c.team(cl.talkTeam)
+		cl.talkT = tm
+	}
 	tm.talk = satAdd(tm.talk, d)
-	m := c.mates[cl.mate]
+	m := cl.mateM
 	m.talk = satAdd(m.talk, d)
 	b := c.win.at(t)
 	b.all.TalkTime = satAdd(b.all.TalkTime, d)

@@ -22,7 +22,7 @@ func (c *Collector) end(cl *call, e eventlog.Event, byCustomer bool) {
 		c.stopTalk(cl, e.At)
 	case stVoicemail:
 		c.inVoicemail--
-		c.forTeam(cl.team).inVoicemail--
+		c.callTeam(cl).inVoicemail--
 	}
 	c.leave(cl)
 
