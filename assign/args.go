@@ -69,14 +69,6 @@ func checkText(what, s string) error {
 	return nil
 }
 
-// checkCallMate checks a call ID and a teammate ID.
-func checkCallMate(id pb.CallID, tmID pb.TeammateID) error {
-	if err := checkID("call", id); err != nil {
-		return err
-	}
-	return checkID("teammate", tmID)
-}
-
 // checkCallTeam checks a call ID and a team ID.
 func checkCallTeam(id pb.CallID, teamID pb.TeamID) error {
 	if err := checkID("call", id); err != nil {

@@ -145,9 +145,11 @@ func (e *Engine) dropExclusion(c *call, x *exclusion) {
 	e.freeExcl = append(e.freeExcl, x)
 }
 
-// event returns a call event with the call's fields and t's, if any.
-func (c *call) event(kind eventlog.Kind, t *teammate) eventlog.Event {
-	ev := eventlog.Event{Kind: kind, Call: c.id, Direction: c.dir, Segment: c.segment}
+// callEvent logs a call event with the call's fields and t's, if any, and
+// returns it for the caller to fill in the rest (see newEvent).
+func (e *Engine) callEvent(c *call, kind eventlog.Kind, t *teammate) *eventlog.Event {
+	ev := e.newEvent(kind)
+	ev.Call, ev.Direction, ev.Segment = c.id, c.dir, c.segment
 	if c.team != nil {
 		ev.Team, ev.TeamName = c.team.id, c.team.name
 	}

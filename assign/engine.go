@@ -134,6 +134,15 @@ func (e *Engine) emit(ev eventlog.Event) {
 	e.ready.Events = append(e.ready.Events, ev)
 }
 
+// newEvent logs an event of kind, numbered and dated as emit would, and
+// returns it to be filled in place, so that the event is written once
+// rather than built and copied. The pointer is valid until the next event.
+func (e *Engine) newEvent(kind eventlog.Kind) *eventlog.Event {
+	e.eventSeq++
+	e.ready.Events = append(e.ready.Events, eventlog.Event{Kind: kind, Seq: e.eventSeq, At: e.clock})
+	return &e.ready.Events[len(e.ready.Events)-1]
+}
+
 func (e *Engine) effect(ef Effect) { e.ready.Effects = append(e.ready.Effects, ef) }
 
 func (e *Engine) teammate(id pb.TeammateID) (*teammate, error) {

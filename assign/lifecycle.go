@@ -11,13 +11,51 @@ import (
 // beginCall advances to now and returns the call id, which must not have
 // ended.
 func (e *Engine) beginCall(now time.Time, id pb.CallID) (*call, error) {
-	if err := checkID("call", id); err != nil {
+	c, err := e.lookupCall(id)
+	if err != nil {
 		return nil, err
 	}
 	if err := e.begin(now); err != nil {
 		return nil, err
 	}
-	return e.call(id)
+	return e.callAfter(c, id)
+}
+
+// lookupCall returns the call id before the engine advances, or nil if
+// there is none. An ID the engine holds was checked when it entered; any
+// other is checked here, so a malformed one is refused before advancing.
+func (e *Engine) lookupCall(id pb.CallID) (*call, error) {
+	c := e.calls[id]
+	if c == nil {
+		if err := checkID("call", id); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// callAfter is e.call(id) for c, what lookupCall returned before the
+// engine advanced: advancing adds no call, and a call it forgot has lost
+// its ID.
+func (e *Engine) callAfter(c *call, id pb.CallID) (*call, error) {
+	if c == nil || c.id == "" {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownCall, id)
+	}
+	if c.ended {
+		return nil, fmt.Errorf("%w: %q", ErrCallEnded, id)
+	}
+	return c, nil
+}
+
+// checkRinger refuses a malformed teammate ID before the engine advances.
+// The teammate c rings for needs no check: their ID was checked when they
+// were added. When the host passes back the ID of the Ring effect, the
+// comparison does not even read its bytes.
+func checkRinger(c *call, tmID pb.TeammateID) error {
+	if c != nil && c.ringing != nil && c.ringing.id == tmID {
+		return nil
+	}
+	return checkID("teammate", tmID)
 }
 
 // beginNewCall checks that id can name a new call and advances to now.
@@ -51,7 +89,7 @@ func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
 func (e *Engine) place(id pb.CallID) *call {
 	c := e.newCall(id, pb.Inbound, eventlog.StageRouting)
 	e.calls[id] = c
-	e.emit(c.event(eventlog.CallPlaced, nil))
+	e.callEvent(c, eventlog.CallPlaced, nil)
 	return c
 }
 
@@ -81,9 +119,8 @@ func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error 
 		if c.answered {
 			return fmt.Errorf("%w: %q", ErrCallEnded, id)
 		}
-		ev := c.event(eventlog.AbandonedAssignment, nil)
+		ev := e.callEvent(c, eventlog.AbandonedAssignment, nil)
 		ev.Team, ev.TeamName = tm.id, tm.name
-		e.emit(ev)
 		return nil
 	}
 	if c.stage != eventlog.StageRouting {
@@ -100,15 +137,17 @@ func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error 
 // Arrive is PlaceCall and QueueCall at once: an inbound call with no IVR
 // time, queued for a team. On error neither happens.
 func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
-	if err := checkID("team", teamID); err != nil {
-		return err
+	tm := e.teams[teamID] // advancing adds and removes no team
+	if tm == nil {
+		if err := checkID("team", teamID); err != nil {
+			return err
+		}
 	}
 	if err := e.beginNewCall(now, id); err != nil {
 		return err
 	}
-	tm, err := e.team(teamID)
-	if err != nil {
-		return err
+	if tm == nil {
+		return fmt.Errorf("%w: %q", ErrUnknownTeam, teamID)
 	}
 	if e.cfg.TestWorkspace {
 		return ErrTestWorkspace
@@ -125,13 +164,17 @@ func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 // or an answer racing a timeout or a hang-up, exactly one outcome stands
 // (X3).
 func (e *Engine) Answer(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
-	if err := checkCallMate(id, tmID); err != nil {
+	c, err := e.lookupCall(id)
+	if err != nil {
+		return err
+	}
+	if err := checkRinger(c, tmID); err != nil {
 		return err
 	}
 	if err := e.begin(now); err != nil {
 		return err
 	}
-	c, t, err := e.ringingFor(id, tmID)
+	c, t, err := e.ringingFor(c, id, tmID)
 	if err != nil {
 		return err
 	}
@@ -153,13 +196,17 @@ func (e *Engine) Decline(now time.Time, id pb.CallID, tmID pb.TeammateID, cause 
 	if e.cfg.AutoAnswer && cause == eventlog.DeclineButton {
 		return ErrDeclineUnavailable
 	}
-	if err := checkCallMate(id, tmID); err != nil {
+	c, err := e.lookupCall(id)
+	if err != nil {
+		return err
+	}
+	if err := checkRinger(c, tmID); err != nil {
 		return err
 	}
 	if err := e.begin(now); err != nil {
 		return err
 	}
-	c, _, err := e.ringingFor(id, tmID)
+	c, _, err = e.ringingFor(c, id, tmID)
 	if err != nil {
 		return err
 	}
@@ -168,10 +215,17 @@ func (e *Engine) Decline(now time.Time, id pb.CallID, tmID pb.TeammateID, cause 
 	return nil
 }
 
-func (e *Engine) ringingFor(id pb.CallID, tmID pb.TeammateID) (*call, *teammate, error) {
-	c, err := e.call(id)
+// ringingFor returns the call id, looked up as c before advancing, and the
+// teammate tmID it rings for. The teammate it rings is found through the
+// call; the teammate map is read only to tell an unknown teammate from one
+// the call is not ringing for.
+func (e *Engine) ringingFor(c *call, id pb.CallID, tmID pb.TeammateID) (*call, *teammate, error) {
+	c, err := e.callAfter(c, id)
 	if err != nil {
 		return nil, nil, err
+	}
+	if t := c.ringing; t != nil && t.id == tmID {
+		return c, t, nil
 	}
 	t, err := e.teammate(tmID)
 	if err != nil {
@@ -207,7 +261,7 @@ func (e *Engine) ManualAnswer(now time.Time, id pb.CallID, tmID pb.TeammateID) e
 	if t.ringing != nil || t.calls >= e.cfg.CallLimit {
 		return fmt.Errorf("%w: %q", ErrTeammateBusy, tmID)
 	}
-	e.emit(c.event(eventlog.ManualAnswerRequested, t))
+	e.callEvent(c, eventlog.ManualAnswerRequested, t)
 	e.connect(c, t)
 	e.dispatch()
 	return nil
@@ -232,7 +286,7 @@ func (e *Engine) toggleHold(now time.Time, id pb.CallID, from, to eventlog.Stage
 		return wrongState(c, what)
 	}
 	c.stage = to
-	e.emit(c.event(kind, c.agent))
+	e.callEvent(c, kind, c.agent)
 	return nil
 }
 
@@ -258,9 +312,8 @@ func (e *Engine) Transfer(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 		return ErrTestWorkspace
 	}
 	t := c.agent
-	ev := c.event(eventlog.CallTransferred, t)
+	ev := e.callEvent(c, eventlog.CallTransferred, t)
 	ev.Team, ev.TeamName = tm.id, tm.name
-	e.emit(ev)
 	c.agent, c.stage, c.team = nil, eventlog.StageRouting, nil
 	e.finishPhoneCall(t)
 	e.enqueue(c, tm)
@@ -284,7 +337,7 @@ func (e *Engine) Barge(now time.Time, id pb.CallID, tmID pb.TeammateID) error {
 	if (c.stage != eventlog.StageTalking && c.stage != eventlog.StageOnHold) || c.agent == t {
 		return wrongState(c, "barge into")
 	}
-	e.emit(c.event(eventlog.TeammateJoined, t))
+	e.callEvent(c, eventlog.TeammateJoined, t)
 	return nil
 }
 
@@ -302,7 +355,7 @@ func (e *Engine) Voicemail(now time.Time, id pb.CallID) error {
 	}
 	e.leaveQueue(c)
 	c.stage = eventlog.StageVoicemail
-	e.emit(c.event(eventlog.VoicemailStarted, nil))
+	e.callEvent(c, eventlog.VoicemailStarted, nil)
 	e.dispatch()
 	return nil
 }
@@ -317,7 +370,7 @@ func (e *Engine) RecordVoicemail(now time.Time, id pb.CallID) error {
 		return wrongState(c, "record a voicemail for")
 	}
 	c.recorded = true
-	e.emit(c.event(eventlog.VoicemailRecorded, nil))
+	e.callEvent(c, eventlog.VoicemailRecorded, nil)
 	return nil
 }
 
@@ -333,7 +386,7 @@ func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
 	default:
 		return wrongState(c, "request a callback for")
 	}
-	e.emit(c.event(eventlog.CallbackRequested, nil))
+	e.callEvent(c, eventlog.CallbackRequested, nil)
 	e.finish(c, eventlog.BySystem)
 	e.dispatch()
 	return nil
@@ -349,7 +402,7 @@ func (e *Engine) ForwardUnanswered(now time.Time, id pb.CallID) error {
 	if c.stage != eventlog.StageRouting {
 		return wrongState(c, "forward")
 	}
-	e.emit(c.event(eventlog.ForwardUnanswered, nil))
+	e.callEvent(c, eventlog.ForwardUnanswered, nil)
 	return nil
 }
 
@@ -397,7 +450,7 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 	c := e.newCall(id, pb.Outbound, eventlog.StageDialing)
 	c.agent = t
 	e.calls[id] = c
-	e.emit(c.event(eventlog.CallPlaced, t))
+	e.callEvent(c, eventlog.CallPlaced, t)
 	e.startPhoneCall(t)
 	e.dispatch()
 	return nil
@@ -414,8 +467,7 @@ func (e *Engine) CustomerAnswered(now time.Time, id pb.CallID, voicemail bool) e
 		return wrongState(c, "answer as the customer")
 	}
 	c.stage, c.answered, c.agentAt = eventlog.StageTalking, true, e.clock
-	ev := c.event(eventlog.CustomerAnswered, c.agent)
+	ev := e.callEvent(c, eventlog.CustomerAnswered, c.agent)
 	ev.Voicemail = voicemail
-	e.emit(ev)
 	return nil
 }

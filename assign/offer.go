@@ -97,17 +97,21 @@ func (e *Engine) pick(c *call) *teammate {
 
 // offer rings t for the waiting call c (rule AS5).
 func (e *Engine) offer(c *call, t *teammate) {
+	c.team.pull(c)
+	e.ring(c, t)
+}
+
+// ring rings t for c, which is waiting but not in its team's queue trees.
+func (e *Engine) ring(c *call, t *teammate) {
 	tm := c.team
-	tm.pull(c)
 	c.stage, c.ringing, t.ringing = eventlog.StageRinging, t, c
 	c.ringUntil = e.clock.Add(e.cfg.RingTimeout)
 	e.timers.Schedule(&c.ring, c.ringUntil)
 	if e.cfg.ShowTeamComposition {
 		e.emitComposition(c)
 	}
-	ev := c.event(eventlog.CallOffered, t)
+	ev := e.callEvent(c, eventlog.CallOffered, t)
 	ev.Deadline = c.ringUntil
-	e.emit(ev)
 	e.effect(Effect{Kind: Ring, Call: c.id, Teammate: t.id, Team: tm.id, Until: c.ringUntil,
 		AutoAnswer: e.cfg.AutoAnswer})
 	e.refresh(t)
@@ -120,9 +124,8 @@ func (e *Engine) emitComposition(c *call) {
 		kind  eventlog.Kind
 		count int
 	}{{eventlog.TeammatesAway, n.Away}, {eventlog.TeammatesNoClient, n.NoActiveClient}, {eventlog.TeammatesAvailable, n.Available}} {
-		ev := c.event(x.kind, nil)
+		ev := e.callEvent(c, x.kind, nil)
 		ev.Count = x.count
-		e.emit(ev)
 	}
 }
 
@@ -148,9 +151,8 @@ func (e *Engine) ringFailed(c *call, kind eventlog.Kind, cause eventlog.DeclineC
 // call back in its queue, with no exclusion.
 func (e *Engine) ringEnded(c *call, kind eventlog.Kind, cause eventlog.DeclineCause, stop bool) *teammate {
 	t := e.endRing(c)
-	ev := c.event(kind, t)
+	ev := e.callEvent(c, kind, t)
 	ev.Decline = cause
-	e.emit(ev)
 	if stop {
 		e.effect(Effect{Kind: StopRinging, Call: c.id, Teammate: t.id, Team: c.team.id})
 	}

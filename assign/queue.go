@@ -5,7 +5,11 @@ import (
 )
 
 // enqueue starts a new queue segment for c in tm (rules LC3, AS13), or
-// deflects it instead (rules DF1-DF4).
+// deflects it instead (rules DF1-DF4). Every caller dispatches right
+// after, with nothing in between. When no team is dirty, tm's queue is
+// empty, c has no exclusions and a member is eligible, that dispatch would
+// offer c to the longest-idle eligible member and do nothing else: enqueue
+// then makes the offer itself, and c never enters the queue trees.
 func (e *Engine) enqueue(c *call, tm *team) {
 	switch {
 	case !e.cfg.Hours.Open(e.clock):
@@ -23,12 +27,20 @@ func (e *Engine) enqueue(c *call, tm *team) {
 		if c.inboxAt.IsZero() {
 			c.inboxAt = e.clock
 		}
-		tm.push(c)
+		direct := len(e.dirty) == 0 && tm.queue.Len() == 0 && len(c.excluded) == 0 && tm.eligible.Len() > 0
+		if !direct {
+			tm.push(c)
+		}
 		tm.inQueue++
 		if tm.cfg.MaxWait > 0 {
 			e.timers.Schedule(&c.hold, e.clock.Add(tm.cfg.MaxWait))
 		}
-		e.emit(c.event(eventlog.CallQueued, nil))
+		e.callEvent(c, eventlog.CallQueued, nil)
+		if direct {
+			it, _ := tm.eligible.Min()
+			e.ring(c, it.t)
+			return
+		}
 		e.markDirty(tm)
 	}
 }
@@ -53,7 +65,7 @@ func (e *Engine) leaveQueue(c *call) {
 // deflect logs and requests a deflection; the call returns to routing.
 func (e *Engine) deflect(c *call, tm *team, reason eventlog.Deflection) {
 	c.team = tm
-	ev := c.event(eventlog.CallDeflected, nil)
+	ev := e.callEvent(c, eventlog.CallDeflected, nil)
 	ev.Deflection = reason
 	switch reason {
 	case eventlog.DeflectQueueFull:
@@ -61,7 +73,6 @@ func (e *Engine) deflect(c *call, tm *team, reason eventlog.Deflection) {
 	case eventlog.DeflectHoldTimeout:
 		ev.HoldLimit = tm.cfg.MaxWait
 	}
-	e.emit(ev)
 	e.effect(Effect{Kind: Deflect, Call: c.id, Team: tm.id, Deflection: reason})
 	c.stage, c.team = eventlog.StageRouting, nil
 }
@@ -79,7 +90,7 @@ func (e *Engine) connect(c *call, t *teammate) {
 	if !c.answered {
 		c.answered, c.agentAt = true, e.clock
 	}
-	e.emit(c.event(eventlog.CallAnswered, t))
+	e.callEvent(c, eventlog.CallAnswered, t)
 	e.startPhoneCall(t)
 }
 
@@ -98,9 +109,8 @@ func (e *Engine) finish(c *call, by eventlog.Party) {
 	if by == eventlog.ByCustomer && !c.answered && (stage == eventlog.StageQueued || stage == eventlog.StageRinging) {
 		kind = eventlog.CallEndedBeforeAnswer
 	}
-	ev := c.event(kind, t)
+	ev := e.callEvent(c, kind, t)
 	ev.Stage, ev.By = stage, by
-	e.emit(ev)
 	if t != nil {
 		e.finishPhoneCall(t)
 	}

@@ -72,6 +72,17 @@ func (tm *team) member(t *teammate) bool {
 	return false
 }
 
+// removeEligible takes t out of tm's eligible tree. An offer goes to the
+// longest idle, the tree's minimum, which DeleteMin removes without
+// comparing keys.
+func (tm *team) removeEligible(t *teammate) {
+	if it, ok := tm.eligible.Min(); ok && it.t == t {
+		tm.eligible.DeleteMin()
+		return
+	}
+	tm.eligible.Delete(t.item())
+}
+
 func (e *Engine) markDirty(tm *team) {
 	if !tm.dirty {
 		tm.dirty = true

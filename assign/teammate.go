@@ -59,7 +59,7 @@ func (e *Engine) refresh(t *teammate) {
 				tm.eligible.ReplaceOrInsert(t.item())
 				e.markDirty(tm)
 			} else {
-				tm.eligible.Delete(t.item())
+				tm.removeEligible(t)
 			}
 		}
 	}
@@ -91,23 +91,32 @@ func (e *Engine) setLast(t *teammate, at time.Time) {
 }
 
 // beginTeammate advances to now and returns the teammate id.
+// An ID the engine holds was checked when it entered; any other is checked
+// before advancing. Advancing adds and removes no teammate.
 func (e *Engine) beginTeammate(now time.Time, id pb.TeammateID) (*teammate, error) {
-	if err := checkID("teammate", id); err != nil {
-		return nil, err
+	t := e.teammates[id]
+	if t == nil {
+		if err := checkID("teammate", id); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.begin(now); err != nil {
 		return nil, err
 	}
-	return e.teammate(id)
+	if t == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownTeammate, id)
+	}
+	return t, nil
 }
 
 func (e *Engine) emitTeammate(kind eventlog.Kind, t *teammate) {
-	e.emit(eventlog.Event{Kind: kind, Teammate: t.id, TeammateName: t.name})
+	ev := e.newEvent(kind)
+	ev.Teammate, ev.TeammateName = t.id, t.name
 }
 
 func (e *Engine) emitStatus(t *teammate) {
-	e.emit(eventlog.Event{Kind: eventlog.StatusChanged, Teammate: t.id, TeammateName: t.name,
-		Status: t.pres.Status, Reason: t.pres.Reason})
+	ev := e.newEvent(eventlog.StatusChanged)
+	ev.Teammate, ev.TeammateName, ev.Status, ev.Reason = t.id, t.name, t.pres.Status, t.pres.Reason
 }
 
 // AddTeammate adds a teammate with an initial presence. The state must be
