@@ -33,6 +33,8 @@ type call struct {
 	ringingM *mate // the mate ringing, while ringing
 	mateM    *mate // the mate on the call, while mate is set
 	talkT    *team // c.team(talkTeam); nil until needed
+	lastM    *mate // the mate of lastMate when it was set (maybe dropped since)
+	firstM   *mate // the mate of firstMate, likewise
 
 	mate      pb.TeammateID // teammate on the call now
 	lastMate  pb.TeammateID // last teammate who answered, or the outbound caller
@@ -186,6 +188,7 @@ func (c *Collector) place(e eventlog.Event) error {
 		c.team(e.Team)
 	}
 	c.join(cl, e.Teammate)
+	cl.lastM = cl.mateM
 	return nil
 }
 
@@ -202,11 +205,16 @@ func (c *Collector) apply(cl *call, e eventlog.Event) {
 	case eventlog.CallAnswered:
 		c.endRing(cl)
 		c.endSegment(cl, e.At)
-		if !cl.answered {
+		first := !cl.answered
+		if first {
 			cl.answered, cl.firstAnswer, cl.firstTeam, cl.firstMate = true, e.At, cl.team, e.Teammate
 		}
 		cl.lastMate, cl.talkTeam, cl.talkT = e.Teammate, cl.team, cl.teamT
 		c.join(cl, e.Teammate)
+		cl.lastM = cl.mateM
+		if first {
+			cl.firstM = cl.mateM
+		}
 		c.startTalk(cl, e.At)
 	case eventlog.CallDeclined, eventlog.CallMissed:
 		c.endRing(cl)
@@ -372,7 +380,7 @@ func (c *Collector) stopTalk(cl *call, t time.Time) {
 	if f := b.team(cl.talkTeam); f != nil {
 		f.TalkTime = satAdd(f.TalkTime, d)
 	}
-	bm := b.mate(cl.mate)
+	bm := b.mateRef(cl.mate, &cl.mateM.fig)
 	bm.TalkTime = satAdd(bm.TalkTime, d)
 }
 

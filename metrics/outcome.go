@@ -27,7 +27,7 @@ func (c *Collector) end(cl *call, e eventlog.Event, byCustomer bool) {
 	c.leave(cl)
 
 	b := c.win.at(e.At)
-	fs := [...]*Figures{&b.all, b.team(cl.team), b.mate(cl.lastMate)}
+	fs := [...]*Figures{&b.all, b.team(cl.team), c.mateFigs(b, cl.lastMate, cl.lastM)}
 	if cl.dir == pb.Outbound {
 		for _, f := range fs {
 			if f == nil {
@@ -90,7 +90,17 @@ func (c *Collector) end(cl *call, e eventlog.Event, byCustomer bool) {
 		d := cl.firstAnswer.Sub(cl.placedAt)
 		b.all.AnswerTime.add(d)
 		b.team(cl.firstTeam).AnswerTime.add(d)
-		b.mate(cl.firstMate).AnswerTime.add(d)
+		c.mateFigs(b, cl.firstMate, cl.firstM).AnswerTime.add(d)
 	}
 	c.releaseCall(e.Call, cl)
+}
+
+// mateFigs is b.mate(id), through the figRef of m, the mate that had ID id
+// when the call recorded it (nil if none). m may have been dropped since:
+// its reference still names id's figures.
+func (c *Collector) mateFigs(b *bucket, id pb.TeammateID, m *mate) *Figures {
+	if m == nil {
+		return b.mate(id)
+	}
+	return b.mateRef(id, &m.fig)
 }

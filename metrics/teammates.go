@@ -23,6 +23,7 @@ type mate struct {
 	ringing   int  // calls ringing for them
 	available bool // counted in MT9
 	talk      time.Duration
+	fig       figRef // where their figures are in the latest bucket used
 }
 
 // team is a team's live counters.

@@ -43,7 +43,11 @@ type dim[K comparable] struct {
 	figs  []Figures
 }
 
-func (d *dim[K]) get(k K) *Figures {
+func (d *dim[K]) get(k K) *Figures { return &d.figs[d.slot(k)] }
+
+// slot returns where k's figures are in figs, adding them if new. A slot
+// stays k's until reset.
+func (d *dim[K]) slot(k K) int {
 	if d.index == nil {
 		d.index = make(map[K]int)
 	}
@@ -53,7 +57,7 @@ func (d *dim[K]) get(k K) *Figures {
 		d.figs = append(d.figs, Figures{})
 		d.index[k] = i
 	}
-	return &d.figs[i]
+	return i
 }
 
 func (d *dim[K]) reset() {
@@ -90,6 +94,27 @@ func (b *bucket) mate(id pb.TeammateID) *Figures {
 		return nil
 	}
 	return b.mates.get(id)
+}
+
+// figRef remembers where one teammate's figures are in one bucket, so
+// that their next figure in the same bucket skips the map. A bucket is
+// reused only for a later index, so the bucket and its index identify
+// one use of it.
+type figRef struct {
+	b    *bucket
+	idx  int64
+	slot int
+}
+
+// mateRef is mate(id) through ref, which must belong to teammate id.
+func (b *bucket) mateRef(id pb.TeammateID, ref *figRef) *Figures {
+	if id == "" {
+		return nil
+	}
+	if ref.b != b || ref.idx != b.idx {
+		*ref = figRef{b: b, idx: b.idx, slot: b.mates.slot(id)}
+	}
+	return &b.mates.figs[ref.slot]
 }
 
 // windows keeps the figures in time buckets, oldest first. Events arrive
