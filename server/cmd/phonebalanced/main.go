@@ -72,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "HTTP address to listen on; in cluster mode also this node's ID, so keep it fixed")
 	fs.StringVar(&c.raft, "raft", "", "raft TCP address (cluster mode); without -join, this node starts a new cluster")
 	fs.StringVar(&c.join, "join", "", "HTTP address of a node of the cluster to join (needs -raft)")
-	fs.BoolVar(&c.demo, "demo", false, "add a Support team with Ana, Ben and Cleo (kept if present) and run simulated callers and teammates")
+	fs.BoolVar(&c.demo, "demo", false, "run a Support team with simulated callers and six simulated teammates (with -demo-rate 0: just a Support team with Ana, Ben and Cleo, no traffic; kept if present)")
 	fs.Float64Var(&c.demoRate, "demo-rate", 360, "with -demo: simulated calls an hour (0: the demo team only, no traffic)")
 	fs.Uint64Var(&c.demoSeed, "demo-seed", 1, "with -demo: the seed of the simulated traffic")
 	fs.Float64Var(&c.slTarget, "sl-target", 0.8, "staffing advice: the fraction of calls to answer within -sl-within")
@@ -234,8 +234,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	return err
 }
 
-// start joins the cluster (with -join) and seeds the demo (with -demo, on
-// the leader).
+// start joins the cluster (with -join) and seeds the demo team (with -demo
+// and no demo traffic, on the leader).
 func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, logger *slog.Logger) error {
 	if c.raft == "" {
 		if err := waitLeader(ctx, rt); err != nil {
@@ -247,7 +247,9 @@ func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, 
 			return err
 		}
 	}
-	if c.demo && (c.join == "") {
+	// With traffic the demo adds its own team and teammates (the ones it
+	// plays); without, the demo team is seeded here.
+	if c.demo && c.join == "" && c.demoRate == 0 {
 		if err := seedDemo(ctx, rt); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

@@ -88,7 +88,7 @@ func TestOptionsPlugIn(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-data", t.TempDir(), "-http", "127.0.0.1:0", "-demo"}, out,
+		done <- run(ctx, []string{"-data", t.TempDir(), "-http", "127.0.0.1:0", "-demo", "-demo-rate", "0"}, out,
 			func(k string) string { return map[string]string{"PHONEBALANCE_TOKEN": testToken}[k] }, fixed(opts))
 	}()
 	var addr string
