@@ -62,12 +62,14 @@ type Live struct {
 	closed bool
 
 	qmu       sync.Mutex
-	qcond     *sync.Cond // wakes the delivery goroutine: a Ready queued, or Close
-	in, out   batch      // queued Ready values; the batch being delivered
-	outNext   int        // out's Ready values handed to Deliver so far
+	qcond     *sync.Cond   // wakes the delivery goroutine: a Ready queued, or Close
+	in, out   batch        // queued Ready values; the batch being delivered
+	outLeft   atomic.Int64 // out's Ready values not yet handed to Deliver
+	syncers   atomic.Int32 // Sync calls waiting: report each delivery, not each batch
 	qclosed   bool
+	idle      bool          // the delivery goroutine waits on qcond
 	enqueued  uint64        // Ready values queued so far
-	delivered uint64        // Ready values handed to Deliver so far
+	delivered uint64        // Ready values delivered so far: reported per batch, or per Ready while a Sync waits
 	progress  chan struct{} // closed at the next delivery; nil while nobody waits
 	deliverG  atomic.Uint64 // the delivery goroutine's ID
 	done      chan struct{}
@@ -167,6 +169,8 @@ func (l *Live) SyncContext(ctx context.Context) error {
 	if goid() == l.deliverG.Load() {
 		return ErrSyncInDeliver
 	}
+	l.syncers.Add(1)
+	defer l.syncers.Add(-1)
 	l.qmu.Lock()
 	target := l.enqueued
 	for l.delivered < target {
@@ -191,7 +195,7 @@ func (l *Live) SyncContext(ctx context.Context) error {
 func (l *Live) Pending() int {
 	l.qmu.Lock()
 	defer l.qmu.Unlock()
-	return len(l.in.spans) + len(l.out.spans) - l.outNext
+	return len(l.in.spans) + int(l.outLeft.Load())
 }
 
 // Close stops the timer, delivers what is queued and stops the delivery
@@ -252,15 +256,16 @@ func (l *Live) settle(read time.Time) {
 	if r := l.eng.Ready(); !r.Empty() {
 		l.qmu.Lock()
 		b := &l.in
-		wasEmpty := len(b.spans) == 0
 		b.effects = append(b.effects, r.Effects...)
 		b.events = append(b.events, r.Events...)
 		b.spans = append(b.spans, span{len(b.effects), len(b.events)})
 		l.enqueued++
-		if wasEmpty {
-			l.qcond.Signal() // only the delivery goroutine waits, and only on an empty queue
-		}
+		wake := l.idle // only the delivery goroutine waits, and only on an empty queue
+		l.idle = false
 		l.qmu.Unlock()
+		if wake {
+			l.qcond.Signal() // after Unlock, so that it wakes to a free lock
+		}
 	}
 	next, ok := l.eng.NextDeadline()
 	if !ok || !l.armed.IsZero() && !next.Before(l.armed) {
@@ -282,28 +287,44 @@ func (l *Live) deliverLoop(started chan<- struct{}) {
 	for {
 		l.qmu.Lock()
 		for len(l.in.spans) == 0 && !l.qclosed {
+			l.idle = true
 			l.qcond.Wait()
 		}
+		l.idle = false
 		if len(l.in.spans) == 0 {
 			l.qmu.Unlock()
 			return
 		}
-		l.in, l.out = l.out, l.in // out was emptied after its last delivery
-		n := len(l.out.spans)
+		// Take the whole batch; out was emptied after its last delivery
+		// and only this goroutine touches it.
+		l.in, l.out = l.out, l.in
+		n, base := len(l.out.spans), l.delivered
+		l.outLeft.Store(int64(n))
+		l.qmu.Unlock()
 		for i := range n {
-			l.outNext = i + 1
-			l.qmu.Unlock()
+			l.outLeft.Add(-1)
 			l.deliverOne(l.out.ready(i))
-			l.qmu.Lock()
-			l.delivered++
-			if l.progress != nil {
-				close(l.progress)
-				l.progress = nil
+			if l.syncers.Load() > 0 {
+				l.qmu.Lock()
+				l.setDelivered(base + uint64(i) + 1)
+				l.qmu.Unlock()
 			}
 		}
 		l.out.reset()
-		l.outNext = 0
+		l.qmu.Lock()
+		l.setDelivered(base + uint64(n))
 		l.qmu.Unlock()
+	}
+}
+
+// setDelivered records deliveries up to n and wakes the Sync calls
+// waiting. A Sync that starts waiting meanwhile is woken at the latest at
+// the end of the batch, which always reports.
+func (l *Live) setDelivered(n uint64) {
+	l.delivered = n
+	if l.progress != nil {
+		close(l.progress)
+		l.progress = nil
 	}
 }
 
