@@ -9,7 +9,7 @@
 //     ORDER BY ... LIMIT 1 query per decision, as FreeSWITCH's
 //     mod_callcenter does.
 //
-// Both apply the engine's rules exactly (SPEC AS2 eligibility, SPEC AS3
+// Both apply the engine's rules exactly (rule AS2 eligibility, rule AS3
 // order), so on the same state they ring the same teammate; the tests in
 // this package check that against the engine on random states.
 package baseline

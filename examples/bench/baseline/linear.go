@@ -39,7 +39,7 @@ func (l *Linear) Set(t Teammate) {
 
 // Pick returns the member a new offer of a call goes to: the eligible
 // member not in excluded whose last assignment is oldest, ties broken by
-// ID (SPEC AS2, AS3). It scans every member and allocates nothing.
+// ID (rule AS2, AS3). It scans every member and allocates nothing.
 func (l *Linear) Pick(excluded []pb.TeammateID) (pb.TeammateID, bool) {
 	best := -1
 	var bestLast int64

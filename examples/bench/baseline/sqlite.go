@@ -16,7 +16,7 @@ import (
 // status is our Active/Away (mod_callcenter: Available, On Break, ...),
 // state is still Waiting / Receiving / In a queue call, and
 // last_assignment (mod_callcenter: last_bridge_end) is the last
-// conversation assignment of SPEC AS3. Per-call exclusions (SPEC AS7),
+// conversation assignment of rule AS3. Per-call exclusions (rule AS7),
 // which mod_callcenter does not have, get a table of their own.
 //
 // agents_idle serves the ORDER BY of [SQLite.Pick].
@@ -49,7 +49,7 @@ CREATE TABLE exclusions (
 `
 
 // pickWhere is the decision's filter: an eligible agent of the queue not
-// excluded from the call (SPEC AS2, AS7).
+// excluded from the call (rule AS2, AS7).
 const pickWhere = `
 WHERE a.channel IN ('All', 'Phone') AND a.status = 'Active'
 	AND a.client_open = 1 AND a.backgrounded = 0
@@ -187,7 +187,7 @@ func (s *SQLite) AddTier(queue pb.TeamID, agent pb.TeammateID) error {
 }
 
 // Exclude keeps an agent from being offered a call until the given Unix
-// nanosecond time (SPEC AS7).
+// nanosecond time (rule AS7).
 func (s *SQLite) Exclude(call pb.CallID, agent pb.TeammateID, until int64) error {
 	_, err := s.stmt(s.exclude).Exec(string(call), string(agent), until)
 	return err

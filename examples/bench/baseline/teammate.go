@@ -8,11 +8,11 @@ import (
 )
 
 // Never is the last-assignment value of a teammate never assigned a
-// conversation: they sort first (SPEC AS3).
+// conversation: they sort first (rule AS3).
 const Never = math.MinInt64
 
 // CallLimit is the product's call limit: one call, ringing or active
-// (SPEC AS4).
+// (rule AS4).
 const CallLimit = 1
 
 // Teammate is one teammate's state as both baselines store it.
@@ -31,7 +31,7 @@ type Teammate struct {
 	Last int64
 }
 
-// Eligible is SPEC AS2 less team membership and per-call exclusion.
+// Eligible is rule AS2 less team membership and per-call exclusion.
 func (t Teammate) Eligible() bool {
 	return t.Channel.TakesPhone() && t.Status == presence.Active &&
 		t.ClientOpen && !t.Backgrounded && !t.Ringing && t.Calls < CallLimit

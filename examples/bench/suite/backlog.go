@@ -26,7 +26,7 @@ func BacklogConfig() assign.Config {
 
 // BacklogFixture is an overloaded team: [BacklogTeammates] teammates, all
 // eligible, and a backlog of waiting calls every one of them has declined,
-// so each is excluded from each waiting call (SPEC AS7) for the
+// so each is excluded from each waiting call (rule AS7) for the
 // exclusion period. The clock does not move while it is measured, so no
 // exclusion lapses.
 type BacklogFixture struct {

@@ -15,7 +15,7 @@ const ChurnCalls = 400
 // ExclusionChurn measures a call that is declined before it is answered,
 // among n teammates in the [Realistic] mix: Arrive rings the longest-idle
 // teammate, who declines (an exclusion from that call for five minutes,
-// SPEC AS7), the next one is rung and answers, and the call that arrived
+// rule AS7), the next one is rung and answers, and the call that arrived
 // [ChurnCalls] seconds ago ends. One call arrives per simulated second,
 // so an exclusion lapses, by its own deadline, at every operation. An
 // operation is four commands.

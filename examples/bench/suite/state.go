@@ -32,7 +32,7 @@ type State struct {
 
 // Build returns an engine with n teammates in the given mix, drawn from
 // seed. Last assignments are spread over n/3 distinct instants, so many
-// teammates tie and the ID decides (SPEC AS3). Teammates on a call placed
+// teammates tie and the ID decides (rule AS3). Teammates on a call placed
 // an outbound call or answered one; ringing ones are rung by calls queued
 // for Team; excluded ones declined a call that the next teammate answered.
 func Build(n int, seed uint64, mix Mix, cfg assign.Config) (*State, error) {
@@ -123,7 +123,7 @@ func (s *State) busy(r *rand.Rand, mix Mix) error {
 		}
 	}
 	// Calls declined by the first teammate they ring and answered by the
-	// next: the first stays excluded from that call (SPEC AS7).
+	// next: the first stays excluded from that call (rule AS7).
 	for range int(mix.Excluded * n) {
 		c, tm, ok := s.arrive()
 		if !ok {
