@@ -127,8 +127,19 @@ func (c *child) stop() error {
 	case <-c.done:
 		return c.err
 	case <-time.After(30 * time.Second):
+		// SIGQUIT makes the Go runtime print every goroutine's stack,
+		// which says where the shutdown is stuck.
+		_ = syscall.Kill(c.cmd.Process.Pid, syscall.SIGQUIT)
+		select {
+		case <-c.done:
+		case <-time.After(5 * time.Second):
+		}
 		c.kill()
-		return fmt.Errorf("no exit within 30 s of SIGTERM")
+		log := c.stderr()
+		if len(log) > 16<<10 {
+			log = log[len(log)-16<<10:]
+		}
+		return fmt.Errorf("no exit within 30 s of SIGTERM; its log ends:\n%s", log)
 	}
 }
 
