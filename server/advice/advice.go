@@ -8,8 +8,19 @@ import (
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/staffing"
 )
+
+// AvailableByTeam returns each team's count of teammates available for
+// phone in a live dashboard (rule MT9): the map [Tracker.Advice] takes.
+func AvailableByTeam(d metrics.Dashboard) map[pb.TeamID]int {
+	out := make(map[pb.TeamID]int, len(d.Teams))
+	for id, t := range d.Teams {
+		out[id] = t.AvailableForPhone
+	}
+	return out
+}
 
 // TeamAdvice is one team's staffing advice at one instant.
 type TeamAdvice struct {

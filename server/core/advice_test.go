@@ -38,7 +38,7 @@ func TestAdviceFromTheLog(t *testing.T) {
 
 	check := func(rt *core.Runtime) advice.TeamAdvice {
 		t.Helper()
-		got := rt.Advice(clk.Now())
+		got := rt.Advice(clk.Now(), advice.AvailableByTeam(rt.Dashboard(clk.Now())))
 		if len(got) != 1 || got[0].Team != "support" {
 			t.Fatalf("advice: %+v", got)
 		}

@@ -32,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
@@ -97,8 +96,8 @@ type Runtime struct {
 	clock  clock.Clock
 	logger *slog.Logger
 
-	// mu guards the collector, which is not safe for concurrent use, and
-	// which tracker is current (rebuilt with the collector).
+	// mu guards the collector and the advice tracker, rebuilt together
+	// from the event store.
 	mu      sync.Mutex
 	col     *metrics.Collector
 	tracker *advice.Tracker
@@ -113,10 +112,6 @@ type Runtime struct {
 // store holds).
 func Open(cfg Config) (*Runtime, error) {
 	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), advCfg: cfg.Advice}
-	if _, err := advice.New(cfg.Advice); err != nil {
-		return nil, err
-	}
-	r.advCfg.PerTeam = maps.Clone(cfg.Advice.PerTeam) // SetTarget writes to it
 	if r.clock == nil {
 		r.clock = clock.New()
 	}
@@ -133,7 +128,10 @@ func Open(cfg Config) (*Runtime, error) {
 	}
 	r.exp = promexport.New(promexport.Config{
 		Dashboard: func() metrics.Dashboard { return r.Dashboard(time.Time{}) },
-		Advice:    func() []advice.TeamAdvice { return r.Advice(r.clock.Now()) },
+		Advice: func() []advice.TeamAdvice {
+			now := r.clock.Now()
+			return r.Advice(now, advice.AvailableByTeam(r.Dashboard(now)))
+		},
 	})
 	if err := r.rebuild(); err != nil {
 		r.store.Close()
@@ -272,35 +270,16 @@ func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
 }
 
 // Advice returns the staffing advice for every team at now: each team's
-// arrival rate and mean handle time over the advice window, the teammates
-// available for phone in the live dashboard, and how many its
-// service-level target needs. Safe for concurrent use; it reads the fold
-// under the collector's lock and never waits on the network.
-func (r *Runtime) Advice(now time.Time) []advice.TeamAdvice {
+// arrival rate and mean handle time over the advice window, the
+// teammates available for phone as available gives them (see
+// advice.AvailableByTeam of [Runtime.Dashboard]), and how many its
+// service-level target needs. Its signature is advice.Tracker.Advice's,
+// so it plugs in where that does. Safe for concurrent use; it never
+// waits on the network.
+func (r *Runtime) Advice(now time.Time, available map[pb.TeamID]int) []advice.TeamAdvice {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	d := r.col.Dashboard(now)
-	available := make(map[pb.TeamID]int, len(d.Teams))
-	for id, t := range d.Teams {
-		available[id] = t.AvailableForPhone
-	}
 	return r.tracker.Advice(now, available)
-}
-
-// SetTarget sets team's service-level target for the staffing advice. It
-// applies until the next restart or snapshot restore, which start again
-// from Config.Advice; a bad target is refused with advice.ErrBadTarget.
-func (r *Runtime) SetTarget(team pb.TeamID, target advice.Target) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.tracker.SetTarget(team, target); err != nil {
-		return err
-	}
-	if r.advCfg.PerTeam == nil {
-		r.advCfg.PerTeam = map[pb.TeamID]advice.Target{}
-	}
-	r.advCfg.PerTeam[team] = target
-	return nil
 }
 
 // Now returns the runtime's clock time.

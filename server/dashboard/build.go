@@ -34,16 +34,6 @@ type Inputs struct {
 	MaxCalls int
 }
 
-// AvailableByTeam returns each team's count of teammates available for
-// phone in a live view, the map the staffing advice tracker takes.
-func AvailableByTeam(d metrics.Dashboard) map[pb.TeamID]int {
-	out := make(map[pb.TeamID]int, len(d.Teams))
-	for id, t := range d.Teams {
-		out[id] = t.AvailableForPhone
-	}
-	return out
-}
-
 // Build makes the dashboard's State from an engine, the metrics fold's live
 // view and windowed report, and the staffing advice. Teams and teammates
 // are the engine's; their counts are the fold's (zero for those it has not

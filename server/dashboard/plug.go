@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"github.com/phonebalance/phonebalance/server/advice"
 	"net/http"
 	"time"
 
@@ -62,7 +63,7 @@ func NewSource(p Parts) (Source, error) {
 		})
 		var adv []TeamAdvice
 		if p.Advice != nil {
-			adv = p.Advice(now, AvailableByTeam(live))
+			adv = p.Advice(now, advice.AvailableByTeam(live))
 		}
 		var st State
 		ok, err := p.View(func(e *assign.Engine) {

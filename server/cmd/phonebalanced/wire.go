@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/server/advice"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/dashboard"
@@ -90,7 +88,7 @@ func mountDashboard(opts *Options, logger *slog.Logger) {
 		}
 		src, err := dashboard.NewSource(dashboard.Parts{
 			Now: rt.Now, View: rt.View, WithCollector: rt.WithCollector,
-			Advice: func(now time.Time, _ map[pb.TeamID]int) []advice.TeamAdvice { return rt.Advice(now) },
+			Advice: rt.Advice,
 		})
 		if err != nil {
 			return err
