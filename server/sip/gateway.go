@@ -58,7 +58,7 @@ type Gateway struct {
 	mu       sync.Mutex
 	started  bool
 	closed   bool
-	conn     net.PacketConn
+	conn     *requestGate
 	bindings map[pb.TeammateID]*binding
 	calls    map[pb.CallID]*call
 	dialogs  map[string]dialogRef // SIP Call-ID -> the call and leg it belongs to
@@ -163,20 +163,21 @@ func (g *Gateway) Start(ctx context.Context) error {
 			Host: host, Port: portN}},
 		RewriteContact: true,
 	}
-	g.srv.OnRegister(g.onRegister)
-	g.srv.OnInvite(g.onInvite)
-	g.srv.OnAck(g.onAck)
-	g.srv.OnBye(g.onBye)
-	g.srv.OnCancel(g.onCancel)
-	g.srv.OnOptions(g.onOptions)
+	g.srv.OnRegister(g.tracked(g.onRegister))
+	g.srv.OnInvite(g.tracked(g.onInvite))
+	g.srv.OnAck(g.tracked(g.onAck))
+	g.srv.OnBye(g.tracked(g.onBye))
+	g.srv.OnCancel(g.tracked(g.onCancel))
+	g.srv.OnOptions(g.tracked(g.onOptions))
 
 	g.mu.Lock()
-	g.conn = conn
+	gate := &requestGate{PacketConn: conn}
+	g.conn = gate
 	g.mu.Unlock()
 	g.serving = make(chan struct{})
 	go func() {
 		defer close(g.serving)
-		if err := g.srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
+		if err := g.srv.ServeUDP(gate); err != nil && !errors.Is(err, net.ErrClosed) {
 			g.log.warn("sip: serve stopped", "error", err)
 		}
 	}()
@@ -209,6 +210,9 @@ func (g *Gateway) Close() error {
 	}
 	conn := g.conn
 	g.mu.Unlock()
+	if conn != nil {
+		conn.shut()
+	}
 	g.cancel()
 	for _, c := range calls {
 		<-c.done
@@ -225,15 +229,23 @@ func (g *Gateway) Close() error {
 	case <-idle:
 	case <-grace.C:
 	}
+	// End the transactions still waiting while the listener is still
+	// open: sipgo sends a request whose listener is gone from a new
+	// socket on the same port, which nothing would close.
 	var err error
+	if g.ua != nil {
+		err = g.ua.Close()
+	}
+	<-idle
 	if conn != nil {
 		conn.Close()
 		<-g.serving
 	}
 	if g.ua != nil {
-		err = g.ua.Close() // ends the transactions still waiting
+		// A request that arrived while closing may have opened a
+		// transaction or a socket after the first Close.
+		err = errors.Join(err, g.ua.Close())
 	}
-	<-idle
 	return err
 }
 
@@ -258,6 +270,18 @@ func (g *Gateway) track() bool {
 	}
 	g.wg.Add(1)
 	return true
+}
+
+// tracked wraps a request handler so that Close waits for it, and so
+// that requests arriving while the gateway closes are left unanswered.
+func (g *Gateway) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *siplib.Request, tx siplib.ServerTransaction) {
+		if !g.track() {
+			return
+		}
+		defer g.wg.Done()
+		h(req, tx)
+	}
 }
 
 // goTracked runs f on a goroutine Close waits for, unless the gateway is
