@@ -106,7 +106,7 @@ func (e *Engine) ring(c *call, t *teammate) {
 	tm := c.team
 	c.stage, c.ringing, t.ringing = eventlog.StageRinging, t, c
 	c.ringUntil = e.clock.Add(e.cfg.RingTimeout)
-	e.timers.Schedule(&c.ring, c.ringUntil)
+	e.schedule(&c.ring, c.ringUntil)
 	if e.cfg.ShowTeamComposition {
 		e.emitComposition(c)
 	}
@@ -175,5 +175,5 @@ func (e *Engine) exclude(c *call, t *teammate) {
 	x.id, x.t = t.id, t
 	x.timer.Key = timerKey{kind: timerExclusion, c: c, x: x}
 	c.excluded = append(c.excluded, x)
-	e.timers.Schedule(&x.timer, e.clock.Add(e.cfg.ExclusionPeriod))
+	e.schedule(&x.timer, e.clock.Add(e.cfg.ExclusionPeriod))
 }

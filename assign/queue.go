@@ -33,7 +33,7 @@ func (e *Engine) enqueue(c *call, tm *team) {
 		}
 		tm.inQueue++
 		if tm.cfg.MaxWait > 0 {
-			e.timers.Schedule(&c.hold, e.clock.Add(tm.cfg.MaxWait))
+			e.schedule(&c.hold, e.clock.Add(tm.cfg.MaxWait))
 		}
 		e.callEvent(c, eventlog.CallQueued, nil)
 		if direct {
@@ -119,7 +119,7 @@ func (e *Engine) finish(c *call, by eventlog.Party) {
 		e.dropExclusion(c, c.excluded[len(c.excluded)-1])
 	}
 	if e.cfg.EndedCallRetention > 0 {
-		e.timers.Schedule(&c.forget, e.clock.Add(e.cfg.EndedCallRetention))
+		e.schedule(&c.forget, e.clock.Add(e.cfg.EndedCallRetention))
 	} else {
 		e.forget(c)
 	}

@@ -334,7 +334,7 @@ func (e *Engine) finishPhoneCall(t *teammate) {
 			wrapUp = 0 // below the limit with a call still live: Active, wrap-up after the last
 		}
 		if t.pres.PhoneCallEnded(e.clock, wrapUp) {
-			e.timers.Schedule(&t.wrap, t.pres.WrapUpUntil)
+			e.schedule(&t.wrap, t.pres.WrapUpUntil)
 			e.emitStatus(t)
 			e.emit(eventlog.Event{Kind: eventlog.WrapUpStarted, Teammate: t.id, TeammateName: t.name,
 				Deadline: t.pres.WrapUpUntil})
