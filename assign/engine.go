@@ -139,8 +139,18 @@ func (e *Engine) emit(ev eventlog.Event) {
 // rather than built and copied. The pointer is valid until the next event.
 func (e *Engine) newEvent(kind eventlog.Kind) *eventlog.Event {
 	e.eventSeq++
-	e.ready.Events = append(e.ready.Events, eventlog.Event{Kind: kind, Seq: e.eventSeq, At: e.clock})
-	return &e.ready.Events[len(e.ready.Events)-1]
+	evs := e.ready.Events
+	n := len(evs)
+	if n < cap(evs) {
+		evs = evs[:n+1] // cleared in place: no event built aside and copied
+	} else {
+		evs = append(evs, eventlog.Event{})
+	}
+	e.ready.Events = evs
+	ev := &evs[n]
+	*ev = eventlog.Event{}
+	ev.Kind, ev.Seq, ev.At = kind, e.eventSeq, e.clock
+	return ev
 }
 
 func (e *Engine) effect(ef Effect) { e.ready.Effects = append(e.ready.Effects, ef) }
