@@ -67,19 +67,34 @@ func (c *Collector) newCall() *call {
 	return new(call)
 }
 
+// findCall returns the call in progress with ID id, if any.
+func (c *Collector) findCall(id pb.CallID) (*call, bool) {
+	if c.lastCall != nil && c.lastCallID == id {
+		return c.lastCall, true
+	}
+	cl, ok := c.calls[id]
+	if ok {
+		c.lastCallID, c.lastCall = id, cl
+	}
+	return cl, ok
+}
+
 func (c *Collector) releaseCall(id pb.CallID, cl *call) {
 	delete(c.calls, id)
+	if c.lastCall == cl {
+		c.lastCallID, c.lastCall = "", nil
+	}
 	teams, mates := cl.noAnswerTeams[:0], cl.noAnswerMates[:0]
 	*cl = call{noAnswerTeams: teams, noAnswerMates: mates}
 	c.freeCalls = append(c.freeCalls, cl)
 }
 
-func (c *Collector) callEvent(e eventlog.Event) error {
+func (c *Collector) callEvent(e *eventlog.Event) error {
 	switch e.Kind {
 	case eventlog.TeammatesAway, eventlog.TeammatesNoClient, eventlog.TeammatesAvailable:
 		return nil // team composition entries (EL3) carry no metric
 	case eventlog.AbandonedAssignment:
-		if _, live := c.calls[e.Call]; live {
+		if _, live := c.findCall(e.Call); live {
 			return refuse(ErrUnexpected, e, "call %q has not ended", e.Call)
 		}
 		b := c.win.at(e.At)
@@ -95,7 +110,7 @@ func (c *Collector) callEvent(e eventlog.Event) error {
 	if e.Kind == eventlog.CallPlaced {
 		return c.place(e)
 	}
-	cl, ok := c.calls[e.Call]
+	cl, ok := c.findCall(e.Call)
 	if !ok {
 		return refuse(ErrUnknownCall, e, "call %q", e.Call)
 	}
@@ -139,7 +154,7 @@ var allowed = [...]callRule{
 }
 
 // check refuses an event that cannot happen where the call is.
-func (c *Collector) check(cl *call, e eventlog.Event) error {
+func (c *Collector) check(cl *call, e *eventlog.Event) error {
 	if int(e.Kind) >= len(allowed) || !allowed[e.Kind].ok {
 		return refuse(ErrInvalidEvent, e, "not a call event")
 	}
@@ -166,8 +181,8 @@ func (c *Collector) check(cl *call, e eventlog.Event) error {
 	return nil
 }
 
-func (c *Collector) place(e eventlog.Event) error {
-	if _, dup := c.calls[e.Call]; dup {
+func (c *Collector) place(e *eventlog.Event) error {
+	if _, dup := c.findCall(e.Call); dup {
 		return refuse(ErrDuplicateCall, e, "call %q", e.Call)
 	}
 	switch {
@@ -179,6 +194,7 @@ func (c *Collector) place(e eventlog.Event) error {
 	cl := c.newCall()
 	cl.dir, cl.placedAt = e.Direction, e.At
 	c.calls[e.Call] = cl
+	c.lastCallID, c.lastCall = e.Call, cl
 	if e.Direction == pb.Inbound {
 		cl.stage = stRouting
 		return nil
@@ -193,7 +209,7 @@ func (c *Collector) place(e eventlog.Event) error {
 }
 
 // apply changes the state for an event check accepted.
-func (c *Collector) apply(cl *call, e eventlog.Event) {
+func (c *Collector) apply(cl *call, e *eventlog.Event) {
 	switch e.Kind {
 	case eventlog.CallQueued:
 		cl.stage, cl.team, cl.teamT, cl.segStart = stQueued, e.Team, nil, e.At
@@ -384,7 +400,7 @@ func (c *Collector) stopTalk(cl *call, t time.Time) {
 	bm.TalkTime = satAdd(bm.TalkTime, d)
 }
 
-func (c *Collector) unansweredRing(cl *call, e eventlog.Event) {
+func (c *Collector) unansweredRing(cl *call, e *eventlog.Event) {
 	b := c.win.at(e.At)
 	for _, f := range [...]*Figures{&b.all, b.team(cl.team), b.mate(e.Teammate)} {
 		if e.Kind == eventlog.CallMissed {

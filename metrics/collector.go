@@ -37,9 +37,20 @@ type Collector struct {
 	freeCalls []*call
 	mates     map[pb.TeammateID]*mate
 	teams     map[pb.TeamID]*team
-	channels  map[pb.TeammateID][]chanPoint
-	scratch   team
-	win       windows
+
+	// One-entry caches in front of calls, mates and teams: the events of
+	// one call, and of one teammate, tend to come together. Each holds an
+	// entry of its map (nil: none), dropped when the map entry is deleted.
+	lastCallID pb.CallID
+	lastCall   *call
+	lastMateID pb.TeammateID
+	lastMate   *mate
+	lastTeamID pb.TeamID
+	lastTeam   *team
+
+	channels map[pb.TeammateID][]chanPoint
+	scratch  team
+	win      windows
 
 	// Workspace live counters.
 	inQueue     int
@@ -80,6 +91,9 @@ const (
 var (
 	earliestAt = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 	latestAt   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	earliestUnix = earliestAt.Unix()
+	latestUnix   = latestAt.Unix()
 )
 
 // New returns an empty collector, or an error wrapping ErrInvalidConfig.
@@ -110,6 +124,26 @@ func New(cfg Config) (*Collector, error) {
 // previous one (ErrOutOfOrder), a time outside the years 1970 to 2199
 // (ErrInvalidEvent). Observe never panics on bad input.
 func (c *Collector) Observe(e eventlog.Event) error {
+	return c.observeOne(&e)
+}
+
+// ObserveAll observes events in order, as many calls to [Collector.Observe]
+// would, and stops at the first event Observe refuses. It returns how
+// many events were accepted (the index of the refused one, if any) and
+// the refusal; the events after a refused one are not observed. It reads
+// the events in place and does not keep or change them, so it avoids
+// copying each one. Like Observe, it is not safe for concurrent use and
+// reads no clock.
+func (c *Collector) ObserveAll(events []eventlog.Event) (int, error) {
+	for i := range events {
+		if err := c.observeOne(&events[i]); err != nil {
+			return i, err
+		}
+	}
+	return len(events), nil
+}
+
+func (c *Collector) observeOne(e *eventlog.Event) error {
 	if err := c.observe(e); err != nil {
 		c.rejected++
 		return err
@@ -124,7 +158,7 @@ func (c *Collector) Observe(e eventlog.Event) error {
 // the retention ago and not added again since: ChannelAt could no longer
 // answer for any instant it covers.
 func (c *Collector) dropGone(now time.Time) {
-	if c.cfg.Retention <= 0 {
+	if c.cfg.Retention <= 0 || c.goneHead == len(c.gone) {
 		return
 	}
 	horizon := now.Add(-c.cfg.Retention)
@@ -153,11 +187,11 @@ func (c *Collector) Report(from, to time.Time) Report {
 	return c.win.report(from, to)
 }
 
-func refuse(sentinel error, e eventlog.Event, format string, args ...any) error {
+func refuse(sentinel error, e *eventlog.Event, format string, args ...any) error {
 	return fmt.Errorf("%w: event %d (%v): %s", sentinel, e.Seq, e.Kind, fmt.Sprintf(format, args...))
 }
 
-func (c *Collector) observe(e eventlog.Event) error {
+func (c *Collector) observe(e *eventlog.Event) error {
 	if !e.Kind.Valid() {
 		return refuse(ErrInvalidEvent, e, "unknown kind")
 	}
@@ -167,7 +201,9 @@ func (c *Collector) observe(e eventlog.Event) error {
 	if e.Seq > MaxSeq || c.started && e.Seq-c.lastSeq > MaxSeqGap {
 		return refuse(ErrOutOfOrder, e, "seq %d is an implausible jump from %d", e.Seq, c.lastSeq)
 	}
-	if e.At.Before(earliestAt) || !e.At.Before(latestAt) {
+	// Equivalent to e.At.Before(earliestAt) || !e.At.Before(latestAt):
+	// both bounds fall on a whole second.
+	if s := e.At.Unix(); s < earliestUnix || s >= latestUnix {
 		return refuse(ErrInvalidEvent, e, "time %v outside [%v, %v)", e.At, earliestAt, latestAt)
 	}
 	if c.started && e.At.Before(c.lastAt) {

@@ -10,7 +10,7 @@ import (
 // end closes a call: it releases the call's live state and records its
 // outcome in the window of its end. byCustomer is whether the customer
 // hung up.
-func (c *Collector) end(cl *call, e eventlog.Event, byCustomer bool) {
+func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 	st := cl.stage
 	switch st {
 	case stRinging:

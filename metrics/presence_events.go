@@ -9,11 +9,11 @@ import (
 
 // mateEvent folds a teammate event: presence for MT9, channel history for
 // MT13 and team membership for the per-team counts.
-func (c *Collector) mateEvent(e eventlog.Event) error {
+func (c *Collector) mateEvent(e *eventlog.Event) error {
 	if e.Teammate == "" {
 		return refuse(ErrInvalidEvent, e, "no teammate")
 	}
-	m := c.mates[e.Teammate]
+	m := c.findMate(e.Teammate)
 	known := m != nil && m.known
 	switch e.Kind {
 	case eventlog.TeammateAdded:

@@ -45,21 +45,41 @@ type chanPoint struct {
 	ch presence.Channel
 }
 
-func (c *Collector) mate(id pb.TeammateID) *mate {
-	m, ok := c.mates[id]
-	if !ok {
-		m = &mate{}
-		c.mates[id] = m
+// findMate returns teammate id's live state, or nil if there is none.
+func (c *Collector) findMate(id pb.TeammateID) *mate {
+	if c.lastMate != nil && c.lastMateID == id {
+		return c.lastMate
+	}
+	m := c.mates[id]
+	if m != nil {
+		c.lastMateID, c.lastMate = id, m
 	}
 	return m
 }
 
+// mate returns teammate id's live state, created if new.
+func (c *Collector) mate(id pb.TeammateID) *mate {
+	m := c.findMate(id)
+	if m == nil {
+		m = &mate{}
+		c.mates[id] = m
+		c.lastMateID, c.lastMate = id, m
+	}
+	return m
+}
+
+// team returns team id's live counters, created if new. Teams are never
+// forgotten, so a pointer to them stays valid.
 func (c *Collector) team(id pb.TeamID) *team {
+	if c.lastTeam != nil && c.lastTeamID == id {
+		return c.lastTeam
+	}
 	t, ok := c.teams[id]
 	if !ok {
 		t = &team{}
 		c.teams[id] = t
 	}
+	c.lastTeamID, c.lastTeam = id, t
 	return t
 }
 
@@ -96,6 +116,9 @@ func (c *Collector) refresh(m *mate) {
 func (c *Collector) dropIfGone(id pb.TeammateID, m *mate) {
 	if m.removed && m.calls == 0 && m.ringing == 0 {
 		delete(c.mates, id)
+		if c.lastMateID == id {
+			c.lastMateID, c.lastMate = "", nil
+		}
 	}
 }
 

@@ -176,9 +176,9 @@ func (s *State) arrive() (pb.CallID, pb.TeammateID, bool) {
 func (s *State) Drain() assign.Ready {
 	r := s.Engine.Ready()
 	if s.sink != nil {
-		for _, ev := range r.Events {
-			if err := s.sink(ev); err != nil {
-				panic(fmt.Sprintf("suite: sink refused %v: %v", ev.Kind, err))
+		for i := range r.Events {
+			if err := s.sink(r.Events[i]); err != nil {
+				panic(fmt.Sprintf("suite: sink refused %v: %v", r.Events[i].Kind, err))
 			}
 		}
 	}
