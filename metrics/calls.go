@@ -45,6 +45,7 @@ type call struct {
 	firstAnswer time.Time
 	firstTeam   pb.TeamID
 	firstMate   pb.TeammateID
+	firstT      *team // the team of firstTeam when it was set, if known
 
 	custAnswered bool
 	custAt       time.Time
@@ -224,6 +225,7 @@ func (c *Collector) apply(cl *call, e *eventlog.Event) {
 		first := !cl.answered
 		if first {
 			cl.answered, cl.firstAnswer, cl.firstTeam, cl.firstMate = true, e.At, cl.team, e.Teammate
+			cl.firstT = cl.teamT
 		}
 		cl.lastMate, cl.talkTeam, cl.talkT = e.Teammate, cl.team, cl.teamT
 		c.join(cl, e.Teammate)
@@ -363,11 +365,12 @@ func (c *Collector) endSegment(cl *call, t time.Time) {
 		return
 	}
 	c.inQueue--
-	c.teamOf(cl).inQueue--
+	tm := c.teamOf(cl)
+	tm.inQueue--
 	d := t.Sub(cl.segStart)
 	b := c.win.at(t)
 	b.all.QueueTime.add(d)
-	b.team(cl.team).QueueTime.add(d)
+	b.teamRef(cl.team, &tm.fig).QueueTime.add(d)
 }
 
 func (c *Collector) startTalk(cl *call, t time.Time) {
@@ -393,7 +396,7 @@ func (c *Collector) stopTalk(cl *call, t time.Time) {
 	m.talk = satAdd(m.talk, d)
 	b := c.win.at(t)
 	b.all.TalkTime = satAdd(b.all.TalkTime, d)
-	if f := b.team(cl.talkTeam); f != nil {
+	if f := b.teamRef(cl.talkTeam, &tm.fig); f != nil {
 		f.TalkTime = satAdd(f.TalkTime, d)
 	}
 	bm := b.mateRef(cl.mate, &cl.mateM.fig)
@@ -402,7 +405,7 @@ func (c *Collector) stopTalk(cl *call, t time.Time) {
 
 func (c *Collector) unansweredRing(cl *call, e *eventlog.Event) {
 	b := c.win.at(e.At)
-	for _, f := range [...]*Figures{&b.all, b.team(cl.team), b.mate(e.Teammate)} {
+	for _, f := range [...]*acc{&b.all, b.team(cl.team), b.mate(e.Teammate)} {
 		if e.Kind == eventlog.CallMissed {
 			f.Missed++
 		} else {

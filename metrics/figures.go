@@ -142,3 +142,57 @@ func (f *Figures) merge(o *Figures) {
 	f.OutboundVoicemail += o.OutboundVoicemail
 	f.OutboundDuration.merge(o.OutboundDuration)
 }
+
+// acc accumulates [Figures] inside a bucket. It has the same fields, in
+// the order a call's end touches them: an inbound call's outcome,
+// duration, answer time and talk time come first, so that a teammate's
+// figures cost two cache lines per call, not four. [Figures.mergeAcc]
+// reads it back.
+type acc struct {
+	InboundEnded         int
+	Completed            int
+	InboundDuration      Durations
+	AnswerTime           Durations
+	TalkTime             time.Duration
+	Abandoned            int
+	AbandonedRinging     int
+	NoAnswer             int
+	ForwardUnanswered    int
+	Missed               int
+	Declined             int
+	Voicemail            int
+	Callbacks            int
+	Deflections          int
+	AbandonedAssignments int
+	QueueTime            Durations
+	OutboundEnded        int
+	OutboundAnswered     int
+	OutboundVoicemail    int
+	OutboundDuration     Durations
+}
+
+// mergeAcc adds the figures of o, as merge does.
+func (f *Figures) mergeAcc(o *acc) {
+	f.merge(&Figures{
+		Completed:            o.Completed,
+		Abandoned:            o.Abandoned,
+		AbandonedRinging:     o.AbandonedRinging,
+		NoAnswer:             o.NoAnswer,
+		ForwardUnanswered:    o.ForwardUnanswered,
+		Missed:               o.Missed,
+		Declined:             o.Declined,
+		Voicemail:            o.Voicemail,
+		Callbacks:            o.Callbacks,
+		Deflections:          o.Deflections,
+		AbandonedAssignments: o.AbandonedAssignments,
+		InboundEnded:         o.InboundEnded,
+		InboundDuration:      o.InboundDuration,
+		AnswerTime:           o.AnswerTime,
+		QueueTime:            o.QueueTime,
+		TalkTime:             o.TalkTime,
+		OutboundEnded:        o.OutboundEnded,
+		OutboundAnswered:     o.OutboundAnswered,
+		OutboundVoicemail:    o.OutboundVoicemail,
+		OutboundDuration:     o.OutboundDuration,
+	})
+}

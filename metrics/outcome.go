@@ -27,7 +27,7 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 	c.leave(cl)
 
 	b := c.win.at(e.At)
-	fs := [...]*Figures{&b.all, b.team(cl.team), c.mateFigs(b, cl.lastMate, cl.lastM)}
+	fs := [...]*acc{&b.all, teamFigs(b, cl.team, cl.teamT), c.mateFigs(b, cl.lastMate, cl.lastM)}
 	if cl.dir == pb.Outbound {
 		for _, f := range fs {
 			if f == nil {
@@ -89,7 +89,7 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 	if cl.answered {
 		d := cl.firstAnswer.Sub(cl.placedAt)
 		b.all.AnswerTime.add(d)
-		b.team(cl.firstTeam).AnswerTime.add(d)
+		teamFigs(b, cl.firstTeam, cl.firstT).AnswerTime.add(d)
 		c.mateFigs(b, cl.firstMate, cl.firstM).AnswerTime.add(d)
 	}
 	c.releaseCall(e.Call, cl)
@@ -98,9 +98,18 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 // mateFigs is b.mate(id), through the figRef of m, the mate that had ID id
 // when the call recorded it (nil if none). m may have been dropped since:
 // its reference still names id's figures.
-func (c *Collector) mateFigs(b *bucket, id pb.TeammateID, m *mate) *Figures {
+func (c *Collector) mateFigs(b *bucket, id pb.TeammateID, m *mate) *acc {
 	if m == nil {
 		return b.mate(id)
 	}
 	return b.mateRef(id, &m.fig)
+}
+
+// teamFigs is b.team(id), through the figRef of t, the team of id (nil if
+// not looked up).
+func teamFigs(b *bucket, id pb.TeamID, t *team) *acc {
+	if t == nil {
+		return b.team(id)
+	}
+	return b.teamRef(id, &t.fig)
 }

@@ -35,6 +35,7 @@ type team struct {
 	callbacks   int
 	available   int
 	talk        time.Duration
+	fig         figRef // where its figures are in the latest bucket used
 }
 
 // chanPoint is a change of a teammate's channel availability (rule MT13);

@@ -40,10 +40,10 @@ type Report struct {
 // bucket can be cleared and reused without allocating.
 type dim[K comparable] struct {
 	index map[K]int
-	figs  []Figures
+	figs  []acc
 }
 
-func (d *dim[K]) get(k K) *Figures { return &d.figs[d.slot(k)] }
+func (d *dim[K]) get(k K) *acc { return &d.figs[d.slot(k)] }
 
 // slot returns where k's figures are in figs, adding them if new. A slot
 // stays k's until reset.
@@ -54,7 +54,7 @@ func (d *dim[K]) slot(k K) int {
 	i, ok := d.index[k]
 	if !ok {
 		i = len(d.figs)
-		d.figs = append(d.figs, Figures{})
+		d.figs = append(d.figs, acc{})
 		d.index[k] = i
 	}
 	return i
@@ -68,20 +68,20 @@ func (d *dim[K]) reset() {
 func (d *dim[K]) mergeInto(out map[K]Figures) {
 	for k, i := range d.index {
 		f := out[k]
-		f.merge(&d.figs[i])
+		f.mergeAcc(&d.figs[i])
 		out[k] = f
 	}
 }
 
 type bucket struct {
 	idx   int64
-	all   Figures
+	all   acc
 	teams dim[pb.TeamID]
 	mates dim[pb.TeammateID]
 }
 
 // team returns the figures of team id, or nil for no team.
-func (b *bucket) team(id pb.TeamID) *Figures {
+func (b *bucket) team(id pb.TeamID) *acc {
 	if id == "" {
 		return nil
 	}
@@ -89,17 +89,17 @@ func (b *bucket) team(id pb.TeamID) *Figures {
 }
 
 // mate returns the figures of teammate id, or nil for no teammate.
-func (b *bucket) mate(id pb.TeammateID) *Figures {
+func (b *bucket) mate(id pb.TeammateID) *acc {
 	if id == "" {
 		return nil
 	}
 	return b.mates.get(id)
 }
 
-// figRef remembers where one teammate's figures are in one bucket, so
-// that their next figure in the same bucket skips the map. A bucket is
-// reused only for a later index, so the bucket and its index identify
-// one use of it.
+// figRef remembers where one teammate's (or team's) figures are in one
+// bucket, so that their next figure in the same bucket skips the map. A
+// bucket is reused only for a later index, so the bucket and its index
+// identify one use of it.
 type figRef struct {
 	b    *bucket
 	idx  int64
@@ -107,7 +107,7 @@ type figRef struct {
 }
 
 // mateRef is mate(id) through ref, which must belong to teammate id.
-func (b *bucket) mateRef(id pb.TeammateID, ref *figRef) *Figures {
+func (b *bucket) mateRef(id pb.TeammateID, ref *figRef) *acc {
 	if id == "" {
 		return nil
 	}
@@ -115,6 +115,17 @@ func (b *bucket) mateRef(id pb.TeammateID, ref *figRef) *Figures {
 		*ref = figRef{b: b, idx: b.idx, slot: b.mates.slot(id)}
 	}
 	return &b.mates.figs[ref.slot]
+}
+
+// teamRef is team(id) through ref, which must belong to team id.
+func (b *bucket) teamRef(id pb.TeamID, ref *figRef) *acc {
+	if id == "" {
+		return nil
+	}
+	if ref.b != b || ref.idx != b.idx {
+		*ref = figRef{b: b, idx: b.idx, slot: b.teams.slot(id)}
+	}
+	return &b.teams.figs[ref.slot]
 }
 
 // windows keeps the figures in time buckets, oldest first. Events arrive
@@ -180,7 +191,7 @@ func (w *windows) prune(idx int64) {
 	i := 0
 	for i < len(w.buckets) && w.buckets[i].idx < keep {
 		b := w.buckets[i]
-		b.all = Figures{}
+		b.all = acc{}
 		b.teams.reset()
 		b.mates.reset()
 		w.free = append(w.free, b)
@@ -209,7 +220,7 @@ func (w *windows) report(from, to time.Time) Report {
 		if b.idx < lo || b.idx >= hi {
 			continue
 		}
-		r.Total.merge(&b.all)
+		r.Total.mergeAcc(&b.all)
 		b.teams.mergeInto(r.Teams)
 		b.mates.mergeInto(r.Teammates)
 	}
