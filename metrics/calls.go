@@ -217,7 +217,9 @@ func (c *Collector) apply(cl *call, e *eventlog.Event) {
 		c.inQueue++
 		c.teamOf(cl).inQueue++
 	case eventlog.CallOffered:
-		cl.stage, cl.ringing, cl.ringingM = stRinging, e.Teammate, c.mate(e.Teammate)
+		// A ring goes to the longest-idle teammate, seldom the one of the
+		// previous events: skip the one-entry cache.
+		cl.stage, cl.ringing, cl.ringingM = stRinging, e.Teammate, c.mateFromMap(e.Teammate)
 		cl.ringingM.ringing++
 	case eventlog.CallAnswered:
 		c.endRing(cl)

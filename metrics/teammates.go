@@ -60,7 +60,21 @@ func (c *Collector) findMate(id pb.TeammateID) *mate {
 
 // mate returns teammate id's live state, created if new.
 func (c *Collector) mate(id pb.TeammateID) *mate {
-	m := c.findMate(id)
+	return c.newMate(id, c.findMate(id))
+}
+
+// mateFromMap is mate without trying the one-entry cache first: comparing
+// with its ID costs more than it saves when it seldom matches.
+func (c *Collector) mateFromMap(id pb.TeammateID) *mate {
+	m := c.mates[id]
+	if m != nil {
+		c.lastMateID, c.lastMate = id, m
+	}
+	return c.newMate(id, m)
+}
+
+// newMate returns m, the state of teammate id, or creates it if m is nil.
+func (c *Collector) newMate(id pb.TeammateID, m *mate) *mate {
 	if m == nil {
 		m = &mate{}
 		c.mates[id] = m
