@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
-	"github.com/phonebalance/phonebalance/eventlog"
 )
 
 // ErrClosed is returned by a [Live] after Close.
@@ -53,7 +52,12 @@ type LiveConfig struct {
 // A command or timer that panics still has its output queued and the
 // timer re-armed before the panic goes on to the caller, so no deadline is
 // lost; the engine may however be left mid-change by the panic.
+//
+// A command pays for one reading of the clock, the lock and a copy of its
+// output into a queue that the delivery goroutine empties without taking
+// the lock; it wakes that goroutine only if it sleeps, having caught up.
 type Live struct {
+	// The commands' side, under mu.
 	mu     sync.Mutex
 	eng    *Engine
 	clk    clock.Clock
@@ -61,51 +65,17 @@ type Live struct {
 	armed  time.Time
 	closed bool
 
-	qmu       sync.Mutex
-	qcond     *sync.Cond   // wakes the delivery goroutine: a Ready queued, or Close
-	in, out   batch        // queued Ready values; the batch being delivered
-	outLeft   atomic.Int64 // out's Ready values not yet handed to Deliver
-	syncers   atomic.Int32 // Sync calls waiting: report each delivery, not each batch
-	qclosed   bool
-	idle      bool          // the delivery goroutine waits on qcond
-	enqueued  uint64        // Ready values queued so far
-	delivered uint64        // Ready values delivered so far: reported per batch, or per Ready while a Sync waits
-	progress  chan struct{} // closed at the next delivery; nil while nobody waits
-	deliverG  atomic.Uint64 // the delivery goroutine's ID
-	done      chan struct{}
-	deliver   func(Ready)
-	onPanic   func(any)
-}
-
-// batch holds Ready values back to back: their effects and events in two
-// arenas, and where each Ready's start and end. The Live keeps two, one
-// filled by the commands and one emptied by the delivery goroutine, and
-// swaps them, so that once they have grown to the largest backlog no
-// command allocates.
-type batch struct {
-	effects []Effect
-	events  []eventlog.Event
-	spans   []span
-}
-
-type span struct{ effects, events int } // where a Ready ends in the arenas
-
-// ready returns the batch's i-th Ready, capped so that an append to its
-// slices cannot overwrite the next.
-func (b *batch) ready(i int) Ready {
-	var from span
-	if i > 0 {
-		from = b.spans[i-1]
-	}
-	to := b.spans[i]
-	return Ready{Effects: b.effects[from.effects:to.effects:to.effects],
-		Events: b.events[from.events:to.events:to.events]}
-}
-
-func (b *batch) reset() {
-	clear(b.effects) // drop the strings they refer to
-	clear(b.events)
-	b.effects, b.events, b.spans = b.effects[:0], b.events[:0], b.spans[:0]
+	q        readyQueue
+	sleeping atomic.Bool   // the delivery goroutine waits, or is about to, on wake
+	wake     chan struct{} // one token wakes the delivery goroutine
+	qclosed  atomic.Bool   // set by Close, after the last push
+	syncers  atomic.Int32  // Sync calls waiting: report each delivery
+	smu      sync.Mutex
+	progress chan struct{} // under smu: closed at the next delivery; nil while nobody waits
+	deliverG atomic.Uint64 // the delivery goroutine's ID
+	done     chan struct{}
+	deliver  func(Ready)
+	onPanic  func(any)
 }
 
 // NewLive starts running eng. The Live owns eng from now on: use it only
@@ -115,14 +85,14 @@ func NewLive(eng *Engine, cfg LiveConfig) *Live {
 	if clk == nil {
 		clk = clock.New()
 	}
-	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic, done: make(chan struct{})}
-	l.qcond = sync.NewCond(&l.qmu)
+	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	l.q.init()
 	started := make(chan struct{})
 	go l.deliverLoop(started)
 	<-started
 	l.mu.Lock()
-	l.settle(l.clk.Now())
-	l.mu.Unlock()
+	l.settleAndUnlock(l.clk.Now())
 	return l
 }
 
@@ -138,12 +108,12 @@ func NewLive(eng *Engine, cfg LiveConfig) *Live {
 // produced is still queued and the timer re-armed, then the panic goes on.
 func (l *Live) Do(cmd func(e *Engine, now time.Time) error) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
 		return ErrClosed
 	}
 	now, read := l.nowLocked()
-	defer l.settle(read)
+	defer l.settleAndUnlock(read)
 	return cmd(l.eng, now)
 }
 
@@ -169,33 +139,36 @@ func (l *Live) SyncContext(ctx context.Context) error {
 	if goid() == l.deliverG.Load() {
 		return ErrSyncInDeliver
 	}
-	l.syncers.Add(1)
+	target := l.q.tail.Load()
+	if l.q.delivered.Load() >= target {
+		return nil
+	}
+	l.syncers.Add(1) // before reading delivered again: see Live.delivered
 	defer l.syncers.Add(-1)
-	l.qmu.Lock()
-	target := l.enqueued
-	for l.delivered < target {
+	l.smu.Lock()
+	for l.q.delivered.Load() < target {
 		if l.progress == nil {
 			l.progress = make(chan struct{})
 		}
 		ch := l.progress
-		l.qmu.Unlock()
+		l.smu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		l.qmu.Lock()
+		l.smu.Lock()
 	}
-	l.qmu.Unlock()
+	l.smu.Unlock()
 	return nil
 }
 
 // Pending returns the number of Ready values queued and not yet handed to
-// Deliver. It grows while Deliver is slower than the commands.
+// Deliver. It grows while Deliver is slower than the commands. It takes
+// no lock and never waits, so Deliver may call it.
 func (l *Live) Pending() int {
-	l.qmu.Lock()
-	defer l.qmu.Unlock()
-	return len(l.in.spans) + int(l.outLeft.Load())
+	handed := l.q.handed.Load() // first: it never passes tail
+	return int(l.q.tail.Load() - handed)
 }
 
 // Close stops the timer, delivers what is queued and stops the delivery
@@ -210,10 +183,8 @@ func (l *Live) Close() {
 		if l.timer != nil {
 			l.timer.Stop()
 		}
-		l.qmu.Lock()
-		l.qclosed = true
-		l.qcond.Broadcast()
-		l.qmu.Unlock()
+		l.qclosed.Store(true)
+		l.wakeDeliverer()
 	}
 	l.mu.Unlock()
 	if goid() == l.deliverG.Load() {
@@ -236,41 +207,43 @@ func (l *Live) nowLocked() (now, read time.Time) {
 // onTimer fires due deadlines.
 func (l *Live) onTimer() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
 		return
 	}
 	l.armed = time.Time{}
 	now, read := l.nowLocked() // never goes backwards
-	defer l.settle(read)
+	defer l.settleAndUnlock(read)
 	_ = l.eng.Advance(now)
 }
 
-// settle queues a copy of the engine's output, in the recycled arenas, and
-// arms the timer for the next deadline; read is the clock's reading for
+// settleAndUnlock queues a copy of the engine's output, arms the timer
+// for the next deadline and releases mu; read is the clock's reading for
 // the command. The timer is re-armed only when the next deadline comes
 // before the armed one (or none is armed): a timer armed for an earlier
 // time than the next deadline fires early, finds nothing due and arms
-// itself again.
-func (l *Live) settle(read time.Time) {
+// itself again. The delivery goroutine is woken only if it sleeps, and
+// after mu is released.
+func (l *Live) settleAndUnlock(read time.Time) {
+	queued := false
 	if r := l.eng.Ready(); !r.Empty() {
-		l.qmu.Lock()
-		b := &l.in
-		b.effects = append(b.effects, r.Effects...)
-		b.events = append(b.events, r.Events...)
-		b.spans = append(b.spans, span{len(b.effects), len(b.events)})
-		l.enqueued++
-		wake := l.idle // only the delivery goroutine waits, and only on an empty queue
-		l.idle = false
-		l.qmu.Unlock()
-		if wake {
-			l.qcond.Signal() // after Unlock, so that it wakes to a free lock
-		}
+		l.q.push(r)
+		queued = true
 	}
-	next, ok := l.eng.NextDeadline()
-	if !ok || !l.armed.IsZero() && !next.Before(l.armed) {
-		return
+	if next, ok := l.eng.NextDeadline(); ok && (l.armed.IsZero() || next.Before(l.armed)) {
+		l.arm(next, read)
 	}
+	l.mu.Unlock()
+	// The push's store of the tail comes before this load, and the
+	// delivery goroutine's store of sleeping before its load of the tail:
+	// one of the two sees the other.
+	if queued && l.sleeping.Load() {
+		l.wakeDeliverer()
+	}
+}
+
+// arm sets the timer to fire at next, by the clock's reading read.
+func (l *Live) arm(next, read time.Time) {
 	l.armed = next
 	d := max(next.Sub(read), 0)
 	if l.timer == nil {
@@ -280,64 +253,90 @@ func (l *Live) settle(read time.Time) {
 	}
 }
 
+// wakeDeliverer wakes the delivery goroutine if it sleeps. A token left
+// over from a wake that raced with the goroutine finding work on its own
+// only makes it look once more.
+func (l *Live) wakeDeliverer() {
+	if l.sleeping.CompareAndSwap(true, false) {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// deliverLoop runs on the delivery goroutine: it delivers what is
+// published, and sleeps when it has caught up, until Close.
 func (l *Live) deliverLoop(started chan<- struct{}) {
 	defer close(l.done)
 	l.deliverG.Store(goid())
 	close(started)
+	h := l.q.handed.Load()
 	for {
-		l.qmu.Lock()
-		for len(l.in.spans) == 0 && !l.qclosed {
-			l.idle = true
-			l.qcond.Wait()
+		if t := l.q.tail.Load(); h < t {
+			for h < t {
+				h = l.deliverFrom(h, t)
+			}
+			continue
 		}
-		l.idle = false
-		if len(l.in.spans) == 0 {
-			l.qmu.Unlock()
-			return
+		l.sleeping.Store(true)
+		if l.q.tail.Load() != h { // pushed meanwhile: see settleAndUnlock
+			l.sleeping.Store(false)
+			continue
 		}
-		// Take the whole batch; out was emptied after its last delivery
-		// and only this goroutine touches it.
-		l.in, l.out = l.out, l.in
-		n, base := len(l.out.spans), l.delivered
-		l.outLeft.Store(int64(n))
-		l.qmu.Unlock()
-		for i := range n {
-			l.outLeft.Add(-1)
-			l.deliverOne(l.out.ready(i))
-			if l.syncers.Load() > 0 {
-				l.qmu.Lock()
-				l.setDelivered(base + uint64(i) + 1)
-				l.qmu.Unlock()
+		if l.qclosed.Load() {
+			if l.q.tail.Load() == h { // Close came after the last push
+				return
+			}
+			continue
+		}
+		<-l.wake
+		l.sleeping.Store(false)
+	}
+}
+
+// deliverFrom hands the Ready values from h up to t to Deliver and
+// returns how far it got: t, or past a Ready whose Deliver panicked. One
+// deferred recover serves the whole run.
+func (l *Live) deliverFrom(h, t uint64) (next uint64) {
+	next = h
+	defer func() {
+		if next < t { // Deliver panicked
+			v := recover()
+			l.q.done()
+			next++
+			l.delivered(next)
+			if v != nil && l.onPanic != nil {
+				l.onPanic(v)
 			}
 		}
-		l.out.reset()
-		l.qmu.Lock()
-		l.setDelivered(base + uint64(n))
-		l.qmu.Unlock()
-	}
-}
-
-// setDelivered records deliveries up to n and wakes the Sync calls
-// waiting. A Sync that starts waiting meanwhile is woken at the latest at
-// the end of the batch, which always reports.
-func (l *Live) setDelivered(n uint64) {
-	l.delivered = n
-	if l.progress != nil {
-		close(l.progress)
-		l.progress = nil
-	}
-}
-
-func (l *Live) deliverOne(r Ready) {
-	if l.deliver == nil {
-		return
-	}
-	defer func() {
-		if v := recover(); v != nil && l.onPanic != nil {
-			l.onPanic(v)
-		}
 	}()
-	l.deliver(r)
+	for ; next < t; next++ {
+		r := l.q.peek()
+		l.q.handed.Store(next + 1)
+		if l.deliver != nil {
+			l.deliver(r)
+		}
+		l.q.done()
+		l.delivered(next + 1)
+	}
+	return next
+}
+
+// delivered records that the Ready values up to n have been delivered
+// and wakes the Sync calls waiting. The store comes before the load of
+// syncers, and SyncContext's increment of syncers before its load of
+// delivered: one of the two sees the other.
+func (l *Live) delivered(n uint64) {
+	l.q.delivered.Store(n)
+	if l.syncers.Load() > 0 {
+		l.smu.Lock()
+		if l.progress != nil {
+			close(l.progress)
+			l.progress = nil
+		}
+		l.smu.Unlock()
+	}
 }
 
 // goid returns the calling goroutine's ID, read from its stack header
