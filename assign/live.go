@@ -297,7 +297,8 @@ func (l *Live) deliverLoop(started chan<- struct{}) {
 
 // deliverFrom hands the Ready values from h up to t to Deliver and
 // returns how far it got: t, or past a Ready whose Deliver panicked. One
-// deferred recover serves the whole run.
+// deferred recover serves the whole run, and the run's deliveries are
+// recorded once at its end, or after each Ready while a Sync waits.
 func (l *Live) deliverFrom(h, t uint64) (next uint64) {
 	next = h
 	defer func() {
@@ -318,15 +319,19 @@ func (l *Live) deliverFrom(h, t uint64) (next uint64) {
 			l.deliver(r)
 		}
 		l.q.done()
-		l.delivered(next + 1)
+		if l.syncers.Load() > 0 {
+			l.delivered(next + 1)
+		}
 	}
+	l.delivered(next)
 	return next
 }
 
 // delivered records that the Ready values up to n have been delivered
 // and wakes the Sync calls waiting. The store comes before the load of
 // syncers, and SyncContext's increment of syncers before its load of
-// delivered: one of the two sees the other.
+// delivered: one of the two sees the other, and a Sync that the store of
+// an earlier Ready missed is woken by this one.
 func (l *Live) delivered(n uint64) {
 	l.q.delivered.Store(n)
 	if l.syncers.Load() > 0 {

@@ -19,6 +19,8 @@ import (
 // reuse, so that once the chain has grown to the largest backlog nothing
 // allocates.
 type readyQueue struct {
+	_ [cacheLine]byte // off the line of Live.mu, which the consumer never needs
+
 	// The producer's side: written under Live.mu.
 	tail atomic.Uint64 // Ready values pushed so far
 	tseg *segment      // the segment being filled
@@ -27,7 +29,7 @@ type readyQueue struct {
 
 	// The consumer's side: written by the delivery goroutine only.
 	handed    atomic.Uint64 // Ready values handed to Deliver so far
-	delivered atomic.Uint64 // Ready values whose Deliver has returned
+	delivered atomic.Uint64 // Ready values whose Deliver has returned: stored per run of deliveries, or per Ready while a Sync waits
 	hseg      *segment      // the segment being emptied
 	hidx      int           // the next Ready in hseg
 	_         [cacheLine]byte
@@ -100,12 +102,19 @@ func (q *readyQueue) reuse() *segment {
 	return s
 }
 
-// peek returns the next Ready to deliver, which stays valid until done is
-// called; the caller has checked that one is published.
+// peek returns the next Ready to deliver, which stays valid until the
+// consumer moves past its segment; the caller has checked that one is
+// published.
 func (q *readyQueue) peek() Ready {
 	if q.hidx == segSize {
 		s := q.hseg
 		q.hseg, q.hidx = s.next.Load(), 0
+		// The producer is done with s: it moved to the next segment
+		// before publishing the Ready just seen there. Drop the strings
+		// s refers to, all at once.
+		clear(s.effects)
+		clear(s.events)
+		clear(s.readies[:])
 		q.fmu.Lock()
 		s.freeNext, q.free = q.free, s
 		q.fmu.Unlock()
@@ -113,12 +122,5 @@ func (q *readyQueue) peek() Ready {
 	return q.hseg.readies[q.hidx]
 }
 
-// done empties the Ready peek returned, dropping the strings it refers
-// to, and moves to the next.
-func (q *readyQueue) done() {
-	r := &q.hseg.readies[q.hidx]
-	clear(r.Effects)
-	clear(r.Events)
-	*r = Ready{}
-	q.hidx++
-}
+// done moves past the Ready peek returned.
+func (q *readyQueue) done() { q.hidx++ }
