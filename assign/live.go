@@ -225,7 +225,18 @@ func (l *Live) onTimer() {
 // itself again. The delivery goroutine is woken only if it sleeps, and
 // after mu is released.
 func (l *Live) settleAndUnlock(read time.Time) {
-	queued := false
+	// The push's store of the tail comes before this load, and the
+	// delivery goroutine's store of sleeping before its load of the tail:
+	// one of the two sees the other.
+	if l.settle(read) && l.sleeping.Load() {
+		l.wakeDeliverer()
+	}
+}
+
+// settle is settleAndUnlock's part under mu, which it releases even if it
+// panics; it reports whether it queued a Ready.
+func (l *Live) settle(read time.Time) (queued bool) {
+	defer l.mu.Unlock()
 	if r := l.eng.Ready(); !r.Empty() {
 		l.q.push(r)
 		queued = true
@@ -233,13 +244,7 @@ func (l *Live) settleAndUnlock(read time.Time) {
 	if next, ok := l.eng.NextDeadline(); ok && (l.armed.IsZero() || next.Before(l.armed)) {
 		l.arm(next, read)
 	}
-	l.mu.Unlock()
-	// The push's store of the tail comes before this load, and the
-	// delivery goroutine's store of sleeping before its load of the tail:
-	// one of the two sees the other.
-	if queued && l.sleeping.Load() {
-		l.wakeDeliverer()
-	}
+	return queued
 }
 
 // arm sets the timer to fire at next, by the clock's reading read.
