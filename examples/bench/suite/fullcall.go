@@ -154,8 +154,12 @@ type LiveCaller struct {
 	i     int
 
 	// Written by Deliver; atomic, as a deadline firing on the Live's
-	// timer may deliver while the driver reads them.
+	// timer may deliver while the driver reads them. On cache lines of
+	// their own, so that Deliver's writes do not evict the fields above,
+	// which the commands' goroutine reads at every command.
+	_                               [128]byte
 	readies, effects, events, rings atomic.Int64
+	_                               [128]byte
 }
 
 // NewLiveCaller starts a Live over the fixture's engine, which the Live
