@@ -32,6 +32,47 @@ func (e *Engine) Teammate(id pb.TeammateID) (TeammateView, bool) {
 	if !ok {
 		return TeammateView{}, false
 	}
+	return t.view(), true
+}
+
+// EachTeammate calls visit with a copy of every teammate's state, in no
+// particular order, until visit returns false. The view's Teams slice is
+// reused once visit returns: copy it to keep it. It costs O(teammates),
+// allocates only to grow that one slice, and does none of the sorting and
+// copying of [Engine.Snapshot]: it is the way to list a large workspace
+// while holding the engine's lock for as short a time as possible. visit
+// must not call the engine.
+func (e *Engine) EachTeammate(visit func(TeammateView) bool) {
+	var teams []pb.TeamID
+	for _, t := range e.teammates {
+		v := t.viewOf()
+		teams = teams[:0]
+		for _, tm := range t.teams {
+			teams = append(teams, tm.id)
+		}
+		if len(teams) > 0 {
+			v.Teams = teams[:len(teams):len(teams)]
+		}
+		if !visit(v) {
+			return
+		}
+	}
+}
+
+// view is t's view, with a Teams slice of its own.
+func (t *teammate) view() TeammateView {
+	v := t.viewOf()
+	if len(t.teams) > 0 {
+		v.Teams = make([]pb.TeamID, len(t.teams))
+		for i, tm := range t.teams {
+			v.Teams[i] = tm.id
+		}
+	}
+	return v
+}
+
+// viewOf is t's view without Teams.
+func (t *teammate) viewOf() TeammateView {
 	v := TeammateView{ID: t.id, Name: t.name, Presence: t.pres, Calls: t.calls, Eligible: t.inTrees}
 	if t.last != never {
 		v.LastAssigned = time.Unix(0, t.last)
@@ -39,10 +80,28 @@ func (e *Engine) Teammate(id pb.TeammateID) (TeammateView, bool) {
 	if t.ringing != nil {
 		v.Ringing = t.ringing.id
 	}
-	for _, tm := range t.teams {
-		v.Teams = append(v.Teams, tm.id)
+	return v
+}
+
+// TeamView is a read-only summary of a team.
+type TeamView struct {
+	ID   pb.TeamID `json:"id"`
+	Name string    `json:"name,omitempty"`
+	// Members is the number of teammates in the team.
+	Members int `json:"members"`
+	// InQueue is the number of calls in its queue, ringing ones included.
+	InQueue int `json:"in_queue"`
+}
+
+// EachTeam calls visit with a summary of every team, in no particular
+// order, until visit returns false. O(teams), allocation-free; visit must
+// not call the engine.
+func (e *Engine) EachTeam(visit func(TeamView) bool) {
+	for _, tm := range e.teams {
+		if !visit(TeamView{ID: tm.id, Name: tm.name, Members: len(tm.members), InQueue: tm.inQueue}) {
+			return
+		}
 	}
-	return v, true
 }
 
 // Exclusion is a teammate's cooldown from one call (rule AS7).
@@ -83,6 +142,22 @@ func (e *Engine) Call(id pb.CallID) (CallView, bool) {
 	if !ok {
 		return CallView{}, false
 	}
+	return c.view(), true
+}
+
+// EachCall calls visit with a copy of every call the engine holds (those
+// in progress, and ended ones for Config.EndedCallRetention), in no
+// particular order, until visit returns false. O(calls), allocating only
+// for calls with exclusions; visit must not call the engine.
+func (e *Engine) EachCall(visit func(CallView) bool) {
+	for _, c := range e.calls {
+		if !visit(c.view()) {
+			return
+		}
+	}
+}
+
+func (c *call) view() CallView {
 	v := CallView{ID: c.id, Direction: c.dir, Stage: c.stage, Ended: c.ended, Segment: c.segment,
 		RingUntil: c.ringUntil, PlacedAt: c.placedAt, InboxAssignedAt: c.inboxAt, AgentAssignedAt: c.agentAt}
 	if c.team != nil {
@@ -97,7 +172,7 @@ func (e *Engine) Call(id pb.CallID) (CallView, bool) {
 	for _, x := range c.excluded {
 		v.Excluded = append(v.Excluded, Exclusion{Teammate: x.id, Until: x.until()})
 	}
-	return v, true
+	return v
 }
 
 // TeamCounts returns a team's composition now (rule EL3) and the number of

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
@@ -48,7 +49,7 @@ func TestBuild(t *testing.T) {
 	now := t0.Add(2 * time.Minute)
 	must(eng.Arrive(now, "new", "t1"))
 
-	st := Build(Inputs{At: now, Engine: eng, Live: col.Dashboard(now), Window: col.Report(t0, now.Add(time.Minute))})
+	st := Build(Inputs{At: now, Tables: Capture(eng), Live: col.Dashboard(now), Window: col.Report(t0, now.Add(time.Minute))})
 	if len(st.Teams) != 2 || st.Teams[0].Name != "Billing" || st.Teams[1].Name != "Support" || st.Teams[1].Members != 2 ||
 		st.Teams[1].Completed != 1 || st.Teams[1].InQueue != 1 {
 		t.Fatalf("teams %+v", st.Teams)
@@ -75,7 +76,59 @@ func TestBuild(t *testing.T) {
 	if st.Advice == nil {
 		t.Fatal("nil advice encodes as null")
 	}
-	if one := Build(Inputs{At: now, Engine: eng, MaxCalls: 1}); len(one.Calls) != 1 || one.Calls[0].ID != "new" {
+	if one := Build(Inputs{At: now, Tables: Capture(eng), MaxCalls: 1}); len(one.Calls) != 1 || one.Calls[0].ID != "new" {
 		t.Fatalf("MaxCalls 1: %+v", one.Calls)
 	}
 }
+
+// A Tables refilled by Capture shows the engine as it is now, each
+// teammate with their own teams, however the previous capture's slices
+// are reused.
+func TestCaptureRefill(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	eng, err := assign.New(assign.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.Ready()
+	}
+	must(eng.AddTeam("t1", "Support", assign.TeamConfig{}))
+	must(eng.AddTeam("t2", "Billing", assign.TeamConfig{}))
+	for _, id := range []string{"a", "b", "c"} {
+		must(eng.AddTeammate(t0, pbID(id), "Mate "+id, on))
+		must(eng.AddMember(t0, "t1", pbID(id)))
+	}
+	must(eng.AddMember(t0, "t2", "b"))
+	var tb Tables
+	teamsOf := func() map[string][]string {
+		tb.Capture(eng)
+		st := Build(Inputs{At: t0, Tables: tb})
+		out := map[string][]string{}
+		for _, m := range st.Teammates {
+			out[string(m.ID)] = m.Teams
+		}
+		return out
+	}
+	first := teamsOf()
+	if len(first) != 3 || len(first["a"]) != 1 || len(first["b"]) != 2 || first["b"][1] != "Billing" {
+		t.Fatalf("first capture %v", first)
+	}
+	must(eng.RemoveMember(t0, "t1", "b"))
+	must(eng.AddMember(t0, "t2", "c"))
+	second := teamsOf()
+	if len(second["b"]) != 1 || second["b"][0] != "Billing" || len(second["c"]) != 2 || len(second["a"]) != 1 ||
+		second["a"][0] != "Support" {
+		t.Fatalf("second capture %v", second)
+	}
+	if first["b"][0] != "Support" {
+		t.Fatalf("a refill changed the State an earlier Build returned: %v", first["b"])
+	}
+}
+
+func pbID(s string) pb.TeammateID { return pb.TeammateID(s) }

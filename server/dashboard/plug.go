@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/phonebalance/phonebalance/server/advice"
 	"net/http"
+	"sync"
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
@@ -37,9 +38,10 @@ type Parts struct {
 }
 
 // NewSource returns a Source that reads the fold under its lock (live view
-// and the report from WindowStart to now), asks for the advice, then
-// builds the State inside View; before the workspace exists, the State has
-// the fold's figures and empty tables. It fails with ErrInvalidConfig when a
+// and the report from WindowStart to now), asks for the advice, copies the
+// engine's tables inside View ([Capture]), then builds the State with no
+// lock held; before the workspace exists, the State has the fold's figures
+// and empty tables. It fails with ErrInvalidConfig when a
 // required part is missing.
 func NewSource(p Parts) (Source, error) {
 	if p.Now == nil || p.View == nil || p.WithCollector == nil {
@@ -51,6 +53,10 @@ func NewSource(p Parts) (Source, error) {
 			return time.Date(y, m, d, 0, 0, 0, 0, now.Location())
 		}
 	}
+	var (
+		tablesMu sync.Mutex // one capture and Build at a time per Source
+		tables   Tables
+	)
 	return SourceFunc(func(context.Context) (State, error) {
 		now := p.Now()
 		var live metrics.Dashboard
@@ -65,14 +71,17 @@ func NewSource(p Parts) (Source, error) {
 		if p.Advice != nil {
 			adv = p.Advice(now, advice.AvailableByTeam(live))
 		}
-		var st State
-		ok, err := p.View(func(e *assign.Engine) {
-			st = Build(Inputs{At: now, Engine: e, Live: live, Window: window, Advice: adv, MaxCalls: p.MaxCalls})
-		})
-		if err == nil && !ok { // no command yet: an empty dashboard
-			st = Build(Inputs{At: now, Live: live, Window: window, Advice: adv})
+		// Only the copy of the engine's tables runs under View's lock;
+		// before the workspace exists they stay empty. The tables are
+		// reused from one call to the next.
+		tablesMu.Lock()
+		defer tablesMu.Unlock()
+		tables.reset()
+		_, err := p.View(func(e *assign.Engine) { tables.Capture(e) })
+		if err != nil {
+			return State{}, err
 		}
-		return st, err
+		return Build(Inputs{At: now, Tables: tables, Live: live, Window: window, Advice: adv, MaxCalls: p.MaxCalls}), nil
 	}), nil
 }
 
