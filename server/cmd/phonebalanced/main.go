@@ -204,12 +204,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	for _, bg := range opts.Background {
 		go func() { bgErr <- bg(ctx, rt) }()
 	}
+	running := len(opts.Background) // background parts yet to return
 	err = start(ctx, c, rt, token, addr, logger)
 	if err == nil {
 		printBanner(stderr, addr, c, tokenWhere)
 		select {
 		case err = <-serveErr:
-		case err = <-bgErr:
+		case err = <-bgErr: // a part that stopped, or saw a signal's cancel first
+			running--
+			if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+				err = nil
+			}
 		case <-ctx.Done():
 		}
 	}
@@ -220,7 +225,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if serr := hs.Shutdown(sctx); err == nil {
 		err = serr
 	}
-	for range opts.Background {
+	for ; running > 0; running-- {
 		if berr := <-bgErr; err == nil && berr != nil && !errors.Is(berr, context.Canceled) {
 			err = berr
 		}

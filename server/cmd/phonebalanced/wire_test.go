@@ -137,3 +137,67 @@ func TestOptionsPlugIn(t *testing.T) {
 		t.Fatalf("background part: %v", err)
 	}
 }
+
+// A background part that stops on its own shuts the server down with its
+// error, and a shutdown waits only for the parts still running: it once
+// waited for the stopped part's result a second time and hung, which a
+// SIGTERM also triggered whenever a part saw the cancel before run did.
+func TestBackgroundPartStopping(t *testing.T) {
+	boom := errors.New("background part failed")
+	for _, tc := range []struct {
+		name string
+		part func(ctx context.Context, _ *core.Runtime) error
+		want error
+	}{
+		{"fails at once", func(context.Context, *core.Runtime) error { return boom }, boom},
+		{"returns when cancelled", func(ctx context.Context, _ *core.Runtime) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := Options{Background: []func(ctx context.Context, rt *core.Runtime) error{
+				tc.part,
+				func(ctx context.Context, _ *core.Runtime) error { <-ctx.Done(); return ctx.Err() },
+			}}
+			out := &lines{ch: make(chan string, 64)}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"-data", t.TempDir(), "-http", "127.0.0.1:0"}, out,
+					func(k string) string { return map[string]string{"PHONEBALANCE_TOKEN": testToken}[k] }, fixed(opts))
+			}()
+			if tc.want == nil {
+				waitListening(t, out, done)
+				cancel() // as a SIGTERM does
+			}
+			select {
+			case err := <-done:
+				if !errors.Is(err, tc.want) && !(tc.want == nil && err == nil) {
+					t.Fatalf("run returned %v, want %v", err, tc.want)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("run did not return: shutdown waits for a part that already stopped")
+			}
+		})
+	}
+}
+
+// waitListening waits for run's banner, failing if run returns first.
+func waitListening(t *testing.T, out *lines, done <-chan error) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l := <-out.ch:
+			if strings.HasPrefix(l, "phonebalanced listening on http://") {
+				return
+			}
+		case err := <-done:
+			t.Fatalf("run returned before listening: %v", err)
+		case <-deadline:
+			t.Fatal("no banner")
+		}
+	}
+}
