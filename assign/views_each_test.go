@@ -25,7 +25,7 @@ func TestEachViewsMatchLookups(t *testing.T) {
 	s.ok(e.Arrive(s.at(3*time.Second), "c2", "sales"))
 	s.ok(e.Answer(s.at(4*time.Second), "c2", s.ringing("c2")))
 	s.ok(e.Arrive(s.at(5*time.Second), "c3", "support"))
-	s.ok(e.HangUp(s.at(6*time.Second), "c3")) // ended, retained
+	s.ok(e.HangUp(s.at(6*time.Second), "c3"))    // ended, retained
 	s.ok(e.PlaceCall(s.at(7*time.Second), "c4")) // routing
 
 	snap := e.Snapshot()
