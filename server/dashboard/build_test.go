@@ -11,30 +11,44 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 )
 
-// Build joins the engine's names and presence with the fold's counts:
-// rows sorted by name, calls in progress before ended ones.
-func TestBuild(t *testing.T) {
-	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+var (
+	t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	on = presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
+)
+
+// testEngine returns an engine with the default config and a must that
+// fails the test on a command's error, then folds the command's events
+// into col (nil: drops them).
+func testEngine(t *testing.T, col *metrics.Collector) (*assign.Engine, func(error)) {
+	t.Helper()
 	eng, err := assign.New(assign.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	col, err := metrics.New(metrics.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	on := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
-	must := func(err error) {
+	return eng, func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, ev := range eng.Ready().Events {
+			if col == nil {
+				continue
+			}
 			if err := col.Observe(ev); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+}
+
+// Build joins the engine's names and presence with the fold's counts:
+// rows sorted by name, calls in progress before ended ones.
+func TestBuild(t *testing.T) {
+	col, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, must := testEngine(t, col)
 	must(eng.AddTeam("t2", "Billing", assign.TeamConfig{}))
 	must(eng.AddTeam("t1", "Support", assign.TeamConfig{}))
 	must(eng.AddTeammate(t0, "z", "Zoe", on))
@@ -85,19 +99,7 @@ func TestBuild(t *testing.T) {
 // teammate with their own teams, however the previous capture's slices
 // are reused.
 func TestCaptureRefill(t *testing.T) {
-	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	eng, err := assign.New(assign.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	on := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		eng.Ready()
-	}
+	eng, must := testEngine(t, nil)
 	must(eng.AddTeam("t1", "Support", assign.TeamConfig{}))
 	must(eng.AddTeam("t2", "Billing", assign.TeamConfig{}))
 	for _, id := range []string{"a", "b", "c"} {
