@@ -293,17 +293,25 @@ func (c *call) end(by eventlog.Party) {
 		c.g.log.warn("sip: ending the call failed", "call", c.id, "by", by.String(), "error", err)
 	}
 	c.ended = true
+	c.dropLegs()
+	if c.final && by != eventlog.ByCustomer && c.answered {
+		c.byeCaller()
+	}
+}
+
+// dropLegs cancels every leg still ringing and hangs up the bridged one,
+// reporting whether there was one.
+func (c *call) dropLegs() (wasBridged bool) {
 	for t, l := range c.legs {
 		l.cancel()
 		delete(c.legs, t)
 	}
-	if c.bridged != nil {
-		c.bridged.hangup()
-		c.bridged = nil
+	if c.bridged == nil {
+		return false
 	}
-	if c.final && by != eventlog.ByCustomer && c.answered {
-		c.byeCaller()
-	}
+	c.bridged.hangup()
+	c.bridged = nil
+	return true
 }
 
 // byeCaller hangs up the caller's answered leg.
@@ -319,13 +327,7 @@ func (c *call) byeCaller() {
 // as it is.
 func (c *call) shutdown() {
 	c.ended = true
-	for t, l := range c.legs {
-		l.cancel()
-		delete(c.legs, t)
-	}
-	if c.bridged != nil {
-		c.bridged.hangup()
-		c.bridged = nil
+	if c.dropLegs() {
 		c.byeCaller()
 	}
 	if !c.final {
