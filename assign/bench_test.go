@@ -79,7 +79,7 @@ func BenchmarkDecide(b *testing.B) {
 			// waiting call and a full tree.
 			must(b, e.PlaceCall(now, "probe"))
 			tm := e.teams["sup"]
-			c := e.calls["probe"]
+			c := e.calls.get("probe")
 			e.queueSeq++
 			c.team, c.stage, c.qseq, c.segment = tm, eventlog.StageQueued, e.queueSeq, 1
 			tm.queue.ReplaceOrInsert(c)
@@ -138,7 +138,7 @@ func BenchmarkWholeCall(b *testing.B) {
 				i++
 				now = now.Add(time.Second)
 				must(b, e.Arrive(now, id, "sup"))
-				tm := e.calls[id].ringing
+				tm := e.calls.get(id).ringing
 				must(b, e.Answer(now.Add(200*time.Millisecond), id, tm.id))
 				now = now.Add(time.Second)
 				must(b, e.EndCall(now, id, eventlog.ByTeammate))
@@ -164,7 +164,7 @@ func BenchmarkDeclineChain(b *testing.B) {
 				id := ids[i&(len(ids)-1)]
 				i++
 				must(b, e.Arrive(now, id, "sup"))
-				must(b, e.Decline(now, id, e.calls[id].ringing.id, eventlog.DeclineButton))
+				must(b, e.Decline(now, id, e.calls.get(id).ringing.id, eventlog.DeclineButton))
 				must(b, e.HangUp(now, id))
 				e.Ready()
 			}

@@ -38,6 +38,7 @@ type call struct {
 	recorded  bool      // a voicemail was left
 	excluded  []*exclusion
 	parked    bool // waiting, excluded for every member: out of its team's open tree
+	slot      int  // where the engine's call index holds it
 
 	ring, hold, forget timer // the call's deadlines (AS5, DF5, retention)
 
@@ -63,7 +64,7 @@ func (e *Engine) newCall(id pb.CallID, dir pb.Direction, stage eventlog.Stage) *
 // forget drops an ended call's ID and keeps its memory for reuse. No timer
 // or tree refers to it any more: finish removed them.
 func (e *Engine) forget(c *call) {
-	delete(e.calls, c.id)
+	e.calls.remove(c)
 	excluded := c.excluded[:0]
 	*c = call{excluded: excluded}
 	if len(e.free) < maxFreeCalls {
@@ -101,7 +102,7 @@ func (c *call) excludesAll(members []*teammate) bool {
 // orphanExclusions detaches the exclusions naming t, who is being removed:
 // they keep the ID and find the teammate again if it is re-added.
 func (e *Engine) orphanExclusions(t *teammate) {
-	for _, c := range e.calls {
+	for _, c := range e.calls.all() {
 		for _, x := range c.excluded {
 			if x.t == t {
 				x.t = nil
@@ -117,7 +118,7 @@ func (e *Engine) adoptExclusions(t *teammate) {
 	if e.orphans == 0 {
 		return
 	}
-	for _, c := range e.calls {
+	for _, c := range e.calls.all() {
 		for _, x := range c.excluded {
 			if x.t == nil && x.id == t.id {
 				x.t = t

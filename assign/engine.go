@@ -33,7 +33,7 @@ type Engine struct {
 	clock     time.Time // the time of the change being applied
 	teammates map[pb.TeammateID]*teammate
 	teams     map[pb.TeamID]*team
-	calls     map[pb.CallID]*call
+	calls     callIndex
 	timers    cooldown.Queue[timerKey]
 	eventSeq  uint64
 	queueSeq  uint64
@@ -56,7 +56,6 @@ func New(cfg Config) (*Engine, error) {
 		cfg:       cfg,
 		teammates: make(map[pb.TeammateID]*teammate),
 		teams:     make(map[pb.TeamID]*team),
-		calls:     make(map[pb.CallID]*call),
 	}, nil
 }
 
@@ -173,8 +172,8 @@ func (e *Engine) team(id pb.TeamID) (*team, error) {
 
 // call returns a call that has not ended.
 func (e *Engine) call(id pb.CallID) (*call, error) {
-	c, ok := e.calls[id]
-	if !ok {
+	c := e.calls.get(id)
+	if c == nil {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownCall, id)
 	}
 	if c.ended {

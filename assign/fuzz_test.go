@@ -188,15 +188,15 @@ func fuzzCommand(d *fuzzBytes, e *Engine) Command {
 	case cb&0x80 != 0 && creates[op]:
 		for i := range 12 {
 			id := pb.CallID(fmt.Sprintf("c%d", i))
-			if _, ok := e.calls[id]; !ok {
+			if e.calls.get(id) == nil {
 				cmd.Call = id
 				break
 			}
 		}
 	case cb&0xC0 != 0 && callStages[op] != nil, cb&0x80 != 0:
 		var match []*call
-		for _, id := range sortedKeys(e.calls) {
-			c := e.calls[id]
+		for _, id := range e.calls.sortedIDs() {
+			c := e.calls.get(id)
 			stages, aimed := callStages[op]
 			if !c.ended && (!aimed || slices.Contains(stages, c.stage)) {
 				match = append(match, c)
@@ -212,7 +212,7 @@ func fuzzCommand(d *fuzzBytes, e *Engine) Command {
 		cmd.Call = pb.CallID(fmt.Sprintf("c%d", cb&7))
 	}
 	if target == nil {
-		target = e.calls[cmd.Call]
+		target = e.calls.get(cmd.Call)
 	}
 
 	// The teammate: a fixed one, one aimed by the op (the one the call

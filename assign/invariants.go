@@ -121,7 +121,7 @@ func (e *Engine) checkState(dispatched bool) error {
 			if c.team != nil && !c.team.member(t) {
 				fail("teammate %q rings call %q of team %q, of which they are not a member", id, c.id, c.team.id)
 			}
-			if e.calls[c.id] != c || c.ended {
+			if e.calls.get(c.id) != c || c.ended {
 				fail("teammate %q rings call %q, which is ended or unknown", id, c.id)
 			}
 		}
@@ -147,11 +147,9 @@ func (e *Engine) checkState(dispatched bool) error {
 	queued := map[*team]int{}
 	orphans := 0
 	inQueue := map[*team]int{}
-	for _, id := range sortedIDs(e.calls) {
-		c := e.calls[id]
-		if c.id != id {
-			fail("call map key %q holds call %q", id, c.id)
-		}
+	e.calls.check(fail)
+	for _, id := range e.calls.sortedIDs() {
+		c := e.calls.get(id)
 		if slices.Contains(e.free, c) {
 			fail("call %q is both known and free for reuse", id)
 		}
@@ -432,7 +430,7 @@ func (e *Engine) checkState(dispatched bool) error {
 		}
 		var prevSeq uint64
 		tm.queue.Ascend(func(c *call) bool {
-			if e.calls[c.id] != c || c.ended || c.stage != eventlog.StageQueued || c.team != tm {
+			if e.calls.get(c.id) != c || c.ended || c.stage != eventlog.StageQueued || c.team != tm {
 				fail("team %q queue holds call %q (ended %v, %v)", id, c.id, c.ended, c.stage)
 			}
 			if c.qseq <= prevSeq {
@@ -448,8 +446,8 @@ func (e *Engine) checkState(dispatched bool) error {
 	if orphans != e.orphans {
 		fail("%d exclusions name no teammate, the engine counts %d", orphans, e.orphans)
 	}
-	for _, id := range sortedIDs(e.calls) {
-		if c := e.calls[id]; c.parked && (c.ended || c.stage != eventlog.StageQueued) {
+	for _, id := range e.calls.sortedIDs() {
+		if c := e.calls.get(id); c.parked && (c.ended || c.stage != eventlog.StageQueued) {
 			fail("call %q is parked but not waiting (%v)", id, c.stage)
 		}
 	}
@@ -512,3 +510,43 @@ func boolInt(b bool) int {
 // maxSeq bounds the event and queue sequence numbers a snapshot may carry:
 // far beyond what any engine reaches, far from wrapping.
 const maxSeq = 1 << 62
+
+// check checks the call index: every call sits at its slot under
+// its ID's hash, reachable from its home slot without crossing an empty
+// one, IDs are unique, and the count and load are right.
+func (x *callIndex) check(fail func(string, ...any)) {
+	if x.slots == nil {
+		if x.n != 0 {
+			fail("call index holds %d calls and no table", x.n)
+		}
+		return
+	}
+	if size := len(x.slots); size&(size-1) != 0 || x.n*2 > size {
+		fail("call index of %d slots holds %d calls", size, x.n)
+	}
+	mask := uint64(len(x.slots) - 1)
+	n := 0
+	seen := map[pb.CallID]bool{}
+	for i, s := range x.slots {
+		if s.c == nil {
+			continue
+		}
+		n++
+		if seen[s.c.id] {
+			fail("call index holds %q twice", s.c.id)
+		}
+		seen[s.c.id] = true
+		if s.hash != x.hash(s.c.id) || s.c.slot != i {
+			fail("call %q at slot %d: stored hash or slot (%d) wrong", s.c.id, i, s.c.slot)
+		}
+		for j := s.hash & mask; j != uint64(i); j = (j + 1) & mask {
+			if x.slots[j].c == nil {
+				fail("call %q at slot %d is cut off from its home %d", s.c.id, i, s.hash&mask)
+				break
+			}
+		}
+	}
+	if n != x.n {
+		fail("call index counts %d calls, holds %d", x.n, n)
+	}
+}

@@ -40,20 +40,20 @@ func TestCheckInvariantsNoticesCorruption(t *testing.T) {
 		{"counts", func(e *Engine) { e.teams["sup"].counts.Available++ }, "counts"},
 		{"online", func(e *Engine) { e.teams["sup"].online-- }, "online"},
 		{"inQueue", func(e *Engine) { e.teams["sup"].inQueue++ }, "inQueue"},
-		{"queue", func(e *Engine) { e.teams["sup"].queue.Delete(e.calls["c3"]) }, "not in team"},
+		{"queue", func(e *Engine) { e.teams["sup"].queue.Delete(e.calls.get("c3")) }, "not in team"},
 		{"ringing asymmetry", func(e *Engine) { e.teammates["ana"].ringing = nil }, "who rings another call"},
-		{"ring deadline", func(e *Engine) { e.timerCancel(timerKey{kind: timerRing, c: e.calls["c1"]}) }, `rings "ana" until`},
+		{"ring deadline", func(e *Engine) { e.timerCancel(timerKey{kind: timerRing, c: e.calls.get("c1")}) }, `rings "ana" until`},
 		{"exclusion deadline", func(e *Engine) {
-			e.timerCancel(timerKey{kind: timerExclusion, c: e.calls["c3"], t: e.teammates["cy"]})
+			e.timerCancel(timerKey{kind: timerExclusion, c: e.calls.get("c3"), t: e.teammates["cy"]})
 		}, `excludes "cy"`},
 		{"wrap-up deadline", func(e *Engine) { e.timerCancel(timerKey{kind: timerWrapUp, t: e.teammates["dee"]}) }, "with no deadline"},
 		{"calls count", func(e *Engine) { e.teammates["ben"].calls = 0 }, "has calls 0"},
-		{"ended with agent", func(e *Engine) { e.calls["c4"].agent = e.teammates["dee"] }, "ended call"},
-		{"dispatch", func(e *Engine) { e.calls["c3"].excluded = nil }, `while "cy" may take it`},
+		{"ended with agent", func(e *Engine) { e.calls.get("c4").agent = e.teammates["dee"] }, "ended call"},
+		{"dispatch", func(e *Engine) { e.calls.get("c3").excluded = nil }, `while "cy" may take it`},
 		{"leaked deadline", func(e *Engine) {
-			e.timerSchedule(timerKey{kind: timerHold, c: e.calls["c4"]}, t0.Add(time.Hour))
+			e.timerSchedule(timerKey{kind: timerHold, c: e.calls.get("c4")}, t0.Add(time.Hour))
 		}, "pending deadline of kind"},
-		{"call limit", func(e *Engine) { e.teammates["ben"].ringing = e.calls["c1"] }, "over the limit"},
+		{"call limit", func(e *Engine) { e.teammates["ben"].ringing = e.calls.get("c1") }, "over the limit"},
 		{"membership", func(e *Engine) { e.teams["sup"].members = e.teams["sup"].members[1:] }, "more team memberships"},
 		{"ringing a non-member", func(e *Engine) {
 			e.teams["sup"].members = without(e.teams["sup"].members, e.teammates["ana"])

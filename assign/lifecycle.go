@@ -25,7 +25,7 @@ func (e *Engine) beginCall(now time.Time, id pb.CallID) (*call, error) {
 // there is none. An ID the engine holds was checked when it entered; any
 // other is checked here, so a malformed one is refused before advancing.
 func (e *Engine) lookupCall(id pb.CallID) (*call, error) {
-	c := e.calls[id]
+	c := e.calls.get(id)
 	if c == nil {
 		if err := checkID("call", id); err != nil {
 			return nil, err
@@ -58,18 +58,20 @@ func checkRinger(c *call, tmID pb.TeammateID) error {
 	return checkID("teammate", tmID)
 }
 
-// beginNewCall checks that id can name a new call and advances to now.
-func (e *Engine) beginNewCall(now time.Time, id pb.CallID) error {
+// beginNewCall checks that id can name a new call and advances to now. It
+// returns the hash of id for [callIndex.addHashed], valid until a call is
+// added or forgotten.
+func (e *Engine) beginNewCall(now time.Time, id pb.CallID) (uint64, error) {
 	if err := checkID("call", id); err != nil {
-		return err
+		return 0, err
 	}
 	if err := e.begin(now); err != nil {
-		return err
+		return 0, err
 	}
-	if _, ok := e.calls[id]; ok {
-		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
+	if c, h := e.calls.find(id); c == nil {
+		return h, nil
 	}
-	return nil
+	return 0, fmt.Errorf("%w: %q", ErrDuplicateCall, id)
 }
 
 func wrongState(c *call, what string) error {
@@ -79,16 +81,18 @@ func wrongState(c *call, what string) error {
 // PlaceCall records an inbound call placed by a customer; it is routing
 // (the IVR workflow) until [Engine.QueueCall] (rule LC1).
 func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
-	if err := e.beginNewCall(now, id); err != nil {
+	h, err := e.beginNewCall(now, id)
+	if err != nil {
 		return err
 	}
-	e.place(id)
+	e.place(id, h)
 	return nil
 }
 
-func (e *Engine) place(id pb.CallID) *call {
+// place adds an inbound call; h is the hash of id beginNewCall returned.
+func (e *Engine) place(id pb.CallID, h uint64) *call {
 	c := e.newCall(id, pb.Inbound, eventlog.StageRouting)
-	e.calls[id] = c
+	e.calls.addHashed(c, h)
 	e.callEvent(c, eventlog.CallPlaced, nil)
 	return c
 }
@@ -107,8 +111,8 @@ func (e *Engine) QueueCall(now time.Time, id pb.CallID, teamID pb.TeamID) error 
 	if err := e.begin(now); err != nil {
 		return err
 	}
-	c, ok := e.calls[id]
-	if !ok {
+	c := e.calls.get(id)
+	if c == nil {
 		return fmt.Errorf("%w: %q", ErrUnknownCall, id)
 	}
 	tm, err := e.team(teamID)
@@ -143,7 +147,8 @@ func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 			return err
 		}
 	}
-	if err := e.beginNewCall(now, id); err != nil {
+	h, err := e.beginNewCall(now, id)
+	if err != nil {
 		return err
 	}
 	if tm == nil {
@@ -152,7 +157,7 @@ func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 	if e.cfg.TestWorkspace {
 		return ErrTestWorkspace
 	}
-	e.enqueue(e.place(id), tm)
+	e.enqueue(e.place(id, h), tm)
 	e.dispatch()
 	return nil
 }
@@ -437,7 +442,8 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 	if err := checkID("teammate", tmID); err != nil {
 		return err
 	}
-	if err := e.beginNewCall(now, id); err != nil {
+	h, err := e.beginNewCall(now, id)
+	if err != nil {
 		return err
 	}
 	t, err := e.teammate(tmID)
@@ -449,7 +455,7 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 	}
 	c := e.newCall(id, pb.Outbound, eventlog.StageDialing)
 	c.agent = t
-	e.calls[id] = c
+	e.calls.addHashed(c, h)
 	e.callEvent(c, eventlog.CallPlaced, t)
 	e.startPhoneCall(t)
 	e.dispatch()

@@ -121,7 +121,7 @@ func snapshot(e *Engine) string {
 		v, _ := e.Teammate(id)
 		fmt.Fprintf(&b, "%+v\n", v)
 	}
-	for _, id := range sortedKeys(e.calls) {
+	for _, id := range e.calls.sortedIDs() {
 		v, _ := e.Call(id)
 		fmt.Fprintf(&b, "%+v\n", v)
 	}

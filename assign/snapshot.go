@@ -125,8 +125,8 @@ func (e *Engine) Snapshot() Snapshot {
 		}
 		s.Teammates = append(s.Teammates, ts)
 	}
-	for _, id := range sortedIDs(e.calls) {
-		c := e.calls[id]
+	for _, id := range e.calls.sortedIDs() {
+		c := e.calls.get(id)
 		v, _ := e.Call(id)
 		cs := CallState{ID: c.id, Direction: c.dir, Stage: c.stage, Ended: c.ended, Team: v.Team,
 			Segment: c.segment, QueueSeq: c.qseq, Ringing: v.Ringing, RingUntil: c.ringUntil, Agent: v.Agent,
@@ -295,7 +295,7 @@ func countMemberships(e *Engine, tm *team) int {
 func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error) (map[*exclusion]time.Time, error) {
 	exclusionUntil := map[*exclusion]time.Time{}
 	for _, cs := range calls {
-		if err := checkID("call", cs.ID); err != nil || e.calls[cs.ID] != nil || !cs.Direction.Valid() || !cs.Stage.Valid() {
+		if err := checkID("call", cs.ID); err != nil || e.calls.get(cs.ID) != nil || !cs.Direction.Valid() || !cs.Stage.Valid() {
 			return nil, bad("call %q: invalid, repeated, or of invalid direction or stage", cs.ID)
 		}
 		c := e.newCall(cs.ID, cs.Direction, cs.Stage)
@@ -303,7 +303,7 @@ func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error)
 		c.answered, c.recorded = cs.Answered, cs.Recorded
 		c.placedAt, c.inboxAt, c.agentAt, c.queuedAt = cs.PlacedAt, cs.InboxAssignedAt, cs.AgentAssignedAt, cs.QueuedAt
 		c.endedAt = cs.EndedAt
-		e.calls[cs.ID] = c
+		e.calls.add(c)
 		if cs.Team != "" {
 			if c.team = e.teams[cs.Team]; c.team == nil {
 				return nil, bad("call %q: unknown team %q", cs.ID, cs.Team)
@@ -367,7 +367,7 @@ func (e *Engine) restoreDeadlines(deadlines []Deadline, exclusionUntil map[*excl
 	for _, d := range deadlines {
 		var tm *timer
 		var at time.Time
-		c, t := e.calls[d.Call], e.teammates[d.Teammate]
+		c, t := e.calls.get(d.Call), e.teammates[d.Teammate]
 		switch {
 		case d.Kind == "ring" && c != nil && c.ringing != nil && d.Teammate == "":
 			tm, at = &c.ring, c.ringUntil

@@ -359,7 +359,7 @@ func (s *soakHost) checkNothingStuck() {
 	if err := checkInvariants(e); err != nil {
 		s.t.Fatalf("at %v: %v", s.now, err)
 	}
-	for id, c := range e.calls {
+	for id, c := range e.calls.all() {
 		if c.ended {
 			continue
 		}
@@ -434,7 +434,7 @@ func TestSoakWeek(t *testing.T) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		got := sizes{heap: int(ms.HeapAlloc), calls: len(e.calls), timers: e.timers.Len(), free: len(e.free)}
+		got := sizes{heap: int(ms.HeapAlloc), calls: e.calls.len(), timers: e.timers.Len(), free: len(e.free)}
 		t.Logf("day %d: %d calls, heap %.1f MiB, engine calls %d, deadlines %d, free calls %d, host queue %d",
 			day, s.calls-callsBefore, float64(got.heap)/(1<<20), got.calls, got.timers, got.free, len(s.queue))
 		if day == 1 {
@@ -476,7 +476,7 @@ func TestSoakWeek(t *testing.T) {
 	if len(s.queue) != 0 {
 		t.Errorf("X5: %d host actions still pending after the drain", len(s.queue))
 	}
-	for id, c := range e.calls {
+	for id, c := range e.calls.all() {
 		if !c.ended {
 			t.Errorf("X5: call %s still %v after the drain", id, c.stage)
 		}
@@ -489,8 +489,8 @@ func TestSoakWeek(t *testing.T) {
 	if n := e.timers.Len(); n != 0 {
 		t.Errorf("%d deadlines pending after the drain", n)
 	}
-	if len(e.calls) != 0 {
-		t.Errorf("%d calls remembered after the drain", len(e.calls))
+	if e.calls.len() != 0 {
+		t.Errorf("%d calls remembered after the drain", e.calls.len())
 	}
 	d := col.Dashboard(s.now)
 	if d.InQueue != 0 || d.Active != 0 {

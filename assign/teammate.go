@@ -14,23 +14,32 @@ import (
 // they sort first (rule AS3).
 const never = math.MinInt64
 
+// teammate is a teammate's state. An offer reads and writes the record of
+// the longest-idle member, which the engine last touched a whole rotation
+// of the team earlier: the fields an offer, an answer and an end of call
+// use come first, so that they share the record's first two cache lines
+// (a record starts on a 64-byte boundary), and the first team sits in the
+// record rather than in an array of its own.
 type teammate struct {
 	id      pb.TeammateID
 	name    string
-	pres    presence.State
-	last    int64 // last conversation assignment, Unix ns; never if none
-	ringing *call // the call ringing for them
-	calls   int   // phone calls they are on
-	teams   []*team
-	wrap    timer // wrap-up end (PR6)
-
+	ringing *call                 // the call ringing for them
+	calls   int                   // phone calls they are on
+	last    int64                 // last conversation assignment, Unix ns; never if none
 	inTrees bool                  // in every team's eligible tree
 	class   presence.Availability // as counted in the teams' Counts
 	online  bool                  // as counted in the teams' online
+
+	teams   []*team  // teamBuf's array while they belong to at most one team
+	teamBuf [1]*team // the first team, in the record
+	pres    presence.State
+
+	wrap timer // wrap-up end (PR6)
 }
 
 func newTeammate(id pb.TeammateID, name string, st presence.State) *teammate {
 	t := &teammate{id: id, name: name, pres: st, last: never}
+	t.teams = t.teamBuf[:0]
 	t.wrap.Key = timerKey{kind: timerWrapUp, t: t}
 	return t
 }

@@ -138,8 +138,8 @@ type CallView struct {
 
 // Call returns a copy of a call's state.
 func (e *Engine) Call(id pb.CallID) (CallView, bool) {
-	c, ok := e.calls[id]
-	if !ok {
+	c := e.calls.get(id)
+	if c == nil {
 		return CallView{}, false
 	}
 	return c.view(), true
@@ -150,7 +150,7 @@ func (e *Engine) Call(id pb.CallID) (CallView, bool) {
 // particular order, until visit returns false. O(calls), allocating only
 // for calls with exclusions; visit must not call the engine.
 func (e *Engine) EachCall(visit func(CallView) bool) {
-	for _, c := range e.calls {
+	for _, c := range e.calls.all() {
 		if !visit(c.view()) {
 			return
 		}
