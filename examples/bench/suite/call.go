@@ -56,13 +56,13 @@ func trafficFor(kind string, n int, cfg assign.Config, observe bool) (*traffic, 
 		return f, nil
 	}
 	f := &traffic{calls: callPool()}
-	var sink func(eventlog.Event) error
+	var sink func([]eventlog.Event) error
 	if observe {
 		coll, err := metrics.New(metrics.DefaultConfig())
 		if err != nil {
 			return nil, err
 		}
-		f.coll, sink = coll, coll.Observe
+		f.coll, sink = coll, Observer(coll)
 	}
 	s, err := BuildObserved(n, CallSeed, quiet, cfg, sink)
 	if err != nil {

@@ -62,13 +62,13 @@ type FullCallFixture struct {
 // [metrics.Collector].
 func NewFullCallFixture(n int, observe bool) (*FullCallFixture, error) {
 	f := &FullCallFixture{calls: callPool()}
-	var sink func(eventlog.Event) error
+	var sink func([]eventlog.Event) error
 	if observe {
 		coll, err := metrics.New(metrics.DefaultConfig())
 		if err != nil {
 			return nil, err
 		}
-		f.Collector, sink = coll, coll.Observe
+		f.Collector, sink = coll, Observer(coll)
 	}
 	s, err := BuildObserved(n, FullCallSeed, quiet, FullCallConfig(), sink)
 	if err != nil {
