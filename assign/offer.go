@@ -102,7 +102,14 @@ func (e *Engine) offer(c *call, t *teammate) {
 }
 
 // ring rings t for c, which is waiting but not in its team's queue trees.
+// t comes from the eligible trees; ringing takes them out and is all that
+// changes for them: an eligible teammate is Active on a phone channel with
+// an active client, so is counted Available and online for phone, and
+// one who rings still is. Their presence is not read again.
 func (e *Engine) ring(c *call, t *teammate) {
+	if !t.inTrees {
+		panic("assign: ringing " + string(t.id) + ", who is not eligible")
+	}
 	tm := c.team
 	c.stage, c.ringing, t.ringing = eventlog.StageRinging, t, c
 	c.ringUntil = e.clock.Add(e.cfg.RingTimeout)
@@ -114,7 +121,10 @@ func (e *Engine) ring(c *call, t *teammate) {
 	ev.Deadline = c.ringUntil
 	e.effect(Effect{Kind: Ring, Call: c.id, Teammate: t.id, Team: tm.id, Until: c.ringUntil,
 		AutoAnswer: e.cfg.AutoAnswer})
-	e.refresh(t)
+	t.inTrees = false
+	for _, tm := range t.teams {
+		tm.removeEligible(t)
+	}
 }
 
 // emitComposition logs the team's composition at this assignment (EL3).
