@@ -25,6 +25,14 @@ type LiveConfig struct {
 	// Clock tells the time and arms the deadline timer; nil means the real
 	// clock. Tests inject a mock, or run the real one under
 	// testing/synctest.
+	//
+	// With nil, a command reads only the monotonic clock: the time is the
+	// last reading of the wall clock (time.Now) plus the monotonic time
+	// elapsed since, and the wall clock is read again once that reading is
+	// a second old. A step or slew of the wall clock (or a suspend, which
+	// stops the monotonic clock) is thus followed within a second, never
+	// backwards past the engine's time (see [Live.Do]). An injected clock,
+	// clock.New() included, is asked for the time at every command.
 	Clock clock.Clock
 	// Deliver receives what each command and each fired deadline produced,
 	// in the engine's order, on one goroutine of the Live's own, never
@@ -53,14 +61,17 @@ type LiveConfig struct {
 // timer re-armed before the panic goes on to the caller, so no deadline is
 // lost; the engine may however be left mid-change by the panic.
 //
-// A command pays for one reading of the clock, the lock and a copy of its
-// output into a queue that the delivery goroutine empties without taking
-// the lock; it wakes that goroutine only if it sleeps, having caught up.
+// A command pays for one reading of the clock (of the monotonic clock
+// only, on the real clock), the lock and a copy of its output into a queue
+// that the delivery goroutine empties without taking the lock; it wakes
+// that goroutine only if it sleeps, having caught up.
 type Live struct {
 	// The commands' side, under mu.
 	mu     sync.Mutex
 	eng    *Engine
 	clk    clock.Clock
+	mono   bool      // the real clock: the time is read from real
+	real   monoClock // under mu
 	timer  *clock.Timer
 	armed  time.Time
 	closed bool
@@ -81,18 +92,18 @@ type Live struct {
 // NewLive starts running eng. The Live owns eng from now on: use it only
 // through [Live.Do] and [Live.View].
 func NewLive(eng *Engine, cfg LiveConfig) *Live {
-	clk := cfg.Clock
-	if clk == nil {
-		clk = clock.New()
+	clk, mono := cfg.Clock, cfg.Clock == nil
+	if mono {
+		clk = clock.New() // for the timer
 	}
-	l := &Live{eng: eng, clk: clk, deliver: cfg.Deliver, onPanic: cfg.OnPanic,
+	l := &Live{eng: eng, clk: clk, mono: mono, deliver: cfg.Deliver, onPanic: cfg.OnPanic,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	l.q.init()
 	started := make(chan struct{})
 	go l.deliverLoop(started)
 	<-started
 	l.mu.Lock()
-	l.settleAndUnlock(l.clk.Now())
+	l.settleAndUnlock(l.readLocked())
 	return l
 }
 
@@ -196,12 +207,21 @@ func (l *Live) Close() {
 // nowLocked returns the time for a command, never before the engine's,
 // and the clock's reading it came from.
 func (l *Live) nowLocked() (now, read time.Time) {
-	read = l.clk.Now()
+	read = l.readLocked()
 	now = read
 	if now.Before(l.eng.Now()) {
 		now = l.eng.Now()
 	}
 	return now, read
+}
+
+// readLocked reads the clock: the real one through l.real, an injected
+// one by asking it.
+func (l *Live) readLocked() time.Time {
+	if l.mono {
+		return l.real.now()
+	}
+	return l.clk.Now()
 }
 
 // onTimer fires due deadlines.
