@@ -8,22 +8,23 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 )
 
-// mate is a teammate's live state.
+// mate is a teammate's live state: 128 bytes, two cache lines, the fields
+// that every call reads or updates first.
 type mate struct {
-	known   bool // added and not removed
-	removed bool // removed while still on a call: dropped when idle
-	channel presence.Channel
-	status  presence.Status
-	reason  string
-	client  bool
-	teams   []pb.TeamID
-
+	id        pb.TeammateID // the key of the record in Collector.mates
+	known     bool          // added and not removed
+	removed   bool          // removed while still on a call: dropped when idle
+	channel   presence.Channel
+	status    presence.Status
+	client    bool
+	available bool // counted in MT9
 	calls     int  // phone calls they are on: answered inbound, or placed outbound
 	active    int  // answered inbound calls they are on (MT2)
 	ringing   int  // calls ringing for them
-	available bool // counted in MT9
 	talk      time.Duration
 	fig       figRef // where their figures are in the latest bucket used
+	reason    string
+	teams     []pb.TeamID
 }
 
 // team is a team's live counters.
@@ -66,7 +67,11 @@ func (c *Collector) mate(id pb.TeammateID) *mate {
 // mateFromMap is mate without trying the one-entry cache first: comparing
 // with its ID costs more than it saves when it seldom matches.
 func (c *Collector) mateFromMap(id pb.TeammateID) *mate {
-	m := c.mates[id]
+	m := c.byData.find(id)
+	if m == nil {
+		m = c.mates[id]
+		c.byData.put(m)
+	}
 	if m != nil {
 		c.lastMateID, c.lastMate = id, m
 	}
@@ -76,8 +81,9 @@ func (c *Collector) mateFromMap(id pb.TeammateID) *mate {
 // newMate returns m, the state of teammate id, or creates it if m is nil.
 func (c *Collector) newMate(id pb.TeammateID, m *mate) *mate {
 	if m == nil {
-		m = &mate{}
+		m = &mate{id: id}
 		c.mates[id] = m
+		c.byData.grow(len(c.mates))
 		c.lastMateID, c.lastMate = id, m
 	}
 	return m
@@ -131,6 +137,7 @@ func (c *Collector) refresh(m *mate) {
 func (c *Collector) dropIfGone(id pb.TeammateID, m *mate) {
 	if m.removed && m.calls == 0 && m.ringing == 0 {
 		delete(c.mates, id)
+		c.byData.drop(m)
 		if c.lastMateID == id {
 			c.lastMateID, c.lastMate = "", nil
 		}
