@@ -52,10 +52,13 @@ func (c *Collector) mateEvent(e *eventlog.Event) error {
 		}
 		if !slices.Contains(m.teams, e.Team) {
 			m.teams = append(m.teams, e.Team)
+			t := c.team(e.Team)
 			if m.available {
-				c.team(e.Team).available++
-			} else {
-				c.team(e.Team)
+				t.available++
+			}
+			m.sole = nil
+			if len(m.teams) == 1 {
+				m.sole = t
 			}
 		}
 	case eventlog.MemberRemoved:
@@ -91,5 +94,9 @@ func (c *Collector) leaveTeam(m *mate, t pb.TeamID) {
 	m.teams = slices.Delete(m.teams, i, i+1)
 	if m.available {
 		c.team(t).available--
+	}
+	m.sole = nil
+	if len(m.teams) == 1 {
+		m.sole = c.team(m.teams[0]) // known: teams are never forgotten
 	}
 }

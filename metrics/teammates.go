@@ -22,6 +22,7 @@ type mate struct {
 	active    int  // answered inbound calls they are on (MT2)
 	ringing   int  // calls ringing for them
 	talk      time.Duration
+	sole      *team  // the team of teams when it has exactly one, else nil
 	fig       figRef // where their figures are in the latest bucket used
 	reason    string
 	teams     []pb.TeamID
@@ -128,6 +129,11 @@ func (c *Collector) refresh(m *mate) {
 	}
 	m.available = now
 	c.available += d
+	if m.sole != nil {
+		// Most teammates are in one team: skip reading the list.
+		m.sole.available += d
+		return
+	}
 	for _, t := range m.teams {
 		c.team(t).available += d
 	}
