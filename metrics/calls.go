@@ -98,7 +98,7 @@ func (c *Collector) callEvent(e *eventlog.Event) error {
 		if _, live := c.findCall(e.Call); live {
 			return refuse(ErrUnexpected, e, "call %q has not ended", e.Call)
 		}
-		b := c.win.at(e.At)
+		b := c.bucket()
 		b.all.AbandonedAssignments++
 		if f := b.team(e.Team); f != nil {
 			f.AbandonedAssignments++
@@ -263,7 +263,7 @@ func (c *Collector) apply(cl *call, e *eventlog.Event) {
 			c.endSegment(cl, e.At)
 		}
 		cl.stage = stRouting
-		b := c.win.at(e.At)
+		b := c.bucket()
 		b.all.Deflections++
 		if f := b.team(team); f != nil {
 			f.Deflections++
@@ -370,7 +370,7 @@ func (c *Collector) endSegment(cl *call, t time.Time) {
 	tm := c.teamOf(cl)
 	tm.inQueue--
 	d := t.Sub(cl.segStart)
-	b := c.win.at(t)
+	b := c.bucket()
 	b.all.QueueTime.add(d)
 	b.teamRef(cl.team, &tm.fig).QueueTime.add(d)
 }
@@ -396,7 +396,7 @@ func (c *Collector) stopTalk(cl *call, t time.Time) {
 	tm.talk = satAdd(tm.talk, d)
 	m := cl.mateM
 	m.talk = satAdd(m.talk, d)
-	b := c.win.at(t)
+	b := c.bucket()
 	b.all.TalkTime = satAdd(b.all.TalkTime, d)
 	if f := b.teamRef(cl.talkTeam, &tm.fig); f != nil {
 		f.TalkTime = satAdd(f.TalkTime, d)
@@ -406,7 +406,7 @@ func (c *Collector) stopTalk(cl *call, t time.Time) {
 }
 
 func (c *Collector) unansweredRing(cl *call, e *eventlog.Event) {
-	b := c.win.at(e.At)
+	b := c.bucket()
 	for _, f := range [...]*acc{&b.all, b.team(cl.team), b.mate(e.Teammate)} {
 		if e.Kind == eventlog.CallMissed {
 			f.Missed++

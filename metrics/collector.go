@@ -32,6 +32,7 @@ type Collector struct {
 	started bool
 	lastSeq uint64
 	lastAt  time.Time
+	nowIdx  int64 // index of the bucket of the event being folded
 
 	calls     map[pb.CallID]*call
 	freeCalls []*call
@@ -150,7 +151,7 @@ func (c *Collector) observeOne(e *eventlog.Event) error {
 		return err
 	}
 	c.started, c.lastSeq, c.lastAt = true, e.Seq, e.At
-	c.win.advance(e.At)
+	c.win.advance(c.nowIdx)
 	c.dropGone(e.At)
 	return nil
 }
@@ -210,6 +211,7 @@ func (c *Collector) observe(e *eventlog.Event) error {
 	if c.started && e.At.Before(c.lastAt) {
 		return refuse(ErrOutOfOrder, e, "time %v before %v", e.At, c.lastAt)
 	}
+	c.nowIdx = c.win.eventIndex(e.At)
 	if e.Kind.IsCall() {
 		return c.callEvent(e)
 	}

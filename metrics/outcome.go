@@ -26,7 +26,7 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 	}
 	c.leave(cl)
 
-	b := c.win.at(e.At)
+	b := c.bucket()
 	fs := [...]*acc{&b.all, teamFigs(b, cl.team, cl.teamT), c.mateFigs(b, cl.lastMate, cl.lastM)}
 	if cl.dir == pb.Outbound {
 		for _, f := range fs {

@@ -137,6 +137,8 @@ type windows struct {
 	buckets   []*bucket
 	free      []*bucket
 	cur       int64 // index of the latest event's bucket
+	curStart  int64 // where the bucket eventIndex found last starts, Unix ns
+	curIdx    int64 // its index (zero with curStart: bucket 0 starts at 0)
 	dropped   bool  // some bucket has been dropped
 	firstKept int64 // index of the oldest bucket that may still be held
 }
@@ -150,13 +152,25 @@ func (w *windows) index(t time.Time) int64 {
 	return q
 }
 
+// eventIndex is index(t) for the time of an event, which is in the years
+// 1970 to 2199: events mostly fall in the bucket of the event before, so it
+// checks that bucket's bounds before dividing.
+func (w *windows) eventIndex(t time.Time) int64 {
+	n := t.UnixNano()
+	if n >= w.curStart && n-w.curStart < int64(w.res) {
+		return w.curIdx
+	}
+	idx := w.index(t)
+	w.curStart, w.curIdx = idx*int64(w.res), idx
+	return idx
+}
+
 func (w *windows) start(idx int64) time.Time {
 	return time.Unix(0, idx*int64(w.res)).UTC()
 }
 
-// at returns the bucket for time t, which is not before any earlier t.
-func (w *windows) at(t time.Time) *bucket {
-	idx := w.index(t)
+// at returns the bucket of index idx, which is not below any earlier idx.
+func (w *windows) at(idx int64) *bucket {
 	if n := len(w.buckets); n > 0 && w.buckets[n-1].idx == idx {
 		return w.buckets[n-1]
 	}
@@ -172,10 +186,10 @@ func (w *windows) at(t time.Time) *bucket {
 	return b
 }
 
-// advance moves the clock to t, dropping the buckets that fall out of
-// the retention.
-func (w *windows) advance(t time.Time) {
-	if idx := w.index(t); idx != w.cur {
+// advance moves the clock to the bucket of index idx, dropping the
+// buckets that fall out of the retention.
+func (w *windows) advance(idx int64) {
+	if idx != w.cur {
 		w.cur = idx
 		w.prune(idx)
 	}
@@ -226,3 +240,7 @@ func (w *windows) report(from, to time.Time) Report {
 	}
 	return r
 }
+
+// bucket returns the bucket of the event being folded: its index is
+// computed once per event, when the event's order has been checked.
+func (c *Collector) bucket() *bucket { return c.win.at(c.nowIdx) }
