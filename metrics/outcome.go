@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"slices"
+	"time"
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
@@ -29,6 +30,10 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 	b := c.bucket()
 	fs := [...]*acc{&b.all, teamFigs(b, cl.team, cl.teamT), c.mateFigs(b, cl.lastMate, cl.lastM)}
 	if cl.dir == pb.Outbound {
+		var dur time.Duration
+		if cl.custAnswered {
+			dur = e.At.Sub(cl.custAt)
+		}
 		for _, f := range fs {
 			if f == nil {
 				continue
@@ -40,7 +45,7 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 				if cl.vmPickup {
 					f.OutboundVoicemail++
 				}
-				f.OutboundDuration.add(e.At.Sub(cl.custAt))
+				f.OutboundDuration.add(dur)
 			}
 		}
 		c.releaseCall(e.Call, cl)
@@ -50,12 +55,13 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 	abandoned := byCustomer && (st == stRouting || st == stQueued || st == stRinging ||
 		st == stOnHold || (st == stVoicemail && !cl.vmVisitRecorded))
 	voicemail := cl.vmRecorded && !(abandoned && st == stVoicemail)
+	dur := e.At.Sub(cl.placedAt)
 	for _, f := range fs {
 		if f == nil {
 			continue
 		}
 		f.InboundEnded++
-		f.InboundDuration.add(e.At.Sub(cl.placedAt))
+		f.InboundDuration.add(dur)
 		if abandoned {
 			f.Abandoned++
 			if st == stRinging {
