@@ -5,7 +5,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -102,13 +101,7 @@ func TestLiveRealClockInBubble(t *testing.T) {
 			require.NoError(t, l.Do(func(e *Engine, now time.Time) error { got = now; return nil }))
 			require.True(t, got.Equal(want), "after %v: %v, want %v", pause, got, want)
 		}
-		start := time.Now()
-		require.NoError(t, l.Do(func(e *Engine, now time.Time) error { return e.Arrive(now, "c1", "sup") }))
-		time.Sleep(31 * time.Second)
-		synctest.Wait()
-		missed := rec.kinds(eventlog.CallMissed)
-		require.Len(t, missed, 1)
-		require.True(t, start.Add(30*time.Second).Equal(missed[0].At), "missed at %v", missed[0].At)
+		requireOwnRingTimeout(t, l, rec)
 		l.Close()
 	})
 }
