@@ -98,15 +98,17 @@ func (e *Engine) pick(c *call) *teammate {
 // offer rings t for the waiting call c (rule AS5).
 func (e *Engine) offer(c *call, t *teammate) {
 	c.team.pull(c)
-	e.ring(c, t)
+	e.ring(c, t, nil)
 }
 
 // ring rings t for c, which is waiting but not in its team's queue trees.
 // t comes from the eligible trees; ringing takes them out and is all that
 // changes for them: an eligible teammate is Active on a phone channel with
 // an active client, so is counted Available and online for phone, and
-// one who rings still is. Their presence is not read again.
-func (e *Engine) ring(c *call, t *teammate) {
+// one who rings still is. Their presence is not read again. minOf, if not
+// nil, is a team whose eligible tree has t as its minimum, which then
+// leaves it without a search.
+func (e *Engine) ring(c *call, t *teammate, minOf *team) {
 	if !t.inTrees {
 		panic("assign: ringing " + string(t.id) + ", who is not eligible")
 	}
@@ -123,7 +125,11 @@ func (e *Engine) ring(c *call, t *teammate) {
 		AutoAnswer: e.cfg.AutoAnswer})
 	t.inTrees = false
 	for _, tm := range t.teams {
-		tm.removeEligible(t)
+		if tm == minOf {
+			tm.eligible.DeleteMin()
+		} else {
+			tm.removeEligible(t)
+		}
 	}
 }
 

@@ -38,7 +38,7 @@ func (e *Engine) enqueue(c *call, tm *team) {
 		e.callEvent(c, eventlog.CallQueued, nil)
 		if direct {
 			it, _ := tm.eligible.Min()
-			e.ring(c, it.t)
+			e.ring(c, it.t, tm)
 			return
 		}
 		e.markDirty(tm)
