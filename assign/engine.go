@@ -109,6 +109,14 @@ func (e *Engine) begin(now time.Time) error {
 		if now.Before(e.now) {
 			return fmt.Errorf("%w: %v is before %v", ErrTimeWentBackwards, now, e.now)
 		}
+	} else {
+		// Nothing can be due either: between commands no deadline is
+		// pending at or before the engine's instant (the last advance fired
+		// them; every deadline is set a positive period after the instant
+		// that sets it; Restore refuses a snapshot holding a due one), which
+		// the invariant check asserts.
+		e.now, e.clock = now, now
+		return nil
 	}
 	// Deadlines fire in time order, each instant settled as a whole before
 	// offers are made: two exclusions lapsing together let the older call
