@@ -87,7 +87,7 @@ func BenchmarkDecide(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if got, _ := e.nextMatch(); got != c {
+				if got, _, _ := e.nextMatch(); got != c {
 					b.Fatal("no match")
 				}
 			}

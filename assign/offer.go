@@ -11,11 +11,11 @@ import (
 // each with the longest-idle teammate who may take it (rule AS3).
 func (e *Engine) dispatch() {
 	for {
-		c, t := e.nextMatch()
+		c, t, minOf := e.nextMatch()
 		if c == nil {
 			break
 		}
-		e.offer(c, t)
+		e.offer(c, t, minOf)
 	}
 	for _, tm := range e.dirty {
 		tm.dirty, tm.resume = false, 0
@@ -25,7 +25,9 @@ func (e *Engine) dispatch() {
 }
 
 // nextMatch finds, across the dirty teams, the oldest waiting call with a
-// teammate who may take it, and that teammate.
+// teammate who may take it, and that teammate; minOf is the call's team
+// when the teammate is its longest idle eligible member (the minimum of
+// its eligible tree), nil otherwise.
 //
 // It looks only at a team's open calls: a parked call excludes every
 // member, so nobody may take it. Within one dispatch it resumes each
@@ -33,9 +35,7 @@ func (e *Engine) dispatch() {
 // had no match, and an offer only takes a teammate out of the eligible
 // trees, which cannot give them one. A call found to exclude every member
 // is parked on the way.
-func (e *Engine) nextMatch() (*call, *teammate) {
-	var bestC *call
-	var bestT *teammate
+func (e *Engine) nextMatch() (bestC *call, bestT *teammate, minOf *team) {
 	for _, tm := range e.dirty {
 		if tm.eligible.Len() == 0 || tm.open.Len() == 0 {
 			continue
@@ -45,7 +45,7 @@ func (e *Engine) nextMatch() (*call, *teammate) {
 			// longest-idle eligible member takes it.
 			if bestC == nil || head.qseq < bestC.qseq {
 				it, _ := tm.eligible.Min()
-				bestC, bestT = head, it.t
+				bestC, bestT, minOf = head, it.t, tm
 			}
 			continue
 		}
@@ -55,7 +55,10 @@ func (e *Engine) nextMatch() (*call, *teammate) {
 				return false
 			}
 			if t := e.pick(c); t != nil {
-				bestC, bestT = c, t
+				bestC, bestT, minOf = c, t, nil
+				if len(c.excluded) == 0 {
+					minOf = tm // pick took the minimum
+				}
 				tm.resume = c.qseq
 				return false
 			}
@@ -71,7 +74,7 @@ func (e *Engine) nextMatch() (*call, *teammate) {
 		clear(e.toPark)
 		e.toPark = e.toPark[:0]
 	}
-	return bestC, bestT
+	return bestC, bestT, minOf
 }
 
 // pick returns the longest-idle eligible member of c's team not excluded
@@ -95,10 +98,10 @@ func (e *Engine) pick(c *call) *teammate {
 	return found
 }
 
-// offer rings t for the waiting call c (rule AS5).
-func (e *Engine) offer(c *call, t *teammate) {
+// offer rings t for the waiting call c (rule AS5); minOf as for ring.
+func (e *Engine) offer(c *call, t *teammate, minOf *team) {
 	c.team.pull(c)
-	e.ring(c, t, nil)
+	e.ring(c, t, minOf)
 }
 
 // ring rings t for c, which is waiting but not in its team's queue trees.
