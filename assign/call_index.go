@@ -18,7 +18,9 @@ import (
 //
 // The seed is random per index, as Go's maps are, so that IDs chosen by a
 // caller cannot be made to collide. Iteration order is that of the table,
-// unspecified: callers that need an order sort.
+// unspecified: callers that need an order sort. Like a Go map, the table
+// does not shrink: it keeps the size (16 bytes a slot, at most half of
+// them used) that the most calls held at once needed.
 type callIndex struct {
 	seed  maphash.Seed
 	slots []callSlot // a power of two in length, or nil while empty
