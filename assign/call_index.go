@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"iter"
 	"slices"
+	"strings"
 
 	pb "github.com/phonebalance/phonebalance"
 )
@@ -150,12 +151,12 @@ func (x *callIndex) all() iter.Seq2[pb.CallID, *call] {
 	}
 }
 
-// sortedIDs returns the IDs of the calls held, sorted.
-func (x *callIndex) sortedIDs() []pb.CallID {
-	ids := make([]pb.CallID, 0, x.n)
-	for id := range x.all() {
-		ids = append(ids, id)
+// sorted returns the calls held, sorted by ID.
+func (x *callIndex) sorted() []*call {
+	calls := make([]*call, 0, x.n)
+	for _, c := range x.all() {
+		calls = append(calls, c)
 	}
-	slices.Sort(ids)
-	return ids
+	slices.SortFunc(calls, func(a, b *call) int { return strings.Compare(string(a.id), string(b.id)) })
+	return calls
 }

@@ -195,8 +195,7 @@ func fuzzCommand(d *fuzzBytes, e *Engine) Command {
 		}
 	case cb&0xC0 != 0 && callStages[op] != nil, cb&0x80 != 0:
 		var match []*call
-		for _, id := range e.calls.sortedIDs() {
-			c := e.calls.get(id)
+		for _, c := range e.calls.sorted() {
 			stages, aimed := callStages[op]
 			if !c.ended && (!aimed || slices.Contains(stages, c.stage)) {
 				match = append(match, c)

@@ -148,8 +148,8 @@ func (e *Engine) checkState(dispatched bool) error {
 	orphans := 0
 	inQueue := map[*team]int{}
 	e.calls.check(fail)
-	for _, id := range e.calls.sortedIDs() {
-		c := e.calls.get(id)
+	for _, c := range e.calls.sorted() {
+		id := c.id
 		if slices.Contains(e.free, c) {
 			fail("call %q is both known and free for reuse", id)
 		}
@@ -446,9 +446,9 @@ func (e *Engine) checkState(dispatched bool) error {
 	if orphans != e.orphans {
 		fail("%d exclusions name no teammate, the engine counts %d", orphans, e.orphans)
 	}
-	for _, id := range e.calls.sortedIDs() {
-		if c := e.calls.get(id); c.parked && (c.ended || c.stage != eventlog.StageQueued) {
-			fail("call %q is parked but not waiting (%v)", id, c.stage)
+	for _, c := range e.calls.sorted() {
+		if c.parked && (c.ended || c.stage != eventlog.StageQueued) {
+			fail("call %q is parked but not waiting (%v)", c.id, c.stage)
 		}
 	}
 

@@ -121,8 +121,8 @@ func snapshot(e *Engine) string {
 		v, _ := e.Teammate(id)
 		fmt.Fprintf(&b, "%+v\n", v)
 	}
-	for _, id := range e.calls.sortedIDs() {
-		v, _ := e.Call(id)
+	for _, c := range e.calls.sorted() {
+		v := c.view()
 		fmt.Fprintf(&b, "%+v\n", v)
 	}
 	for _, id := range sortedKeys(e.teams) {

@@ -125,9 +125,8 @@ func (e *Engine) Snapshot() Snapshot {
 		}
 		s.Teammates = append(s.Teammates, ts)
 	}
-	for _, id := range e.calls.sortedIDs() {
-		c := e.calls.get(id)
-		v, _ := e.Call(id)
+	for _, c := range e.calls.sorted() {
+		v := c.view()
 		cs := CallState{ID: c.id, Direction: c.dir, Stage: c.stage, Ended: c.ended, Team: v.Team,
 			Segment: c.segment, QueueSeq: c.qseq, Ringing: v.Ringing, RingUntil: c.ringUntil, Agent: v.Agent,
 			Answered: c.answered, Recorded: c.recorded, Excluded: v.Excluded,
