@@ -52,14 +52,10 @@ func (c *Collector) mateEvent(e *eventlog.Event) error {
 		}
 		if !slices.Contains(m.teams, e.Team) {
 			m.teams = append(m.teams, e.Team)
-			t := c.team(e.Team)
 			if m.available {
-				t.available++
+				c.team(e.Team).available++
 			}
-			m.sole = nil
-			if len(m.teams) == 1 {
-				m.sole = t
-			}
+			c.setSole(m)
 		}
 	case eventlog.MemberRemoved:
 		if e.Team == "" {
@@ -95,8 +91,13 @@ func (c *Collector) leaveTeam(m *mate, t pb.TeamID) {
 	if m.available {
 		c.team(t).available--
 	}
+	c.setSole(m)
+}
+
+// setSole brings m.sole in line with m.teams after a membership change.
+func (c *Collector) setSole(m *mate) {
 	m.sole = nil
 	if len(m.teams) == 1 {
-		m.sole = c.team(m.teams[0]) // known: teams are never forgotten
+		m.sole = c.team(m.teams[0]) // teams are never forgotten: the pointer stays valid
 	}
 }
