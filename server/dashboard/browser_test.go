@@ -20,9 +20,8 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/advice"
+	"github.com/phonebalance/phonebalance/server/internal/testtool"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // screenshotEnv names the variable that makes the browser test rewrite
 // the committed screenshot.
@@ -129,11 +128,9 @@ func (lr *liveReplica) teammate(t *testing.T, id pb.TeammateID) assign.TeammateV
 
 func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("Chromium is required for this test: %v", err)
-	}
+	chromium := testtool.Require(t, testtool.Chromium)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(chromium),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true),
