@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/promexport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -112,7 +113,8 @@ func New(cfg Config) (s *Server, err error) {
 	if err := s.registry.Register(cfg.Runtime.Exporter()); err != nil {
 		return nil, err
 	}
-	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		promexport.NewNodeCollector(cfg.Runtime.Node().Status, nil))
 
 	// A pattern conflict panics in ServeMux; report it as an error.
 	defer func() {

@@ -33,6 +33,11 @@ var (
 	// Chromium is a headless browser for the page tests; Chromium's own
 	// build or Google Chrome serves as well.
 	Chromium = Tool{Names: []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}, Package: "chromium"}
+	// Prometheus is the monitoring server the shipped rules and dashboard
+	// are checked against.
+	Prometheus = Tool{Names: []string{"prometheus"}, Package: "prometheus"}
+	// PromTool checks Prometheus rule files (Debian's prometheus ships it).
+	PromTool = Tool{Names: []string{"promtool"}, Package: "prometheus"}
 )
 
 // InCI reports whether the tests run in continuous integration, where a
