@@ -61,6 +61,8 @@ type config struct {
 	slTarget float64
 	slWithin time.Duration
 
+	logFormat, logLevel string
+
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 }
 
@@ -89,7 +91,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.maxConns, "max-conns", api.DefaultMaxConns, "most HTTP connections open at once")
 	fs.Float64Var(&c.rate, "rate", 200, "requests per second one client IP may make on average (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 400, "requests one client IP may make in a burst")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one object per line)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "least level logged: debug (every ring and request), info, warn or error")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if _, err := newLogger(io.Discard, c.logFormat, c.logLevel); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -125,7 +132,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger, err := newLogger(stderr, c.logFormat, c.logLevel)
+	if err != nil {
+		return err
+	}
 	opts, err := wire(c, logger)
 	if err != nil {
 		return err
