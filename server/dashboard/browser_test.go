@@ -292,6 +292,7 @@ func TestBrowserDashboard(t *testing.T) {
 		poll("the ended call", rowCell("calls", "call-1", 2)+`.textContent.startsWith('ended')`),
 		poll("the timeline's answer", `document.getElementById('timeline').textContent.includes('answered')`),
 		poll("the team row", rowCell("teams", "support", 4)+`.textContent === '1'`),
+		poll("the team's in-queue time (MT10)", rowCell("teams", "support", 10)+`.textContent === '4 s'`),
 		poll("the advice", `document.querySelector('#advice tbody tr[data-id="support"]') !== null && `+
 			`document.querySelector('#advice tbody tr[data-id="support"]').cells[6].textContent.includes('needed')`),
 	); err != nil {

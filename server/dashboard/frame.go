@@ -62,6 +62,10 @@ func encodeFrame(st State, index uint64, prev *frame) (f *frame, changed bool, e
 	}
 	f.search = make([]string, len(st.Teammates))
 	for i, m := range st.Teammates {
+		if i < len(prev.mates) && sameRow(prev.mates[i], f.mates[i]) {
+			f.search[i] = prev.search[i] // the same row: the same text
+			continue
+		}
 		f.search[i] = searchText(m)
 	}
 	return f, changed, nil
@@ -119,6 +123,12 @@ func encodeRows[T any](items []T, prev []row, changed *bool, key func(T) string)
 		rows[i] = row{id: id, data: b}
 	}
 	return rows, nil
+}
+
+// sameRow reports whether b is a's encoding, shared (encodeRows reuses an
+// unchanged row's encoding).
+func sameRow(a, b row) bool {
+	return a.id == b.id && len(a.data) > 0 && len(a.data) == len(b.data) && &a.data[0] == &b.data[0]
 }
 
 func searchText(m TeammateRow) string {

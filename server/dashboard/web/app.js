@@ -99,7 +99,8 @@
   function renderTeams() {
     keyed($('teams').tBodies[0], list(state.teams), (tr, t) => fill(tr, [
       t.name || t.id, t.members, t.in_queue, t.active, t.completed, t.abandoned, t.no_answer,
-      t.voicemails, t.callbacks, duration(t.answer_time_s), t.available_for_phone, duration(t.talk_time_s),
+      t.voicemails, t.callbacks, duration(t.answer_time_s), duration(t.queue_time_s), t.available_for_phone,
+      duration(t.talk_time_s),
     ]));
   }
 
