@@ -341,6 +341,14 @@ func TestBadViewRefused(t *testing.T) {
 			t.Errorf("%s: %d %+v %v; want 400 bad_request", q, resp.StatusCode, body, err)
 		}
 	}
+	// The page asks with HEAD why its stream closed: the same answer.
+	req, _ := http.NewRequest("HEAD", ts.URL+"/dashboard/events?limit=0", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if resp, err := ts.Client().Do(req); err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("HEAD with a bad limit: %v %v, want 400", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if n := s.hub.watchers(); n != 0 {
 		t.Fatalf("%d streams open after refused requests", n)
 	}

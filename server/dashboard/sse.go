@@ -15,13 +15,13 @@ import (
 // fresh snapshot. Every write has its own deadline, so a client that stops
 // reading is dropped after Config.WriteTimeout without holding anyone up.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodHead { // the page asks why a stream closed
-		w.Header().Set("Content-Type", "text/event-stream")
-		return
-	}
 	q, err := parseView(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if r.Method == http.MethodHead { // the page asks why a stream closed
+		w.Header().Set("Content-Type", "text/event-stream")
 		return
 	}
 	sub, err := s.hub.subscribe()

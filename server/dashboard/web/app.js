@@ -322,6 +322,7 @@
         // 401 (logged out), 503 (too many viewers) or 400: check which.
         fetch(url, { method: 'HEAD', credentials: 'same-origin' }).then((r) => {
           if (r.status === 401) { window.location.assign('/login'); return; }
+          if (r.status === 400) { notice('The search cannot be used: change it.'); return; }
           setTimeout(() => { if (src === es) connect(); }, 5000);
         }).catch(() => setTimeout(() => { if (src === es) connect(); }, 5000));
       } else {
@@ -339,6 +340,7 @@
         if (q === view.q) return;
         view.q = q;
         view.offset = 0;
+        notice('');
         connect();
       }, 250);
     });
