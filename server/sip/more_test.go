@@ -85,7 +85,8 @@ func TestCloseHangsUp(t *testing.T) {
 }
 
 // Ring fails, for the dispatcher to decline, when the phone is not
-// registered or the call is not the gateway's.
+// registered or the call is not the gateway's; effects for a call the
+// gateway does not carry otherwise change nothing.
 func TestRingErrors(t *testing.T) {
 	e := anaEnv(t, 30*time.Second, nil)
 	if err := e.exec(assign.Ring, "other-call", "ana"); !errors.Is(err, ErrUnknownCall) {
@@ -93,6 +94,12 @@ func TestRingErrors(t *testing.T) {
 	}
 	if e.gw.Carries("other-call") {
 		t.Error("Carries a call it never saw")
+	}
+	// A call of the gateway's that it does not carry lost its caller in a
+	// restart: a Ring for it ends it (here the engine never had it) and is
+	// not a failure to decline.
+	if err := e.exec(assign.Ring, "sip-lost", "ana"); err != nil {
+		t.Errorf("Ring for a lost call of ours: %v", err)
 	}
 	if err := e.exec(assign.StopRinging, "other-call", "ana"); err != nil {
 		t.Errorf("StopRinging for a call not carried: %v", err)
