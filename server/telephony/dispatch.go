@@ -3,6 +3,7 @@ package telephony
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -282,9 +283,7 @@ func (d *Dispatcher) guard(f func() error) (err error) {
 // panicError is a panic in a Telephony method.
 type panicError struct{ v any }
 
-func (p *panicError) Error() string { return "telephony: panic: " + slogValue(p.v) }
-
-func slogValue(v any) string { return slog.AnyValue(v).String() }
+func (p *panicError) Error() string { return fmt.Sprintf("telephony: panic: %v", p.v) }
 
 // unreachable reports a ring that could not be placed as a connectivity
 // decline, so the engine offers the call to the next teammate at once. If

@@ -48,8 +48,10 @@ type Effect struct {
 // engine's lock, from several goroutines at once: the effects of one call
 // (Ring, StopRinging, Deflect, keyed by Effect.Call) reach Execute one at
 // a time and in the log's order, and so do one teammate's ReassignReplies;
-// effects of different calls may run concurrently. Execute must therefore
-// be safe for concurrent use. Each call gets a context with a deadline
+// effects of different calls may run concurrently, even for the same
+// teammate (the StopRinging of one call and the Ring of the next that a
+// command produces for one phone may overlap). Execute must therefore be
+// safe for concurrent use. Each call gets a context with a deadline
 // ([DispatcherConfig.Timeout], 10 s by default) and must return by then.
 //
 // Execute is where a real host does its I/O, by Effect.Kind:
