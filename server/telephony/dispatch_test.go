@@ -487,7 +487,7 @@ func TestCloseCancelsRunning(t *testing.T) {
 // LogTelephony logs each kind and refuses an unknown one.
 func TestLogTelephony(t *testing.T) {
 	var buf bytes.Buffer
-	l := telephony.LogTelephony{Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	l := telephony.LogTelephony{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	ctx := context.Background()
 	for _, ef := range []assign.Effect{ring("c1", "ana"), stop("c1", "ana"),
 		{Kind: assign.Deflect, Call: "c1", Deflection: eventlog.DeflectQueueFull},

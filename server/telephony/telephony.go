@@ -141,7 +141,7 @@ type LogTelephony struct {
 	Logger *slog.Logger
 }
 
-// Execute logs the effect at Info level.
+// Execute logs the effect at Debug level (one line per ring: run with -log-level debug to see them).
 func (l LogTelephony) Execute(ctx context.Context, ef Effect) error {
 	lg := l.Logger
 	if lg == nil {
@@ -150,15 +150,15 @@ func (l LogTelephony) Execute(ctx context.Context, ef Effect) error {
 	attrs := []any{"workspace", ef.Workspace, "id", ef.ID, "reconcile", ef.Reconcile}
 	switch ef.Kind {
 	case assign.Ring:
-		lg.InfoContext(ctx, "telephony: ring", append(attrs, "call", ef.Call, "teammate", ef.Teammate,
+		lg.DebugContext(ctx, "telephony: ring", append(attrs, "call", ef.Call, "teammate", ef.Teammate,
 			"until", ef.Until.Format(time.TimeOnly), "auto_answer", ef.AutoAnswer)...)
 	case assign.StopRinging:
-		lg.InfoContext(ctx, "telephony: stop ringing", append(attrs, "call", ef.Call, "teammate", ef.Teammate)...)
+		lg.DebugContext(ctx, "telephony: stop ringing", append(attrs, "call", ef.Call, "teammate", ef.Teammate)...)
 	case assign.Deflect:
-		lg.InfoContext(ctx, "telephony: deflect", append(attrs, "call", ef.Call, "team", ef.Team,
+		lg.DebugContext(ctx, "telephony: deflect", append(attrs, "call", ef.Call, "team", ef.Team,
 			"why", ef.Deflection.String())...)
 	case assign.ReassignReplies:
-		lg.InfoContext(ctx, "telephony: reassign replies", append(attrs, "teammate", ef.Teammate)...)
+		lg.DebugContext(ctx, "telephony: reassign replies", append(attrs, "teammate", ef.Teammate)...)
 	default:
 		return fmt.Errorf("%w: %v", ErrUnknownEffect, ef.Kind)
 	}
