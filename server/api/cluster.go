@@ -167,7 +167,10 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 // membershipErr marks a refused change of membership as the request's
 // fault (400): the refusals name what to fix.
 func membershipErr(err error) error {
-	if errors.Is(err, replica.ErrStandalone) || errors.Is(err, replica.ErrUnreachable) || errors.Is(err, replica.ErrNoQuorum) {
+	if errors.Is(err, replica.ErrStandalone) {
+		return fmt.Errorf("%w: %w: this server runs without -raft; restart it with -raft to form a cluster", errBadRequest, err)
+	}
+	if errors.Is(err, replica.ErrUnreachable) || errors.Is(err, replica.ErrNoQuorum) {
 		return fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	return err
