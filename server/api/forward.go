@@ -60,8 +60,9 @@ func (f *forwarder) fromPeer(r *http.Request) bool {
 // or Config.LeaderURL) as it came: method, path, query, body, the
 // Authorization header or cookie, and the Host header, so the leader
 // authenticates and checks the origin of the same request; the leader's
-// answer is passed back. With no leader known it answers 503 no_leader;
-// when the leader cannot be reached, 503 not_leader naming it. A request
+// answer is passed back. With no leader known the request goes to its
+// handler, which answers 503 no_leader (or closed) once the request is
+// valid; when the leader cannot be reached, 503 not_leader naming it. A request
 // that a node forwarded already is never forwarded again: it falls
 // through to its handler, which answers not_leader if this node does
 // not lead. It reports whether it answered.
@@ -74,15 +75,14 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) bool {
 	if n.IsLeader() || s.fwd.fromPeer(r) {
 		return false
 	}
-	id, raftAddr := n.Leader()
+	id, _ := n.Leader()
 	base, ok := "", false
 	if id != "" && id != n.ID() {
 		base, ok = s.leaderURL(id)
 	}
 	target, err := url.Parse(base)
 	if !ok || err != nil || target.Host == "" {
-		s.writeError(w, r, fmt.Errorf("%w: %w", errNoLeader, &replica.NotLeaderError{LeaderID: id, LeaderAddr: raftAddr}))
-		return true
+		return false // no leader to forward to: the handler answers (no_leader, closed)
 	}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
