@@ -80,7 +80,7 @@ func (c *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestFollowerForwardsWritesOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	leader := startClusterNode(t, "127.0.0.1", true, api.Config{})
+	leader := startClusterNode(t, "127.0.0.1", true, api.Config{RatePerIP: 0.001, RateBurst: 1})
 	waitLeader(t, leader.rt)
 	var stand capture
 	fake := httptest.NewServer(&stand)
@@ -138,6 +138,25 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 	mark := got.Header.Get(api.ForwardedHeader)
 	if mark == "" || mark == "forged" {
 		t.Fatalf("forwarded mark %q", mark)
+	}
+
+	// The leader does not count forwarded requests against the
+	// follower's address (the follower limited its clients already); a
+	// client's own requests are limited.
+	for i, m := range []string{mark, mark, mark, "", ""} {
+		req, _ := http.NewRequest("GET", leader.url+"/cluster", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if m != "" {
+			req.Header.Set(api.ForwardedHeader, m)
+		}
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := []int{200, 200, 200, 200, 429}[i]; resp.StatusCode != want {
+			t.Fatalf("request %d to a rate-limited leader: %d, want %d", i, resp.StatusCode, want)
+		}
 	}
 
 	// A second hop: not forwarded; the follower says who leads.
