@@ -62,6 +62,13 @@ type capture struct {
 	body []string
 }
 
+// seen returns the requests and bodies received so far.
+func (c *capture) seen() ([]*http.Request, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reqs, c.body
+}
+
 func (c *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	c.mu.Lock()
@@ -93,14 +100,8 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 		return leaderURL, true
 	}})
 	n := follower.rt.Node()
-	for {
-		err := leader.rt.Node().Join(ctx, n.ID(), n.Addr())
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal(err)
-		}
+	if err := leader.rt.Node().Join(ctx, n.ID(), n.Addr()); err != nil {
+		t.Fatal(err)
 	}
 	for id, _ := n.Leader(); id == ""; id, _ = n.Leader() {
 		select {
@@ -125,14 +126,15 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 	}
 	resp := send("forged")
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted || len(stand.reqs) != 1 {
-		t.Fatalf("forwarded write: %d, %d requests reached the leader", resp.StatusCode, len(stand.reqs))
+	reqs, bodies := stand.seen()
+	if resp.StatusCode != http.StatusAccepted || len(reqs) != 1 {
+		t.Fatalf("forwarded write: %d, %d requests reached the leader", resp.StatusCode, len(reqs))
 	}
-	got := stand.reqs[0]
+	got := reqs[0]
 	host := strings.TrimPrefix(follower.url, "http://")
-	if got.Method != "POST" || got.URL.RequestURI() != "/teams?x=1" || stand.body[0] != `{"id":"support"}` ||
+	if got.Method != "POST" || got.URL.RequestURI() != "/teams?x=1" || bodies[0] != `{"id":"support"}` ||
 		got.Header.Get("Authorization") != "Bearer "+token || got.Host != host {
-		t.Fatalf("the leader got %s %s %q, Authorization %q, Host %q", got.Method, got.URL.RequestURI(), stand.body[0],
+		t.Fatalf("the leader got %s %s %q, Authorization %q, Host %q", got.Method, got.URL.RequestURI(), bodies[0],
 			got.Header.Get("Authorization"), got.Host)
 	}
 	mark := got.Header.Get(api.ForwardedHeader)
@@ -164,9 +166,9 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 	var eb api.ErrorBody
 	_ = json.NewDecoder(resp.Body).Decode(&eb)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || eb.Code != "not_leader" || !strings.Contains(eb.Error, fake.URL) ||
-		len(stand.reqs) != 1 {
-		t.Fatalf("a forwarded write at a follower: %d %+v, %d requests reached the leader", resp.StatusCode, eb, len(stand.reqs))
+	if reqs, _ := stand.seen(); resp.StatusCode != http.StatusServiceUnavailable || eb.Code != "not_leader" ||
+		!strings.Contains(eb.Error, fake.URL) || len(reqs) != 1 {
+		t.Fatalf("a forwarded write at a follower: %d %+v, %d requests reached the leader", resp.StatusCode, eb, len(reqs))
 	}
 	if strings.Count(eb.Error, "may still commit") > 1 {
 		t.Fatalf("the message repeats itself: %s", eb.Error)
