@@ -6,6 +6,9 @@
 //     the limit of a durable log that is not batched;
 //   - do: the replica's Do alone, one durable node (raft on bolt, fsync
 //     on every append), -clients goroutines submitting the command mix;
+//   - core: the same Do through the server's runtime, which also stores
+//     every event in events.jsonl, folds the metrics and feeds the
+//     subscribers as each entry is applied: the HTTP API without HTTP;
 //   - http1: the HTTP API of one durable phonebalanced node, -clients
 //     clients sending the same mix as JSON requests;
 //   - http3: the same against the leader of three nodes (127.0.0.1,
@@ -17,18 +20,18 @@
 // loop (place, answer, end: three commands) and every fourth call sends
 // one teammate on a break and back (3.5 commands a call on average). It
 // reports each layer's rate, p50 and p99 latency, and its ratio to the
-// layer below it (do to fsync, http1 to do, http3 to http1, sip's calls
-// to http1's calls).
+// layer below it (do to fsync, core and http1 to do, http3 to http1,
+// sip's calls to http1's calls).
 //
 //	go run ./server/cmd/phonebench                               # every layer, 10 s each, 64 clients
 //	go run ./server/cmd/phonebench -layers fsync,do,http1 -duration 5s
 //	go run ./server/cmd/phonebench -json > deployed.json
-//	go run ./server/cmd/phonebench -server inprocess -layers http1 -cpuprofile cpu.prof
+//	go run ./server/cmd/phonebench -server inprocess -layers http1 -cpuprofile cpu.prof -mutexprofile mutex.prof
 //
 // By default the nodes are phonebalanced processes built with `go build`
 // from this workspace (or -server PATH); -server inprocess runs them in
-// this process instead (without the dashboard), so that -cpuprofile
-// covers the server.
+// this process instead (without the dashboard), so that -cpuprofile and
+// -mutexprofile cover the server.
 package main
 
 import (
@@ -73,7 +76,7 @@ func main() {
 }
 
 // allLayers are the layers, bottom up.
-var allLayers = []string{"fsync", "do", "http1", "http3", "sip"}
+var allLayers = []string{"fsync", "do", "core", "http1", "http3", "sip"}
 
 // options are the command's flags.
 type options struct {
@@ -85,6 +88,7 @@ type options struct {
 	server     string
 	json       bool
 	cpuprofile string
+	mutexprof  string
 	sip        sipLoad
 }
 
@@ -100,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.server, "server", "", "the phonebalanced binary to run; empty: go build it; \"inprocess\": run the nodes in this process")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of a table")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write this process's CPU profile to a file (the server's too with -server inprocess)")
+	fs.StringVar(&o.mutexprof, "mutexprofile", "", "write this process's mutex contention profile to a file (the server's too with -server inprocess)")
 	fs.StringVar(&o.sip.sipp, "sipp", "sipp", "the SIPp binary (Debian package sip-tester)")
 	fs.IntVar(&o.sip.phones, "sip-phones", 8, "SIPp phones answering; the caller keeps this many calls up at once")
 	fs.IntVar(&o.sip.pauseMs, "sip-pause", 0, "milliseconds a SIPp phone rings before answering, and a caller talks")
@@ -191,6 +196,18 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.mutexprof != "" {
+		f, err := os.Create(o.mutexprof)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		runtime.SetMutexProfileFraction(1)
+		defer func() {
+			_ = pprof.Lookup("mutex").WriteTo(f, 0)
+			runtime.SetMutexProfileFraction(0)
+		}()
+	}
 	work, err := os.MkdirTemp(o.dir, "phonebench-")
 	if err != nil {
 		return nil, err
@@ -236,6 +253,9 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		case "do":
 			r.What = "replica Do, 1 durable node"
 			t, err = runDo(ctx, dir, l)
+		case "core":
+			r.What = "core runtime Do, 1 durable node"
+			t, err = runCore(ctx, dir, l)
 		case "http1":
 			r.What = "HTTP API, 1 durable node"
 			t, rss, err = runHTTP(ctx, lc, dir, 1, l)
@@ -268,7 +288,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // compare fills each result's ratio to the layer below it that ran.
 func (rep *report) compare() {
-	below := map[string][]string{"do": {"fsync"}, "http1": {"do"}, "http3": {"http1", "do"}, "sip": {"http1"}}
+	below := map[string][]string{"do": {"fsync"}, "core": {"do"}, "http1": {"do"}, "http3": {"http1", "do"}, "sip": {"http1"}}
 	byLayer := map[string]*result{}
 	for i := range rep.Results {
 		byLayer[rep.Results[i].Layer] = &rep.Results[i]

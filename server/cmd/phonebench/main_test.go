@@ -19,7 +19,7 @@ import (
 // report compares each layer with the one below it. The SIPp layer runs
 // when sipp is on the PATH; under CI a missing sipp fails the test.
 func TestPhonebenchSmoke(t *testing.T) {
-	layers := []string{"fsync", "do", "http1", "http3"}
+	layers := []string{"fsync", "do", "core", "http1", "http3"}
 	if _, err := exec.LookPath("sipp"); err == nil {
 		layers = append(layers, "sip")
 	} else if os.Getenv("CI") != "" {
@@ -42,7 +42,7 @@ func TestPhonebenchSmoke(t *testing.T) {
 	if len(rep.Results) != len(layers) {
 		t.Fatalf("%d results for %d layers", len(rep.Results), len(layers))
 	}
-	wantBelow := map[string]string{"fsync": "", "do": "fsync", "http1": "do", "http3": "http1", "sip": "http1"}
+	wantBelow := map[string]string{"fsync": "", "do": "fsync", "core": "do", "http1": "do", "http3": "http1", "sip": "http1"}
 	for i, r := range rep.Results {
 		var wantOps, wantCalls int64
 		switch r.Layer {

@@ -12,6 +12,8 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // doDriver submits the mix straight to a replica node's Do: the raft log
@@ -86,13 +88,37 @@ func runDo(ctx context.Context, dir string, l load) (tally, error) {
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for !n.IsLeader() {
-		select {
-		case <-wctx.Done():
+		if err := pause(wctx, 10*time.Millisecond); err != nil {
 			return tally{}, errors.New("the replica node never led")
-		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	d := doDriver{n: n, ws: "bench"}
+	if err := setupMix(ctx, d, l.clients); err != nil {
+		return tally{}, err
+	}
+	return runMix(ctx, d, l), nil
+}
+
+// runCore measures the runtime phonebalanced serves from: the same Do, on
+// one durable node, with what the server derives from every applied
+// entry (the event store appending to events.jsonl, the metrics, the
+// subscribers) and a telephony that only logs (to nowhere). It is the
+// HTTP API without HTTP.
+func runCore(ctx context.Context, dir string, l load) (tally, error) {
+	rt, err := core.Open(core.Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	if err != nil {
+		return tally{}, err
+	}
+	defer rt.Close()
+	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for !rt.Node().IsLeader() {
+		if err := pause(wctx, 10*time.Millisecond); err != nil {
+			return tally{}, errors.New("the node never led")
+		}
+	}
+	d := doDriver{n: rt.Node(), ws: rt.Workspace()}
 	if err := setupMix(ctx, d, l.clients); err != nil {
 		return tally{}, err
 	}
