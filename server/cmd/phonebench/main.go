@@ -223,6 +223,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	needServer := slices.ContainsFunc(o.layers, func(l string) bool { return l == "http1" || l == "http3" || l == "sip" })
 	switch {
 	case !needServer:
+		rep.Server = "none (no layer needs one)"
 	case o.server == "inprocess":
 		lc, rep.Server = inprocLauncher{tok: token}, "in this process"
 	case o.server != "":
@@ -328,8 +329,12 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 	}
 	fmt.Fprintf(w, "%s; %s; nodes: %s; %s per layer; load average %s before, %s after\n\n",
 		rep.Started.Format(time.RFC3339), rep.Host, rep.Server, rep.Duration, rep.LoadAvg[0], rep.LoadAvg[1])
+	width := len("layer")
+	for _, r := range rep.Results {
+		width = max(width, len(r.What))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\tclients\trate\tcalls/s\tp50\tp99\terrors\tratio to below\tserver RSS\t")
+	fmt.Fprintf(tw, "%-*s\tclients\trate\tcalls/s\tp50\tp99\terrors\tratio to below\tserver RSS\t\n", width, "layer")
 	for _, r := range rep.Results {
 		ratio, rss, calls := "", "", ""
 		if r.Below != "" {
@@ -341,8 +346,8 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 		if r.Calls > 0 {
 			calls = fmt.Sprintf("%.0f", r.CallsPerS)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f %s/s\t%s\t%.2f ms\t%.2f ms\t%d\t%s\t%s\t\n",
-			r.What, r.Clients, r.PerSecond, r.Unit, calls, r.P50ms, r.P99ms, r.Errors, ratio, rss)
+		fmt.Fprintf(tw, "%-*s\t%d\t%.0f %s/s\t%s\t%.2f ms\t%.2f ms\t%d\t%s\t%s\t\n",
+			width, r.What, r.Clients, r.PerSecond, r.Unit, calls, r.P50ms, r.P99ms, r.Errors, ratio, rss)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -350,7 +355,7 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 	for _, r := range rep.Results {
 		if r.Layer == "sip" {
 			fmt.Fprintf(w, "\nsip: %d phones; INVITE to 180 Ringing p50 %.2f ms, p99 %.2f ms (the gateway rings back before it submits\n"+
-				"the arrival); SIPp's response times move in steps of its clock tick (4 ms here).\n", r.Clients, r.RingP50ms, r.RingP99ms)
+				"the arrival); SIPp times responses in steps of its clock tick, a few milliseconds.\n", r.Clients, r.RingP50ms, r.RingP99ms)
 		}
 	}
 	return nil
