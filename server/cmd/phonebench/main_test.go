@@ -85,6 +85,45 @@ func TestPhonebenchSmoke(t *testing.T) {
 	}
 }
 
+// The deployed path runs: phonebalanced built and started as processes,
+// one and three of them (and with -sip when SIPp is installed), every
+// command answered without an error.
+func TestPhonebenchProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds phonebalanced")
+	}
+	layers := []string{"http1", "http3"}
+	if _, err := exec.LookPath("sipp"); err == nil {
+		layers = append(layers, "sip")
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("SIPp is required under CI (apt-get install sip-tester): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	bin, err := buildServer(ctx, t.TempDir(), raceFlags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clients, calls = 3, 4
+	rep, err := run(ctx, options{duration: time.Minute, clients: clients, calls: calls, layers: layers,
+		dir: t.TempDir(), server: bin, sip: sipLoad{sipp: "sipp", phones: 2}}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.failures(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		want := int64(clients * calls)
+		if r.Layer == "sip" {
+			want = calls
+		}
+		if r.Calls != want || r.RSSMiB <= 0 {
+			t.Errorf("%s: %d calls, RSS %.0f MiB; want %d calls and an RSS", r.Layer, r.Calls, r.RSSMiB, want)
+		}
+	}
+}
+
 // The command's SIPp scenarios are server/sip's test scenarios, the
 // caller's with its two response timers added.
 func TestScenariosMatchTheSIPTests(t *testing.T) {

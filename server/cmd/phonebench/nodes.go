@@ -105,10 +105,11 @@ type procLauncher struct {
 func (p procLauncher) token() string { return p.tok }
 
 // buildServer builds phonebalanced into dir (from the workspace this
-// command runs in) and returns the binary's path.
-func buildServer(ctx context.Context, dir string) (string, error) {
+// command runs in), with extra build flags, and returns the binary's path.
+func buildServer(ctx context.Context, dir string, flags ...string) (string, error) {
 	bin := filepath.Join(dir, "phonebalanced")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/phonebalance/phonebalance/server/cmd/phonebalanced")
+	args := append(append([]string{"build"}, flags...), "-o", bin, "github.com/phonebalance/phonebalance/server/cmd/phonebalanced")
+	cmd := exec.CommandContext(ctx, "go", args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build phonebalanced (run from the repository, or give -server): %v\n%s", err, out)
 	}
