@@ -35,12 +35,21 @@ type driver interface {
 // back after the next one (i%4 == 2), so that call rings c-a alone.
 // Ended calls are kept by the engine for its default ten minutes, as in
 // a deployment.
+
+// teamOf is client c's team.
 func teamOf(c int) string { return fmt.Sprintf("team-%02d", c) }
+
+// teammatesOf are client c's two teammates.
 func teammatesOf(c int) [2]string {
 	return [2]string{fmt.Sprintf("tm-%02d-a", c), fmt.Sprintf("tm-%02d-b", c)}
 }
-func callID(c, i int) string           { return fmt.Sprintf("call-%02d-%d", c, i) }
-func presenceAfter(i int) (bool, bool) { return i%4 == 1 || i%4 == 2, i%4 == 1 }
+
+// callID is client c's i-th call.
+func callID(c, i int) string { return fmt.Sprintf("call-%02d-%d", c, i) }
+
+// presenceAfter says whether the second teammate's status changes after
+// call i, and whether to Away (else back to Active).
+func presenceAfter(i int) (toggle, away bool) { return i%4 == 1 || i%4 == 2, i%4 == 1 }
 
 // commandsFor is how many commands a client submits for calls calls.
 func commandsFor(calls int) int {
