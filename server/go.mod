@@ -11,6 +11,7 @@ require (
 	github.com/phonebalance/phonebalance v0.0.0
 	github.com/phonebalance/phonebalance/replica v0.0.0
 	github.com/pion/rtp v1.10.6
+	github.com/pion/sdp/v3 v3.0.20
 	github.com/prometheus/client_golang v1.25.0
 	github.com/zaf/g711 v1.4.0
 	go.uber.org/goleak v1.3.0

@@ -20,16 +20,16 @@ type Recording struct {
 }
 
 // Record writes the audio leg receives to w as an 8 kHz mono 16-bit PCM WAV file, until
-// max of audio is written (the last frame is cut to fit), a key in stopKeys is pressed, the
+// maxLen of audio is written (the last frame is cut to fit), a key in stopKeys is pressed, the
 // leg is closed (the caller hung up), or ctx is done. Each of these is a normal end: the file
 // is finalised (its header patched through w.Seek) and the error is nil. The error is non-nil
 // only when w fails or the leg fails otherwise; the file is then unusable.
 //
-// max bounds the file's length; ctx bounds the wall time (a caller who sends no packets would
+// maxLen bounds the file's length; ctx bounds the wall time (a caller who sends no packets would
 // otherwise keep the recording open), so give it a deadline. Record reads leg on the calling
 // goroutine; nothing else may read from leg meanwhile (Players may write to it).
-func Record(ctx context.Context, leg Leg, w io.WriteSeeker, max time.Duration, stopKeys string) (Recording, error) {
-	limit := int(max / (time.Second / SampleRate))
+func Record(ctx context.Context, leg Leg, w io.WriteSeeker, maxLen time.Duration, stopKeys string) (Recording, error) {
+	limit := int(maxLen / (time.Second / SampleRate))
 	bw := bufio.NewWriter(w)
 	if _, err := bw.Write(wavHeader(0)); err != nil {
 		return Recording{}, fmt.Errorf("media: write recording: %w", err)
