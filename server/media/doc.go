@@ -12,13 +12,14 @@
 // frames pass between a UDPLeg and the browser unchanged, with no transcoding and no Opus.
 //
 // Every party implements Leg (UDPLeg for SIP, WebRTCLeg for a browser); Bridge, Player, Hold
-// and Record work on any Leg. Frames are
-// 20 ms (160 samples at 8 kHz). Time comes from the time package, so tests fake it with
-// testing/synctest.
+// and Record work on any Leg. Frames are 20 ms (160 samples at 8 kHz). Time comes from the
+// time package, so tests fake it with testing/synctest.
 //
 // Shipped audio (embedded): audio/hold.wav is synthesised by internal/gen/holdmusic (sine
 // chords, no licence beyond the repository's); audio/prompts/*.wav are synthesised by
-// internal/gen/prompts.sh with espeak-ng and sox. Regenerate both with `go generate`.
+// internal/gen/prompts.sh with espeak-ng and sox (a program's output is not covered by the
+// program's GPL). Regenerate both with `go generate` (needs the Debian packages espeak-ng and
+// sox); the output is the same bytes each time.
 package media
 
 //go:generate go run ./internal/gen/holdmusic
