@@ -23,7 +23,7 @@ import (
 //
 //	go test -run '^$' -bench HoldPlayers -benchtime 1x ./media/
 func BenchmarkHoldPlayers(b *testing.B) {
-	for _, n := range []int{100, 250, 500, 1000, 2000, 4000} {
+	for _, n := range []int{100, 500, 1000, 2000, 3000, 4000} {
 		b.Run(fmt.Sprintf("calls=%d", n), func(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 			sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
