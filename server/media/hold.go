@@ -13,7 +13,7 @@ const DefaultAnnouncePeriod = 30 * time.Second
 // wait), then Period of music, then the announcement again, and so on. The music resumes
 // where it stopped and loops at its end. Hold values are plain configuration, safe to copy.
 type Hold struct {
-	// Music is the looped hold music; nil means DefaultHoldMusic().
+	// Music is the looped hold music; nil or empty means DefaultHoldMusic().
 	Music *Clip
 	// Period is the length of music between announcements, counted in frames sent (not wall
 	// time); 0 or less means DefaultAnnouncePeriod.
@@ -29,7 +29,7 @@ type Hold struct {
 // WriteFrame error, such as ErrClosed once the caller hangs up). Pacing is the Player's.
 func (h Hold) Run(ctx context.Context, p *Player) error {
 	music := h.Music
-	if music == nil {
+	if music == nil || music.Frames() == 0 {
 		music = DefaultHoldMusic()
 	}
 	period := h.Period
@@ -50,8 +50,6 @@ func (h Hold) Run(ctx context.Context, p *Player) error {
 		if err := p.frames(ctx, music, pos, stretch); err != nil {
 			return err
 		}
-		if music.Frames() > 0 {
-			pos = (pos + stretch) % music.Frames()
-		}
+		pos = (pos + stretch) % music.Frames()
 	}
 }

@@ -58,12 +58,13 @@ func TestHoldAnnouncesOnPeriod(t *testing.T) {
 	})
 }
 
-// TestHoldDefaults: no music and no period play the shipped music; the leg closing ends Run.
+// TestHoldDefaults: empty music and no period play the shipped music with an announcement
+// every 30 s; the leg closing ends Run.
 func TestHoldDefaults(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		leg := newFakeLeg(PCMU)
 		done := make(chan error, 1)
-		go func() { done <- Hold{}.Run(context.Background(), NewPlayer(leg)) }()
+		go func() { done <- Hold{Music: NewClip(nil)}.Run(context.Background(), NewPlayer(leg)) }()
 		time.Sleep(DefaultAnnouncePeriod + time.Second + FrameDuration/2) // fake clock, between two frames
 		_ = leg.Close()
 		if err := <-done; !errors.Is(err, ErrClosed) {

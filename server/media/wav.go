@@ -20,9 +20,12 @@ const (
 	wavExtensible = 0xFFFE
 )
 
+// maxWAVData bounds the audio ReadWAV accepts: an hour of 16-bit PCM (57.6 MB).
+const maxWAVData = 3600 * SampleRate * 2
+
 // ReadWAV decodes a WAV file of 8 kHz mono audio, 16-bit PCM or G.711 (µ-law or A-law), into
-// a Clip. Any other sample rate, channel count or encoding is refused with an error wrapping
-// ErrWAVFormat that names what was found. It reads r to the end of the data chunk.
+// a Clip. Any other sample rate, channel count or encoding, or more than an hour of audio, is
+// refused with an error wrapping ErrWAVFormat that names what was found. It reads r to the end of the data chunk.
 func ReadWAV(r io.Reader) (*Clip, error) {
 	var hdr [12]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
@@ -82,15 +85,14 @@ func readWAVData(r io.Reader, size uint32, format, channels uint16, rate uint32,
 	default:
 		return nil, fmt.Errorf("%w: format %d with %d bits; want 16-bit PCM, µ-law or A-law", ErrWAVFormat, format, bits)
 	}
-	if size > 1<<30 {
-		return nil, fmt.Errorf("%w: data chunk of %d bytes", ErrWAVFormat, size)
-	}
-	data := make([]byte, size)
-	n, err := io.ReadFull(r, data)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	// Read what is there, up to the declared size: streamed WAVs declare more than they hold.
+	data, err := io.ReadAll(io.LimitReader(r, min(int64(size), maxWAVData+1)))
+	if err != nil {
 		return nil, fmt.Errorf("%w: reading data: %v", ErrWAVFormat, err)
 	}
-	data = data[:n] // a data size larger than the file (as streamed WAVs write) keeps what is there
+	if len(data) > maxWAVData {
+		return nil, fmt.Errorf("%w: more than %d bytes of audio", ErrWAVFormat, maxWAVData)
+	}
 	if format != wavPCM {
 		return NewClip(codec.Decode(make([]int16, 0, len(data)), data)), nil
 	}

@@ -69,6 +69,17 @@ func TestReadWAVG711AndSkippedChunks(t *testing.T) {
 	}
 }
 
+// TestReadWAVStreamedSize: a data chunk declaring more bytes than the file has (as a WAV
+// written to a pipe does) gives the audio that is there.
+func TestReadWAVStreamedSize(t *testing.T) {
+	b := wavBytes(wavPCM, 1, 8000, 16, nil, []byte{1, 0, 2, 0, 3, 0})
+	binary.LittleEndian.PutUint32(b[40:], 0xFFFFFFFF)
+	c, err := ReadWAV(bytes.NewReader(b))
+	if err != nil || !slices.Equal(c.PCM(), []int16{1, 2, 3}) {
+		t.Fatalf("%v, %v", c, err)
+	}
+}
+
 func TestReadWAVRefusesOtherFormats(t *testing.T) {
 	cases := map[string][]byte{
 		"16 kHz":    wavBytes(wavPCM, 1, 16000, 16, nil, make([]byte, 64)),
