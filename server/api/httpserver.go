@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // The HTTP server's limits (see [NewHTTPServer]).
@@ -19,8 +21,8 @@ const (
 	WriteTimeout = 30 * time.Second
 	// IdleTimeout closes a keep-alive connection idle this long.
 	IdleTimeout = 60 * time.Second
-	// MaxHeaderBytes bounds a request's headers.
-	MaxHeaderBytes = 16 << 10
+	// MaxHeaderBytes bounds a request's headers (the edge's limit).
+	MaxHeaderBytes = httpedge.MaxHeaderBytes
 	// DefaultMaxConns is the connection limit of [LimitListener] when
 	// none is given.
 	DefaultMaxConns = 1024
@@ -28,13 +30,18 @@ const (
 
 // NewHTTPServer returns an http.Server for h with every timeout set: a
 // client that dribbles its headers or body, or never reads, or keeps an
-// idle connection, is cut off. Serve it on a [LimitListener].
+// idle connection, is cut off. It applies the edge's connection policy
+// (httpedge.CloseUnauthenticated): a connection is kept open between
+// requests only once it has made an authenticated request, so
+// unauthenticated clients cannot hold the connection slots of a
+// [LimitListener], which it should be served on.
 func NewHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return &http.Server{
-		Handler:           h,
+		Handler:           httpedge.CloseUnauthenticated(h),
+		ConnContext:       httpedge.ConnContext,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,10 +12,8 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
-
-// maxBody bounds a request body.
-const maxBody = 64 << 10
 
 func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
@@ -49,31 +45,31 @@ func (s *Server) routes() *http.ServeMux {
 	return m
 }
 
-// decode reads a JSON body into v. With optional, an empty body leaves v
-// as it is.
+// decode reads a JSON body into v with the edge's strict decoder
+// (httpedge.DecodeJSON). With optional, an empty body leaves v as it is.
 func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if optional && errors.Is(err, io.EOF) {
-			return nil
-		}
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return fmt.Errorf("%w: body larger than %d bytes", errTooLarge, maxBody)
-		}
-		return fmt.Errorf("%w: %w", errBadRequest, err)
+	return httpedge.DecodeJSON(w, r, v, optional)
+}
+
+// pathID returns the path value name, checked as an ID (httpedge.CheckID);
+// on error it has answered the request.
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request, name string) (string, bool) {
+	v := r.PathValue(name)
+	if err := checkID(name, v); err != nil {
+		s.writeError(w, r, err)
+		return "", false
 	}
-	if dec.More() {
-		return fmt.Errorf("%w: more than one JSON value", errBadRequest)
-	}
-	return nil
+	return v, true
 }
 
 // do submits cmd to the engine with the server's deadline and reports
 // whether it applied; if not, it has answered the request (an error, or a
 // redirect to the leader).
 func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) bool {
+	if err := s.precheck(cmd); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	if _, err := s.rt.Do(ctx, cmd); err != nil {
@@ -144,6 +140,10 @@ func (s *Server) addTeammate(w http.ResponseWriter, r *http.Request) {
 	if req.ClientOpen != nil {
 		st.ClientOpen = *req.ClientOpen
 	}
+	if err := checkPresence(st); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	s.teammateCommand(w, r, http.StatusCreated, req.ID,
 		assign.Command{Op: assign.OpAddTeammate, Teammate: req.ID, Name: req.Name, Presence: st})
 }
@@ -163,7 +163,11 @@ func (s *Server) getTeammate(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /teammates/{id}
 func (s *Server) removeTeammate(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.TeammateID(v)
 	if s.do(w, r, assign.Command{Op: assign.OpRemoveTeammate, Teammate: id}) {
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -171,13 +175,17 @@ func (s *Server) removeTeammate(w http.ResponseWriter, r *http.Request) {
 
 // PUT /teammates/{id}/status
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.TeammateID(v)
 	var req StatusRequest
 	if err := decode(w, r, &req, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := checkText("reason", req.Reason, maxName); err != nil {
+	if err := checkStatus(req.Status, req.Reason); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -187,10 +195,18 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
 
 // PUT /teammates/{id}/channel
 func (s *Server) setChannel(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.TeammateID(v)
 	var req ChannelRequest
 	if err := decode(w, r, &req, false); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if !req.Channel.Valid() {
+		s.writeError(w, r, invalid("channel %v", req.Channel))
 		return
 	}
 	s.teammateCommand(w, r, http.StatusOK, id,
@@ -199,7 +215,11 @@ func (s *Server) setChannel(w http.ResponseWriter, r *http.Request) {
 
 // PUT /teammates/{id}/client
 func (s *Server) setClient(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.TeammateID(v)
 	var req ClientRequest
 	if err := decode(w, r, &req, false); err != nil {
 		s.writeError(w, r, err)
@@ -264,9 +284,17 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
 
 // POST /teams/{team}/members
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
-	team := pb.TeamID(r.PathValue("team"))
+	v, ok := s.pathID(w, r, "team")
+	if !ok {
+		return
+	}
+	team := pb.TeamID(v)
 	var req MemberRequest
 	if err := decode(w, r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkID("teammate", string(req.Teammate)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -276,7 +304,15 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /teams/{team}/members/{id}
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
-	team, id := pb.TeamID(r.PathValue("team")), pb.TeammateID(r.PathValue("id"))
+	tv, ok := s.pathID(w, r, "team")
+	if !ok {
+		return
+	}
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	team, id := pb.TeamID(tv), pb.TeammateID(v)
 	s.teammateCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpRemoveMember, Team: team, Teammate: id})
 }
 
@@ -288,6 +324,10 @@ func (s *Server) arrive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := checkID("id", string(req.ID)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkID("team", string(req.Team)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -309,9 +349,17 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 
 // POST /calls/{id}/answer
 func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.CallID(v)
 	var req AnswerRequest
 	if err := decode(w, r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkID("teammate", string(req.Teammate)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -320,10 +368,22 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
 
 // POST /calls/{id}/decline
 func (s *Server) decline(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.CallID(v)
 	var req DeclineRequest
 	if err := decode(w, r, &req, false); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if err := checkID("teammate", string(req.Teammate)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !req.Cause.Valid() {
+		s.writeError(w, r, invalid("decline cause %v", req.Cause))
 		return
 	}
 	s.callCommand(w, r, http.StatusOK, id,
@@ -332,21 +392,37 @@ func (s *Server) decline(w http.ResponseWriter, r *http.Request) {
 
 // POST /calls/{id}/hold
 func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.CallID(v)
 	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpHold, Call: id})
 }
 
 // POST /calls/{id}/resume
 func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.CallID(v)
 	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpResume, Call: id})
 }
 
 // POST /calls/{id}/transfer
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.CallID(v)
 	var req TransferRequest
 	if err := decode(w, r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkID("team", string(req.Team)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -355,17 +431,29 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) {
 
 // POST /calls/{id}/hangup: the customer hung up, at any stage.
 func (s *Server) hangUp(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.CallID(v)
 	// HangUp is EndCall by the customer.
 	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: eventlog.ByCustomer})
 }
 
 // POST /calls/{id}/end: the teammate (or another party) ended the call.
 func (s *Server) end(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
+	v, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	id := pb.CallID(v)
 	req := EndRequest{By: eventlog.ByTeammate}
 	if err := decode(w, r, &req, true); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if !req.By.Valid() {
+		s.writeError(w, r, invalid("party %v", req.By))
 		return
 	}
 	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: req.By})
@@ -424,7 +512,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		}
 		events = []eventlog.Event{}
 	}
-	tl := Timeline{Call: id, Events: events, Text: make([]string, 0, len(events))}
+	tl := Timeline{Call: id, Events: httpedge.Events(events), Text: make([]string, 0, len(events))}
 	for _, ev := range events {
 		tl.Text = append(tl.Text, ev.At.Format(time.TimeOnly)+"  "+ev.Text())
 	}
@@ -443,5 +531,5 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 // GET /dashboard: this node's live metrics, read under the collector's
 // lock; it never waits on the engine or the telephony.
 func (s *Server) dashboard(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.rt.Dashboard(s.rt.Now()))
+	writeJSON(w, http.StatusOK, dashboardOf(s.rt.Dashboard(s.rt.Now())))
 }

@@ -16,10 +16,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -65,6 +65,11 @@ type Config struct {
 	LoginPath string
 }
 
+// healthSlots bounds the GET /healthz requests served at once. They have
+// their own budget: a flood of health checks never takes the API's slots,
+// and the API's load never fails a health check.
+const healthSlots = 8
+
 // Server is the API's http.Handler. It is safe for concurrent use.
 type Server struct {
 	rt        *core.Runtime
@@ -72,11 +77,13 @@ type Server struct {
 	logger    *slog.Logger
 	timeout   time.Duration
 	leaderURL func(string) (string, bool)
-	loginPath string
 	slots     chan struct{}
+	health    chan struct{}
 	limiter   *rateLimiter // nil: no rate limit
 	mux       *http.ServeMux
 	open      *http.ServeMux
+	protected http.Handler // mux behind the authentication
+	edge      http.Handler // the whole chain behind the same-origin guard
 	registry  *prometheus.Registry
 }
 
@@ -90,7 +97,7 @@ func New(cfg Config) (s *Server, err error) {
 		return nil, err
 	}
 	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
-		leaderURL: cfg.LeaderURL, loginPath: cfg.LoginPath}
+		leaderURL: cfg.LeaderURL}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -105,6 +112,7 @@ func New(cfg Config) (s *Server, err error) {
 		n = 256
 	}
 	s.slots = make(chan struct{}, n)
+	s.health = make(chan struct{}, healthSlots)
 	if cfg.RatePerIP > 0 {
 		s.limiter = newRateLimiter(cfg.RatePerIP, cfg.RateBurst)
 	}
@@ -131,6 +139,8 @@ func New(cfg Config) (s *Server, err error) {
 	for pattern, h := range cfg.Public {
 		s.open.Handle(pattern, h)
 	}
+	s.protected = httpedge.Require(auth, cfg.LoginPath, httpedge.Routes(s.mux))
+	s.edge = httpedge.SameOrigin(http.HandlerFunc(s.dispatch))
 	return s, nil
 }
 
@@ -141,42 +151,36 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 // Authenticator returns the token check, for a login handler.
 func (s *Server) Authenticator() *Authenticator { return s.auth }
 
-// ServeHTTP bounds the requests in flight and each client's rate, serves
-// the public handlers, then authenticates and serves the API and the Extra
-// handlers.
+// ServeHTTP bounds the requests in flight (GET /healthz in its own small
+// budget) and each client's rate, refuses a state-changing request from
+// another origin, serves the public handlers, then authenticates and
+// serves the API and the Extra handlers. Every refusal, 404 and 405
+// included, is the edge's error body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.limiter != nil && r.URL.Path != "/healthz" && !s.limiter.allow(clientIP(r), time.Now()) {
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusTooManyRequests, ErrorBody{Code: "rate_limited", Error: "too many requests from this address"})
+	slots := s.slots
+	if r.URL.Path == "/healthz" {
+		slots = s.health
+	} else if s.limiter != nil && !s.limiter.allow(clientIP(r), time.Now()) {
+		httpedge.WriteError(w, httpedge.ErrRateLimited)
 		return
 	}
 	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
 	default:
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Code: "busy", Error: "too many requests in flight"})
+		httpedge.WriteError(w, httpedge.ErrBusy)
 		return
 	}
+	s.edge.ServeHTTP(w, r)
+}
+
+// dispatch serves a public handler, or else the authenticated routes.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := s.open.Handler(r); pattern != "" {
 		h.ServeHTTP(w, r)
 		return
 	}
-	switch err := s.auth.Check(r); err {
-	case nil:
-	case ErrCrossOrigin:
-		writeJSON(w, http.StatusForbidden, ErrorBody{Code: "cross_origin", Error: err.Error()})
-		return
-	default:
-		if s.loginPath != "" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
-			http.Redirect(w, r, s.loginPath, http.StatusSeeOther)
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="phonebalance"`)
-		writeJSON(w, http.StatusUnauthorized, ErrorBody{Code: "unauthorized", Error: err.Error()})
-		return
-	}
-	s.mux.ServeHTTP(w, r)
+	s.protected.ServeHTTP(w, r)
 }
 
 // HealthBody is GET /healthz, the one unauthenticated endpoint: it says
