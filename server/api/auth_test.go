@@ -165,3 +165,21 @@ func TestExtraAndPublicHandlers(t *testing.T) {
 		t.Fatal("a conflicting pattern was accepted")
 	}
 }
+
+// The Authorization scheme is case-insensitive (RFC 9110, 11.1):
+// "bearer" and "BEARER" are "Bearer". Before, the API refused them (and
+// the dashboard accepted them).
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
+		code, body := e.c.raw("GET", "/cluster", "", map[string]string{"Authorization": scheme + " " + token})
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", scheme, code, body)
+		}
+	}
+	for _, h := range []string{"bearer " + token + "x", "Basic " + token, "bearer"} {
+		if code, _ := e.c.raw("GET", "/cluster", "", map[string]string{"Authorization": h}); code != http.StatusUnauthorized {
+			t.Fatalf("%q: %d, want 401", h, code)
+		}
+	}
+}

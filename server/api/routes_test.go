@@ -10,7 +10,6 @@ import (
 
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
-	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
@@ -59,10 +58,14 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	c.do("GET", "/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "ana's reason", ana.Reason, "On a call")
 	// The dashboard is fed as the command applies: no wait.
-	var d metrics.Dashboard
-	c.do("GET", "/dashboard", "", http.StatusOK, &d)
+	// Durations are integer milliseconds in *_ms fields, everywhere.
+	var d api.Dashboard
+	raw := c.do("GET", "/dashboard", "", http.StatusOK, &d)
 	equal(t, "active", d.Active, 1)
 	equal(t, "ana's active calls", d.Teammates["ana"].ActiveCalls, 1)
+	if !strings.Contains(raw, `"talk_time_ms"`) || strings.Contains(raw, `"talk_time"`) {
+		t.Fatalf("dashboard durations not in milliseconds:\n%s", raw)
+	}
 
 	c.do("POST", "/calls/call-1/hold", "", http.StatusOK, &call)
 	equal(t, "stage", call.Stage, eventlog.StageOnHold)
