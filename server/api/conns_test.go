@@ -13,14 +13,18 @@ import (
 )
 
 // serveLimited serves e's API as the server does (NewHTTPServer on a
-// LimitListener of maxConns) on 127.0.0.1 and returns its address.
-func serveLimited(t *testing.T, e *env, maxConns int) string {
+// LimitListener of maxConns) on 127.0.0.1 and returns its address; tune
+// may change the server first.
+func serveLimited(t *testing.T, e *env, maxConns int, tune ...func(*http.Server)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := api.NewHTTPServer(e.srv, quiet())
+	for _, f := range tune {
+		f(hs)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -82,8 +86,14 @@ func TestIdleUnauthenticatedConnectionsDoNotStarve(t *testing.T) {
 		}
 	}
 
-	// A budget far above a normal request's few milliseconds; the old
-	// server never answered within it.
+	mustGetIn(t, addr)
+}
+
+// mustGetIn makes an authenticated request to the server at addr, which
+// must answer 200 within a budget far above a normal request's few
+// milliseconds (the old server never answered within it).
+func mustGetIn(t *testing.T, addr string) {
+	t.Helper()
 	client := &http.Client{Timeout: 20 * time.Second}
 	req, err := http.NewRequest("GET", "http://"+addr+"/teams/support", nil)
 	if err != nil {
@@ -97,6 +107,43 @@ func TestIdleUnauthenticatedConnectionsDoNotStarve(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("authenticated request: %d", resp.StatusCode)
+	}
+}
+
+// Connections that never send a request cannot hold the slots either:
+// once every slot is taken and a client waits, those that have gone
+// HeaderGrace without a request header are closed to make room. The
+// header timeout is lengthened here to show that it is not what frees
+// them.
+func TestSilentConnectionsDoNotStarve(t *testing.T) {
+	t.Cleanup(api.SetHeaderGrace(50 * time.Millisecond))
+	e := newEnv(t, nil, api.Config{})
+	e.seed()
+	const maxConns = 8
+	addr := serveLimited(t, e, maxConns, func(hs *http.Server) { hs.ReadHeaderTimeout = time.Hour })
+	var silent []net.Conn
+	for range maxConns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		silent = append(silent, c)
+	}
+	mustGetIn(t, addr)
+	// At least one silent connection was closed by the server to let the
+	// client in.
+	closed := 0
+	for _, c := range silent {
+		if err := c.SetReadDeadline(time.Now().Add(100 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+			closed++
+		}
+	}
+	if closed == 0 {
+		t.Fatal("no silent connection was closed")
 	}
 }
 
