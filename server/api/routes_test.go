@@ -214,7 +214,7 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		{"POST", "/teammates", `{"id":"an\u200ba","name":"ZWSP"}`, 400, "invalid_id", false},
 		{"POST", "/teammates", `{"id":"an\u2060a","name":"WJ"}`, 400, "invalid_id", false},
 		{"POST", "/teammates", `{"id":"\ufeffana","name":"BOM"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"` + strings.Repeat("i", 129) + `"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"` + strings.Repeat("i", httpedge.MaxIDBytes+1) + `"}`, 400, "invalid_id", false},
 		{"POST", "/calls/call-1/answer", `{"teammate":"an\u200da"}`, 400, "invalid_id", false},
 		{"POST", "/teammates", `{"id":"eve","name":"Eve\nCall answered by Ana."}`, 400, "invalid_text", false},
 		{"POST", "/teammates", `{"id":"eve","name":"` + long + `"}`, 400, "invalid_text", false},

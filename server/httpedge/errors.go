@@ -147,21 +147,15 @@ type ErrorBody struct {
 	Error string `json:"error"`
 }
 
-// Message returns the text of err's body. A *replica.NotLeaderError is
-// worded once here, whatever wraps it, so the body never repeats itself.
+// Message returns the text of err's body. A *replica.NotLeaderError whose
+// command may still commit is worded once here, whatever wraps it, so the
+// body says it once and says what to do.
 func Message(err error) string {
 	var nl *replica.NotLeaderError
-	if !errors.As(err, &nl) {
-		return err.Error()
-	}
-	switch {
-	case nl.Uncertain:
+	if errors.As(err, &nl) && nl.Uncertain {
 		return "this node lost the leadership after appending the command: it may still commit under the next leader; read the state before retrying"
-	case nl.LeaderID != "":
-		return "this node is not the leader; the leader is " + nl.LeaderID
-	default:
-		return "this node is not the leader and knows of none (an election); retry"
 	}
+	return err.Error()
 }
 
 // WriteError answers err with its status and code from the table and the

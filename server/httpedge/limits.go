@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/phonebalance/phonebalance/assign"
 )
 
 // The table of limits on what the server accepts, for the API and the
@@ -11,8 +13,10 @@ import (
 // (assign.MaxIDLen, assign.MaxNameLen), so nothing the edge accepts is
 // refused by the engine for its size.
 const (
-	// MaxIDBytes is the longest ID (teammate, team, call), in bytes.
-	MaxIDBytes = 128
+	// MaxIDBytes is the longest ID (teammate, team, call), in bytes: the
+	// engine's own limit, so that every ID the engine holds (a SIP
+	// Call-ID among them) can be named in a request.
+	MaxIDBytes = assign.MaxIDLen
 	// MaxNameBytes is the longest team or teammate display name, in bytes.
 	MaxNameBytes = 200
 	// MaxReasonBytes is the longest away reason, in bytes.

@@ -34,7 +34,8 @@ type Options struct {
 	Extra func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error)
 	// Public builds handlers mounted WITHOUT authentication: the login
 	// form ("GET /login") and its post ("POST /login", which checks the
-	// token with auth.Valid and sets the cookie with api.SetCookie).
+	// token with auth.Valid and sets the cookie with
+	// httpedge.SetLoginCookie).
 	Public func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error)
 	// LoginPath is where a browser without credentials is redirected when
 	// it GETs a page; empty answers 401.
