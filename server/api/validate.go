@@ -68,11 +68,82 @@ func checkStatus(status presence.Status, reason string) error {
 	return httpedge.CheckText("reason", reason, httpedge.MaxReasonBytes)
 }
 
+// The request bodies' checks (see validator): the edge's limits, then
+// the engine's own argument checks, with the engine's errors.
+
+// presence is the teammate's presence the request asks for, with the
+// defaults filled in: channel All, Active, client open.
+func (req AddTeammateRequest) presence() presence.State {
+	st := presence.State{Channel: req.Channel, Status: req.Status, Reason: req.Reason,
+		ClientOpen: true, Backgrounded: req.Backgrounded}
+	if st.Channel == 0 {
+		st.Channel = presence.ChannelAll
+	}
+	if st.Status == 0 {
+		st.Status = presence.Active
+	}
+	if req.ClientOpen != nil {
+		st.ClientOpen = *req.ClientOpen
+	}
+	return st
+}
+
 func (req AddTeammateRequest) validate() error {
 	if err := checkID("id", string(req.ID)); err != nil {
 		return err
 	}
-	return checkText("name", req.Name, maxName)
+	if err := checkText("name", req.Name, maxName); err != nil {
+		return err
+	}
+	return checkPresence(req.presence())
+}
+
+func (req AddTeamRequest) validate() error { _, err := req.config(); return err }
+
+func (req MemberRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+
+func (req StatusRequest) validate() error { return checkStatus(req.Status, req.Reason) }
+
+func (req ChannelRequest) validate() error {
+	if !req.Channel.Valid() {
+		return invalid("channel %v", req.Channel)
+	}
+	return nil
+}
+
+func (req ClientRequest) validate() error {
+	if req.Open == nil {
+		return fmt.Errorf("%w: \"open\" is required", errBadRequest)
+	}
+	return nil
+}
+
+func (req ArriveRequest) validate() error {
+	if err := checkID("id", string(req.ID)); err != nil {
+		return err
+	}
+	return checkID("team", string(req.Team))
+}
+
+func (req AnswerRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+
+func (req DeclineRequest) validate() error {
+	if err := checkID("teammate", string(req.Teammate)); err != nil {
+		return err
+	}
+	if !req.Cause.Valid() {
+		return invalid("decline cause %v", req.Cause)
+	}
+	return nil
+}
+
+func (req TransferRequest) validate() error { return checkID("team", string(req.Team)) }
+
+func (req EndRequest) validate() error {
+	if !req.By.Valid() {
+		return invalid("party %v", req.By)
+	}
+	return nil
 }
 
 // config range-checks the request and returns the team's config.
