@@ -4,9 +4,10 @@ import (
 	"fmt"
 
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/core"
 )
 
-// precheck refuses, before it is proposed to raft, a command the engine
+// Precheck refuses, before it is proposed to raft, a command the engine
 // would refuse anyway because what it names does not exist (or, for a new
 // team, already does), reading the leader's engine under its lock: one map
 // lookup, no log entry, no fsync. It checks only where the answer is
@@ -20,14 +21,19 @@ import (
 // A command racing with another that creates what it names can still be
 // proposed and then refused by the engine: that entry is harmless, every
 // node refuses it the same way. On a follower nothing is prechecked (its
-// view may trail); the command goes to the leader.
-func (s *Server) precheck(cmd assign.Command) error {
+// view may trail); the command goes to the leader. Call it before
+// rt.Do with a command whose arguments were checked (the API's handlers
+// and the dashboard's actions do).
+//
+// Precheck is safe for concurrent use; it takes the engine's lock for one
+// lookup and never waits on the network.
+func Precheck(rt *core.Runtime, cmd assign.Command) error {
 	kind := precheckOf(cmd)
-	if kind == nothing || !s.rt.Node().Status().Ready {
+	if kind == nothing || !rt.Node().Status().Ready {
 		return nil
 	}
 	var err error
-	s.view(func(e *assign.Engine) { err = kind.check(e, cmd) })
+	_, _ = rt.View(func(e *assign.Engine) { err = kind.check(e, cmd) })
 	return err
 }
 

@@ -87,7 +87,7 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, req validator, opt
 // whether it applied; if not, it has answered the request (an error, or a
 // redirect to the leader).
 func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) bool {
-	if err := s.precheck(cmd); err != nil {
+	if err := Precheck(s.rt, cmd); err != nil {
 		s.writeError(w, r, err)
 		return false
 	}

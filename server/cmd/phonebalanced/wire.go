@@ -97,6 +97,9 @@ func mountDashboard(opts *Options, logger *slog.Logger) {
 		dash, err = dashboard.New(dashboard.Config{
 			Source: src,
 			Submit: func(ctx context.Context, cmd assign.Command) error {
+				if err := api.Precheck(rt, cmd); err != nil { // as the API does: no log entry
+					return err
+				}
 				_, err := rt.Do(ctx, cmd)
 				return err
 			},
