@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/phonebalance/phonebalance/assign"
@@ -27,12 +26,6 @@ const (
 	// MaxMaxWait is the longest max_wait_ms a team may set.
 	MaxMaxWait = 24 * time.Hour
 )
-
-// breaksLine reports whether r is a control character or a line or
-// paragraph separator: what could start a new line in a text view.
-func breaksLine(r rune) bool {
-	return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp)
-}
 
 // checkText is the edge's text check (httpedge.CheckText).
 func checkText(field, v string, max int) error { return httpedge.CheckText(field, v, max) }
@@ -173,7 +166,7 @@ func (req AddTeamRequest) config() (assign.TeamConfig, error) {
 // characters (newlines among them) and invalid UTF-8 are shown as Go
 // escapes, so a name can never start a line of its own.
 func escapeLine(s string) string {
-	if utf8.ValidString(s) && strings.IndexFunc(s, breaksLine) < 0 {
+	if utf8.ValidString(s) && strings.IndexFunc(s, httpedge.BreaksLine) < 0 {
 		return s
 	}
 	var b strings.Builder
@@ -182,7 +175,7 @@ func escapeLine(s string) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case breaksLine(r):
+		case httpedge.BreaksLine(r):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:

@@ -43,10 +43,11 @@ func invisible(r rune) bool {
 	return false
 }
 
-// breaksLine reports whether r is a control character (Unicode category
+// BreaksLine reports whether r is a control character (Unicode category
 // Cc) or a line or paragraph separator: what could start a new line in a
-// text view.
-func breaksLine(r rune) bool {
+// text view (and so what CheckID and CheckText refuse, and what a text
+// answer escapes).
+func BreaksLine(r rune) bool {
 	return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp)
 }
 
@@ -68,7 +69,7 @@ func CheckID(field, v string) error {
 		return Errorf(ErrInvalidID, "%s %q cannot appear in a URL path", field, v)
 	case strings.ContainsAny(v, "/?#"):
 		return Errorf(ErrInvalidID, "%s has '/', '?' or '#'", field)
-	case strings.ContainsFunc(v, breaksLine):
+	case strings.ContainsFunc(v, BreaksLine):
 		return Errorf(ErrInvalidID, "%s has a control character", field)
 	case strings.ContainsFunc(v, invisible):
 		return Errorf(ErrInvalidID, "%s has a bidi control or zero-width character", field)
@@ -86,7 +87,7 @@ func CheckText(field, v string, max int) error {
 		return Errorf(ErrInvalidText, "%s is longer than %d bytes", field, max)
 	case !utf8.ValidString(v):
 		return Errorf(ErrInvalidText, "%s is not valid UTF-8", field)
-	case strings.ContainsFunc(v, breaksLine):
+	case strings.ContainsFunc(v, BreaksLine):
 		return Errorf(ErrInvalidText, "%s has a control character", field)
 	case strings.ContainsFunc(v, invisible):
 		return Errorf(ErrInvalidText, "%s has a bidi control or zero-width character", field)
