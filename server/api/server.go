@@ -7,10 +7,10 @@
 //
 // Every request but GET /healthz is authenticated, and every answer is
 // made, by the server's one HTTP edge (package httpedge), which the
-// dashboard shares: see [Server]. Commands go to the raft leader: a follower answers writes with
-// a 307 redirect to the leader's HTTP address. Reads are served by the
-// node that receives them, from its own state (possibly behind the
-// leader by the replication lag).
+// dashboard shares: see [Server]. Commands go to the raft leader: a
+// follower answers writes with a 307 redirect to the leader's HTTP
+// address. Reads are served by the node that receives them, from its own
+// state (possibly behind the leader by the replication lag).
 package api
 
 import (
