@@ -85,7 +85,7 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, req validator, opt
 
 // do submits cmd to the engine with the server's deadline and reports
 // whether it applied; if not, it has answered the request (an error, or a
-// redirect to the leader).
+// 503 naming the leader).
 func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) bool {
 	if err := Precheck(s.rt, cmd); err != nil {
 		s.writeError(w, r, err)
@@ -94,7 +94,7 @@ func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) 
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	if _, err := s.rt.Do(ctx, cmd); err != nil {
-		if s.redirectToLeader(w, r, err) {
+		if s.answerNotLeader(w, r, err) {
 			return false
 		}
 		s.writeError(w, r, err)

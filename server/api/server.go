@@ -8,9 +8,9 @@
 // Every request but GET /healthz is authenticated, and every answer is
 // made, by the server's one HTTP edge (package httpedge), which the
 // dashboard shares: see [Server]. Commands go to the raft leader: a
-// follower answers writes with a 307 redirect to the leader's HTTP
-// address. Reads are served by the node that receives them, from its own
-// state (possibly behind the leader by the replication lag).
+// follower forwards writes to the leader's HTTP address (forward.go).
+// Reads are served by the node that receives them, from its own state
+// (possibly behind the leader by the replication lag).
 package api
 
 import (
@@ -21,6 +21,7 @@ import (
 
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
+	"github.com/phonebalance/phonebalance/server/promexport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -78,6 +79,7 @@ type Server struct {
 	logger    *slog.Logger
 	timeout   time.Duration
 	leaderURL func(string) (string, bool)
+	fwd       *forwarder
 	slots     chan struct{}
 	health    chan struct{}
 	limiter   *rateLimiter // nil: no rate limit
@@ -108,6 +110,7 @@ func New(cfg Config) (s *Server, err error) {
 	if s.leaderURL == nil {
 		s.leaderURL = LeaderURLFromID
 	}
+	s.fwd = newForwarder(auth, s.timeout)
 	n := cfg.MaxInFlight
 	if n <= 0 {
 		n = 256
@@ -121,7 +124,8 @@ func New(cfg Config) (s *Server, err error) {
 	if err := s.registry.Register(cfg.Runtime.Exporter()); err != nil {
 		return nil, err
 	}
-	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		promexport.NewNodeCollector(cfg.Runtime.Node().Status, nil))
 
 	// A pattern conflict panics in ServeMux; report it as an error.
 	defer func() {
@@ -140,7 +144,12 @@ func New(cfg Config) (s *Server, err error) {
 	for pattern, h := range cfg.Public {
 		s.open.Handle(pattern, h)
 	}
-	s.protected = httpedge.Require(auth, cfg.LoginPath, httpedge.Routes(s.mux))
+	routes := httpedge.Routes(s.mux)
+	s.protected = httpedge.Require(auth, cfg.LoginPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.forward(w, r) {
+			routes.ServeHTTP(w, r)
+		}
+	}))
 	s.edge = httpedge.SameOrigin(http.HandlerFunc(s.dispatch))
 	return s, nil
 }
@@ -153,15 +162,17 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 func (s *Server) Authenticator() *Authenticator { return s.auth }
 
 // ServeHTTP bounds the requests in flight (GET /healthz in its own small
-// budget) and each client's rate, refuses a state-changing request from
-// another origin, serves the public handlers, then authenticates and
-// serves the API and the Extra handlers. Every refusal, 404 and 405
-// included, is the edge's error body.
+// budget) and each client's rate (a write forwarded by a follower was
+// limited there), refuses a state-changing request from another origin,
+// serves the public handlers, then authenticates, forwards writes to the
+// leader if this node does not lead, and serves the API and the Extra
+// handlers. Every refusal, 404 and 405 included, is the edge's error
+// body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	slots := s.slots
 	if r.URL.Path == "/healthz" {
 		slots = s.health
-	} else if s.limiter != nil && !s.limiter.allow(clientIP(r), time.Now()) {
+	} else if s.limiter != nil && !s.fwd.fromPeer(r) && !s.limiter.allow(clientIP(r), time.Now()) {
 		httpedge.WriteError(w, httpedge.ErrRateLimited)
 		return
 	}
@@ -175,7 +186,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.edge.ServeHTTP(w, r)
 }
 
-// dispatch serves a public handler, or else the authenticated routes.
+// dispatch serves a public handler, or else the authenticated routes
+// (forwarding writes to the leader on a follower).
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := s.open.Handler(r); pattern != "" {
 		h.ServeHTTP(w, r)

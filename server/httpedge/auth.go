@@ -2,6 +2,7 @@ package httpedge
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -64,6 +65,15 @@ func NewToken(token string) (*Token, error) {
 func (t *Token) Valid(secret string) bool {
 	d := sha256.Sum256([]byte(secret))
 	return subtle.ConstantTimeCompare(d[:], t.digest[:]) == 1
+}
+
+// Derive returns HMAC-SHA256 of purpose keyed by the token's digest: a
+// secret every holder of the token can compute and nobody else, for one
+// purpose (a node-to-node mark, say) without ever sending the token.
+func (t *Token) Derive(purpose string) []byte {
+	mac := hmac.New(sha256.New, t.digest[:])
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 // Verify implements [Verifier]: the token is Principal{Name: "token"}.

@@ -110,39 +110,6 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
-// The body of a refused write whose command may still commit reads once,
-// however the caller wrapped the error. (Before, the API's 503 said
-// "... the command may still commit (the command may still commit; read
-// before retrying)".)
-func TestNotLeaderMessageReadsOnce(t *testing.T) {
-	uncertain := &replica.NotLeaderError{LeaderID: "10.0.0.2:8080", LeaderAddr: "10.0.0.2:7000", Uncertain: true}
-	for _, err := range []error{
-		uncertain,
-		fmt.Errorf("%w (the command may still commit; read before retrying)", uncertain),
-		fmt.Errorf("%w: %w", httpedge.ErrNoLeader, uncertain),
-	} {
-		w := httptest.NewRecorder()
-		httpedge.WriteError(w, err)
-		var eb httpedge.ErrorBody
-		if err := json.Unmarshal(w.Body.Bytes(), &eb); err != nil {
-			t.Fatal(err)
-		}
-		if n := strings.Count(eb.Error, "may still commit"); n != 1 || strings.Contains(eb.Error, "(") {
-			t.Errorf("body %q says it %d times", eb.Error, n)
-		}
-		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
-			t.Errorf("%d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
-		}
-	}
-	w := httptest.NewRecorder()
-	httpedge.WriteError(w, &replica.NotLeaderError{})
-	var eb httpedge.ErrorBody
-	_ = json.Unmarshal(w.Body.Bytes(), &eb)
-	if eb.Code != "not_leader" || strings.Contains(eb.Error, "may still commit") {
-		t.Errorf("no leader known: %+v", eb)
-	}
-}
-
 // Every error the engine can return has its own stable code; a deadline
 // is 503 (see the table's comment); unknown errors are 500 internal.
 func TestStatusOf(t *testing.T) {

@@ -43,7 +43,7 @@ var (
 	// allows.
 	ErrBusy = errors.New("too many requests in flight")
 	// ErrNoLeader: a write while the cluster has no leader.
-	ErrNoLeader = errors.New("no leader: the cluster is electing one")
+	ErrNoLeader = errors.New("no leader: the cluster is electing one; retry")
 	// ErrUnavailable: a feature this server does not offer.
 	ErrUnavailable = errors.New("not available on this server")
 )
@@ -147,17 +147,6 @@ type ErrorBody struct {
 	Error string `json:"error"`
 }
 
-// Message returns the text of err's body. A *replica.NotLeaderError whose
-// command may still commit is worded once here, whatever wraps it, so the
-// body says it once and says what to do.
-func Message(err error) string {
-	var nl *replica.NotLeaderError
-	if errors.As(err, &nl) && nl.Uncertain {
-		return "this node lost the leadership after appending the command: it may still commit under the next leader; read the state before retrying"
-	}
-	return err.Error()
-}
-
 // WriteError answers err with its status and code from the table and the
 // {"code", "error"} body. 503 and 429 answers carry Retry-After: 1. It
 // must be called before anything is written to w.
@@ -171,7 +160,7 @@ func WriteError(w http.ResponseWriter, err error) {
 	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="phonebalance"`)
 	}
-	WriteJSON(w, status, ErrorBody{Code: code, Error: Message(err)})
+	WriteJSON(w, status, ErrorBody{Code: code, Error: err.Error()})
 }
 
 // Errorf is fmt.Errorf for edge errors: Errorf(ErrInvalidID, "%q", id)
