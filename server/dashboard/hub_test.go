@@ -256,7 +256,7 @@ func TestDeltasRebuildThePage(t *testing.T) {
 						Name: fmt.Sprintf("Mate %03d", next)})
 					next++
 				case 2:
-					ms[i].TalkTimeS += 1
+					ms[i].TalkTimeMS += 1000
 				case 3:
 					ms[i].Name = "Nobody" // leaves the search
 				default:
