@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -79,21 +80,30 @@ func TestCookieAndSameOrigin(t *testing.T) {
 	if code, _ := e.c.raw("GET", "/teams/support", "", map[string]string{"Cookie": cookie}); code != http.StatusOK {
 		t.Fatalf("GET with the cookie: %d", code)
 	}
-	body := `{"id":"zed","name":"Zed"}`
-	for _, c := range []struct {
+	for i, c := range []struct {
 		name   string
 		header map[string]string
 		want   int
 	}{
-		{"no origin", map[string]string{"Cookie": cookie}, http.StatusForbidden},
+		// Without Sec-Fetch-Site or Origin the request is not from a
+		// browser (every current browser sends Origin on a POST):
+		// net/http.CrossOriginProtection lets it through.
+		{"no origin", map[string]string{"Cookie": cookie}, http.StatusCreated},
 		{"cross-site fetch", map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"same-site fetch", map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
 		{"other origin", map[string]string{"Cookie": cookie, "Origin": "http://evil.example"}, http.StatusForbidden},
 		{"null origin", map[string]string{"Cookie": cookie, "Origin": "null"}, http.StatusForbidden},
 		{"same-origin fetch", map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "same-origin"}, http.StatusCreated},
+		// A cross-site request is refused whatever its credentials.
+		{"cross-site bearer", map[string]string{"Authorization": "Bearer " + token, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 	} {
+		body := fmt.Sprintf(`{"id":"zed-%d","name":"Zed"}`, i)
 		code, resp := e.c.raw("POST", "/teammates", body, c.header)
 		if code != c.want {
 			t.Fatalf("%s: %d %s, want %d", c.name, code, resp, c.want)
+		}
+		if code == http.StatusForbidden && !strings.Contains(resp, `"code": "cross_origin"`) {
+			t.Fatalf("%s: body %s", c.name, resp)
 		}
 	}
 	code, _ := e.c.raw("POST", "/teammates", `{"id":"amy","name":"Amy"}`,
@@ -153,5 +163,23 @@ func TestExtraAndPublicHandlers(t *testing.T) {
 	// A pattern that collides with the API's is refused.
 	if _, err := api.New(api.Config{Runtime: e.rt, Token: token, Extra: map[string]http.Handler{"GET /dashboard": page}}); err == nil {
 		t.Fatal("a conflicting pattern was accepted")
+	}
+}
+
+// The Authorization scheme is case-insensitive (RFC 9110, 11.1):
+// "bearer" and "BEARER" are "Bearer". Before, the API refused them (and
+// the dashboard accepted them).
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
+		code, body := e.c.raw("GET", "/cluster", "", map[string]string{"Authorization": scheme + " " + token})
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", scheme, code, body)
+		}
+	}
+	for _, h := range []string{"bearer " + token + "x", "Basic " + token, "bearer"} {
+		if code, _ := e.c.raw("GET", "/cluster", "", map[string]string{"Authorization": h}); code != http.StatusUnauthorized {
+			t.Fatalf("%q: %d, want 401", h, code)
+		}
 	}
 }

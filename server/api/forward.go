@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
@@ -36,14 +34,12 @@ type forwarder struct {
 // newForwarder returns the forwarder of a server authenticating with
 // auth, whose commands wait at most timeout.
 func newForwarder(auth *Authenticator, timeout time.Duration) *forwarder {
-	mac := hmac.New(sha256.New, auth.digest[:])
-	mac.Write([]byte("phonebalance: forwarded by a node of the cluster"))
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil // node to node, never through an environment's proxy
 	t.DialContext = (&net.Dialer{Timeout: forwardDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.ResponseHeaderTimeout = timeout + 5*time.Second
 	t.MaxIdleConnsPerHost = 32
-	return &forwarder{mark: hex.EncodeToString(mac.Sum(nil)), transport: t}
+	return &forwarder{mark: hex.EncodeToString(auth.Derive("phonebalance: forwarded by a node of the cluster")), transport: t}
 }
 
 // fromPeer reports, in constant time, whether r was forwarded by a node

@@ -16,9 +16,9 @@ import (
 	"github.com/hashicorp/raft"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
@@ -234,7 +234,7 @@ func equal[T comparable](t *testing.T, what string, got, want T) {
 	}
 }
 
-func kinds(evs []eventlog.Event) []string {
+func kinds(evs []httpedge.Event) []string {
 	out := make([]string, 0, len(evs))
 	for _, ev := range evs {
 		out = append(out, ev.Kind.String())

@@ -5,63 +5,52 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // maxRateKeys bounds the clients the rate limiter tracks at once.
 const maxRateKeys = 10000
 
-// rateLimiter is a token bucket per client IP: each bucket holds up to
-// burst tokens and refills at rate per second; a request takes one.
-// Buckets that are full again are forgotten, so memory is bounded by the
-// clients active within burst/rate seconds (and by maxRateKeys). Safe for
-// concurrent use.
+// rateLimiter is a token bucket (golang.org/x/time/rate) per client IP:
+// each holds up to burst tokens and refills at rate per second; a request
+// takes one. Buckets that are full again are forgotten when the table is
+// full, so memory is bounded by maxRateKeys. Safe for concurrent use.
 type rateLimiter struct {
-	rate, burst float64
+	limit rate.Limit
+	burst int
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[string]*rate.Limiter
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newRateLimiter(rate float64, burst int) *rateLimiter {
+func newRateLimiter(perSecond float64, burst int) *rateLimiter {
 	if burst < 1 {
 		burst = 1
 	}
-	return &rateLimiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}}
+	return &rateLimiter{limit: rate.Limit(perSecond), burst: burst, buckets: map[string]*rate.Limiter{}}
 }
 
 // allow reports whether the client at key may make a request at now.
 func (l *rateLimiter) allow(key string, now time.Time) bool {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	b := l.buckets[key]
 	if b == nil {
 		if len(l.buckets) >= maxRateKeys {
 			l.sweep(now)
 		}
-		b = &bucket{tokens: l.burst, last: now}
+		b = rate.NewLimiter(l.limit, l.burst)
 		l.buckets[key] = b
 	}
-	if d := now.Sub(b.last).Seconds(); d > 0 {
-		b.tokens = min(l.burst, b.tokens+d*l.rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	l.mu.Unlock()
+	return b.AllowN(now, 1)
 }
 
 // sweep forgets the buckets that have refilled; if every client is still
 // active, it forgets them all (a flood of addresses must not grow memory).
 func (l *rateLimiter) sweep(now time.Time) {
 	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+		if b.TokensAt(now) >= float64(l.burst) {
 			delete(l.buckets, k)
 		}
 	}

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,33 +11,30 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
-	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
-
-// maxBody bounds a request body.
-const maxBody = 64 << 10
 
 func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /teammates", s.addTeammate)
 	m.HandleFunc("GET /teammates/{id}", s.getTeammate)
-	m.HandleFunc("DELETE /teammates/{id}", s.removeTeammate)
-	m.HandleFunc("PUT /teammates/{id}/status", s.setStatus)
-	m.HandleFunc("PUT /teammates/{id}/channel", s.setChannel)
-	m.HandleFunc("PUT /teammates/{id}/client", s.setClient)
+	m.HandleFunc("DELETE /teammates/{id}", onID(s, "id", s.removeTeammate))
+	m.HandleFunc("PUT /teammates/{id}/status", onID(s, "id", s.setStatus))
+	m.HandleFunc("PUT /teammates/{id}/channel", onID(s, "id", s.setChannel))
+	m.HandleFunc("PUT /teammates/{id}/client", onID(s, "id", s.setClient))
 	m.HandleFunc("POST /teams", s.addTeam)
 	m.HandleFunc("GET /teams/{team}", s.getTeam)
-	m.HandleFunc("POST /teams/{team}/members", s.addMember)
-	m.HandleFunc("DELETE /teams/{team}/members/{id}", s.removeMember)
+	m.HandleFunc("POST /teams/{team}/members", onID(s, "team", s.addMember))
+	m.HandleFunc("DELETE /teams/{team}/members/{id}", onID(s, "team", s.removeMember))
 	m.HandleFunc("POST /calls", s.arrive)
 	m.HandleFunc("GET /calls/{id}", s.getCall)
-	m.HandleFunc("POST /calls/{id}/answer", s.answer)
-	m.HandleFunc("POST /calls/{id}/decline", s.decline)
-	m.HandleFunc("POST /calls/{id}/hold", s.hold)
-	m.HandleFunc("POST /calls/{id}/resume", s.resume)
-	m.HandleFunc("POST /calls/{id}/transfer", s.transfer)
-	m.HandleFunc("POST /calls/{id}/hangup", s.hangUp)
-	m.HandleFunc("POST /calls/{id}/end", s.end)
+	m.HandleFunc("POST /calls/{id}/answer", onID(s, "id", s.answer))
+	m.HandleFunc("POST /calls/{id}/decline", onID(s, "id", s.decline))
+	m.HandleFunc("POST /calls/{id}/hold", onID(s, "id", s.hold))
+	m.HandleFunc("POST /calls/{id}/resume", onID(s, "id", s.resume))
+	m.HandleFunc("POST /calls/{id}/transfer", onID(s, "id", s.transfer))
+	m.HandleFunc("POST /calls/{id}/hangup", onID(s, "id", s.hangUp))
+	m.HandleFunc("POST /calls/{id}/end", onID(s, "id", s.end))
 	m.HandleFunc("GET /calls/{id}/explain", s.explain)
 	m.HandleFunc("GET /calls/{id}/timeline", s.timeline)
 	m.HandleFunc("GET /dashboard", s.dashboard)
@@ -49,31 +44,53 @@ func (s *Server) routes() *http.ServeMux {
 	return m
 }
 
-// decode reads a JSON body into v. With optional, an empty body leaves v
-// as it is.
+// decode reads a JSON body into v with the edge's strict decoder
+// (httpedge.DecodeJSON). With optional, an empty body leaves v as it is.
 func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if optional && errors.Is(err, io.EOF) {
-			return nil
+	return httpedge.DecodeJSON(w, r, v, optional)
+}
+
+// onID adapts a handler of the ID in the path value name (a call, a
+// teammate, a team), which it checks first as the edge does
+// (httpedge.CheckID): an invalid one is answered 400 "invalid_id".
+func onID[T ~string](s *Server, name string, h func(http.ResponseWriter, *http.Request, T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := r.PathValue(name)
+		if err := checkID(name, v); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return fmt.Errorf("%w: body larger than %d bytes", errTooLarge, maxBody)
-		}
-		return fmt.Errorf("%w: %w", errBadRequest, err)
+		h(w, r, T(v))
 	}
-	if dec.More() {
-		return fmt.Errorf("%w: more than one JSON value", errBadRequest)
+}
+
+// validator is a request body that checks itself, as the edge and the
+// engine would, before anything is proposed.
+type validator interface{ validate() error }
+
+// read decodes the JSON body into req (a pointer) and validates it; on
+// error it has answered the request. With optional, an empty body keeps
+// req as it is (and validates it).
+func (s *Server) read(w http.ResponseWriter, r *http.Request, req validator, optional bool) bool {
+	err := decode(w, r, req, optional)
+	if err == nil {
+		err = req.validate()
 	}
-	return nil
+	if err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
 }
 
 // do submits cmd to the engine with the server's deadline and reports
 // whether it applied; if not, it has answered the request (an error, or a
 // 503 naming the leader).
 func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) bool {
+	if err := Precheck(s.rt, cmd); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	if _, err := s.rt.Do(ctx, cmd); err != nil {
@@ -122,32 +139,6 @@ func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, status int,
 	writeJSON(w, status, v)
 }
 
-// POST /teammates
-func (s *Server) addTeammate(w http.ResponseWriter, r *http.Request) {
-	var req AddTeammateRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := req.validate(); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	st := presence.State{Channel: req.Channel, Status: req.Status, Reason: req.Reason,
-		ClientOpen: true, Backgrounded: req.Backgrounded}
-	if st.Channel == 0 {
-		st.Channel = presence.ChannelAll
-	}
-	if st.Status == 0 {
-		st.Status = presence.Active
-	}
-	if req.ClientOpen != nil {
-		st.ClientOpen = *req.ClientOpen
-	}
-	s.teammateCommand(w, r, http.StatusCreated, req.ID,
-		assign.Command{Op: assign.OpAddTeammate, Teammate: req.ID, Name: req.Name, Presence: st})
-}
-
 // GET /teammates/{id}
 func (s *Server) getTeammate(w http.ResponseWriter, r *http.Request) {
 	id := pb.TeammateID(r.PathValue("id"))
@@ -159,78 +150,6 @@ func (s *Server) getTeammate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, teammateOf(v))
-}
-
-// DELETE /teammates/{id}
-func (s *Server) removeTeammate(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
-	if s.do(w, r, assign.Command{Op: assign.OpRemoveTeammate, Teammate: id}) {
-		w.WriteHeader(http.StatusNoContent)
-	}
-}
-
-// PUT /teammates/{id}/status
-func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
-	var req StatusRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkText("reason", req.Reason, maxName); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.teammateCommand(w, r, http.StatusOK, id,
-		assign.Command{Op: assign.OpSetStatus, Teammate: id, Status: req.Status, Reason: req.Reason})
-}
-
-// PUT /teammates/{id}/channel
-func (s *Server) setChannel(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
-	var req ChannelRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.teammateCommand(w, r, http.StatusOK, id,
-		assign.Command{Op: assign.OpSetChannel, Teammate: id, Channel: req.Channel})
-}
-
-// PUT /teammates/{id}/client
-func (s *Server) setClient(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
-	var req ClientRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req.Open == nil {
-		s.writeError(w, r, fmt.Errorf("%w: \"open\" is required", errBadRequest))
-		return
-	}
-	s.teammateCommand(w, r, http.StatusOK, id,
-		assign.Command{Op: assign.OpSetClient, Teammate: id, Open: *req.Open, Background: req.Backgrounded})
-}
-
-// POST /teams
-func (s *Server) addTeam(w http.ResponseWriter, r *http.Request) {
-	var req AddTeamRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	cfg, err := req.config()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !s.do(w, r, assign.Command{Op: assign.OpAddTeam, Team: req.ID, Name: req.Name, TeamConfig: cfg}) {
-		return
-	}
-	var v Team
-	s.view(func(e *assign.Engine) { v, _ = teamOf(e, req.ID) })
-	writeJSON(w, http.StatusCreated, v)
 }
 
 func teamOf(e *assign.Engine, id pb.TeamID) (Team, bool) {
@@ -262,38 +181,6 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// POST /teams/{team}/members
-func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
-	team := pb.TeamID(r.PathValue("team"))
-	var req MemberRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.teammateCommand(w, r, http.StatusCreated, req.Teammate,
-		assign.Command{Op: assign.OpAddMember, Team: team, Teammate: req.Teammate})
-}
-
-// DELETE /teams/{team}/members/{id}
-func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
-	team, id := pb.TeamID(r.PathValue("team")), pb.TeammateID(r.PathValue("id"))
-	s.teammateCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpRemoveMember, Team: team, Teammate: id})
-}
-
-// POST /calls
-func (s *Server) arrive(w http.ResponseWriter, r *http.Request) {
-	var req ArriveRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkID("id", string(req.ID)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.callCommand(w, r, http.StatusCreated, req.ID, assign.Command{Op: assign.OpArrive, Call: req.ID, Team: req.Team})
-}
-
 // GET /calls/{id}
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
@@ -305,70 +192,6 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
-}
-
-// POST /calls/{id}/answer
-func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	var req AnswerRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpAnswer, Call: id, Teammate: req.Teammate})
-}
-
-// POST /calls/{id}/decline
-func (s *Server) decline(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	var req DeclineRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.callCommand(w, r, http.StatusOK, id,
-		assign.Command{Op: assign.OpDecline, Call: id, Teammate: req.Teammate, Decline: req.Cause})
-}
-
-// POST /calls/{id}/hold
-func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpHold, Call: id})
-}
-
-// POST /calls/{id}/resume
-func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpResume, Call: id})
-}
-
-// POST /calls/{id}/transfer
-func (s *Server) transfer(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	var req TransferRequest
-	if err := decode(w, r, &req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpTransfer, Call: id, Team: req.Team})
-}
-
-// POST /calls/{id}/hangup: the customer hung up, at any stage.
-func (s *Server) hangUp(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	// HangUp is EndCall by the customer.
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: eventlog.ByCustomer})
-}
-
-// POST /calls/{id}/end: the teammate (or another party) ended the call.
-func (s *Server) end(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	req := EndRequest{By: eventlog.ByTeammate}
-	if err := decode(w, r, &req, true); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: req.By})
 }
 
 // wantsText reports whether the client asked for plain text, with
@@ -424,7 +247,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		}
 		events = []eventlog.Event{}
 	}
-	tl := Timeline{Call: id, Events: events, Text: make([]string, 0, len(events))}
+	tl := Timeline{Call: id, Events: httpedge.Events(events), Text: make([]string, 0, len(events))}
 	for _, ev := range events {
 		tl.Text = append(tl.Text, ev.At.Format(time.TimeOnly)+"  "+ev.Text())
 	}
@@ -443,5 +266,5 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 // GET /dashboard: this node's live metrics, read under the collector's
 // lock; it never waits on the engine or the telephony.
 func (s *Server) dashboard(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.rt.Dashboard(s.rt.Now()))
+	writeJSON(w, http.StatusOK, dashboardOf(s.rt.Dashboard(s.rt.Now())))
 }

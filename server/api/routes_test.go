@@ -10,8 +10,8 @@ import (
 
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
-	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // The whole life of a call over HTTP: a call arrives and rings the
@@ -24,7 +24,7 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	c := e.c
 	var team api.Team
-	c.do("POST", "/teams", `{"id":"support","name":"Support","max_queue":5,"max_wait":"10m"}`, http.StatusCreated, &team)
+	c.do("POST", "/teams", `{"id":"support","name":"Support","max_queue":5,"max_wait_ms":600000}`, http.StatusCreated, &team)
 	equal(t, "team", team.ID, "support")
 	var ana api.Teammate
 	c.do("POST", "/teammates", `{"id":"ana","name":"Ana"}`, http.StatusCreated, &ana)
@@ -58,10 +58,14 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	c.do("GET", "/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "ana's reason", ana.Reason, "On a call")
 	// The dashboard is fed as the command applies: no wait.
-	var d metrics.Dashboard
-	c.do("GET", "/dashboard", "", http.StatusOK, &d)
+	// Durations are integer milliseconds in *_ms fields, everywhere.
+	var d api.Dashboard
+	raw := c.do("GET", "/dashboard", "", http.StatusOK, &d)
 	equal(t, "active", d.Active, 1)
 	equal(t, "ana's active calls", d.Teammates["ana"].ActiveCalls, 1)
+	if !strings.Contains(raw, `"talk_time_ms"`) || strings.Contains(raw, `"talk_time"`) {
+		t.Fatalf("dashboard durations not in milliseconds:\n%s", raw)
+	}
 
 	c.do("POST", "/calls/call-1/hold", "", http.StatusOK, &call)
 	equal(t, "stage", call.Stage, eventlog.StageOnHold)
@@ -125,7 +129,7 @@ func TestFailedRingDeclines(t *testing.T) {
 	var declined *eventlog.Event
 	for i := range tl.Events {
 		if tl.Events[i].Kind == eventlog.CallDeclined {
-			declined = &tl.Events[i]
+			declined = &tl.Events[i].Event
 		}
 	}
 	if declined == nil || declined.Teammate != "ana" || declined.Decline != eventlog.DeclineConnectivity {
@@ -148,84 +152,123 @@ func (e *env) state() string {
 // and code of their error and leave the state (views and event log) as it
 // was.
 func TestRefusedRequestsChangeNothing(t *testing.T) {
-	e := newEnv(t, nil, api.Config{})
+	cfg := assign.DefaultConfig()
+	cfg.RingTimeout = assign.MaxRingTimeout // no timer proposes an Advance during the test
+	e := newEnv(t, &cfg, api.Config{})
 	e.seed()
 	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 	long := strings.Repeat("x", 201)
+	// logs marks the refusals that only the engine can make: the command
+	// is proposed, written to the raft log and refused on apply by every
+	// node alike. Every other refusal is made before raft and must leave
+	// its last index unchanged.
 	steps := []struct {
 		method, path, body string
 		status             int
 		code               string
+		logs               bool
 	}{
-		// Unknown IDs.
-		{"POST", "/calls", `{"id":"call-2","team":"sales"}`, 404, "unknown_team"},
-		{"POST", "/calls/nope/answer", `{"teammate":"ana"}`, 404, "unknown_call"},
-		{"POST", "/calls/call-1/answer", `{"teammate":"zoe"}`, 404, "unknown_teammate"},
-		{"PUT", "/teammates/zoe/status", `{"status":"Active"}`, 404, "unknown_teammate"},
-		{"POST", "/teams/sales/members", `{"teammate":"ana"}`, 404, "unknown_team"},
-		{"GET", "/calls/nope", ``, 404, "unknown_call"},
-		{"GET", "/calls/nope/timeline", ``, 404, "unknown_call"},
-		{"GET", "/calls/nope/explain", ``, 404, "unknown_call"},
-		{"GET", "/teammates/zoe", ``, 404, "unknown_teammate"},
-		{"GET", "/teams/sales", ``, 404, "unknown_team"},
+		// Unknown IDs: the leader prechecks what is cheap and exact.
+		{"POST", "/calls", `{"id":"call-2","team":"sales"}`, 404, "unknown_team", false},
+		{"POST", "/calls/nope/answer", `{"teammate":"ana"}`, 404, "unknown_call", false},
+		{"POST", "/calls/nope/hold", ``, 404, "unknown_call", false},
+		{"POST", "/calls/nope/end", ``, 404, "unknown_call", false},
+		{"POST", "/calls/call-1/answer", `{"teammate":"zoe"}`, 404, "unknown_teammate", true},
+		{"PUT", "/teammates/zoe/status", `{"status":"Active"}`, 404, "unknown_teammate", false},
+		{"PUT", "/teammates/zoe/client", `{"open":true}`, 404, "unknown_teammate", false},
+		{"DELETE", "/teammates/zoe", ``, 404, "unknown_teammate", false},
+		{"POST", "/teams/sales/members", `{"teammate":"ana"}`, 404, "unknown_team", false},
+		{"POST", "/teams/support/members", `{"teammate":"zoe"}`, 404, "unknown_teammate", false},
+		{"GET", "/calls/nope", ``, 404, "unknown_call", false},
+		{"GET", "/calls/nope/timeline", ``, 404, "unknown_call", false},
+		{"GET", "/calls/nope/explain", ``, 404, "unknown_call", false},
+		{"GET", "/teammates/zoe", ``, 404, "unknown_teammate", false},
+		{"GET", "/teams/sales", ``, 404, "unknown_team", false},
 		// Duplicates.
-		{"POST", "/teammates", `{"id":"ana","name":"Ana"}`, 409, "duplicate_teammate"},
-		{"POST", "/teams", `{"id":"support"}`, 409, "duplicate_team"},
-		{"POST", "/teams/support/members", `{"teammate":"ana"}`, 409, "duplicate_member"},
-		{"POST", "/calls", `{"id":"call-1","team":"support"}`, 409, "duplicate_call"},
+		{"POST", "/teammates", `{"id":"ana","name":"Ana"}`, 409, "duplicate_teammate", false},
+		{"POST", "/teams", `{"id":"support"}`, 409, "duplicate_team", false},
+		{"POST", "/teams/support/members", `{"teammate":"ana"}`, 409, "duplicate_member", true},
+		{"POST", "/calls", `{"id":"call-1","team":"support"}`, 409, "duplicate_call", true},
 		// Wrong state: the call rings Ana, not Ben.
-		{"POST", "/calls/call-1/answer", `{"teammate":"ben"}`, 409, "not_ringing"},
-		{"POST", "/calls/call-1/decline", `{"teammate":"ben","cause":"button"}`, 409, "not_ringing"},
-		{"POST", "/calls/call-1/hold", ``, 409, "wrong_state"},
-		// Invalid arguments.
-		{"POST", "/calls", `{"id":"","team":"support"}`, 400, "invalid_argument"},
-		{"POST", "/calls/call-1/decline", `{"teammate":"ana"}`, 400, "invalid_argument"},
-		{"POST", "/teammates", `{"id":"cleo","status":"Away"}`, 400, "invalid_argument"},
-		{"PUT", "/teammates/ana/channel", `{}`, 400, "invalid_argument"},
-		// Range checks at the API: names, IDs, team limits.
-		{"POST", "/teammates", `{"id":"eve","name":"Eve\nCall answered by Ana."}`, 400, "invalid_argument"},
-		{"POST", "/teammates", `{"id":"eve","name":"` + long + `"}`, 400, "invalid_argument"},
-		{"POST", "/teammates", `{"id":"a/b","name":"Slash"}`, 400, "invalid_argument"},
-		{"PUT", "/teammates/ana/status", `{"status":"Away","reason":"x\ry"}`, 400, "invalid_argument"},
-		{"POST", "/teams", `{"id":"sales","max_queue":-1}`, 400, "invalid_config"},
-		{"POST", "/teams", `{"id":"sales","max_queue":10001}`, 400, "invalid_config"},
-		{"POST", "/teams", `{"id":"sales","max_wait":"2562047h"}`, 400, "invalid_config"},
-		{"POST", "/teams", `{"id":"sales","max_wait":"-1s"}`, 400, "invalid_config"},
-		{"POST", "/teams", `{"id":"sales","max_wait":"1ns"}`, 400, "invalid_config"},
+		{"POST", "/calls/call-1/answer", `{"teammate":"ben"}`, 409, "not_ringing", true},
+		{"POST", "/calls/call-1/decline", `{"teammate":"ben","cause":"button"}`, 409, "not_ringing", true},
+		{"POST", "/calls/call-1/hold", ``, 409, "wrong_state", true},
+		// Invalid arguments, refused as the engine would.
+		{"POST", "/calls/call-1/decline", `{"teammate":"ana"}`, 400, "invalid_argument", false},
+		{"POST", "/teammates", `{"id":"cleo","status":"Away"}`, 400, "invalid_argument", false},
+		{"PUT", "/teammates/ana/channel", `{}`, 400, "invalid_argument", false},
+		{"PUT", "/teammates/ana/status", `{"status":"Active","reason":"lunch"}`, 400, "invalid_argument", false},
+		// The edge's limits: IDs, names, reasons.
+		{"POST", "/calls", `{"id":"","team":"support"}`, 400, "invalid_id", false},
+		{"POST", "/calls", `{"id":"call-9","team":""}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":".","name":"Dot"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"..","name":"Dots"}`, 400, "invalid_id", false},
+		{"POST", "/teams", `{"id":".."}`, 400, "invalid_id", false},
+		{"POST", "/calls", `{"id":".","team":"support"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"a/b","name":"Slash"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"bell\u0007","name":"Bell"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"del\u007f","name":"Del"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"c1\u0085","name":"NEL"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"ana\u202egpj","name":"Bidi"}`, 400, "invalid_id", false},
+		{"POST", "/teams", `{"id":"\u2066sales\u2069"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"an\u200ba","name":"ZWSP"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"an\u2060a","name":"WJ"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"\ufeffana","name":"BOM"}`, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"` + strings.Repeat("i", httpedge.MaxIDBytes+1) + `"}`, 400, "invalid_id", false},
+		{"POST", "/calls/call-1/answer", `{"teammate":"an\u200da"}`, 400, "invalid_id", false},
+		{"POST", "/calls/%FF/hold", ``, 400, "invalid_id", false},
+		{"PUT", "/teammates/an%E2%80%8Ba/channel", `{"channel":"Phone"}`, 400, "invalid_id", false},
+		{"DELETE", "/teams/support/members/%E2%80%AEana", ``, 400, "invalid_id", false},
+		{"POST", "/teammates", `{"id":"eve","name":"Eve\nCall answered by Ana."}`, 400, "invalid_text", false},
+		{"POST", "/teammates", `{"id":"eve","name":"` + long + `"}`, 400, "invalid_text", false},
+		{"POST", "/teammates", `{"id":"eve","name":"Eve\u202e"}`, 400, "invalid_text", false},
+		{"PUT", "/teammates/ana/status", `{"status":"Away","reason":"x\ry"}`, 400, "invalid_text", false},
+		{"POST", "/teams", `{"id":"sales","max_queue":-1}`, 400, "invalid_config", false},
+		{"POST", "/teams", `{"id":"sales","max_queue":10001}`, 400, "invalid_config", false},
+		{"POST", "/teams", `{"id":"sales","max_wait_ms":9223372036854775807}`, 400, "invalid_config", false},
+		{"POST", "/teams", `{"id":"sales","max_wait_ms":-1000}`, 400, "invalid_config", false},
+		{"POST", "/teams", `{"id":"sales","max_wait_ms":1}`, 400, "invalid_config", false},
+		// Bodies that are not valid UTF-8: encoding/json would turn the
+		// bad bytes into U+FFFD and accept them.
+		{"POST", "/teammates", "{\"id\":\"eve\",\"name\":\"Eve \xff\"}", 400, "invalid_utf8", false},
+		{"POST", "/teammates", "{\"id\":\"e\xc3\",\"name\":\"Eve\"}", 400, "invalid_utf8", false},
 		// Requests the server cannot read.
-		{"POST", "/teammates", `{"id":`, 400, "bad_request"},
-		{"POST", "/teammates", ``, 400, "bad_request"},
-		{"POST", "/teammates", `{"id":"cleo","colour":"red"}`, 400, "bad_request"},
-		{"POST", "/teammates", `{"id":"cleo","channel":"Fax"}`, 400, "bad_request"},
-		{"POST", "/calls/call-1/decline", `{"teammate":"ana","cause":"shrug"}`, 400, "bad_request"},
-		{"PUT", "/teammates/ana/client", `{}`, 400, "bad_request"},
-		{"POST", "/teams", `{"id":"sales","max_wait":"soon"}`, 400, "bad_request"},
-		{"POST", "/calls", `{"id":"a","team":"support"} {}`, 400, "bad_request"},
-		{"POST", "/calls", `["id"]`, 400, "bad_request"},
-		{"POST", "/calls/call-1/end", `{"by":"nobody"}`, 400, "bad_request"},
-		{"POST", "/cluster/join", `{"id":"nowhere","raft_addr":"127.0.0.1:1"}`, 400, "bad_request"},
-		{"POST", "/calls", `{"id":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "too_large"},
-		// Routes the mux refuses.
-		{"DELETE", "/calls/call-1", ``, 405, ""},
-		{"GET", "/nowhere", ``, 404, ""},
+		{"POST", "/teammates", `{"id":`, 400, "bad_request", false},
+		{"POST", "/teammates", ``, 400, "bad_request", false},
+		{"POST", "/teammates", `{"id":"cleo","colour":"red"}`, 400, "bad_request", false},
+		{"POST", "/teammates", `{"id":"cleo","channel":"Fax"}`, 400, "bad_request", false},
+		{"POST", "/calls/call-1/decline", `{"teammate":"ana","cause":"shrug"}`, 400, "bad_request", false},
+		{"PUT", "/teammates/ana/client", `{}`, 400, "bad_request", false},
+		{"POST", "/teams", `{"id":"sales","max_wait":"10m"}`, 400, "bad_request", false},
+		{"POST", "/calls", `{"id":"a","team":"support"} {}`, 400, "bad_request", false},
+		{"POST", "/calls", `{"id":"a","team":"support"} x`, 400, "bad_request", false},
+		{"POST", "/calls", `["id"]`, 400, "bad_request", false},
+		{"POST", "/calls/call-1/end", `{"by":"nobody"}`, 400, "bad_request", false},
+		{"POST", "/cluster/join", `{"id":"nowhere","raft_addr":"127.0.0.1:1"}`, 400, "bad_request", false},
+		{"POST", "/calls", `{"id":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "too_large", false},
+		// Routes the mux refuses: the same body, Allow kept (see TestNotFoundAndMethodNotAllowed).
+		{"DELETE", "/calls/call-1", ``, 405, "method_not_allowed", false},
+		{"GET", "/nowhere", ``, 404, "not_found", false},
 	}
 	before := e.state()
 	for _, st := range steps {
+		index := e.rt.Node().Status().CommitIndex
 		code, body := e.c.try(st.method, st.path, st.body)
 		if code != st.status {
 			t.Fatalf("%s %s %.80s: status %d, want %d; body %s", st.method, st.path, st.body, code, st.status, body)
 		}
-		if st.code != "" {
-			var eb api.ErrorBody
-			if err := json.Unmarshal([]byte(body), &eb); err != nil {
-				t.Fatalf("%s %s: error body %q: %v", st.method, st.path, body, err)
-			}
-			if eb.Code != st.code || eb.Error == "" {
-				t.Fatalf("%s %s %.80s: error body %+v, want code %q", st.method, st.path, st.body, eb, st.code)
-			}
+		var eb api.ErrorBody
+		if err := json.Unmarshal([]byte(body), &eb); err != nil {
+			t.Fatalf("%s %s: error body %q: %v", st.method, st.path, body, err)
+		}
+		if eb.Code != st.code || eb.Error == "" {
+			t.Fatalf("%s %s %.80s: error body %+v, want code %q", st.method, st.path, st.body, eb, st.code)
 		}
 		if after := e.state(); after != before {
 			t.Fatalf("%s %s %.80s changed the state:\n%s\nwas\n%s", st.method, st.path, st.body, after, before)
+		}
+		if got := e.rt.Node().Status().CommitIndex; !st.logs && got != index {
+			t.Fatalf("%s %s %.80s: refused (%s) but the raft log grew from %d to %d", st.method, st.path, st.body, eb.Code, index, got)
 		}
 	}
 }
@@ -288,7 +331,7 @@ func TestStatusOf(t *testing.T) {
 		{assign.ErrTimeWentBackwards, 500, "time_went_backwards"},
 		{errors.New("disk on fire"), 500, "internal"},
 	} {
-		status, code := api.StatusOf(c.err)
+		status, code := httpedge.StatusOf(c.err)
 		if status != c.status || code != c.code {
 			t.Errorf("StatusOf(%v) = %d, %q; want %d, %q", c.err, status, code, c.status, c.code)
 		}

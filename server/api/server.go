@@ -5,21 +5,22 @@
 // (calls, teammates, teams, explanations, timelines, the dashboard),
 // Prometheus metrics and the cluster endpoints.
 //
-// Every request but GET /healthz is authenticated (see [Server] and
-// auth.go). Commands go to the raft leader: a follower forwards writes to
-// the leader's HTTP address (forward.go). Reads are served by the
-// node that receives them, from its own state (possibly behind the
-// leader by the replication lag).
+// Every request but GET /healthz is authenticated, and every answer is
+// made, by the server's one HTTP edge (package httpedge), which the
+// dashboard shares: see [Server]. Commands go to the raft leader: a
+// follower forwards writes to the leader's HTTP address (forward.go).
+// Reads are served by the node that receives them, from its own state
+// (possibly behind the leader by the replication lag).
 package api
 
 import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/promexport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -43,7 +44,7 @@ type Config struct {
 	// once. Zero means 256. (Streams mounted under Extra count too.)
 	MaxInFlight int
 	// LeaderURL maps the leader's raft ID to the base URL of its HTTP API
-	// ("http://10.0.0.5:8080"), for forwarding writes; nil means the
+	// ("http://10.0.0.5:8080"), for redirecting writes; nil means the
 	// server's convention, [LeaderURLFromID]: a cluster node's raft ID is
 	// its HTTP address.
 	LeaderURL func(leaderID string) (string, bool)
@@ -66,6 +67,11 @@ type Config struct {
 	LoginPath string
 }
 
+// healthSlots bounds the GET /healthz requests served at once. They have
+// their own budget: a flood of health checks never takes the API's slots,
+// and the API's load never fails a health check.
+const healthSlots = 8
+
 // Server is the API's http.Handler. It is safe for concurrent use.
 type Server struct {
 	rt        *core.Runtime
@@ -74,11 +80,13 @@ type Server struct {
 	timeout   time.Duration
 	leaderURL func(string) (string, bool)
 	fwd       *forwarder
-	loginPath string
 	slots     chan struct{}
+	health    chan struct{}
 	limiter   *rateLimiter // nil: no rate limit
 	mux       *http.ServeMux
 	open      *http.ServeMux
+	protected http.Handler // mux behind the authentication
+	edge      http.Handler // the whole chain behind the same-origin guard
 	registry  *prometheus.Registry
 }
 
@@ -92,7 +100,7 @@ func New(cfg Config) (s *Server, err error) {
 		return nil, err
 	}
 	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
-		leaderURL: cfg.LeaderURL, loginPath: cfg.LoginPath}
+		leaderURL: cfg.LeaderURL}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -108,6 +116,7 @@ func New(cfg Config) (s *Server, err error) {
 		n = 256
 	}
 	s.slots = make(chan struct{}, n)
+	s.health = make(chan struct{}, healthSlots)
 	if cfg.RatePerIP > 0 {
 		s.limiter = newRateLimiter(cfg.RatePerIP, cfg.RateBurst)
 	}
@@ -135,6 +144,13 @@ func New(cfg Config) (s *Server, err error) {
 	for pattern, h := range cfg.Public {
 		s.open.Handle(pattern, h)
 	}
+	routes := httpedge.Routes(s.mux)
+	s.protected = httpedge.Require(auth, cfg.LoginPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.forward(w, r) {
+			routes.ServeHTTP(w, r)
+		}
+	}))
+	s.edge = httpedge.SameOrigin(http.HandlerFunc(s.dispatch))
 	return s, nil
 }
 
@@ -145,46 +161,39 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 // Authenticator returns the token check, for a login handler.
 func (s *Server) Authenticator() *Authenticator { return s.auth }
 
-// ServeHTTP bounds the requests in flight and each client's rate (a
-// write forwarded by a follower was limited there), serves the public
-// handlers, then authenticates, forwards writes to the leader if this
-// node does not lead, and serves the API and the Extra handlers.
+// ServeHTTP bounds the requests in flight (GET /healthz in its own small
+// budget) and each client's rate (a write forwarded by a follower was
+// limited there), refuses a state-changing request from another origin,
+// serves the public handlers, then authenticates, forwards writes to the
+// leader if this node does not lead, and serves the API and the Extra
+// handlers. Every refusal, 404 and 405 included, is the edge's error
+// body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.limiter != nil && r.URL.Path != "/healthz" && !s.fwd.fromPeer(r) && !s.limiter.allow(clientIP(r), time.Now()) {
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusTooManyRequests, ErrorBody{Code: "rate_limited", Error: "too many requests from this address"})
+	slots := s.slots
+	if r.URL.Path == "/healthz" {
+		slots = s.health
+	} else if s.limiter != nil && !s.fwd.fromPeer(r) && !s.limiter.allow(clientIP(r), time.Now()) {
+		httpedge.WriteError(w, httpedge.ErrRateLimited)
 		return
 	}
 	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
 	default:
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Code: "busy", Error: "too many requests in flight"})
+		httpedge.WriteError(w, httpedge.ErrBusy)
 		return
 	}
+	s.edge.ServeHTTP(w, r)
+}
+
+// dispatch serves a public handler, or else the authenticated routes
+// (forwarding writes to the leader on a follower).
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := s.open.Handler(r); pattern != "" {
 		h.ServeHTTP(w, r)
 		return
 	}
-	switch err := s.auth.Check(r); err {
-	case nil:
-	case ErrCrossOrigin:
-		writeJSON(w, http.StatusForbidden, ErrorBody{Code: "cross_origin", Error: err.Error()})
-		return
-	default:
-		if s.loginPath != "" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
-			http.Redirect(w, r, s.loginPath, http.StatusSeeOther)
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="phonebalance"`)
-		writeJSON(w, http.StatusUnauthorized, ErrorBody{Code: "unauthorized", Error: err.Error()})
-		return
-	}
-	if s.forward(w, r) {
-		return
-	}
-	s.mux.ServeHTTP(w, r)
+	s.protected.ServeHTTP(w, r)
 }
 
 // HealthBody is GET /healthz, the one unauthenticated endpoint: it says

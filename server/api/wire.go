@@ -6,7 +6,9 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // The request bodies. Enums are sent by name, as the library encodes
@@ -35,9 +37,9 @@ type AddTeamRequest struct {
 	Name string    `json:"name"`
 	// MaxQueue is the most calls the queue holds; 0 means no limit.
 	MaxQueue int `json:"max_queue,omitempty"`
-	// MaxWait is the longest a caller waits on hold, as a Go duration
-	// ("2m30s"); empty means no limit.
-	MaxWait string `json:"max_wait,omitempty"`
+	// MaxWaitMS is the longest a caller waits on hold, in milliseconds
+	// (the server's one duration encoding); 0 means no limit.
+	MaxWaitMS int64 `json:"max_wait_ms,omitempty"`
 	// DeflectWhenNobodyOnline deflects calls arriving when no member is
 	// online for phone.
 	DeflectWhenNobodyOnline bool `json:"deflect_when_nobody_online,omitempty"`
@@ -162,7 +164,47 @@ type Explanation struct {
 // the JSON lines log holds them, and as a support lead reads them.
 type Timeline struct {
 	Call   pb.CallID        `json:"call"`
-	Events []eventlog.Event `json:"events"`
+	Events []httpedge.Event `json:"events"`
 	// Text has one line per event: its time of day and its wording.
 	Text []string `json:"text"`
+}
+
+// Dashboard is GET /dashboard: the library's live view (metrics.Dashboard)
+// with its durations in milliseconds (talk_time_ms), the server's one
+// duration encoding. The TalkTime fields, never set, hide the library's
+// nanoseconds (a field of the outer struct wins over the embedded one's of
+// the same JSON name).
+type Dashboard struct {
+	metrics.Dashboard
+	TalkTime   struct{}                            `json:"talk_time,omitzero"`
+	TalkTimeMS int64                               `json:"talk_time_ms"`
+	Teams      map[pb.TeamID]DashboardTeam         `json:"teams"`
+	Teammates  map[pb.TeammateID]DashboardTeammate `json:"teammates"`
+}
+
+// DashboardTeam is one team's row of [Dashboard].
+type DashboardTeam struct {
+	metrics.TeamView
+	TalkTime   struct{} `json:"talk_time,omitzero"`
+	TalkTimeMS int64    `json:"talk_time_ms"`
+}
+
+// DashboardTeammate is one teammate's row of [Dashboard].
+type DashboardTeammate struct {
+	metrics.TeammateView
+	TalkTime   struct{} `json:"talk_time,omitzero"`
+	TalkTimeMS int64    `json:"talk_time_ms"`
+}
+
+func dashboardOf(d metrics.Dashboard) Dashboard {
+	out := Dashboard{Dashboard: d, TalkTimeMS: httpedge.Millis(d.TalkTime),
+		Teams:     make(map[pb.TeamID]DashboardTeam, len(d.Teams)),
+		Teammates: make(map[pb.TeammateID]DashboardTeammate, len(d.Teammates))}
+	for id, t := range d.Teams {
+		out.Teams[id] = DashboardTeam{TeamView: t, TalkTimeMS: httpedge.Millis(t.TalkTime)}
+	}
+	for id, m := range d.Teammates {
+		out.Teammates[id] = DashboardTeammate{TeammateView: m, TalkTimeMS: httpedge.Millis(m.TalkTime)}
+	}
+	return out
 }

@@ -2,85 +2,35 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
-// maxActionBody bounds the JSON body of an action.
-const maxActionBody = 1 << 10
+// ErrorBody is the JSON body of every error the dashboard answers: the
+// edge's one body.
+type ErrorBody = httpedge.ErrorBody
 
-// maxIDLen bounds the IDs the page sends.
-const maxIDLen = 256
+func writeJSON(w http.ResponseWriter, status int, v any) { httpedge.WriteJSON(w, status, v) }
 
-// ErrorBody is the JSON body of every error the dashboard answers.
-type ErrorBody struct {
-	Code  string `json:"code"`
-	Error string `json:"error"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		b, _ = json.Marshal(ErrorBody{Code: "internal", Error: "encoding the answer failed"})
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, ErrorBody{Code: code, Error: msg})
-}
-
-// statusOf maps an engine or host error to an HTTP status and code.
-func statusOf(err error) (int, string) {
-	for _, m := range []struct {
-		err    error
-		status int
-		code   string
-	}{
-		{assign.ErrInvalidArgument, http.StatusBadRequest, "invalid_argument"},
-		{presence.ErrInvalidChannel, http.StatusBadRequest, "invalid_channel"},
-		{assign.ErrUnknownTeammate, http.StatusNotFound, "unknown_teammate"},
-		{assign.ErrUnknownCall, http.StatusNotFound, "unknown_call"},
-		{assign.ErrWrongState, http.StatusConflict, "wrong_state"},
-		{assign.ErrCallEnded, http.StatusConflict, "call_ended"},
-		{assign.ErrTestWorkspace, http.StatusUnprocessableEntity, "test_workspace"},
-		{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
-	} {
-		if errors.Is(err, m.err) {
-			return m.status, m.code
-		}
-	}
-	return http.StatusServiceUnavailable, "unavailable"
-}
-
+// actionError answers err through the edge's one error table, logging the
+// 5xx other than 503.
 func (s *Server) actionError(w http.ResponseWriter, r *http.Request, err error) {
-	status, code := statusOf(err)
-	if status >= 500 {
+	if status, _ := httpedge.StatusOf(err); status >= 500 && status != http.StatusServiceUnavailable {
 		s.cfg.Logger.ErrorContext(r.Context(), "dashboard: action failed", "path", r.URL.Path, "err", err)
 	}
-	writeError(w, status, code, err.Error())
+	httpedge.WriteError(w, err)
 }
 
-// pathID returns the {id} path value, or "" if it is empty, too long or
-// not printable.
-func pathID(r *http.Request) string {
+// pathID returns the {id} path value checked as an ID (httpedge.CheckID),
+// or the error to answer.
+func pathID(r *http.Request, field string) (string, error) {
 	id := r.PathValue("id")
-	if id == "" || len(id) > maxIDLen || strings.ContainsFunc(id, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
-		return ""
-	}
-	return id
+	return id, httpedge.CheckID(field, id)
 }
 
 // ChannelRequest is the body of POST /dashboard/teammates/{id}/channel.
@@ -91,21 +41,19 @@ type ChannelRequest struct {
 
 // setChannel changes a teammate's channel availability (rule PR7).
 func (s *Server) setChannel(w http.ResponseWriter, r *http.Request) {
-	id := pathID(r)
-	if id == "" {
-		writeError(w, http.StatusBadRequest, "bad_request", "invalid teammate ID")
+	id, err := pathID(r, "teammate")
+	if err != nil {
+		s.actionError(w, r, err)
 		return
 	}
 	var req ChannelRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxActionBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "body must be {\"channel\": \"All\"|\"Conversations\"|\"Phone\"}")
+	if err := httpedge.DecodeJSON(w, r, &req, false); err != nil {
+		s.actionError(w, r, err)
 		return
 	}
 	ch, err := parseChannel(req.Channel)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_channel", err.Error())
+		s.actionError(w, r, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ActionTimeout)
@@ -124,18 +72,18 @@ func parseChannel(name string) (presence.Channel, error) {
 			return c, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: %q (want All, Conversations or Phone)", presence.ErrInvalidChannel, name)
+	return 0, fmt.Errorf("%w: %w: %q (want All, Conversations or Phone)", assign.ErrInvalidArgument, presence.ErrInvalidChannel, name)
 }
 
 func (s *Server) callView(f func(context.Context, pb.CallID) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if f == nil {
-			writeError(w, http.StatusNotFound, "not_available", "not available on this server")
+			s.actionError(w, r, httpedge.ErrUnavailable)
 			return
 		}
-		id := pathID(r)
-		if id == "" {
-			writeError(w, http.StatusBadRequest, "bad_request", "invalid call ID")
+		id, err := pathID(r, "call")
+		if err != nil {
+			s.actionError(w, r, err)
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ActionTimeout)

@@ -3,76 +3,32 @@ package dashboard
 import (
 	"html/template"
 	"net/http"
-	"net/url"
-	"strings"
-	"time"
+
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
-// CookieName is the login cookie: the server's token, HttpOnly,
-// SameSite=Strict, Path=/. The server's API middleware accepts it as well
+// CookieName is the login cookie (httpedge.CookieName): HttpOnly,
+// SameSite=Strict, Path=/. The server's authentication accepts it as well
 // as an Authorization: Bearer header.
-const CookieName = "phonebalance_token"
+const CookieName = httpedge.CookieName
 
-// maxLoginBody bounds what POST /login reads.
-const maxLoginBody = 4 << 10
+// checkFunc adapts Config.CheckToken to the edge's httpedge.Verifier: the
+// server's one token is the principal "token".
+type checkFunc func(token string) bool
 
-// token returns the request's credential and whether it came from the
-// cookie (rather than an Authorization: Bearer header).
-func token(r *http.Request) (tok string, fromCookie bool) {
-	if a := r.Header.Get("Authorization"); a != "" {
-		scheme, rest, ok := strings.Cut(a, " ")
-		if ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(rest), false
-		}
-		return "", false
+func (f checkFunc) Verify(secret string) (httpedge.Principal, bool) {
+	if secret == "" || !f(secret) {
+		return httpedge.Principal{}, false
 	}
-	if c, err := r.Cookie(CookieName); err == nil {
-		return c.Value, true
-	}
-	return "", false
+	return httpedge.Principal{Name: "token"}, true
 }
 
-// sameOrigin reports whether a browser request comes from the page's own
-// origin: Sec-Fetch-Site same-origin, or else an Origin equal to the Host.
-// A request with neither header is not from a current browser's
-// cross-site context and is allowed only where the caller says so.
-func sameOrigin(r *http.Request, allowNoHeaders bool) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
-		return site == "same-origin" || site == "none"
-	}
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := url.Parse(o)
-		return err == nil && u.Host == r.Host
-	}
-	return allowNoHeaders
-}
-
-// authorized reports whether the request carries the server's token; a
-// cookie-authenticated request that changes state must also be
-// same-origin.
-func (s *Server) authorized(r *http.Request, changes bool) bool {
-	tok, fromCookie := token(r)
-	if tok == "" || !s.cfg.CheckToken(tok) {
-		return false
-	}
-	return !changes || !fromCookie || sameOrigin(r, false)
-}
-
-// guard wraps a handler of the dashboard's data: 401 without a valid
-// token, 403 for a cross-site state change.
-func (s *Server) guard(changes bool, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := token(r)
-		if tok == "" || !s.cfg.CheckToken(tok) {
-			writeError(w, http.StatusUnauthorized, "unauthorized", "log in first")
-			return
-		}
-		if !s.authorized(r, changes) {
-			writeError(w, http.StatusForbidden, "cross_site", "cross-site request refused")
-			return
-		}
-		h(w, r)
-	}
+// guard wraps a handler of the dashboard's data behind the edge's one
+// authentication (httpedge.Require): 401 with the error body without a
+// valid token. (Cross-origin changes are refused for every route by
+// ServeHTTP's same-origin guard.)
+func (s *Server) guard(h http.HandlerFunc) http.Handler {
+	return httpedge.Require(s.verifier, "", h)
 }
 
 var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
@@ -99,40 +55,26 @@ func (s *Server) getLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // postLogin checks the token and sets the cookie, then sends the browser
-// to the page.
+// to the page. A cross-site post never gets here (ServeHTTP's same-origin
+// guard refuses it: no login CSRF).
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r, true) {
-		s.loginForm(w, r, http.StatusForbidden, "Cross-site login refused.")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
+	r.Body = http.MaxBytesReader(w, r.Body, httpedge.MaxFormBody)
 	if err := r.ParseForm(); err != nil {
 		s.loginForm(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
 	tok := r.PostForm.Get("token")
-	if tok == "" || !s.cfg.CheckToken(tok) {
+	if _, ok := s.verifier.Verify(tok); !ok {
 		s.loginForm(w, r, http.StatusUnauthorized, "Wrong token.")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: tok, Path: "/",
-		MaxAge: int(s.cfg.CookieMaxAge / time.Second), HttpOnly: true,
-		Secure: s.cfg.SecureCookie || r.TLS != nil, SameSite: http.SameSiteStrictMode,
-	})
+	httpedge.SetLoginCookie(w, r, tok, s.cfg.CookieMaxAge, s.cfg.SecureCookie)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // postLogout clears the cookie.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r, false) {
-		writeError(w, http.StatusForbidden, "cross_site", "cross-site request refused")
-		return
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: s.cfg.SecureCookie || r.TLS != nil, SameSite: http.SameSiteStrictMode,
-	})
+	httpedge.ClearLoginCookie(w, r, s.cfg.SecureCookie)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -12,6 +12,7 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 func noRedirect(ts interface{ Client() *http.Client }) *http.Client {
@@ -63,7 +64,7 @@ func TestLogin(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
 		t.Fatalf("cross-site login: %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
-	resp, _ = send(t, c, "POST", ts.URL+"/login", "token="+strings.Repeat("x", 2*maxLoginBody), form)
+	resp, _ = send(t, c, "POST", ts.URL+"/login", "token="+strings.Repeat("x", 2*httpedge.MaxFormBody), form)
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("oversized login body: %d", resp.StatusCode)
 	}
@@ -142,11 +143,18 @@ func TestSetChannel(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("foreign Origin: %d", resp.StatusCode)
 	}
-	for _, body := range []string{`{"channel":"Fax"}`, `{"channel":"Phone","x":1}`, `not json`,
-		`{"channel":"` + strings.Repeat("a", 2*maxActionBody) + `"}`} {
-		resp, _ = send(t, c, "POST", path, body, map[string]string{"Authorization": "Bearer " + testToken})
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Fatalf("body %.40q: %d, want 400", body, resp.StatusCode)
+	for _, b := range []struct {
+		body string
+		want int
+	}{
+		{`{"channel":"Fax"}`, http.StatusBadRequest},
+		{`{"channel":"Phone","x":1}`, http.StatusBadRequest},
+		{`not json`, http.StatusBadRequest},
+		{`{"channel":"` + strings.Repeat("a", 2*httpedge.MaxJSONBody) + `"}`, http.StatusRequestEntityTooLarge},
+	} {
+		resp, _ = send(t, c, "POST", path, b.body, map[string]string{"Authorization": "Bearer " + testToken})
+		if resp.StatusCode != b.want {
+			t.Fatalf("body %.40q: %d, want %d", b.body, resp.StatusCode, b.want)
 		}
 	}
 	if n := len(sub.list()); n != 0 {
@@ -187,7 +195,7 @@ func TestCallViews(t *testing.T) {
 	})
 	bearer := map[string]string{"Authorization": "Bearer " + testToken}
 	resp, body := send(t, ts.Client(), "GET", ts.URL+"/dashboard/calls/c1/timeline", "", bearer)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"call":"c1"`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"call": "c1"`) {
 		t.Fatalf("timeline: %d %s", resp.StatusCode, body)
 	}
 	if resp, _ = send(t, ts.Client(), "GET", ts.URL+"/dashboard/calls/c2/timeline", "", bearer); resp.StatusCode != http.StatusNotFound {

@@ -126,10 +126,10 @@ func Build(in Inputs) State {
 			Voicemails:        in.Live.Voicemails,
 			InVoicemail:       in.Live.InVoicemail,
 			Callbacks:         in.Live.Callbacks,
-			CallDurationS:     seconds(total.CallDuration().Mean()),
-			AnswerTimeS:       seconds(total.AnswerTime.Mean()),
+			CallDurationMS:    millis(total.CallDuration().Mean()),
+			AnswerTimeMS:      millis(total.AnswerTime.Mean()),
 			AvailableForPhone: in.Live.AvailableForPhone,
-			TalkTimeS:         seconds(in.Live.TalkTime),
+			TalkTimeMS:        millis(in.Live.TalkTime),
 		},
 		Teams:     make([]TeamRow, 0, len(tb.Teams)),
 		Teammates: make([]TeammateRow, 0, len(tb.Teammates)),
@@ -146,9 +146,9 @@ func Build(in Inputs) State {
 			InQueue: live.InQueue, Active: live.Active,
 			Completed: fig.Completed, Abandoned: fig.Abandoned, NoAnswer: fig.NoAnswer,
 			Voicemails: live.Voicemails, Callbacks: live.Callbacks,
-			AnswerTimeS:       seconds(fig.AnswerTime.Mean()),
-			QueueTimeS:        seconds(fig.QueueTime.Mean()),
-			AvailableForPhone: live.AvailableForPhone, TalkTimeS: seconds(live.TalkTime),
+			AnswerTimeMS:      millis(fig.AnswerTime.Mean()),
+			QueueTimeMS:       millis(fig.QueueTime.Mean()),
+			AvailableForPhone: live.AvailableForPhone, TalkTimeMS: millis(live.TalkTime),
 		})
 	}
 	slices.SortFunc(st.Teams, func(a, b TeamRow) int {
@@ -165,7 +165,7 @@ func Build(in Inputs) State {
 			row.Teams = append(row.Teams, cmp.Or(teamNames[id], string(id)))
 		}
 		live := in.Live.Teammates[m.ID]
-		row.AvailableForPhone, row.TalkTimeS = live.AvailableForPhone, seconds(live.TalkTime)
+		row.AvailableForPhone, row.TalkTimeMS = live.AvailableForPhone, millis(live.TalkTime)
 		st.Teammates = append(st.Teammates, row)
 	}
 	slices.SortFunc(st.Teammates, func(a, b TeammateRow) int {

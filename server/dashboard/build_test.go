@@ -67,7 +67,7 @@ func TestBuild(t *testing.T) {
 
 	st := Build(Inputs{At: now, Tables: Capture(eng), Live: col.Dashboard(now), Window: col.Report(t0, now.Add(time.Minute))})
 	if len(st.Teams) != 2 || st.Teams[0].Name != "Billing" || st.Teams[1].Name != "Support" || st.Teams[1].Members != 2 ||
-		st.Teams[1].Completed != 1 || st.Teams[1].InQueue != 1 || st.Teams[1].QueueTimeS != 5 {
+		st.Teams[1].Completed != 1 || st.Teams[1].InQueue != 1 || st.Teams[1].QueueTimeMS != 5000 {
 		t.Fatalf("teams %+v", st.Teams)
 	}
 	if len(st.Teammates) != 2 || st.Teammates[0].Name != "Ana" || st.Teammates[1].Name != "Zoe" {
@@ -78,7 +78,7 @@ func TestBuild(t *testing.T) {
 		ana.AvailableForPhone || len(ana.Teams) != 1 || ana.Teams[0] != "Support" {
 		t.Fatalf("ana %+v", ana)
 	}
-	if zoe.Ringing != "new" || zoe.TalkTimeS != 60 || !zoe.AvailableForPhone || zoe.Client != "open" {
+	if zoe.Ringing != "new" || zoe.TalkTimeMS != 60000 || !zoe.AvailableForPhone || zoe.Client != "open" {
 		t.Fatalf("zoe %+v", zoe)
 	}
 	if len(st.Calls) != 2 || st.Calls[0].ID != "new" || st.Calls[0].Stage != "ringing" || st.Calls[0].Ringing != "Zoe" ||
@@ -86,7 +86,7 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("calls %+v", st.Calls)
 	}
 	s := st.Summary
-	if s.InQueue != 1 || s.Completed != 1 || s.AnswerTimeS != 5 || s.CallDurationS != 65 || s.AvailableForPhone != 1 {
+	if s.InQueue != 1 || s.Completed != 1 || s.AnswerTimeMS != 5000 || s.CallDurationMS != 65000 || s.AvailableForPhone != 1 {
 		t.Fatalf("summary %+v", s)
 	}
 	if st.Advice == nil {

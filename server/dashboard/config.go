@@ -49,8 +49,10 @@ type Config struct {
 	// hides it. assign.ErrWrongState answers 409.
 	Explain func(ctx context.Context, call pb.CallID) (any, error)
 	// CheckToken reports whether a token is the server's; it must compare
-	// in constant time. Used by POST /login and on every request the
-	// dashboard serves (cookie or Bearer).
+	// in constant time (httpedge.Token.Valid does). The edge's one
+	// authentication (httpedge.Require, httpedge.Authenticate) uses it on
+	// POST /login and on every request the dashboard serves (cookie or
+	// Authorization: Bearer, the scheme in any case).
 	CheckToken func(token string) bool
 	// SecureCookie sets the cookie's Secure attribute even on plain HTTP
 	// (behind a TLS-terminating proxy). It is always set on TLS requests.

@@ -39,11 +39,15 @@
 //
 // # Authentication
 //
-// GET /login serves a form; POST /login checks the token with
+// The dashboard uses the server's one HTTP edge (package httpedge). GET
+// /login serves a form; POST /login checks the token with
 // Config.CheckToken and sets the cookie [CookieName] (HttpOnly,
 // SameSite=Strict, Path=/). Every other data route also checks the token
-// itself, from the cookie or an Authorization: Bearer header, and
-// state-changing requests authenticated by cookie must be same-origin.
+// itself (httpedge.Require: the cookie or an Authorization header with the
+// Bearer scheme in any case); every state-changing request a browser marks
+// as cross-origin is refused (httpedge.SameOrigin, on
+// net/http.CrossOriginProtection); every refusal, 404 and 405 included, is
+// the edge's {"code", "error"} body; IDs obey the edge's limits.
 //
 // # Wiring
 //

@@ -256,7 +256,7 @@ func TestDeltasRebuildThePage(t *testing.T) {
 						Name: fmt.Sprintf("Mate %03d", next)})
 					next++
 				case 2:
-					ms[i].TalkTimeS += 1
+					ms[i].TalkTimeMS += 1000
 				case 3:
 					ms[i].Name = "Nobody" // leaves the search
 				default:
@@ -384,8 +384,8 @@ func TestSubscriberBound(t *testing.T) {
 	err = json.NewDecoder(resp.Body).Decode(&body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
-		resp.Header.Get("Content-Type") != "application/json" || err != nil || body.Code != "unavailable" || body.Error == "" {
-		t.Fatalf("third stream: status %d, Retry-After %q, body %+v (%v); want 503 with Retry-After and code unavailable",
+		resp.Header.Get("Content-Type") != "application/json" || err != nil || body.Code != "busy" || body.Error == "" {
+		t.Fatalf("third stream: status %d, Retry-After %q, body %+v (%v); want 503 with Retry-After and code busy",
 			resp.StatusCode, resp.Header.Get("Retry-After"), body, err)
 	}
 

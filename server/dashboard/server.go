@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 //go:embed web
@@ -15,10 +17,12 @@ var webFS embed.FS
 // methods are safe for concurrent use. New starts one goroutine (the hub's
 // renderer); Close stops it.
 type Server struct {
-	cfg    Config
-	hub    *hub
-	mux    *http.ServeMux
-	static http.Handler
+	cfg      Config
+	verifier httpedge.Verifier
+	hub      *hub
+	handler  http.Handler // the routes behind the edge's guards
+	files    fs.FS        // the static assets
+	static   http.Handler
 }
 
 // New returns a running dashboard. It fails with ErrInvalidConfig when a
@@ -32,9 +36,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, static: http.StripPrefix("/dashboard/static/", http.FileServerFS(sub))}
+	s := &Server{cfg: cfg, verifier: checkFunc(cfg.CheckToken), files: sub,
+		static: http.StripPrefix("/dashboard/static/", http.FileServerFS(sub))}
 	s.hub = newHub(cfg)
-	s.mux = s.routes()
+	s.handler = httpedge.SameOrigin(httpedge.Routes(s.routes()))
 	return s, nil
 }
 
@@ -62,15 +67,17 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST /login", s.postLogin)
 	m.HandleFunc("POST /logout", s.postLogout)
 	m.HandleFunc("GET /dashboard/static/", s.assets)
-	m.HandleFunc("GET /dashboard/events", s.guard(false, s.events))
-	m.HandleFunc("POST /dashboard/teammates/{id}/channel", s.guard(true, s.setChannel))
-	m.HandleFunc("GET /dashboard/calls/{id}/timeline", s.guard(false, s.timeline))
-	m.HandleFunc("GET /dashboard/calls/{id}/explain", s.guard(false, s.explain))
+	m.Handle("GET /dashboard/events", s.guard(s.events))
+	m.Handle("POST /dashboard/teammates/{id}/channel", s.guard(s.setChannel))
+	m.Handle("GET /dashboard/calls/{id}/timeline", s.guard(s.timeline))
+	m.Handle("GET /dashboard/calls/{id}/explain", s.guard(s.explain))
 	return m
 }
 
-// ServeHTTP serves the routes listed in Routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the routes listed in Routes behind the edge's
+// same-origin guard for state-changing requests (httpedge.SameOrigin),
+// answering unknown routes and methods with the error body.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Notify tells the dashboard that the log applied entry index (call it
 // from replica's OnApply and OnRestore, or after each command of an
@@ -88,14 +95,13 @@ func (s *Server) Close() error {
 // page serves the dashboard, or sends a browser without the cookie to the
 // login form.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	tok, _ := token(r)
-	if tok == "" || !s.cfg.CheckToken(tok) {
+	if _, err := httpedge.Authenticate(s.verifier, r); err != nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
 	b, err := webFS.ReadFile("web/index.html")
 	if err != nil {
-		http.Error(w, "page missing", http.StatusInternalServerError)
+		httpedge.WriteError(w, err)
 		return
 	}
 	securityHeaders(w)
@@ -105,8 +111,9 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) assets(w http.ResponseWriter, r *http.Request) {
-	if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
-		http.NotFound(w, r)
+	name := strings.TrimPrefix(r.URL.Path, "/dashboard/static/")
+	if st, err := fs.Stat(s.files, name); err != nil || st.IsDir() { // no directory listings
+		httpedge.WriteError(w, httpedge.Errorf(httpedge.ErrNotFound, "%s", r.URL.Path))
 		return
 	}
 	securityHeaders(w)

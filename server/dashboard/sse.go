@@ -2,9 +2,12 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // events serves the live stream: text/event-stream with a snapshot of the
@@ -17,7 +20,7 @@ import (
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	q, err := parseView(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		httpedge.WriteError(w, fmt.Errorf("%w: %w", httpedge.ErrBadRequest, err))
 		return
 	}
 	if r.Method == http.MethodHead { // the page asks why a stream closed
@@ -27,7 +30,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	sub, err := s.hub.subscribe()
 	if err != nil {
 		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		httpedge.WriteError(w, fmt.Errorf("%w: %w", httpedge.ErrBusy, err))
 		return
 	}
 	defer s.hub.unsubscribe(sub)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // State is everything the page shows at one instant, as plain data that
@@ -40,36 +41,38 @@ type Summary struct {
 	Voicemails  int `json:"voicemails"`
 	InVoicemail int `json:"in_voicemail"`
 	Callbacks   int `json:"callbacks"`
-	// CallDurationS is the mean call duration in seconds (rule MT7), 0
-	// when no call ended in the window.
-	CallDurationS float64 `json:"call_duration_s"`
-	// AnswerTimeS is the mean answer time in seconds (rule MT8).
-	AnswerTimeS float64 `json:"answer_time_s"`
+	// CallDurationMS is the mean call duration in milliseconds (rule
+	// MT7), 0 when no call ended in the window. Durations are integer
+	// milliseconds in *_ms fields, as everywhere the server speaks
+	// (httpedge.Millis).
+	CallDurationMS int64 `json:"call_duration_ms"`
+	// AnswerTimeMS is the mean answer time in milliseconds (rule MT8).
+	AnswerTimeMS int64 `json:"answer_time_ms"`
 	// AvailableForPhone counts teammates available for phone (rule MT9).
 	AvailableForPhone int `json:"available_for_phone"`
-	// TalkTimeS is all teammates' talk time in seconds.
-	TalkTimeS float64 `json:"talk_time_s"`
+	// TalkTimeMS is all teammates' talk time in milliseconds.
+	TalkTimeMS int64 `json:"talk_time_ms"`
 }
 
 // TeamRow is one row of the team table.
 type TeamRow struct {
-	ID          pb.TeamID `json:"id"`
-	Name        string    `json:"name"`
-	Members     int       `json:"members"`
-	InQueue     int       `json:"in_queue"`
-	Active      int       `json:"active"`
-	Completed   int       `json:"completed"`
-	Abandoned   int       `json:"abandoned"`
-	NoAnswer    int       `json:"no_answer"`
-	Voicemails  int       `json:"voicemails"`
-	Callbacks   int       `json:"callbacks"`
-	AnswerTimeS float64   `json:"answer_time_s"`
-	// QueueTimeS is the mean time a call spent in the team's queue, each
+	ID           pb.TeamID `json:"id"`
+	Name         string    `json:"name"`
+	Members      int       `json:"members"`
+	InQueue      int       `json:"in_queue"`
+	Active       int       `json:"active"`
+	Completed    int       `json:"completed"`
+	Abandoned    int       `json:"abandoned"`
+	NoAnswer     int       `json:"no_answer"`
+	Voicemails   int       `json:"voicemails"`
+	Callbacks    int       `json:"callbacks"`
+	AnswerTimeMS int64     `json:"answer_time_ms"`
+	// QueueTimeMS is the mean time a call spent in the team's queue, each
 	// queue segment ended in the window on its own (rule MT10), in
-	// seconds; 0 without one.
-	QueueTimeS        float64 `json:"queue_time_s"`
-	AvailableForPhone int     `json:"available_for_phone"`
-	TalkTimeS         float64 `json:"talk_time_s"`
+	// milliseconds; 0 without one.
+	QueueTimeMS       int64 `json:"queue_time_ms"`
+	AvailableForPhone int   `json:"available_for_phone"`
+	TalkTimeMS        int64 `json:"talk_time_ms"`
 }
 
 // TeammateRow is one row of the teammate table.
@@ -91,8 +94,8 @@ type TeammateRow struct {
 	Calls int `json:"calls"`
 	// AvailableForPhone: rule MT9.
 	AvailableForPhone bool `json:"available_for_phone"`
-	// TalkTimeS is the "Teammate talk time" in seconds (rule MT12).
-	TalkTimeS float64 `json:"talk_time_s"`
+	// TalkTimeMS is the "Teammate talk time" in milliseconds (rule MT12).
+	TalkTimeMS int64 `json:"talk_time_ms"`
 }
 
 // CallRow is one call of the call list.
@@ -109,6 +112,5 @@ type CallRow struct {
 	AgentID   pb.TeammateID `json:"agent_id,omitempty"`
 }
 
-func seconds(d time.Duration) float64 {
-	return float64(d.Milliseconds()) / 1000
-}
+// millis is the server's one duration encoding (httpedge.Millis).
+func millis(d time.Duration) int64 { return httpedge.Millis(d) }

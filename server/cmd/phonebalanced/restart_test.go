@@ -13,6 +13,7 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/eventstore"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // Everything survives a SIGKILL: teammates, teams, a call in wrap-up's
@@ -87,7 +88,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		must(t, b.addr, "GET", "/calls/call-2/timeline", ``, http.StatusOK, &tl)
 		for _, ev := range tl.Events {
 			if ev.Kind == eventlog.CallMissed {
-				missed = ev
+				missed = ev.Event
 				return true
 			}
 		}
@@ -155,7 +156,7 @@ func TestProcessNeedsToken(t *testing.T) {
 	}
 }
 
-func kinds(evs []eventlog.Event) []string {
+func kinds(evs []httpedge.Event) []string {
 	out := make([]string, 0, len(evs))
 	for _, ev := range evs {
 		out = append(out, ev.Kind.String())

@@ -34,7 +34,8 @@ type Options struct {
 	Extra func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error)
 	// Public builds handlers mounted WITHOUT authentication: the login
 	// form ("GET /login") and its post ("POST /login", which checks the
-	// token with auth.Valid and sets the cookie with api.SetCookie).
+	// token with auth.Valid and sets the cookie with
+	// httpedge.SetLoginCookie).
 	Public func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error)
 	// LoginPath is where a browser without credentials is redirected when
 	// it GETs a page; empty answers 401.
@@ -96,6 +97,9 @@ func mountDashboard(opts *Options, logger *slog.Logger) {
 		dash, err = dashboard.New(dashboard.Config{
 			Source: src,
 			Submit: func(ctx context.Context, cmd assign.Command) error {
+				if err := api.Precheck(rt, cmd); err != nil { // as the API does: no log entry
+					return err
+				}
 				_, err := rt.Do(ctx, cmd)
 				return err
 			},

@@ -23,9 +23,11 @@
   }
 
   // duration formats seconds as "45 s", "3 min 05 s" or "2 h 04 min".
-  function duration(s) {
-    if (typeof s !== 'number' || !isFinite(s) || s <= 0) return '0 s';
-    s = Math.round(s);
+  // duration shows a *_ms field (the server's durations are integer
+  // milliseconds).
+  function duration(ms) {
+    if (typeof ms !== 'number' || !isFinite(ms) || ms <= 0) return '0 s';
+    let s = Math.round(ms / 1000);
     if (s < 60) return s + ' s';
     const m = Math.floor(s / 60);
     if (m < 60) return m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
@@ -58,8 +60,8 @@
     setText('card-no_answer', s.no_answer);
     setText('card-voicemails', s.voicemails);
     setText('card-callbacks', s.callbacks);
-    setText('card-call_duration', duration(s.call_duration_s));
-    setText('card-answer_time', duration(s.answer_time_s));
+    setText('card-call_duration', duration(s.call_duration_ms));
+    setText('card-answer_time', duration(s.answer_time_ms));
     setText('card-available_for_phone', s.available_for_phone);
   }
 
@@ -99,8 +101,8 @@
   function renderTeams() {
     keyed($('teams').tBodies[0], list(state.teams), (tr, t) => fill(tr, [
       t.name || t.id, t.members, t.in_queue, t.active, t.completed, t.abandoned, t.no_answer,
-      t.voicemails, t.callbacks, duration(t.answer_time_s), duration(t.queue_time_s), t.available_for_phone,
-      duration(t.talk_time_s),
+      t.voicemails, t.callbacks, duration(t.answer_time_ms), duration(t.queue_time_ms), t.available_for_phone,
+      duration(t.talk_time_ms),
     ]));
   }
 
@@ -123,7 +125,7 @@
       const call = m.ringing ? 'Ringing (' + m.ringing + ')' : m.calls > 0 ? 'On a call' : '–';
       const status = m.reason ? m.status + ' · ' + m.reason : m.status;
       fill(tr, [m.name || m.id, (m.teams || []).join(', '), status, null, m.client, call,
-        duration(m.talk_time_s), m.available_for_phone ? 'yes' : 'no']);
+        duration(m.talk_time_ms), m.available_for_phone ? 'yes' : 'no']);
       if (sel.parentNode !== tr.cells[3]) tr.cells[3].replaceChildren(sel);
       tr.classList.toggle('available', !!m.available_for_phone);
     });

@@ -1,0 +1,176 @@
+package httpedge
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// CookieName is the login cookie: it carries the credential a browser
+// logged in with (HttpOnly, SameSite=Strict, Path=/), set by the
+// dashboard's login through [SetLoginCookie].
+const CookieName = "phonebalance_token"
+
+// MinTokenLen is the shortest token accepted.
+const MinTokenLen = 16
+
+// Principal is who a request authenticated as; [Require] puts it in the
+// request's context ([PrincipalFrom]). Today the server has one
+// credential, its token, so every principal is "token"; per-person
+// credentials and roles would add fields here and rows to a [Verifier],
+// not a second authentication path.
+type Principal struct {
+	// Name names the credential ("token": the server's shared token).
+	Name string
+	// Via is how it was presented: "bearer" (Authorization header) or
+	// "cookie" (the login cookie).
+	Via string
+}
+
+// A Verifier checks a presented secret and says whose it is. It must
+// take the same time whatever the secret (compare in constant time) and
+// be safe for concurrent use.
+type Verifier interface {
+	Verify(secret string) (Principal, bool)
+}
+
+// Token is the [Verifier] of the server's one shared token. Secrets are
+// compared as SHA-256 digests with subtle.ConstantTimeCompare, so the time
+// taken depends on neither the token's content nor its length. Safe for
+// concurrent use.
+type Token struct {
+	digest [sha256.Size]byte
+}
+
+// NewToken returns the verifier of token, which must be at least
+// MinTokenLen bytes with no spaces or control characters.
+func NewToken(token string) (*Token, error) {
+	if len(token) < MinTokenLen {
+		return nil, fmt.Errorf("httpedge: the token must be at least %d characters", MinTokenLen)
+	}
+	for _, c := range token {
+		if c <= ' ' || c == 0x7f {
+			return nil, fmt.Errorf("httpedge: the token has a space or control character")
+		}
+	}
+	return &Token{digest: sha256.Sum256([]byte(token))}, nil
+}
+
+// Valid reports, in constant time, whether secret is the token.
+func (t *Token) Valid(secret string) bool {
+	d := sha256.Sum256([]byte(secret))
+	return subtle.ConstantTimeCompare(d[:], t.digest[:]) == 1
+}
+
+// Derive returns HMAC-SHA256 of purpose keyed by the token's digest: a
+// secret every holder of the token can compute and nobody else, for one
+// purpose (a node-to-node mark, say) without ever sending the token.
+func (t *Token) Derive(purpose string) []byte {
+	mac := hmac.New(sha256.New, t.digest[:])
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
+}
+
+// Verify implements [Verifier]: the token is Principal{Name: "token"}.
+func (t *Token) Verify(secret string) (Principal, bool) {
+	if !t.Valid(secret) {
+		return Principal{}, false
+	}
+	return Principal{Name: "token"}, true
+}
+
+// Authentication errors, wrapping ErrUnauthorized (401).
+var (
+	// ErrNoCredentials: neither an Authorization header nor the cookie.
+	ErrNoCredentials = fmt.Errorf("%w: missing token: send Authorization: Bearer <token>", ErrUnauthorized)
+	// ErrBadCredentials: credentials were sent and they are not valid.
+	ErrBadCredentials = fmt.Errorf("%w: invalid token", ErrUnauthorized)
+)
+
+// Authenticate returns who r authenticated as: an Authorization header
+// with the Bearer scheme, compared case-insensitively as RFC 9110 says
+// ("bearer" is "Bearer"), or else the login cookie, both checked by v. It
+// does not write anything.
+func Authenticate(v Verifier, r *http.Request) (Principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, cred, _ := strings.Cut(strings.TrimSpace(h), " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return Principal{}, ErrBadCredentials
+		}
+		p, ok := v.Verify(strings.TrimSpace(cred))
+		if !ok {
+			return Principal{}, ErrBadCredentials
+		}
+		p.Via = "bearer"
+		return p, nil
+	}
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return Principal{}, ErrNoCredentials
+	}
+	p, ok := v.Verify(c.Value)
+	if !ok {
+		return Principal{}, ErrBadCredentials
+	}
+	p.Via = "cookie"
+	return p, nil
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal [Require] put in ctx, if any.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// Require returns h behind authentication by v: a request that already
+// carries a principal (an outer Require) goes through; one that
+// authenticates gets its [Principal] in the context and marks its
+// connection as authenticated ([Conns]); others get 401 with the error
+// body and WWW-Authenticate, except that a browser GETting a page
+// (Accept: text/html) is sent to loginPath (303) when loginPath is set.
+func Require(v Verifier, loginPath string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := PrincipalFrom(r.Context()); ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		p, err := Authenticate(v, r)
+		if err != nil {
+			if loginPath != "" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+				http.Redirect(w, r, loginPath, http.StatusSeeOther)
+				return
+			}
+			WriteError(w, err)
+			return
+		}
+		markAuthenticated(w, r)
+		h.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+	})
+}
+
+// SetLoginCookie sets the login cookie to secret on w, for a login handler
+// that has verified it. The cookie is HttpOnly, SameSite=Strict, Path=/,
+// lives maxAge, and is Secure when secure is set or r came over TLS.
+func SetLoginCookie(w http.ResponseWriter, r *http.Request, secret string, maxAge time.Duration, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: secret, Path: "/",
+		MaxAge: int(maxAge / time.Second), HttpOnly: true,
+		Secure: secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+// ClearLoginCookie removes the login cookie.
+func ClearLoginCookie(w http.ResponseWriter, r *http.Request, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
