@@ -31,8 +31,18 @@ type timerKey struct {
 
 type timer = cooldown.Timer[timerKey]
 
-// schedule arms tm for until.
-func (e *Engine) schedule(tm *timer, until time.Time) { e.timers.Schedule(tm, until) }
+// schedule arms tm for until in the queue lane of its kind. Each kind's
+// deadlines are "now plus one configured duration", so they arrive in
+// firing order and wait in a first-in first-out lane, scheduled and
+// cancelled in constant time; a duration changed by a config override
+// only sends the out-of-order ones to the heap. The firing order is the
+// same either way.
+// Every kind has a lane of its own.
+const _ uint = cooldown.Lanes - 1 - uint(timerForget)
+
+func (e *Engine) schedule(tm *timer, until time.Time) {
+	e.timers.ScheduleInLane(tm, until, int(tm.Key.kind))
+}
 
 func (e *Engine) fire(k timerKey) {
 	switch k.kind {

@@ -9,19 +9,40 @@ import (
 	"pgregory.net/rapid"
 )
 
-// checkQueue fails unless the heap is ordered and every timer knows its
-// position.
+// checkQueue fails unless the heap is ordered, every lane is in firing
+// order, and every timer knows its position.
 func checkQueue[K any](t require.TestingT, q *Queue[K]) {
 	for i, tm := range q.heap {
 		require.Equal(t, i+1, tm.pos, "position of entry %d", i)
+		require.Zero(t, tm.lane, "lane of heap entry %d", i)
 		if i > 0 {
 			require.False(t, q.less(i, (i-1)/2), "heap order at %d", i)
 		}
 	}
+	n := 0
+	for ln := range q.lanes {
+		l := q.lanes[ln]
+		require.Equal(t, l.head != nil, q.used&(1<<ln) != 0, "lane %d's bit", ln)
+		var prev *Timer[K]
+		for tm := l.head; tm != nil; tm = tm.next {
+			n++
+			require.Equal(t, -1, tm.pos)
+			require.EqualValues(t, ln, tm.lane)
+			require.Same(t, prev, tm.prev)
+			if prev != nil {
+				require.True(t, prev.before(tm), "lane %d out of order", ln)
+			}
+			prev = tm
+		}
+		require.Same(t, prev, l.tail, "lane %d's tail", ln)
+	}
+	require.Equal(t, n, q.inLanes)
+	require.Zero(t, q.lanes[0].head, "lane 0 is the heap")
 }
 
-// The queue fires timers by time, then scheduling order; rescheduling and
-// cancelling are exact. Checked against a sorted list.
+// The queue fires timers by time, then scheduling order, whether they wait
+// in the heap or in a lane; rescheduling and cancelling are exact, also
+// across the heap and the lanes. Checked against a sorted list.
 // Rule: AS7
 func TestQueueMatchesModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
@@ -54,7 +75,12 @@ func TestQueueMatchesModel(t *testing.T) {
 			"schedule": func(t *rapid.T) {
 				k := rapid.IntRange(0, 7).Draw(t, "key")
 				until := now.Add(time.Duration(rapid.IntRange(0, 10).Draw(t, "in")) * time.Second)
-				q.Schedule(&timers[k], until)
+				// Lanes 0 (the heap), 1-3, and out of range (the heap).
+				if ln := rapid.IntRange(-1, 3).Draw(t, "lane"); ln == -1 {
+					q.ScheduleInLane(&timers[k], until, Lanes)
+				} else {
+					q.ScheduleInLane(&timers[k], until, ln)
+				}
 				remove(k)
 				seq++
 				model = append(model, item{k, until, seq})
@@ -118,12 +144,31 @@ func TestQueueDoesNotAllocate(t *testing.T) {
 			if !ok {
 				break
 			}
-			q.Schedule(tm, now.Add(64*time.Second))
+			q.ScheduleInLane(tm, now.Add(64*time.Second), int(tm.Key%2))
 		}
 		q.Cancel(&timers[3])
 		q.Schedule(&timers[3], now.Add(time.Minute))
 	})
 	require.Zero(t, allocs)
+}
+
+// A lane schedules and cancels in constant time: the timers of one fixed
+// duration, among 4,096 others in the heap that fire later.
+func BenchmarkQueueLaneScheduleCancel(b *testing.B) {
+	var q Queue[int]
+	timers := make([]Timer[int], 4096)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := range timers {
+		q.Schedule(&timers[i], t0.Add(time.Hour+time.Duration(i)*time.Millisecond))
+	}
+	var ring Timer[int]
+	b.ReportAllocs()
+	now := t0
+	for b.Loop() {
+		now = now.Add(time.Microsecond)
+		q.ScheduleInLane(&ring, now.Add(30*time.Second), 1)
+		q.Cancel(&ring)
+	}
 }
 
 func BenchmarkQueueScheduleCancel(b *testing.B) {
