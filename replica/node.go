@@ -39,6 +39,7 @@ type Node struct {
 	stable raft.StableStore
 	snaps  raft.SnapshotStore
 	trans  raft.Transport
+	probes *raft.NetworkTransport // dials peers before a change of membership; nil without TCP
 	bolt   *raftboltdb.BoltStore
 
 	notify   chan bool     // raft's leadership notifications
@@ -117,6 +118,12 @@ func Open(cfg Config) (*Node, error) {
 		n.closeAll()
 		return nil, fmt.Errorf("replica: starting raft: %w", err)
 	}
+	if cfg.single() && hasState {
+		if r, err = n.aloneAgain(rc, r); err != nil {
+			n.closeAll()
+			return nil, err
+		}
+	}
 	n.r.Store(r)
 	if !hasState && (cfg.single() || cfg.Bootstrap) {
 		conf := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: n.addr}}}
@@ -191,6 +198,12 @@ func (n *Node) openTransport() error {
 			return err
 		}
 		n.trans = t
+		local, err := net.ResolveTCPAddr("tcp", string(t.LocalAddr()))
+		if err != nil {
+			_ = t.Close()
+			return fmt.Errorf("replica: raft transport: %w", err)
+		}
+		n.probes = newProbeTransport(local, n.cfg.TLS, n.cfg.Logger)
 	}
 	n.addr = n.trans.LocalAddr()
 	return nil
@@ -408,36 +421,6 @@ func (n *Node) IsLeader() bool { return n.leaderTerm() != 0 }
 // intermediate ones, so check IsLeader after receiving.
 func (n *Node) LeaderCh() <-chan bool { return n.leaderCh }
 
-// Join adds a voter with the given raft ID and address. Call it on the
-// leader; elsewhere it returns a *[NotLeaderError] naming the leader.
-// Joining an ID that is already a member with the same address is a no-op.
-func (n *Node) Join(ctx context.Context, id, addr string) error {
-	r, err := n.leaderRaft()
-	if err != nil {
-		return err
-	}
-	if id == "" || addr == "" {
-		return fmt.Errorf("%w: Join needs an ID and an address", ErrInvalidConfig)
-	}
-	if err := waitFuture(ctx, r.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, enqueueTimeout(ctx))); err != nil {
-		return n.raftErr(err)
-	}
-	return nil
-}
-
-// Remove removes the server with the given raft ID from the cluster. Call
-// it on the leader; elsewhere it returns a *[NotLeaderError].
-func (n *Node) Remove(ctx context.Context, id string) error {
-	r, err := n.leaderRaft()
-	if err != nil {
-		return err
-	}
-	if err := waitFuture(ctx, r.RemoveServer(raft.ServerID(id), 0, enqueueTimeout(ctx))); err != nil {
-		return n.raftErr(err)
-	}
-	return nil
-}
-
 // Sync waits until every Delivery queued so far has been handed to
 // Config.Deliver and Deliver has returned, so a host can read stores fed
 // by Deliver. It must not be called from Deliver. ctx bounds the wait.
@@ -468,6 +451,9 @@ func (n *Node) closeAll() {
 	}
 	if c, ok := n.trans.(interface{ Close() error }); ok && n.cfg.transport == nil {
 		_ = c.Close()
+	}
+	if n.probes != nil {
+		_ = n.probes.Close()
 	}
 	n.closeStores()
 }

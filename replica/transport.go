@@ -15,6 +15,9 @@ import (
 const (
 	transportPool    = 3
 	transportTimeout = 10 * time.Second
+	// probeTimeout bounds a probe of a peer before a change of the
+	// configuration (see [Node.Join]).
+	probeTimeout = 2 * time.Second
 )
 
 // newTCPTransport returns raft's network transport on bind, over plain TCP
@@ -37,25 +40,43 @@ func newTCPTransport(bind string, advertise net.Addr, tlsConf *tls.Config, log *
 		ln.Close()
 		return nil, fmt.Errorf("%w: advertise address %v is not dialable", ErrInvalidConfig, advertise)
 	}
-	stream := &streamLayer{ln: ln, advertise: advertise, tls: tlsConf, conns: map[net.Conn]struct{}{}}
+	stream := &streamLayer{ln: ln, advertise: advertise, tls: tlsConf, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	return raft.NewNetworkTransport(stream, transportPool, transportTimeout, slogWriter{log}), nil
+}
+
+// newProbeTransport returns a network transport that only dials, with a
+// short timeout: the one a leader probes peers with before it changes
+// the configuration, so that an unreachable address costs seconds, not
+// the ten of the transport raft replicates over.
+func newProbeTransport(advertise net.Addr, tlsConf *tls.Config, log *slog.Logger) *raft.NetworkTransport {
+	stream := &streamLayer{advertise: advertise, tls: tlsConf, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+	return raft.NewNetworkTransport(stream, 1, probeTimeout, slogWriter{log})
 }
 
 // streamLayer is a raft.StreamLayer over TCP or TLS that closes every
 // connection it accepted or dialed when it is closed, so that no reader
-// goroutine of raft's transport outlives the node.
+// goroutine of raft's transport outlives the node. Without a listener it
+// only dials: Accept waits for Close.
 type streamLayer struct {
-	ln        net.Listener
+	ln        net.Listener // nil: dial only
 	advertise net.Addr
 	tls       *tls.Config
+	done      chan struct{} // closed by Close
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
 }
 
+// errTransportClosed is what a closed stream layer returns.
+var errTransportClosed = errors.New("replica: transport closed")
+
 // Accept waits for a peer's connection.
 func (s *streamLayer) Accept() (net.Conn, error) {
+	if s.ln == nil {
+		<-s.done
+		return nil, errTransportClosed
+	}
 	c, err := s.ln.Accept()
 	if err != nil {
 		return nil, err
@@ -84,7 +105,7 @@ func (s *streamLayer) track(c net.Conn) (net.Conn, error) {
 	defer s.mu.Unlock()
 	if s.closed {
 		c.Close()
-		return nil, errors.New("replica: transport closed")
+		return nil, errTransportClosed
 	}
 	s.conns[c] = struct{}{}
 	return &trackedConn{Conn: c, s: s}, nil
@@ -93,12 +114,18 @@ func (s *streamLayer) track(c net.Conn) (net.Conn, error) {
 // Close stops accepting and closes every connection.
 func (s *streamLayer) Close() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.done)
+	}
 	s.closed = true
 	conns := s.conns
 	s.conns = nil
 	s.mu.Unlock()
 	for c := range conns {
 		c.Close()
+	}
+	if s.ln == nil {
+		return nil
 	}
 	return s.ln.Close()
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/phonebalance/phonebalance/replica"
 )
@@ -14,8 +13,8 @@ import (
 // LeaderURLFromID is the server's convention for finding the leader's
 // HTTP API: in cluster mode a node's raft ID is its HTTP address
 // ("10.0.0.5:8080"), so the leader's raft ID, which every node knows, is
-// where to send writes; no directory of addresses is kept. An ID that is
-// not a host:port (a one-node server's "node-1") has no URL.
+// where a follower forwards writes; no directory of addresses is kept. An
+// ID that is not a host:port (a one-node server's "node-1") has no URL.
 func LeaderURLFromID(id string) (string, bool) {
 	host, port, err := net.SplitHostPort(id)
 	if err != nil || host == "" || port == "" {
@@ -24,31 +23,29 @@ func LeaderURLFromID(id string) (string, bool) {
 	return "http://" + id, true
 }
 
-// redirectToLeader answers a write refused with ErrNotLeader: 307 to the
-// same path on the leader, whose client resends method and body; or 503
-// with Retry-After while there is no leader, or when the leader lost its
-// place after appending the command (it may still commit: the client
-// should read before retrying). It reports whether it answered.
-func (s *Server) redirectToLeader(w http.ResponseWriter, r *http.Request, err error) bool {
+// answerNotLeader answers a write that the node refused with ErrNotLeader
+// after it started handling it (leadership moved meanwhile; writes that
+// reach a follower are forwarded before, see forward.go): 503 not_leader
+// naming the leader's HTTP API, or no_leader while there is none; when
+// the leader lost its place after appending the command, the message
+// says it may still commit, so the client reads before retrying. It
+// reports whether it answered.
+func (s *Server) answerNotLeader(w http.ResponseWriter, r *http.Request, err error) bool {
 	var nl *replica.NotLeaderError
 	if !errors.As(err, &nl) {
 		return false
 	}
-	if nl.Uncertain {
-		s.writeError(w, r, fmt.Errorf("%w (the command may still commit; read before retrying)", err))
-		return true
-	}
-	base, ok := "", false
-	if nl.LeaderID != "" && nl.LeaderID != s.rt.Node().ID() {
-		base, ok = s.leaderURL(nl.LeaderID)
-	}
-	if !ok {
+	switch {
+	case nl.Uncertain: // the error says the command may still commit
+		s.writeError(w, r, fmt.Errorf("%w: read before retrying", err))
+	case nl.LeaderID == "" || nl.LeaderID == s.rt.Node().ID():
 		s.writeError(w, r, fmt.Errorf("%w: %w", errNoLeader, err))
-		return true
+	default:
+		if base, ok := s.leaderURL(nl.LeaderID); ok {
+			err = fmt.Errorf("%w; its HTTP API is %s", err, base)
+		}
+		s.writeError(w, r, err)
 	}
-	w.Header().Set("Location", strings.TrimSuffix(base, "/")+r.URL.RequestURI())
-	writeJSON(w, http.StatusTemporaryRedirect, ErrorBody{Code: "not_leader",
-		Error: "this node is not the leader; resend to " + nl.LeaderID})
 	return true
 }
 
@@ -67,14 +64,32 @@ type ClusterBody struct {
 	AppliedIndex uint64 `json:"applied_index"`
 	// Events is how many events this node's store holds.
 	Events int `json:"events"`
+	// Members is the latest configuration this node knows.
+	Members []Member `json:"members"`
+}
+
+// Member is one server of the cluster's configuration, in GET /cluster.
+type Member struct {
+	// ID is the member's raft ID (its HTTP address in cluster mode), what
+	// POST /cluster/remove takes.
+	ID string `json:"id"`
+	// RaftAddr is where its raft transport listens.
+	RaftAddr string `json:"raft_addr"`
+	// Voter is false for a non-voting member.
+	Voter bool `json:"voter"`
 }
 
 // GET /cluster
 func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
 	n := s.rt.Node()
 	id, addr := n.Leader()
+	members := []Member{}
+	for _, m := range n.Members() {
+		members = append(members, Member{ID: m.ID, RaftAddr: m.Addr, Voter: m.Voter})
+	}
 	writeJSON(w, http.StatusOK, ClusterBody{ID: n.ID(), RaftAddr: n.Addr(), IsLeader: n.IsLeader(),
-		LeaderID: id, LeaderRaftAddr: addr, AppliedIndex: n.AppliedIndex(), Events: s.rt.Events().Len()})
+		LeaderID: id, LeaderRaftAddr: addr, AppliedIndex: n.AppliedIndex(), Events: s.rt.Events().Len(),
+		Members: members})
 }
 
 // JoinRequest is the body of POST /cluster/join: a node asks to be added
@@ -87,8 +102,12 @@ type JoinRequest struct {
 	RaftAddr string `json:"raft_addr"`
 }
 
-// POST /cluster/join, on the leader (a follower redirects): adds the node
-// as a voter. Joining again with the same address changes nothing.
+// POST /cluster/join, on the leader (a follower forwards it): adds the
+// node as a voter. Joining again with the same address changes nothing.
+// A join that could brick the cluster is refused with 400 and changes
+// nothing: on a server without -raft, when no raft node with that ID
+// answers at raft_addr, or when a majority of the new configuration
+// would not answer (replica.Node.Join).
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	var req JoinRequest
 	if err := decode(w, r, &req, false); err != nil {
@@ -106,8 +125,8 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	if err := s.rt.Node().Join(ctx, req.ID, req.RaftAddr); err != nil {
-		if !s.redirectToLeader(w, r, err) {
-			s.writeError(w, r, err)
+		if !s.answerNotLeader(w, r, err) {
+			s.writeError(w, r, membershipErr(err))
 		}
 		return
 	}
@@ -120,7 +139,9 @@ type RemoveRequest struct {
 	ID string `json:"id"`
 }
 
-// POST /cluster/remove, on the leader: removes a node from the cluster.
+// POST /cluster/remove, on the leader (a follower forwards it): removes
+// a node from the cluster. A removal that would leave fewer than a
+// majority of the remaining voters answering is refused with 400.
 func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 	var req RemoveRequest
 	if err := decode(w, r, &req, false); err != nil {
@@ -134,12 +155,25 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	if err := s.rt.Node().Remove(ctx, req.ID); err != nil {
-		if !s.redirectToLeader(w, r, err) {
-			s.writeError(w, r, err)
+		if !s.answerNotLeader(w, r, err) {
+			s.writeError(w, r, membershipErr(err))
 		}
 		return
 	}
+	s.logger.Info("node removed", "id", req.ID)
 	s.cluster(w, r)
+}
+
+// membershipErr marks a refused change of membership as the request's
+// fault (400): the refusals name what to fix.
+func membershipErr(err error) error {
+	if errors.Is(err, replica.ErrStandalone) {
+		return fmt.Errorf("%w: %w: this server runs without -raft; restart it with -raft to form a cluster", errBadRequest, err)
+	}
+	if errors.Is(err, replica.ErrUnreachable) || errors.Is(err, replica.ErrNoQuorum) {
+		return fmt.Errorf("%w: %w", errBadRequest, err)
+	}
+	return err
 }
 
 func checkHostPort(field, v string) error {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	pb "github.com/phonebalance/phonebalance"
-	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // blocked is a Telephony whose Ring hangs until released (or its
@@ -19,7 +19,10 @@ type blocked struct {
 	release chan struct{}
 }
 
-func (b *blocked) Ring(ctx context.Context, _ pb.CallID, _ pb.TeammateID, _ time.Time, _ bool) error {
+func (b *blocked) Execute(ctx context.Context, ef telephony.Effect) error {
+	if ef.Kind != assign.Ring {
+		return nil
+	}
 	select {
 	case b.entered <- struct{}{}:
 	default:
@@ -30,11 +33,6 @@ func (b *blocked) Ring(ctx context.Context, _ pb.CallID, _ pb.TeammateID, _ time
 	}
 	return nil
 }
-func (b *blocked) StopRinging(context.Context, pb.CallID, pb.TeammateID) error { return nil }
-func (b *blocked) Deflect(context.Context, pb.CallID, pb.TeamID, eventlog.Deflection) error {
-	return nil
-}
-func (b *blocked) ReassignReplies(context.Context, pb.TeammateID) error { return nil }
 
 // A telephony that hangs holds up effects only: commands, the dashboard,
 // timelines and /metrics still answer.

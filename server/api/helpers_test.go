@@ -44,7 +44,18 @@ func (f *fakeTelephony) record(s string) error {
 	return nil
 }
 
-func (f *fakeTelephony) Ring(_ context.Context, call pb.CallID, tm pb.TeammateID, _ time.Time, auto bool) error {
+// Execute records the effect and fails the rings of the teammates in fail.
+func (f *fakeTelephony) Execute(_ context.Context, ef telephony.Effect) error {
+	call, tm := ef.Call, ef.Teammate
+	switch ef.Kind {
+	case assign.StopRinging:
+		return f.record(fmt.Sprintf("stop_ringing %s %s", call, tm))
+	case assign.Deflect:
+		return f.record(fmt.Sprintf("deflect %s %s %s", call, ef.Team, ef.Deflection))
+	case assign.ReassignReplies:
+		return f.record(fmt.Sprintf("reassign_replies %s", tm))
+	}
+	auto := ef.AutoAnswer
 	f.mu.Lock()
 	err := f.fail[tm]
 	f.mu.Unlock()
@@ -57,18 +68,6 @@ func (f *fakeTelephony) Ring(_ context.Context, call pb.CallID, tm pb.TeammateID
 	}
 	_ = f.record(line)
 	return err
-}
-
-func (f *fakeTelephony) StopRinging(_ context.Context, call pb.CallID, tm pb.TeammateID) error {
-	return f.record(fmt.Sprintf("stop_ringing %s %s", call, tm))
-}
-
-func (f *fakeTelephony) Deflect(_ context.Context, call pb.CallID, team pb.TeamID, why eventlog.Deflection) error {
-	return f.record(fmt.Sprintf("deflect %s %s %s", call, team, why))
-}
-
-func (f *fakeTelephony) ReassignReplies(_ context.Context, tm pb.TeammateID) error {
-	return f.record(fmt.Sprintf("reassign_replies %s", tm))
 }
 
 // waitFor waits until the effect is executed.

@@ -72,12 +72,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 
 // do submits cmd to the engine with the server's deadline and reports
 // whether it applied; if not, it has answered the request (an error, or a
-// redirect to the leader).
+// 503 naming the leader).
 func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) bool {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	if _, err := s.rt.Do(ctx, cmd); err != nil {
-		if s.redirectToLeader(w, r, err) {
+		if s.answerNotLeader(w, r, err) {
 			return false
 		}
 		s.writeError(w, r, err)

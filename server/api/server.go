@@ -6,8 +6,8 @@
 // Prometheus metrics and the cluster endpoints.
 //
 // Every request but GET /healthz is authenticated (see [Server] and
-// auth.go). Commands go to the raft leader: a follower answers writes with
-// a 307 redirect to the leader's HTTP address. Reads are served by the
+// auth.go). Commands go to the raft leader: a follower forwards writes to
+// the leader's HTTP address (forward.go). Reads are served by the
 // node that receives them, from its own state (possibly behind the
 // leader by the replication lag).
 package api
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/promexport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -42,7 +43,7 @@ type Config struct {
 	// once. Zero means 256. (Streams mounted under Extra count too.)
 	MaxInFlight int
 	// LeaderURL maps the leader's raft ID to the base URL of its HTTP API
-	// ("http://10.0.0.5:8080"), for redirecting writes; nil means the
+	// ("http://10.0.0.5:8080"), for forwarding writes; nil means the
 	// server's convention, [LeaderURLFromID]: a cluster node's raft ID is
 	// its HTTP address.
 	LeaderURL func(leaderID string) (string, bool)
@@ -72,6 +73,7 @@ type Server struct {
 	logger    *slog.Logger
 	timeout   time.Duration
 	leaderURL func(string) (string, bool)
+	fwd       *forwarder
 	loginPath string
 	slots     chan struct{}
 	limiter   *rateLimiter // nil: no rate limit
@@ -100,6 +102,7 @@ func New(cfg Config) (s *Server, err error) {
 	if s.leaderURL == nil {
 		s.leaderURL = LeaderURLFromID
 	}
+	s.fwd = newForwarder(auth, s.timeout)
 	n := cfg.MaxInFlight
 	if n <= 0 {
 		n = 256
@@ -112,7 +115,8 @@ func New(cfg Config) (s *Server, err error) {
 	if err := s.registry.Register(cfg.Runtime.Exporter()); err != nil {
 		return nil, err
 	}
-	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		promexport.NewNodeCollector(cfg.Runtime.Node().Status, nil))
 
 	// A pattern conflict panics in ServeMux; report it as an error.
 	defer func() {
@@ -141,11 +145,12 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 // Authenticator returns the token check, for a login handler.
 func (s *Server) Authenticator() *Authenticator { return s.auth }
 
-// ServeHTTP bounds the requests in flight and each client's rate, serves
-// the public handlers, then authenticates and serves the API and the Extra
-// handlers.
+// ServeHTTP bounds the requests in flight and each client's rate (a
+// write forwarded by a follower was limited there), serves the public
+// handlers, then authenticates, forwards writes to the leader if this
+// node does not lead, and serves the API and the Extra handlers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.limiter != nil && r.URL.Path != "/healthz" && !s.limiter.allow(clientIP(r), time.Now()) {
+	if s.limiter != nil && r.URL.Path != "/healthz" && !s.fwd.fromPeer(r) && !s.limiter.allow(clientIP(r), time.Now()) {
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusTooManyRequests, ErrorBody{Code: "rate_limited", Error: "too many requests from this address"})
 		return
@@ -174,6 +179,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="phonebalance"`)
 		writeJSON(w, http.StatusUnauthorized, ErrorBody{Code: "unauthorized", Error: err.Error()})
+		return
+	}
+	if s.forward(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)

@@ -304,7 +304,12 @@ func (r *Runtime) SetTelephony(t telephony.Telephony) { r.disp.SetTelephony(t) }
 func (r *Runtime) Telephony() telephony.Telephony { return r.disp.Telephony() }
 
 // Sync waits until every effect delivered so far was carried out.
-func (r *Runtime) Sync(ctx context.Context) error { return r.node.Sync(ctx) }
+func (r *Runtime) Sync(ctx context.Context) error {
+	if err := r.node.Sync(ctx); err != nil {
+		return err
+	}
+	return r.disp.Sync(ctx)
+}
 
 // Close stops the node (held deliveries are dropped once the dispatcher
 // closes), closes the subscriptions and the event store. Idempotent.

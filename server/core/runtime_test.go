@@ -178,15 +178,12 @@ type recorder struct {
 	rang chan pb.CallID
 }
 
-func (r *recorder) Ring(_ context.Context, call pb.CallID, _ pb.TeammateID, _ time.Time, _ bool) error {
-	r.rang <- call
+func (r *recorder) Execute(_ context.Context, ef telephony.Effect) error {
+	if ef.Kind == assign.Ring {
+		r.rang <- ef.Call
+	}
 	return nil
 }
-func (r *recorder) StopRinging(context.Context, pb.CallID, pb.TeammateID) error { return nil }
-func (r *recorder) Deflect(context.Context, pb.CallID, pb.TeamID, eventlog.Deflection) error {
-	return nil
-}
-func (r *recorder) ReassignReplies(context.Context, pb.TeammateID) error { return nil }
 
 // With a small in-memory window, an old call's timeline is read back
 // whole from events.jsonl.

@@ -20,9 +20,8 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/advice"
+	"github.com/phonebalance/phonebalance/server/internal/testtool"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // screenshotEnv names the variable that makes the browser test rewrite
 // the committed screenshot.
@@ -129,11 +128,9 @@ func (lr *liveReplica) teammate(t *testing.T, id pb.TeammateID) assign.TeammateV
 
 func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("Chromium is required for this test: %v", err)
-	}
+	chromium := testtool.Require(t, testtool.Chromium)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(chromium),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true),
@@ -292,6 +289,7 @@ func TestBrowserDashboard(t *testing.T) {
 		poll("the ended call", rowCell("calls", "call-1", 2)+`.textContent.startsWith('ended')`),
 		poll("the timeline's answer", `document.getElementById('timeline').textContent.includes('answered')`),
 		poll("the team row", rowCell("teams", "support", 4)+`.textContent === '1'`),
+		poll("the team's in-queue time (MT10)", rowCell("teams", "support", 10)+`.textContent === '4 s'`),
 		poll("the advice", `document.querySelector('#advice tbody tr[data-id="support"]') !== null && `+
 			`document.querySelector('#advice tbody tr[data-id="support"]').cells[6].textContent.includes('needed')`),
 	); err != nil {
@@ -329,6 +327,22 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	if got := lr.teammate(t, "ana").Presence.Channel; got != presence.ChannelConversations {
 		t.Fatalf("after the page's change the engine has ana on %v, want Conversations", got)
+	}
+
+	// A change to one teammate reaches the page as a delta that updates
+	// that row in place (the same element, no snapshot).
+	if err := chromedp.Do(b, chromedp.Evaluate[chromedp.Void](
+		`window.__cleoRow = document.querySelector('#teammates tbody tr[data-id="cleo"]')`)); err != nil {
+		t.Fatal(err)
+	}
+	lr.do(t, ctx, assign.Command{Op: assign.OpSetStatus, Teammate: "cleo", Status: presence.Away, Reason: "Break"})
+	if err := chromedp.Do(b,
+		poll("cleo's status", rowCell("teammates", "cleo", 2)+`.textContent === 'Away · Break'`),
+		poll("a delta applied", `document.body.dataset.last === 'delta'`),
+		poll("cleo's row kept", `window.__cleoRow.isConnected && `+
+			`window.__cleoRow === document.querySelector('#teammates tbody tr[data-id="cleo"]')`),
+	); err != nil {
+		t.Fatal(err)
 	}
 
 	// A second call waits for the one teammate left: the screenshot shows
@@ -369,6 +383,56 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	if os.Getenv(screenshotEnv) == "1" {
 		if err := os.WriteFile(filepath.Join("testdata", "dashboard.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// At thousands of teammates the page shows one page of them, with a
+	// search; here 59 teammates make two pages of 50.
+	for i := range 55 {
+		lr.do(t, ctx, assign.Command{Op: assign.OpAddTeammate, Teammate: pb.TeammateID(fmt.Sprintf("zed-%02d", i)),
+			Name: fmt.Sprintf("Zed %02d", i), Presence: active})
+	}
+	if err := chromedp.Do(b,
+		poll("the first page", `document.getElementById('page-info').textContent === '1–50 of 59' && `+
+			`document.querySelectorAll('#teammates tbody tr').length === 50`),
+		chromedp.Click(chromedp.CSS("#page-next")),
+		poll("the second page", `document.getElementById('page-info').textContent === '51–59 of 59' && `+
+			`document.querySelectorAll('#teammates tbody tr').length === 9 && `+
+			`document.querySelector('#teammates tbody tr').dataset.id === 'zed-46'`),
+		chromedp.SendKeys(chromedp.CSS("#search"), "CLE"),
+		poll("the search", `document.getElementById('page-info').textContent === '1–1 of 1 matching (59 in all)' && `+
+			`document.querySelectorAll('#teammates tbody tr').length === 1 && `+
+			`document.querySelector('#teammates tbody tr').dataset.id === 'cleo'`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// The searched view gets its deltas too.
+	lr.do(t, ctx, assign.Command{Op: assign.OpSetStatus, Teammate: "cleo", Status: presence.Active})
+	if err := chromedp.Do(b,
+		poll("cleo back", rowCell("teammates", "cleo", 2)+`.textContent === 'Active'`),
+	); err != nil {
+		t.Fatal(err)
+	}
+
+	// On a phone's 390 px wide screen nothing runs off the right edge: the
+	// wide tables scroll inside their own boxes.
+	if err := chromedp.Do(b,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)),
+		chromedp.Click(chromedp.CSS("#tab-teams")),
+		poll("no horizontal overflow", `document.documentElement.scrollWidth <= 390`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	phone, err := chromedp.Run(b, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(t.TempDir(), "dashboard-390.png"), phone, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv(screenshotEnv) == "1" {
+		if err := os.WriteFile(filepath.Join("testdata", "dashboard-390.png"), phone, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

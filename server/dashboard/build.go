@@ -147,6 +147,7 @@ func Build(in Inputs) State {
 			Completed: fig.Completed, Abandoned: fig.Abandoned, NoAnswer: fig.NoAnswer,
 			Voicemails: live.Voicemails, Callbacks: live.Callbacks,
 			AnswerTimeS:       seconds(fig.AnswerTime.Mean()),
+			QueueTimeS:        seconds(fig.QueueTime.Mean()),
 			AvailableForPhone: live.AvailableForPhone, TalkTimeS: seconds(live.TalkTime),
 		})
 	}

@@ -42,7 +42,9 @@ func testEngine(t *testing.T, col *metrics.Collector) (*assign.Engine, func(erro
 }
 
 // Build joins the engine's names and presence with the fold's counts:
-// rows sorted by name, calls in progress before ended ones.
+// rows sorted by name, calls in progress before ended ones; a team's
+// in-queue time counts the ended queue segment, ringing included, and not
+// the one still waiting (Rule: MT10).
 func TestBuild(t *testing.T) {
 	col, err := metrics.New(metrics.DefaultConfig())
 	if err != nil {
@@ -65,7 +67,7 @@ func TestBuild(t *testing.T) {
 
 	st := Build(Inputs{At: now, Tables: Capture(eng), Live: col.Dashboard(now), Window: col.Report(t0, now.Add(time.Minute))})
 	if len(st.Teams) != 2 || st.Teams[0].Name != "Billing" || st.Teams[1].Name != "Support" || st.Teams[1].Members != 2 ||
-		st.Teams[1].Completed != 1 || st.Teams[1].InQueue != 1 {
+		st.Teams[1].Completed != 1 || st.Teams[1].InQueue != 1 || st.Teams[1].QueueTimeS != 5 {
 		t.Fatalf("teams %+v", st.Teams)
 	}
 	if len(st.Teammates) != 2 || st.Teammates[0].Name != "Ana" || st.Teammates[1].Name != "Zoe" {

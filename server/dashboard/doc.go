@@ -7,21 +7,35 @@
 //
 // # The stream
 //
-// GET /dashboard/events sends a full snapshot on connect, then deltas
-// carrying only the sections (summary, teams, teammates, calls, advice)
-// whose JSON changed, each with an id. A browser that reconnects sends
-// Last-Event-ID and gets what changed since, merged into one delta, or a
-// fresh snapshot if the id is older than the kept history or from another
-// process. Idle streams get comment-line heartbeats. Every write has its
-// own deadline (http.ResponseController.SetWriteDeadline), so a client
-// that stops reading is dropped without slowing the others, and the
-// server's WriteTimeout does not cut long streams. The number of streams
-// is bounded.
+// GET /dashboard/events sends a snapshot of the stream's view on connect,
+// then deltas: the summary or advice when they changed, and for each table
+// (teams, teammates, calls) only the rows that changed, keyed by ID, the
+// IDs removed, and the new order when it changed. The teammate table is
+// paged and searchable: the query parameters q (a case-insensitive search
+// of names, IDs and team names), offset and limit (default
+// [DefaultPageSize], at most [MaxPageSize]) choose the page, and the
+// stream sends only that page's rows with the totals, so a message stays
+// a few KB at thousands of teammates (at 2,000, about 16 KB for a
+// snapshot and 1.5 KB for a ringing call). The page changes its search or
+// page by opening a new stream. A browser that reconnects gets a fresh
+// snapshot of its view. Idle streams get comment-line heartbeats. Every
+// write has its own deadline (http.ResponseController.SetWriteDeadline),
+// so a client that stops reading is dropped without slowing the others,
+// and the server's WriteTimeout does not cut long streams. The number of
+// streams is bounded; one more is refused with 503 and the JSON error
+// body.
 //
-// The host calls [Server.Notify] for each applied log entry; one renderer
-// goroutine reads the [Source] at most once per Config.Coalesce, however
-// many entries a burst applied, and every Config.Refresh while someone
-// watches, so that ongoing talk times move.
+// # Memory
+//
+// The dashboard builds nothing while nobody watches: [Server.Notify] only
+// records the index. While someone watches, one renderer goroutine reads
+// the [Source] at most once per Config.Coalesce, however many entries a
+// burst applied, and every Config.Refresh, so that ongoing talk times
+// move; it keeps one encoded copy of the state (rows that did not change
+// share their encoding with the render before) and no history. Each
+// stream keeps the rows of its own page that it sent, and works out its
+// deltas from the latest render by itself. When the last stream closes,
+// the render is dropped.
 //
 // # Authentication
 //

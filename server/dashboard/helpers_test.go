@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -107,23 +108,134 @@ type sseMsg struct {
 	id, event, data, comment string
 }
 
+// sectionNames are a message's sections, in a fixed order.
+var sectionNames = []string{"summary", "teams", "teammates", "calls", "advice"}
+
 func (m sseMsg) sections(t *testing.T) map[string]json.RawMessage {
 	t.Helper()
-	var p payload
+	var p map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(m.data), &p); err != nil {
 		t.Fatalf("message data %q: %v", m.data, err)
 	}
-	return p.Sections
+	for _, k := range []string{"at", "index"} {
+		if _, ok := p[k]; !ok {
+			t.Fatalf("message without %q: %s", k, m.data)
+		}
+		delete(p, k)
+	}
+	return p
 }
 
 func sectionKeys(secs map[string]json.RawMessage) string {
 	var ks []string
-	for _, n := range sectionNames { // in a fixed order
+	for _, n := range sectionNames {
 		if _, ok := secs[n]; ok {
 			ks = append(ks, n)
 		}
 	}
 	return strings.Join(ks, ",")
+}
+
+// page is a stream's tables as a client that applies every message holds
+// them, the way the page's script does: rows by ID, in order.
+type page struct {
+	summary, advice     json.RawMessage
+	teams, calls, mates clientTable
+	total, matched      int
+	offset, limit       int
+}
+
+type clientTable struct {
+	rows  map[string]json.RawMessage
+	order []string
+}
+
+// rows returns the table's rows in order.
+func (c *clientTable) list() []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(c.order))
+	for _, id := range c.order {
+		out = append(out, c.rows[id])
+	}
+	return out
+}
+
+func (c *clientTable) apply(t *testing.T, raw json.RawMessage) {
+	t.Helper()
+	var m tableMsg
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("table %s: %v", raw, err)
+	}
+	if m.Reset || c.rows == nil {
+		c.rows, c.order = map[string]json.RawMessage{}, nil
+	}
+	for _, r := range m.Upsert {
+		var k struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(r, &k); err != nil || k.ID == "" {
+			t.Fatalf("row without an id: %s", r)
+		}
+		c.rows[k.ID] = r
+	}
+	for _, id := range m.Remove {
+		delete(c.rows, id)
+	}
+	if m.Order != nil {
+		c.order = m.Order
+	} else {
+		c.order = slices.DeleteFunc(c.order, func(id string) bool { _, ok := c.rows[id]; return !ok })
+	}
+	if len(c.order) != len(c.rows) {
+		t.Fatalf("%d rows but an order of %d: %s", len(c.rows), len(c.order), raw)
+	}
+	for _, id := range c.order {
+		if _, ok := c.rows[id]; !ok {
+			t.Fatalf("order names %q, which has no row: %s", id, raw)
+		}
+	}
+}
+
+// apply applies one message, as the page does.
+func (p *page) apply(t *testing.T, m sseMsg) {
+	t.Helper()
+	secs := m.sections(t)
+	if m.event == "snapshot" && sectionKeys(secs) != "summary,teams,teammates,calls,advice" {
+		t.Fatalf("snapshot with sections %q", sectionKeys(secs))
+	}
+	if b, ok := secs["summary"]; ok {
+		p.summary = b
+	}
+	if b, ok := secs["advice"]; ok {
+		p.advice = b
+	}
+	if b, ok := secs["teams"]; ok {
+		p.teams.apply(t, b)
+	}
+	if b, ok := secs["calls"]; ok {
+		p.calls.apply(t, b)
+	}
+	if b, ok := secs["teammates"]; ok {
+		p.mates.apply(t, b)
+		var where struct{ Total, Matched, Offset, Limit int }
+		if err := json.Unmarshal(b, &where); err != nil {
+			t.Fatal(err)
+		}
+		p.total, p.matched, p.offset, p.limit = where.Total, where.Matched, where.Offset, where.Limit
+	}
+}
+
+// mates decodes the teammate rows the client shows, in order.
+func (p *page) mateRows(t *testing.T) []TeammateRow {
+	t.Helper()
+	var out []TeammateRow
+	for _, b := range p.mates.list() {
+		var r TeammateRow
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 type sseClient struct {
@@ -136,8 +248,14 @@ type sseClient struct {
 // stream opens the live stream, with Last-Event-ID lastID if not empty.
 func stream(t *testing.T, ts *httptest.Server, lastID string) *sseClient {
 	t.Helper()
+	return streamView(t, ts, "", lastID)
+}
+
+// streamView opens the live stream with the query query ("q=…&offset=…").
+func streamView(t *testing.T, ts *httptest.Server, query, lastID string) *sseClient {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/dashboard/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/dashboard/events?"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)

@@ -1,97 +1,45 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Sections are the parts of a State the hub compares and sends on their
-// own, in the order of the JSON "sections" object.
-var sectionNames = [...]string{"summary", "teams", "teammates", "calls", "advice"}
-
-const numSections = len(sectionNames)
-
-type sections [numSections]json.RawMessage
-
-func encodeSections(st State) (sections, error) {
-	var s sections
-	for i, v := range []any{st.Summary, st.Teams, st.Teammates, st.Calls, st.Advice} {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return s, err
-		}
-		s[i] = b
-	}
-	return s, nil
-}
-
 // errTooManySubscribers refuses a stream beyond Config.MaxSubscribers.
 var errTooManySubscribers = errors.New("dashboard: too many live streams")
 
-// message is one SSE message: a full snapshot or a delta.
-type message struct {
-	id    string
-	event string // "snapshot" or "delta"
-	data  []byte
-	seq   uint64
-}
-
-// record is one rendered change kept for resumption: the sections that
-// changed at seq (nil where unchanged).
-type record struct {
-	seq     uint64
-	changed sections
-}
-
-// payload is a message's JSON data.
-type payload struct {
-	At time.Time `json:"at"`
-	// Index is the last log index notified before the render.
-	Index    uint64                     `json:"index"`
-	Sections map[string]json.RawMessage `json:"sections"`
-}
-
 type subscriber struct {
-	wake chan struct{} // capacity 1: "something new"
+	wake chan struct{} // capacity 1: "a new frame"
 }
 
-// hub renders the Source's state, keeps the latest sections and a bounded
-// history of changes, and wakes subscribers. One goroutine renders; each
-// subscriber's own goroutine (its HTTP handler) pulls what it lacks with
-// since, so a slow subscriber never holds the hub or the others back.
+// hub renders the Source's state into frames while someone watches, and
+// wakes the streams. One goroutine renders; each stream's own goroutine
+// (its HTTP handler) reads the latest frame and works out what changed
+// for its own view, so a slow stream never holds the hub or the others
+// back, and the hub keeps no history: one frame, and none at all while
+// nobody watches.
 type hub struct {
-	cfg    Config
-	epoch  string
-	notify chan struct{}
-	index  atomic.Uint64
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	cfg     Config
+	notify  chan struct{}
+	index   atomic.Uint64
+	renders atomic.Int64 // Source.State calls, for tests
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
 
-	mu      sync.Mutex
-	seq     uint64
-	at      time.Time
-	atIndex uint64
-	cur     sections
-	hist    []record
-	subs    map[*subscriber]struct{}
+	mu   sync.Mutex
+	seq  uint64
+	cur  *frame // nil while nobody watches
+	subs map[*subscriber]struct{}
 }
 
 func newHub(cfg Config) *hub {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &hub{
-		cfg: cfg, epoch: hex.EncodeToString(b[:]), notify: make(chan struct{}, 1),
+		cfg: cfg, notify: make(chan struct{}, 1),
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		subs: make(map[*subscriber]struct{}),
 	}
@@ -99,8 +47,8 @@ func newHub(cfg Config) *hub {
 	return h
 }
 
-// Notify records that the log applied entry index and schedules a render.
-// It never blocks.
+// Notify records that the log applied entry index and schedules a render
+// if someone watches. It never blocks.
 func (h *hub) Notify(index uint64) {
 	for {
 		old := h.index.Load()
@@ -123,6 +71,9 @@ func (h *hub) close() {
 	<-h.done
 }
 
+// run renders after each poke, at most once per Config.Coalesce, and every
+// Config.Refresh while someone watches; with nobody watching it renders
+// nothing.
 func (h *hub) run() {
 	defer close(h.done)
 	var refresh <-chan time.Time
@@ -134,25 +85,21 @@ func (h *hub) run() {
 	pause := time.NewTimer(0)
 	defer pause.Stop()
 	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-h.notify:
+		case <-refresh:
+		}
+		if h.watchers() == 0 {
+			continue
+		}
 		h.render()
 		pause.Reset(h.cfg.Coalesce)
 		select {
 		case <-h.ctx.Done():
 			return
 		case <-pause.C:
-		}
-	wait:
-		for {
-			select {
-			case <-h.ctx.Done():
-				return
-			case <-h.notify:
-				break wait
-			case <-refresh:
-				if h.watchers() > 0 {
-					break wait
-				}
-			}
 		}
 	}
 }
@@ -163,10 +110,19 @@ func (h *hub) watchers() int {
 	return len(h.subs)
 }
 
-// render asks the Source for the state and publishes the sections that
-// changed, if any.
+// current returns the latest frame, nil before the first render for the
+// streams open now. Frames are never changed: read it without a lock.
+func (h *hub) current() *frame {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cur
+}
+
+// render asks the Source for the state and publishes it as a new frame if
+// anything changed.
 func (h *hub) render() {
 	index := h.index.Load()
+	h.renders.Add(1)
 	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.SourceTimeout)
 	st, err := h.cfg.Source.State(ctx)
 	cancel()
@@ -176,31 +132,23 @@ func (h *hub) render() {
 		}
 		return
 	}
-	secs, err := encodeSections(st)
+	f, changed, err := encodeFrame(st, index, h.current())
 	if err != nil {
 		h.cfg.Logger.Error("dashboard: encoding the state", "err", err)
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var rec record
-	changed := h.seq == 0
-	for i := range secs {
-		if !bytes.Equal(secs[i], h.cur[i]) {
-			rec.changed[i] = secs[i]
-			changed = true
-		}
+	if len(h.subs) == 0 { // the last stream left during the render
+		h.cur = nil
+		return
 	}
-	if !changed {
+	if !changed && h.cur != nil {
 		return
 	}
 	h.seq++
-	rec.seq = h.seq
-	h.cur, h.at, h.atIndex = secs, st.At, index
-	if len(h.hist) == h.cfg.History {
-		h.hist = append(h.hist[:0], h.hist[1:]...)
-	}
-	h.hist = append(h.hist, rec)
+	f.seq = h.seq
+	h.cur = f
 	for s := range h.subs {
 		select {
 		case s.wake <- struct{}{}:
@@ -221,63 +169,13 @@ func (h *hub) subscribe() (*subscriber, error) {
 	return s, nil
 }
 
+// unsubscribe removes s; when the last stream leaves, the hub drops its
+// frame.
 func (h *hub) unsubscribe(s *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, s)
-}
-
-// eventID is the SSE id of seq: the hub's epoch, so that ids from another
-// process (or an earlier run) are recognised as unknown, and the sequence.
-func (h *hub) eventID(seq uint64) string {
-	return h.epoch + "-" + strconv.FormatUint(seq, 10)
-}
-
-// parseID returns the sequence of an id of this hub, or 0.
-func (h *hub) parseID(id string) uint64 {
-	epoch, seq, ok := strings.Cut(id, "-")
-	if !ok || epoch != h.epoch {
-		return 0
+	if len(h.subs) == 0 {
+		h.cur = nil
 	}
-	n, err := strconv.ParseUint(seq, 10, 64)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
-// since returns what a subscriber that last saw seq needs: nothing if it
-// is up to date (or nothing is rendered yet), the sections changed since
-// if the history still holds them, else a full snapshot. seq 0 means
-// "nothing seen".
-func (h *hub) since(seq uint64) (message, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.seq == 0 || seq == h.seq {
-		return message{}, false
-	}
-	p := payload{At: h.at, Index: h.atIndex, Sections: make(map[string]json.RawMessage, numSections)}
-	event := "snapshot"
-	if seq > 0 && seq < h.seq && len(h.hist) > 0 && seq+1 >= h.hist[0].seq {
-		event = "delta"
-		for _, r := range h.hist {
-			if r.seq <= seq {
-				continue
-			}
-			for i, b := range r.changed {
-				if b != nil {
-					p.Sections[sectionNames[i]] = b
-				}
-			}
-		}
-	} else {
-		for i, b := range h.cur {
-			p.Sections[sectionNames[i]] = b
-		}
-	}
-	data, err := json.Marshal(p)
-	if err != nil { // RawMessages were valid JSON when stored
-		panic("dashboard: encoding a message: " + err.Error())
-	}
-	return message{id: h.eventID(h.seq), event: event, data: data, seq: h.seq}, true
 }

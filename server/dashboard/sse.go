@@ -7,12 +7,19 @@ import (
 	"time"
 )
 
-// events serves the live stream: text/event-stream with a snapshot on
-// connect (or, with a Last-Event-ID this hub still remembers, only what
-// changed since), then deltas as the state changes, and comment lines as
-// heartbeats. Every write has its own deadline, so a client that stops
+// events serves the live stream: text/event-stream with a snapshot of the
+// stream's view on connect, then deltas (the rows of its view that
+// changed, by ID) as the state changes, and comment lines as heartbeats.
+// The query parameters q, offset and limit choose the teammates it shows
+// (see viewQuery); bad ones answer 400. A reconnecting browser gets a
+// fresh snapshot. Every write has its own deadline, so a client that stops
 // reading is dropped after Config.WriteTimeout without holding anyone up.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	q, err := parseView(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
 	if r.Method == http.MethodHead { // the page asks why a stream closed
 		w.Header().Set("Content-Type", "text/event-stream")
 		return
@@ -20,7 +27,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	sub, err := s.hub.subscribe()
 	if err != nil {
 		w.Header().Set("Retry-After", "5")
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
 	}
 	defer s.hub.unsubscribe(sub)
@@ -42,27 +49,24 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
-	// The browser reconnects 2 s after a dropped stream, with Last-Event-ID.
+	// The browser reconnects 2 s after a dropped stream.
 	if !write([]byte("retry: 2000\n\n")) {
 		return
 	}
-	seq := s.hub.parseID(r.Header.Get("Last-Event-ID"))
+	v := &view{q: q}
 	beat := time.NewTicker(s.cfg.Heartbeat)
 	defer beat.Stop()
 	for {
-		if m, ok := s.hub.since(seq); ok {
-			buf := make([]byte, 0, len(m.data)+64)
-			buf = append(buf, "id: "...)
-			buf = append(buf, m.id...)
-			buf = append(buf, "\nevent: "...)
-			buf = append(buf, m.event...)
+		if event, data, ok := v.next(s.hub.current()); ok {
+			buf := make([]byte, 0, len(data)+32)
+			buf = append(buf, "event: "...)
+			buf = append(buf, event...)
 			buf = append(buf, "\ndata: "...)
-			buf = append(buf, m.data...)
+			buf = append(buf, data...)
 			buf = append(buf, "\n\n"...)
 			if !write(buf) {
 				return
 			}
-			seq = m.seq
 			beat.Reset(s.cfg.Heartbeat)
 		}
 		select {
@@ -72,7 +76,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-sub.wake:
 		case <-beat.C:
-			if !write([]byte(": heartbeat " + strconv.FormatUint(seq, 10) + "\n\n")) {
+			if !write([]byte(": heartbeat " + strconv.FormatUint(v.seq, 10) + "\n\n")) {
 				return
 			}
 		}

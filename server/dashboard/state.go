@@ -53,19 +53,23 @@ type Summary struct {
 
 // TeamRow is one row of the team table.
 type TeamRow struct {
-	ID                pb.TeamID `json:"id"`
-	Name              string    `json:"name"`
-	Members           int       `json:"members"`
-	InQueue           int       `json:"in_queue"`
-	Active            int       `json:"active"`
-	Completed         int       `json:"completed"`
-	Abandoned         int       `json:"abandoned"`
-	NoAnswer          int       `json:"no_answer"`
-	Voicemails        int       `json:"voicemails"`
-	Callbacks         int       `json:"callbacks"`
-	AnswerTimeS       float64   `json:"answer_time_s"`
-	AvailableForPhone int       `json:"available_for_phone"`
-	TalkTimeS         float64   `json:"talk_time_s"`
+	ID          pb.TeamID `json:"id"`
+	Name        string    `json:"name"`
+	Members     int       `json:"members"`
+	InQueue     int       `json:"in_queue"`
+	Active      int       `json:"active"`
+	Completed   int       `json:"completed"`
+	Abandoned   int       `json:"abandoned"`
+	NoAnswer    int       `json:"no_answer"`
+	Voicemails  int       `json:"voicemails"`
+	Callbacks   int       `json:"callbacks"`
+	AnswerTimeS float64   `json:"answer_time_s"`
+	// QueueTimeS is the mean time a call spent in the team's queue, each
+	// queue segment ended in the window on its own (rule MT10), in
+	// seconds; 0 without one.
+	QueueTimeS        float64 `json:"queue_time_s"`
+	AvailableForPhone int     `json:"available_for_phone"`
+	TalkTimeS         float64 `json:"talk_time_s"`
 }
 
 // TeammateRow is one row of the teammate table.

@@ -12,6 +12,7 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // breakReason is the away reason of a teammate's break.
@@ -97,40 +98,42 @@ func (d *Demo) arrive(ctx context.Context, node Driver, now time.Time) {
 	}
 }
 
-// handleDeliveries takes the pending deliveries and reacts to each effect.
-func (d *Demo) handleDeliveries(ctx context.Context, node Driver) {
+// handleEffects takes the pending effects and reacts to each.
+func (d *Demo) handleEffects() {
 	d.mu.Lock()
 	pending := d.pending
 	d.pending = nil
 	d.mu.Unlock()
-	for _, del := range pending {
-		if del.Reconcile {
-			d.reconcile(del)
+	for _, it := range pending {
+		if it.reconcile {
+			d.reconcile(it.rings)
+			continue
 		}
-		for _, ef := range del.Effects {
-			switch ef.Kind {
-			case assign.Ring:
-				d.ring(ef)
-			case assign.StopRinging:
-				d.stopRing(ring{ef.Call, ef.Teammate})
-			case assign.Deflect:
-				d.deflected(ef.Call)
-			}
+		switch it.ef.Kind {
+		case assign.Ring:
+			d.ring(it.ef)
+		case assign.StopRinging:
+			d.stopRing(ring{it.ef.Call, it.ef.Teammate})
+		case assign.Deflect:
+			d.deflected(it.ef.Call)
 		}
 	}
 }
 
-// reconcile forgets the rings a new leader's list does not name; those it
-// names are then taken as new rings.
-func (d *Demo) reconcile(del replica.Delivery) {
-	listed := make(map[ring]bool, len(del.Effects))
-	for _, ef := range del.Effects {
-		listed[ring{ef.Call, ef.Teammate}] = true
+// reconcile forgets the rings a new leader's list does not name and
+// takes those it names as rings (ring ignores those it knows).
+func (d *Demo) reconcile(rings []telephony.Ring) {
+	listed := make(map[ring]bool, len(rings))
+	for _, r := range rings {
+		listed[ring{r.Call, r.Teammate}] = true
 	}
 	for r := range d.rings {
 		if !listed[r] {
 			d.stopRing(r)
 		}
+	}
+	for _, r := range rings {
+		d.ring(r.Effect())
 	}
 }
 

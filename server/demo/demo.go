@@ -19,8 +19,8 @@ type Driver interface {
 	Do(ctx context.Context, ws replica.WorkspaceID, cmd assign.Command) (assign.Ready, error)
 }
 
-// maxPending bounds the deliveries waiting for the demo's loop; beyond it
-// Deliver drops them (the engine then times those rings out by itself).
+// maxPending bounds the effects waiting for the demo's loop; beyond it
+// Execute refuses them with ErrBusy.
 const maxPending = 4096
 
 // commandTimeout bounds each command the demo sends.
@@ -29,16 +29,17 @@ const commandTimeout = 5 * time.Second
 // ErrRunning is returned by Run when the demo is already running.
 var ErrRunning = errors.New("demo: already running")
 
-// Demo simulates callers and teammates. Deliver is safe for concurrent
-// use; Run runs one loop at a time.
+// Demo simulates callers and teammates. It is the server's telephony
+// (Execute, Reconcile), safe for concurrent use; Run runs one loop at a
+// time.
 type Demo struct {
 	cfg Config
 
 	mu      sync.Mutex
-	pending []replica.Delivery
+	pending []item
 	running bool
 	stats   Stats
-	wake    chan struct{} // a delivery is pending
+	wake    chan struct{} // an effect is pending
 
 	// Owned by Run's goroutine.
 	rng   *rand.Rand
@@ -61,7 +62,7 @@ type Stats struct {
 	Voicemails int // deflected calls sent to voicemail
 	Breaks     int // breaks taken
 	Refused    int // commands the node refused
-	Dropped    int // deliveries dropped for want of room
+	Dropped    int // effects refused for want of room (ErrBusy)
 }
 
 // Stats returns what the demo did in its current or last run. Safe for
@@ -112,28 +113,6 @@ func New(cfg Config) (*Demo, error) {
 		return nil, err
 	}
 	return &Demo{cfg: cfg, wake: make(chan struct{}, 1)}, nil
-}
-
-// Deliver hands the demo one delivery of the replica (its Config.Deliver
-// callback calls it with each): the demo's teammates react to the Ring
-// and StopRinging effects for them and callers to Deflect. It never
-// blocks and never calls the node; the demo's loop acts on it. Deliveries
-// beyond a few thousand waiting are dropped. Safe for concurrent use.
-func (d *Demo) Deliver(del replica.Delivery) {
-	if del.Workspace != d.cfg.Workspace {
-		return
-	}
-	d.mu.Lock()
-	if len(d.pending) >= maxPending {
-		d.stats.Dropped++
-	} else {
-		d.pending = append(d.pending, del)
-	}
-	d.mu.Unlock()
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
 }
 
 // Run sets up the team and its teammates (those that already exist, as
@@ -198,16 +177,16 @@ func (d *Demo) begin(now time.Time) {
 	}
 }
 
-// step reacts to the pending deliveries and runs the actions due at now.
+// step reacts to the pending effects and runs the actions due at now.
 func (d *Demo) step(ctx context.Context, node Driver, now time.Time) {
-	d.handleDeliveries(ctx, node)
+	d.handleEffects()
 	for {
 		fn, ok := d.sched.popDue(now)
 		if !ok {
 			return
 		}
 		fn(ctx, node, now)
-		d.handleDeliveries(ctx, node)
+		d.handleEffects()
 	}
 }
 

@@ -14,22 +14,17 @@
 //
 // The demo acts only through Node.Do, so every call, ring and break shows
 // in the event log, the metrics and the dashboard like any other. It
-// hears the engine's effects (rings, stopped rings, deflections) in one
-// of two ways. Either the host makes it the server's telephony: the
-// [Demo] has the method set of server/telephony.Telephony (and of its
-// Reconciler), so
+// hears the engine's effects (rings, stopped rings, deflections) the one
+// way every telephony does: it is a server/telephony.Telephony (and a
+// Reconciler), so the host makes it the server's telephony, and the
+// server's dispatcher calls its Execute and Reconcile:
 //
 //	dm, err := demo.New(demo.Config{Seed: seed})
 //	// the runtime's telephony is dm (instead of LogTelephony)
 //	go dm.Run(ctx, node) // once the node is open; until ctx is cancelled
 //
-// or the host hands it every replica.Delivery from its Config.Deliver
-// callback, next to its own dispatcher:
-//
-//	cfg.Deliver = func(d replica.Delivery) { dispatch(d); dm.Deliver(d) }
-//
-// Either way the demo queues the effect and returns at once; Run's loop
-// acts on it. Run waits for the node to lead before it sets up its team.
+// The demo queues each effect and returns at once; Run's loop acts on it.
+// Run waits for the node to lead before it sets up its team.
 //
 // # Time and randomness
 //
@@ -37,5 +32,6 @@
 // clock by default). Every random draw comes from one generator seeded by
 // Config.Seed: the same seed gives the same callers and the same
 // teammates' choices, though the real clock and the order in which the
-// engine's rings reach Deliver can still vary from run to run.
+// engine's effects reach Execute (each call's in order, different calls'
+// concurrently) can still vary from run to run.
 package demo

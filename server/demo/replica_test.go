@@ -10,11 +10,12 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/telephony"
 	"go.uber.org/goleak"
 )
 
 // The demo on a one-node in-memory replica and the real clock, sped up
-// (a call every 100 ms, 100–400 ms calls): through Deliver and Do alone
+// (a call every 100 ms, 100–400 ms calls): through the dispatcher and Do alone
 // it makes the engine log answers, declines, misses, hang-ups and breaks,
 // and it stops when its context is cancelled. Bounded by conditions, not
 // sleeps: the test waits for the events it wants or fails after 60 s.
@@ -45,10 +46,13 @@ func TestDemoOnReplica(t *testing.T) {
 	var once sync.Once
 	engCfg := assign.DefaultConfig()
 	engCfg.RingTimeout = assign.MinRingTimeout
+	// The demo is the dispatcher's telephony, as in the server.
+	disp := telephony.NewDispatcher(telephony.DispatcherConfig{Telephony: dm})
+	defer disp.Close()
 	node, err := replica.Open(replica.Config{
 		InMemory: true,
 		Engine:   engCfg,
-		Deliver:  dm.Deliver,
+		Deliver:  disp.Deliver,
 		OnApply: func(a replica.Applied) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -69,6 +73,7 @@ func TestDemoOnReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer node.Close()
+	disp.SetDoer(node)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)

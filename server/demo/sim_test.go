@@ -15,20 +15,17 @@ import (
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
-// engineDriver stands in for a replica: it applies each command to an
-// engine at the mock clock's time and hands the effects straight to the
-// demo, as a one-node replica's Deliver would, but synchronously, so that
-// a whole run is a deterministic function of the seed.
+// engineDriver stands in for a replica and the server's dispatcher: it
+// applies each command to an engine at the mock clock's time and hands
+// each effect straight to the demo's Execute, in order and synchronously,
+// so that a whole run is a deterministic function of the seed.
 type engineDriver struct {
-	// viaTelephony hands each effect to the demo's telephony methods, as
-	// the server's dispatcher would, instead of Deliver.
-	viaTelephony bool
-	eng          *assign.Engine
-	clk          *clock.Mock
-	d            *Demo
-	index        uint64
-	cmds         []string
-	events       []eventlog.Event
+	eng    *assign.Engine
+	clk    *clock.Mock
+	d      *Demo
+	index  uint64
+	cmds   []string
+	events []eventlog.Event
 }
 
 func (f *engineDriver) Do(_ context.Context, ws replica.WorkspaceID, cmd assign.Command) (assign.Ready, error) {
@@ -39,28 +36,12 @@ func (f *engineDriver) Do(_ context.Context, ws replica.WorkspaceID, cmd assign.
 	f.index++
 	f.cmds = append(f.cmds, fmt.Sprintf("%s %v %s %s %v", cmd.At.Format("15:04:05.000"), cmd.Op, cmd.Call, cmd.Teammate, err))
 	f.events = append(f.events, rd.Events...)
-	switch {
-	case len(rd.Effects) == 0:
-	case f.viaTelephony:
-		var tel telephony.Telephony = f.d
-		for _, ef := range rd.Effects {
-			var err error
-			switch ef.Kind {
-			case assign.Ring:
-				err = tel.Ring(context.Background(), ef.Call, ef.Teammate, ef.Until, ef.AutoAnswer)
-			case assign.StopRinging:
-				err = tel.StopRinging(context.Background(), ef.Call, ef.Teammate)
-			case assign.Deflect:
-				err = tel.Deflect(context.Background(), ef.Call, ef.Team, ef.Deflection)
-			case assign.ReassignReplies:
-				err = tel.ReassignReplies(context.Background(), ef.Teammate)
-			}
-			if err != nil {
-				panic(err)
-			}
+	var tel telephony.Telephony = f.d
+	for i, ef := range rd.Effects {
+		if err := tel.Execute(context.Background(), telephony.Effect{Effect: ef, Workspace: ws,
+			ID: replica.EffectID{Index: f.index, Ordinal: i}}); err != nil {
+			panic(err)
 		}
-	default:
-		f.d.Deliver(replica.Delivery{Workspace: ws, Index: f.index, Effects: rd.Effects, Events: rd.Events})
 	}
 	return rd, err
 }
@@ -71,10 +52,6 @@ var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // from one due action or engine deadline to the next, and returns the
 // driver and the demo's stats.
 func simulate(t *testing.T, cfg Config, engCfg assign.Config, span time.Duration) (*engineDriver, Stats) {
-	return simulateVia(t, cfg, engCfg, span, false)
-}
-
-func simulateVia(t *testing.T, cfg Config, engCfg assign.Config, span time.Duration, viaTelephony bool) (*engineDriver, Stats) {
 	t.Helper()
 	clk := clock.NewMock()
 	clk.Set(start)
@@ -87,7 +64,7 @@ func simulateVia(t *testing.T, cfg Config, engCfg assign.Config, span time.Durat
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &engineDriver{eng: eng, clk: clk, d: d, viaTelephony: viaTelephony}
+	f := &engineDriver{eng: eng, clk: clk, d: d}
 	ctx := context.Background()
 	d.reset()
 	if err := d.setup(ctx, f); err != nil {
@@ -223,25 +200,15 @@ func TestDeflectedCallsGoToVoicemail(t *testing.T) {
 	}
 }
 
-// As the server's telephony, the demo gets the same effects one by one
-// through the dispatcher's methods and behaves the same: the same seed
-// sends the same commands, with auto-answer too.
-func TestDemoAsTelephony(t *testing.T) {
+// With auto-answer the demo's teammates take every ring they get.
+func TestAutoAnswer(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Seed = 5
-	viaDeliver, _ := simulateVia(t, cfg, assign.DefaultConfig(), 10*time.Minute, false)
-	viaTel, st := simulateVia(t, cfg, assign.DefaultConfig(), 10*time.Minute, true)
-	if !slices.Equal(viaDeliver.cmds, viaTel.cmds) {
-		t.Error("the demo sent other commands as a telephony than through Deliver")
-	}
-	if st.Answered < 20 || st.Refused != 0 {
-		t.Errorf("as a telephony: %+v", st)
-	}
 	auto := assign.DefaultConfig()
 	auto.AutoAnswer = true
-	_, st = simulateVia(t, cfg, auto, 10*time.Minute, true)
+	_, st := simulate(t, cfg, auto, 10*time.Minute)
 	if st.Answered < 20 || st.Declined != 0 || st.Refused != 0 {
-		t.Errorf("auto-answer as a telephony: %+v", st)
+		t.Errorf("auto-answer: %+v", st)
 	}
 }
 
@@ -261,7 +228,7 @@ func TestReconcile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &engineDriver{eng: eng, clk: clk, d: d, viaTelephony: true}
+	f := &engineDriver{eng: eng, clk: clk, d: d}
 	ctx := context.Background()
 	d.reset()
 	if err := d.setup(ctx, f); err != nil {
@@ -275,7 +242,7 @@ func TestReconcile(t *testing.T) {
 	var r ring
 	for r = range d.rings {
 	}
-	if err := d.Reconcile(ctx, nil); err != nil {
+	if err := d.Reconcile(ctx, d.cfg.Workspace, nil); err != nil {
 		t.Fatal(err)
 	}
 	d.step(ctx, f, clk.Now())
@@ -283,7 +250,7 @@ func TestReconcile(t *testing.T) {
 		t.Fatalf("after an empty reconcile: rings %v, %s ringing for %q", d.rings, r.mate, d.mates[r.mate].ringing)
 	}
 	until := clk.Now().Add(30 * time.Second)
-	if err := d.Reconcile(ctx, []assign.Effect{{Kind: assign.Ring, Call: r.call, Teammate: r.mate, Until: until}}); err != nil {
+	if err := d.Reconcile(ctx, d.cfg.Workspace, []telephony.Ring{{Call: r.call, Teammate: r.mate, Until: until}}); err != nil {
 		t.Fatal(err)
 	}
 	d.step(ctx, f, clk.Now())

@@ -2,56 +2,66 @@ package demo
 
 import (
 	"context"
-	"time"
+	"errors"
 
-	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
-// The Demo is also a telephony for the server's effect dispatcher (the
-// method set of server/telephony.Telephony): set as the server's
-// Telephony, it receives each effect through these methods instead of
-// Deliver, so a host needs no extra hook. Each method only queues the
-// effect for Run's loop and returns nil at once; Ring is idempotent and
-// Reconcile takes a new leader's whole list of rings, as the dispatcher
-// needs after a change of leader. They are safe for concurrent use.
+// ErrBusy is returned by [Demo.Execute] and [Demo.Reconcile] when a few
+// thousand effects already wait for the demo's loop; the effect is not
+// taken (a Ring refused so is declined for connectivity by the
+// dispatcher) and Stats.Dropped counts it.
+var ErrBusy = errors.New("demo: too many effects waiting")
 
-// Ring rings a simulated teammate's phone: they will answer, decline or
-// let it ring until until. Rings for teammates who are not the demo's are
-// left to time out.
-func (d *Demo) Ring(_ context.Context, call pb.CallID, teammate pb.TeammateID, until time.Time, autoAnswer bool) error {
-	d.effect(assign.Effect{Kind: assign.Ring, Call: call, Teammate: teammate, Until: until, AutoAnswer: autoAnswer})
-	return nil
-}
+var _ telephony.Reconciler = (*Demo)(nil)
 
-// StopRinging stops a simulated teammate's phone.
-func (d *Demo) StopRinging(_ context.Context, call pb.CallID, teammate pb.TeammateID) error {
-	d.effect(assign.Effect{Kind: assign.StopRinging, Call: call, Teammate: teammate})
-	return nil
-}
-
-// Deflect sends a deflected demo call to voicemail, where the caller
-// leaves a message.
-func (d *Demo) Deflect(_ context.Context, call pb.CallID, team pb.TeamID, why eventlog.Deflection) error {
-	d.effect(assign.Effect{Kind: assign.Deflect, Call: call, Team: team, Deflection: why})
-	return nil
+// Execute takes one of the engine's effects (telephony.Telephony): the
+// demo's teammates react to Ring (they will answer, decline or let it
+// ring until Until) and StopRinging, and a deflected caller goes to
+// voicemail. Rings for teammates who are not the demo's are left to time
+// out; effects of another workspace are ignored; a Ring for a ring the
+// demo knows does nothing. It only queues the effect for Run's loop and
+// returns at once, never calling the node. Safe for concurrent use.
+func (d *Demo) Execute(_ context.Context, ef telephony.Effect) error {
+	if ef.Workspace != d.cfg.Workspace {
+		return nil
+	}
+	return d.push(item{ef: ef.Effect})
 }
 
 // Reconcile matches the simulated phones to a new leader's list of rings
-// (server/telephony.Reconciler): teammates forget rings the list does not
-// name and take up those it names that they did not know.
-func (d *Demo) Reconcile(_ context.Context, rings []assign.Effect) error {
-	d.Deliver(replica.Delivery{Workspace: d.cfg.Workspace, Reconcile: true, Effects: rings})
-	return nil
+// (telephony.Reconciler): teammates forget the rings the list does not
+// name and take up those it names that they did not know. Like Execute,
+// it queues and returns at once. Safe for concurrent use.
+func (d *Demo) Reconcile(_ context.Context, ws replica.WorkspaceID, rings []telephony.Ring) error {
+	if ws != d.cfg.Workspace {
+		return nil
+	}
+	return d.push(item{reconcile: true, rings: rings})
 }
 
-// ReassignReplies does nothing: the demo's teammates have no other
-// conversations.
-func (d *Demo) ReassignReplies(context.Context, pb.TeammateID) error { return nil }
+// item is an effect, or a reconciliation, waiting for Run's loop.
+type item struct {
+	ef        assign.Effect
+	reconcile bool
+	rings     []telephony.Ring
+}
 
-// effect queues one effect as a delivery of its own.
-func (d *Demo) effect(ef assign.Effect) {
-	d.Deliver(replica.Delivery{Workspace: d.cfg.Workspace, Effects: []assign.Effect{ef}})
+// push queues it for Run's loop, unless too many wait.
+func (d *Demo) push(it item) error {
+	d.mu.Lock()
+	if len(d.pending) >= maxPending {
+		d.stats.Dropped++
+		d.mu.Unlock()
+		return ErrBusy
+	}
+	d.pending = append(d.pending, it)
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+	return nil
 }

@@ -48,8 +48,8 @@ type Config struct {
 
 	// Node is the replica the gateway submits its commands to (SetClient,
 	// Arrive, Answer, Decline, Voicemail, EndCall). Its effects reach the
-	// gateway through the host's delivery: [Gateway.Deliver], or a
-	// dispatcher calling the gateway's Telephony methods.
+	// gateway through the server's telephony dispatcher, which calls
+	// [Gateway.Execute] and [Gateway.Reconcile].
 	Node *replica.Node
 	// Workspace is the workspace the gateway serves.
 	Workspace replica.WorkspaceID

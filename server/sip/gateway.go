@@ -17,18 +17,17 @@ import (
 	siplib "github.com/emiago/sipgo/sip"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/server/telephony"
 )
-
-var _ telephony.Telephony = (*Gateway)(nil)
 
 // Gateway is a SIP registrar and back-to-back user agent for one
 // workspace. Teammates' phones register with it; callers' INVITEs to a
 // team become engine calls; the engine's Ring effects become INVITEs to
 // the chosen teammate's phone, bridged to the caller when answered. It
-// implements the server's telephony.Telephony.
+// implements the server's telephony.Telephony and telephony.Reconciler:
+// the engine's effects reach it only through [Gateway.Execute] and
+// [Gateway.Reconcile], called by the server's dispatcher.
 //
-// All methods are safe for concurrent use. The Telephony methods return
+// All methods are safe for concurrent use. Execute and Reconcile return
 // at once: the SIP work they start runs on the gateway's own goroutines,
 // which report outcomes (answer, decline, hang-up) to the replica with
 // Node.Do. Ring timeouts are the engine's: a ring ends when the engine
@@ -93,12 +92,12 @@ func New(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
-// Start binds the UDP listener, serves SIP on it, closes the phone client
-// of every configured teammate the engine still shows open (registrations
-// live in the gateway's memory and are re-learned after a restart, as
-// phones refresh them within MaxExpires), and ends every call of the
-// gateway's the engine still has (its caller's dialog was lost). It
-// returns once the listener is bound; ctx only bounds that start-up.
+// Start binds the UDP listener, serves SIP on it, ends every call of the
+// gateway's the engine still has (its caller's dialog was lost), then
+// closes the phone client of every configured teammate the engine still
+// shows open (registrations live in the gateway's memory and are
+// re-learned after a restart, as phones refresh them within MaxExpires).
+// It returns once the listener is bound; ctx only bounds that start-up.
 func (g *Gateway) Start(ctx context.Context) error {
 	g.mu.Lock()
 	if g.started || g.closed {
@@ -181,8 +180,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 			g.log.warn("sip: serve stopped", "error", err)
 		}
 	}()
-	g.closeStaleClients(ctx)
+	// End the lost calls first: closing a client that one of them rings
+	// would record a decline by that teammate on a call nobody carries.
 	g.endOrphanCalls(ctx)
+	g.closeStaleClients(ctx)
 	return nil
 }
 

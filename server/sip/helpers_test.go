@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // waitLimit bounds every wait of these tests for something to happen; it
@@ -26,12 +26,13 @@ const waitLimit = 30 * time.Second
 const testDomain = "pb.test"
 
 // env is a one-node in-memory replica with a gateway on loopback whose
-// effects are delivered straight to the gateway, and a recorder of every
+// effects reach the gateway through the server's dispatcher, and a recorder of every
 // event the engine logs.
 type env struct {
 	t    *testing.T
 	node *replica.Node
 	gw   *Gateway
+	disp *telephony.Dispatcher
 	clk  clock.Clock
 	mock *clock.Mock // nil on the real clock
 	ws   replica.WorkspaceID
@@ -69,7 +70,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if testing.Verbose() {
 		quiet = slog.New(slog.NewTextHandler(&testLogWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	var gw atomic.Pointer[Gateway]
+	// Effects reach the gateway as in the server: through the dispatcher,
+	// which holds them until the gateway is started.
+	disp := telephony.NewDispatcher(telephony.DispatcherConfig{Logger: quiet})
+	t.Cleanup(disp.Close)
 	node, err := replica.Open(replica.Config{
 		InMemory: true,
 		Engine:   ecfg,
@@ -82,17 +86,14 @@ func newEnv(t *testing.T, o envOptions) *env {
 			e.changed = make(chan struct{})
 			e.mu.Unlock()
 		},
-		Deliver: func(d replica.Delivery) {
-			if g := gw.Load(); g != nil {
-				g.Deliver(d)
-			}
-		},
+		Deliver: disp.Deliver,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.node = node
 	t.Cleanup(func() { _ = node.Close() })
+	disp.SetDoer(node)
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	for !node.IsLeader() {
@@ -133,10 +134,19 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err := g.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	gw.Store(g)
+	disp.SetTelephony(g)
 	e.gw = g
+	e.disp = disp
 	t.Cleanup(func() { _ = g.Close() })
 	return e
+}
+
+// exec runs one effect of the gateway's workspace through Execute, as
+// the dispatcher would.
+func (e *env) exec(kind assign.EffectKind, call pb.CallID, tm pb.TeammateID) error {
+	ef := telephony.Effect{Effect: assign.Effect{Kind: kind, Call: call, Teammate: tm, Team: "support",
+		Deflection: eventlog.DeflectQueueFull}, Workspace: e.ws}
+	return e.gw.Execute(context.Background(), ef)
 }
 
 type testLogWriter struct{ t *testing.T }

@@ -14,10 +14,8 @@ import (
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/server/internal/testtool"
 )
-
-// sippPath is where Debian's sip-tester package installs SIPp.
-const sippPath = "/usr/bin/sipp"
 
 // sipp is one SIPp process started by a test: bounded by -m and
 // -timeout, stopped by its PID when the test ends.
@@ -32,14 +30,7 @@ type sipp struct {
 
 func findSIPp(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(sippPath); err == nil {
-		return sippPath
-	}
-	if p, err := exec.LookPath("sipp"); err == nil {
-		return p
-	}
-	t.Fatalf("SIPp is required (Debian package sip-tester): %s not found", sippPath)
-	return ""
+	return testtool.Require(t, testtool.SIPp)
 }
 
 // startSIPp runs sipp against the gateway with args, in a directory of its

@@ -5,124 +5,107 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	siplib "github.com/emiago/sipgo/sip"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
-// Ring sends an INVITE carrying the caller's SDP to teammate's registered
-// phone, for call. It returns at once; the phone's answer or refusal
-// reaches the engine as Answer or Decline from the gateway's goroutines.
-// The ring has no SIP deadline: until is the engine's, and the engine's
-// StopRinging ends it. With autoAnswer the INVITE asks the phone to answer
-// by itself (Call-Info: answer-after=0). Ring is idempotent for the same
-// call and teammate. It fails with ErrNotRegistered when the teammate has
-// no registration and ErrUnknownCall when the gateway does not carry the
-// call; the dispatcher then declines for connectivity.
-func (g *Gateway) Ring(ctx context.Context, call pb.CallID, teammate pb.TeammateID, until time.Time, autoAnswer bool) error {
-	c := g.lookupCall(call)
+var _ telephony.Reconciler = (*Gateway)(nil)
+
+// Execute carries out one of the engine's effects for the gateway's
+// workspace (telephony.Telephony). It returns at once: the SIP work runs
+// on the call's goroutine, and the phone's answer or refusal reaches the
+// engine as Answer or Decline from the gateway's goroutines.
+//
+//   - Ring sends an INVITE carrying the caller's SDP to the teammate's
+//     registered phone. The ring has no SIP deadline: Until is the
+//     engine's, and its StopRinging ends the ring. With AutoAnswer the
+//     INVITE asks the phone to answer by itself (Call-Info:
+//     answer-after=0). A Ring for a call and teammate already ringing does
+//     nothing. It fails with ErrNotRegistered when the teammate has no
+//     registration and ErrUnknownCall when the gateway does not carry the
+//     call (the dispatcher then declines for connectivity), except for a
+//     call of the gateway's whose caller was lost in a restart: the
+//     gateway ends that call instead, and returns nil (unless closed).
+//   - StopRinging sends CANCEL to the ringing phone (once it has answered
+//     1xx); an answer that crosses the CANCEL is acknowledged and hung up.
+//     It returns nil for a call or ring the gateway no longer has.
+//   - Deflect answers the waiting caller with a final response naming why
+//     (486 for a full queue, 480 when nobody is online or the team or
+//     workspace is closed, 408 after the hold limit, with a Reason
+//     header), or redirects it to Config.VoicemailURI (302), and ends the
+//     call in the engine. It fails with ErrUnknownCall for a call the
+//     gateway does not carry.
+//   - ReassignReplies does nothing: replies live in the inbox, not in SIP.
+//
+// An effect of another workspace fails with ErrUnknownCall. Safe for
+// concurrent use.
+func (g *Gateway) Execute(ctx context.Context, ef telephony.Effect) error {
+	if ef.Workspace != g.cfg.Workspace {
+		return fmt.Errorf("%w: workspace %s is not the gateway's", ErrUnknownCall, ef.Workspace)
+	}
+	switch ef.Kind {
+	case assign.Ring:
+		return g.ring(ef.Call, ef.Teammate, ef.AutoAnswer)
+	case assign.StopRinging:
+		if c := g.lookupCall(ef.Call); c != nil {
+			c.post(event{kind: evStop, teammate: ef.Teammate})
+		}
+		return nil
+	case assign.Deflect:
+		c := g.lookupCall(ef.Call)
+		if c == nil || !c.post(event{kind: evDeflect, deflection: ef.Deflection}) {
+			return fmt.Errorf("%w: %s", ErrUnknownCall, ef.Call)
+		}
+		return nil
+	case assign.ReassignReplies:
+		return nil
+	}
+	return fmt.Errorf("sip: unknown effect %v", ef.Kind)
+}
+
+// ring starts ringing teammate's phone for call (see Execute).
+func (g *Gateway) ring(call pb.CallID, teammate pb.TeammateID, auto bool) error {
+	g.mu.Lock()
+	c, closed := g.calls[call], g.closed
+	g.mu.Unlock()
 	if c == nil {
+		if !closed && strings.HasPrefix(string(call), callIDPrefix) {
+			g.endOrphan(call) // a call of ours whose caller is gone
+			return nil
+		}
 		return fmt.Errorf("%w: %s", ErrUnknownCall, call)
 	}
 	if _, ok := g.binding(teammate); !ok {
 		return fmt.Errorf("%w: %s", ErrNotRegistered, teammate)
 	}
-	if !c.post(event{kind: evRing, teammate: teammate, auto: autoAnswer}) {
+	if !c.post(event{kind: evRing, teammate: teammate, auto: auto}) {
 		return fmt.Errorf("%w: %s has ended", ErrUnknownCall, call)
 	}
 	return nil
 }
 
-// StopRinging cancels the ring of teammate's phone for call: the gateway
-// sends CANCEL (once the phone has answered 1xx). An answer that crosses
-// the CANCEL is acknowledged and hung up. It returns at once, and nil for
-// a call or ring the gateway no longer has.
-func (g *Gateway) StopRinging(ctx context.Context, call pb.CallID, teammate pb.TeammateID) error {
-	if c := g.lookupCall(call); c != nil {
-		c.post(event{kind: evStop, teammate: teammate})
+// Reconcile makes the gateway's rings match rings, every ring the engine
+// implies after a change of leader (telephony.Reconciler): each call the
+// gateway carries stops ringing the phones rings does not name for it,
+// then each listed ring starts unless it rings already. Rings it cannot
+// place (ErrNotRegistered, or a call the gateway does not carry) come
+// back in a *telephony.UnplacedError, for the dispatcher to decline. It
+// returns at once; rings of another workspace are not the gateway's, so
+// it does nothing for them. Safe for concurrent use.
+func (g *Gateway) Reconcile(ctx context.Context, ws replica.WorkspaceID, rings []telephony.Ring) error {
+	if ws != g.cfg.Workspace {
+		return nil
 	}
-	return nil
-}
-
-// Deflect answers the waiting caller with a final response naming why
-// (486 for a full queue, 480 when nobody is online or the team or
-// workspace is closed, 408 after the hold limit, with a Reason header),
-// or redirects it to Config.VoicemailURI (302), and ends the call in the
-// engine. It returns at once.
-func (g *Gateway) Deflect(ctx context.Context, call pb.CallID, team pb.TeamID, why eventlog.Deflection) error {
-	c := g.lookupCall(call)
-	if c == nil || !c.post(event{kind: evDeflect, deflection: why}) {
-		return fmt.Errorf("%w: %s", ErrUnknownCall, call)
-	}
-	return nil
-}
-
-// ReassignReplies does nothing: replies live in the inbox, not in SIP.
-func (g *Gateway) ReassignReplies(ctx context.Context, teammate pb.TeammateID) error { return nil }
-
-// Deliver carries out a replica delivery for the gateway's workspace, for
-// a host that wires [replica.Config.Deliver] to the gateway directly
-// instead of through a dispatcher: each effect runs through the Telephony
-// methods, a Ring that fails for want of a registration becomes a
-// connectivity decline, and a reconciliation (after gaining leadership)
-// rings the listed phones and stops every other ring. A Ring for a call
-// of the gateway's that it no longer carries (its caller was lost in a
-// restart) ends the call; other effects for calls the gateway does not
-// carry are logged and skipped.
-func (g *Gateway) Deliver(d replica.Delivery) {
-	if d.Workspace != g.cfg.Workspace {
-		return
-	}
-	ctx := context.Background()
-	if d.Reconcile {
-		g.reconcile(ctx, d.Effects)
-		return
-	}
-	for _, ef := range d.Effects {
-		var err error
-		switch ef.Kind {
-		case assign.Ring:
-			err = g.Ring(ctx, ef.Call, ef.Teammate, ef.Until, ef.AutoAnswer)
-			if errors.Is(err, ErrNotRegistered) {
-				if derr := g.do(assign.Command{Op: assign.OpDecline, Call: ef.Call, Teammate: ef.Teammate,
-					Decline: eventlog.DeclineConnectivity}); derr != nil && !errors.Is(derr, assign.ErrNotRinging) {
-					g.log.warn("sip: decline failed", "call", ef.Call, "teammate", ef.Teammate, "error", derr)
-				}
-				err = nil
-			}
-			if errors.Is(err, ErrUnknownCall) && strings.HasPrefix(string(ef.Call), callIDPrefix) {
-				g.endOrphan(ef.Call) // a call of ours whose caller is gone
-				err = nil
-			}
-		case assign.StopRinging:
-			err = g.StopRinging(ctx, ef.Call, ef.Teammate)
-		case assign.Deflect:
-			err = g.Deflect(ctx, ef.Call, ef.Team, ef.Deflection)
-		case assign.ReassignReplies:
-			err = g.ReassignReplies(ctx, ef.Teammate)
-		}
-		if err != nil {
-			g.log.info("sip: effect skipped", "effect", ef.Kind.String(), "call", ef.Call, "error", err)
-		}
-	}
-}
-
-// reconcile makes the rings match rings, the Ring effects of every call
-// ringing in the engine.
-func (g *Gateway) reconcile(ctx context.Context, rings []assign.Effect) {
 	keep := make(map[pb.CallID]map[pb.TeammateID]bool)
-	for _, ef := range rings {
-		if ef.Kind != assign.Ring {
-			continue
+	for _, r := range rings {
+		if keep[r.Call] == nil {
+			keep[r.Call] = make(map[pb.TeammateID]bool)
 		}
-		if keep[ef.Call] == nil {
-			keep[ef.Call] = make(map[pb.TeammateID]bool)
-		}
-		keep[ef.Call][ef.Teammate] = true
+		keep[r.Call][r.Teammate] = true
 	}
 	g.mu.Lock()
 	calls := make([]*call, 0, len(g.calls))
@@ -133,7 +116,18 @@ func (g *Gateway) reconcile(ctx context.Context, rings []assign.Effect) {
 	for _, c := range calls {
 		c.post(event{kind: evKeepOnly, keep: keep[c.id]})
 	}
-	g.Deliver(replica.Delivery{Workspace: g.cfg.Workspace, Effects: rings})
+	var unplaced []telephony.Ring
+	var errs []error
+	for _, r := range rings {
+		if err := g.ring(r.Call, r.Teammate, r.AutoAnswer); err != nil {
+			unplaced = append(unplaced, r)
+			errs = append(errs, err)
+		}
+	}
+	if len(unplaced) > 0 {
+		return &telephony.UnplacedError{Rings: unplaced, Err: errors.Join(errs...)}
+	}
+	return nil
 }
 
 // onAck confirms a caller's dialog (the ACK to our 2xx).

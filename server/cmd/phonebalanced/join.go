@@ -12,12 +12,15 @@ import (
 	"time"
 
 	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/server/core"
 )
 
 // joinCluster asks the node at joinAddr (an HTTP address) to add this
 // node (raft ID self, the HTTP address; raft transport at raftAddr) to
-// its cluster. A follower redirects the request to the leader. It retries
-// for up to a minute while the cluster has no leader.
+// its cluster. A follower forwards the request to the leader. It retries
+// for up to a minute while the cluster has no leader; a refusal (the
+// token, or a join that could not work: the leader cannot reach raftAddr)
+// ends it at once.
 func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, logger *slog.Logger) error {
 	body, err := json.Marshal(api.JoinRequest{ID: self, RaftAddr: raftAddr})
 	if err != nil {
@@ -60,5 +63,32 @@ func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, lo
 			return fmt.Errorf("cannot join the cluster: %w", last)
 		case <-tick.C:
 		}
+	}
+}
+
+// reportUnreachable probes the other voters of the cluster (about two
+// seconds at most) and logs, for each that does not answer, how to
+// remove it if it is gone for good, and whether the cluster lacks the
+// majority it needs to elect a leader.
+func reportUnreachable(ctx context.Context, rt *core.Runtime, addr string, logger *slog.Logger) {
+	n := rt.Node()
+	down := n.Unreachable(ctx)
+	if len(down) == 0 {
+		return
+	}
+	voters := 0
+	for _, m := range n.Members() {
+		if m.Voter {
+			voters++
+		}
+	}
+	for _, m := range down {
+		logger.Warn("a voter of the cluster does not answer; if it is gone for good, remove it (on any node, while a majority answers)",
+			"id", m.ID, "raft_addr", m.Addr,
+			"remove_with", fmt.Sprintf(`curl -X POST -H "Authorization: Bearer $PHONEBALANCE_TOKEN" http://%s/cluster/remove -d '{"id":%q}'`, addr, m.ID))
+	}
+	if need := voters/2 + 1; voters-len(down) < need {
+		logger.Warn("too few voters answer to elect a leader: bring back the ones that do not answer; writes wait until then",
+			"answering", voters-len(down), "voters", voters, "needed", need)
 	}
 }

@@ -61,6 +61,8 @@ type config struct {
 	slTarget float64
 	slWithin time.Duration
 
+	logFormat, logLevel string
+
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 }
 
@@ -69,9 +71,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("phonebalanced", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.data, "data", "./phonebalance-data", "data directory (created if missing): raft log, snapshots, events.jsonl, token")
-	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "HTTP address to listen on; in cluster mode also this node's ID, so keep it fixed")
+	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "HTTP address to listen on; in cluster mode also this node's ID and where followers forward writes, so keep it fixed")
 	fs.StringVar(&c.raft, "raft", "", "raft TCP address (cluster mode); without -join, this node starts a new cluster")
-	fs.StringVar(&c.join, "join", "", "HTTP address of a node of the cluster to join (needs -raft)")
+	fs.StringVar(&c.join, "join", "", "HTTP address of any node of the cluster to join (needs -raft); skipped when the data directory already makes this node a member")
 	fs.BoolVar(&c.demo, "demo", false, "run a Support team with simulated callers and six simulated teammates (with -demo-rate 0: just a Support team with Ana, Ben and Cleo, no traffic; kept if present)")
 	fs.Float64Var(&c.demoRate, "demo-rate", 360, "with -demo: simulated calls an hour (0: the demo team only, no traffic)")
 	fs.Uint64Var(&c.demoSeed, "demo-seed", 1, "with -demo: the seed of the simulated traffic")
@@ -89,7 +91,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.maxConns, "max-conns", api.DefaultMaxConns, "most HTTP connections open at once")
 	fs.Float64Var(&c.rate, "rate", 200, "requests per second one client IP may make on average (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 400, "requests one client IP may make in a burst")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one object per line)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "least level logged: debug (every ring and request), info, warn or error")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if _, err := newLogger(io.Discard, c.logFormat, c.logLevel); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -109,7 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.raft != "" {
 		// In cluster mode the HTTP address is the node's ID and where the
-		// others redirect writes: it must name this host.
+		// others forward writes: it must name this host.
 		host, _, err := net.SplitHostPort(c.http)
 		if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
 			return c, fmt.Errorf("-http %q: in cluster mode give this node's own address (host:port), not an unspecified one", c.http)
@@ -125,7 +132,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger, err := newLogger(stderr, c.logFormat, c.logLevel)
+	if err != nil {
+		return err
+	}
 	opts, err := wire(c, logger)
 	if err != nil {
 		return err
@@ -239,18 +249,27 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	return err
 }
 
-// start joins the cluster (with -join) and seeds the demo team (with -demo
-// and no demo traffic, on the leader).
+// start joins the cluster (with -join, unless the data directory already
+// makes this node a member, so that a member restarts with its usual
+// command line whatever the state of the node -join names), says which
+// voters do not answer (cluster mode), and seeds the demo team (with
+// -demo and no demo traffic, on the leader).
 func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, logger *slog.Logger) error {
 	if c.raft == "" {
 		if err := waitLeader(ctx, rt); err != nil {
 			return err
 		}
 	}
+	member := c.raft != "" && rt.Node().IsMember()
 	if c.join != "" {
-		if err := joinCluster(ctx, c.join, token, addr, rt.Node().Addr(), logger); err != nil {
+		if member {
+			logger.Info("already a member of the cluster: -join skipped", "join", c.join, "id", addr)
+		} else if err := joinCluster(ctx, c.join, token, addr, rt.Node().Addr(), logger); err != nil {
 			return err
 		}
+	}
+	if member {
+		reportUnreachable(ctx, rt, addr, logger)
 	}
 	// With traffic the demo adds its own team and teammates (the ones it
 	// plays); without, the demo team is seeded here.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/telephony"
@@ -50,8 +51,10 @@ type ringRecorder struct {
 	rings chan pb.CallID
 }
 
-func (r *ringRecorder) Ring(_ context.Context, call pb.CallID, _ pb.TeammateID, _ time.Time, _ bool) error {
-	r.rings <- call
+func (r *ringRecorder) Execute(_ context.Context, ef telephony.Effect) error {
+	if ef.Kind == assign.Ring {
+		r.rings <- ef.Call
+	}
 	return nil
 }
 

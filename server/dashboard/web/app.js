@@ -4,7 +4,12 @@
 'use strict';
 
 (function () {
-  const state = { summary: null, teams: [], teammates: [], calls: [], advice: [] };
+  // Each table holds its rows by ID and their order, as the stream's
+  // snapshot and deltas give them (see apply).
+  const table = () => ({ rows: new Map(), order: [] });
+  const state = { summary: null, advice: [], teams: table(), teammates: table(), calls: table() };
+  // The teammates the stream shows: a search and a page.
+  const view = { q: '', offset: 0, limit: 50, total: 0, matched: 0 };
   const channels = ['All', 'Conversations', 'Phone'];
   let selectedCall = null;
 
@@ -82,15 +87,20 @@
     for (const tr of old.values()) tr.remove();
   }
 
+  function list(t) {
+    return t.order.map((id) => t.rows.get(id));
+  }
+
   function teamName(id) {
-    const t = state.teams.find((t) => t.id === id);
+    const t = state.teams.rows.get(id);
     return t ? t.name || t.id : id;
   }
 
   function renderTeams() {
-    keyed($('teams').tBodies[0], state.teams, (tr, t) => fill(tr, [
+    keyed($('teams').tBodies[0], list(state.teams), (tr, t) => fill(tr, [
       t.name || t.id, t.members, t.in_queue, t.active, t.completed, t.abandoned, t.no_answer,
-      t.voicemails, t.callbacks, duration(t.answer_time_s), t.available_for_phone, duration(t.talk_time_s),
+      t.voicemails, t.callbacks, duration(t.answer_time_s), duration(t.queue_time_s), t.available_for_phone,
+      duration(t.talk_time_s),
     ]));
   }
 
@@ -108,7 +118,7 @@
   }
 
   function renderTeammates() {
-    keyed($('teammates').tBodies[0], state.teammates, (tr, m) => {
+    keyed($('teammates').tBodies[0], list(state.teammates), (tr, m) => {
       const sel = channelSelect(tr, m);
       const call = m.ringing ? 'Ringing (' + m.ringing + ')' : m.calls > 0 ? 'On a call' : '–';
       const status = m.reason ? m.status + ' · ' + m.reason : m.status;
@@ -117,6 +127,17 @@
       if (sel.parentNode !== tr.cells[3]) tr.cells[3].replaceChildren(sel);
       tr.classList.toggle('available', !!m.available_for_phone);
     });
+    const from = view.matched === 0 ? 0 : view.offset + 1;
+    const to = view.offset + state.teammates.order.length;
+    setText('page-info', view.matched === 0 ? (view.q ? 'No teammate matches.' : 'No teammates.')
+      : from + '–' + to + ' of ' + view.matched + (view.q ? ' matching (' + view.total + ' in all)' : ''));
+    $('page-prev').disabled = view.offset === 0;
+    $('page-next').disabled = to >= view.matched;
+    // The page emptied under us (teammates removed): go back to the last one.
+    if (view.matched > 0 && view.offset >= view.matched) {
+      view.offset = Math.max(0, Math.floor((view.matched - 1) / view.limit) * view.limit);
+      connect();
+    }
   }
 
   function changeChannel(id, sel) {
@@ -153,7 +174,8 @@
   }
 
   function renderCalls() {
-    keyed($('calls').tBodies[0], state.calls, (tr, c) => {
+    const calls = list(state.calls);
+    keyed($('calls').tBodies[0], calls, (tr, c) => {
       fill(tr, [null, c.direction, c.ended ? 'ended' : c.stage, c.team || '',
         c.ringing || '', c.agent || '', clock(c.placed_at)]);
       let b = tr.cells[0].querySelector('button');
@@ -166,8 +188,8 @@
       b.textContent = c.id;
       tr.classList.toggle('selected', c.id === selectedCall);
     });
-    $('calls-empty').hidden = state.calls.length > 0;
-    if (selectedCall && state.calls.some((c) => c.id === selectedCall)) loadCall(selectedCall);
+    $('calls-empty').hidden = calls.length > 0;
+    if (selectedCall && state.calls.rows.has(selectedCall)) loadCall(selectedCall);
   }
 
   function getJSON(url) {
@@ -242,15 +264,30 @@
     }));
   }
 
-  const renderers = {
-    summary: renderSummary, teams: () => { renderTeams(); renderAdvice(); },
-    teammates: renderTeammates, calls: renderCalls, advice: renderAdvice,
-  };
+  // applyTable applies a table of a message: with reset the rows are
+  // replaced; otherwise upsert adds or replaces rows by id and remove drops
+  // them; order, when present, is the new order of every row.
+  function applyTable(t, d) {
+    if (d.reset) { t.rows.clear(); t.order = []; }
+    for (const r of d.upsert || []) t.rows.set(r.id, r);
+    for (const id of d.remove || []) t.rows.delete(id);
+    if (d.order) t.order = d.order;
+    else t.order = t.order.filter((id) => t.rows.has(id));
+  }
 
   function apply(msg) {
-    const secs = msg.sections || {};
-    for (const k of Object.keys(renderers)) if (k in secs) state[k] = secs[k] || (k === 'summary' ? null : []);
-    for (const k of Object.keys(renderers)) if (k in secs) renderers[k]();
+    if ('summary' in msg) state.summary = msg.summary;
+    if ('advice' in msg) state.advice = msg.advice || [];
+    for (const k of ['teams', 'teammates', 'calls']) if (msg[k]) applyTable(state[k], msg[k]);
+    if (msg.teammates) {
+      view.total = msg.teammates.total;
+      view.matched = msg.teammates.matched;
+    }
+    if ('summary' in msg) renderSummary();
+    if (msg.teams) renderTeams();
+    if (msg.teams || 'advice' in msg) renderAdvice();
+    if (msg.teammates) renderTeammates();
+    if (msg.calls) renderCalls();
     $('updated').textContent = 'updated ' + clock(msg.at);
     document.body.dataset.seq = msg.index;
   }
@@ -261,23 +298,61 @@
     c.className = 'conn ' + (cls || '');
   }
 
+  // connect opens the stream for the current search and page, closing the
+  // one open before; its first message is a snapshot of that view.
+  let es = null;
   function connect() {
-    const es = new EventSource('/dashboard/events');
-    es.addEventListener('snapshot', (ev) => apply(JSON.parse(ev.data)));
-    es.addEventListener('delta', (ev) => apply(JSON.parse(ev.data)));
-    es.onopen = () => setConn('live', 'live');
-    es.onerror = () => {
-      if (es.readyState === EventSource.CLOSED) {
+    if (es) es.close();
+    const params = new URLSearchParams({ offset: view.offset, limit: view.limit });
+    if (view.q) params.set('q', view.q);
+    const url = '/dashboard/events?' + params;
+    const src = new EventSource(url);
+    es = src;
+    for (const kind of ['snapshot', 'delta']) {
+      src.addEventListener(kind, (ev) => {
+        apply(JSON.parse(ev.data));
+        document.body.dataset.last = kind; // the kind of the last message applied
+      });
+    }
+    src.onopen = () => setConn('live', 'live');
+    src.onerror = () => {
+      if (src !== es) return;
+      if (src.readyState === EventSource.CLOSED) {
         setConn('disconnected', 'down');
-        // 401 (logged out) or 503 (too many viewers): check which.
-        fetch('/dashboard/events', { method: 'HEAD', credentials: 'same-origin' }).then((r) => {
+        // 401 (logged out), 503 (too many viewers) or 400: check which.
+        fetch(url, { method: 'HEAD', credentials: 'same-origin' }).then((r) => {
           if (r.status === 401) { window.location.assign('/login'); return; }
-          setTimeout(connect, 5000);
-        }).catch(() => setTimeout(connect, 5000));
+          if (r.status === 400) { notice('The search cannot be used: change it.'); return; }
+          setTimeout(() => { if (src === es) connect(); }, 5000);
+        }).catch(() => setTimeout(() => { if (src === es) connect(); }, 5000));
       } else {
         setConn('reconnecting…', 'down');
       }
     };
+  }
+
+  function pager() {
+    let timer = null;
+    $('search').addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const q = $('search').value.trim();
+        if (q === view.q) return;
+        view.q = q;
+        view.offset = 0;
+        notice('');
+        connect();
+      }, 250);
+    });
+    $('page-prev').addEventListener('click', () => {
+      view.offset = Math.max(0, view.offset - view.limit);
+      connect();
+    });
+    $('page-next').addEventListener('click', () => {
+      if (view.offset + view.limit >= view.matched) return;
+      view.offset += view.limit;
+      connect();
+    });
   }
 
   function tabs() {
@@ -293,5 +368,6 @@
   }
 
   tabs();
+  pager();
   connect();
 })();

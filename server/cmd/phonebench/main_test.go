@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPhonebenchSmoke runs every layer for a fixed small number of calls,
+// the nodes in this process, and checks that each layer completed exactly
+// the commands (or calls) asked for without one error, and that the
+// report compares each layer with the one below it. The SIPp layer runs
+// when sipp is on the PATH; under CI a missing sipp fails the test.
+func TestPhonebenchSmoke(t *testing.T) {
+	layers := []string{"fsync", "do", "core", "http1", "http3"}
+	if _, err := exec.LookPath("sipp"); err == nil {
+		layers = append(layers, "sip")
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("SIPp is required under CI (apt-get install sip-tester): %v", err)
+	} else {
+		t.Log("the sip layer is skipped: SIPp is not installed (apt-get install sip-tester)")
+	}
+	const clients, calls = 4, 6
+	o := options{duration: time.Minute, clients: clients, calls: calls, layers: layers, dir: t.TempDir(),
+		server: "inprocess", sip: sipLoad{sipp: "sipp", phones: 2}}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := run(ctx, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.failures(); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != len(layers) {
+		t.Fatalf("%d results for %d layers", len(rep.Results), len(layers))
+	}
+	wantBelow := map[string]string{"fsync": "", "do": "fsync", "core": "do", "http1": "do", "http3": "http1", "sip": "http1"}
+	for i, r := range rep.Results {
+		var wantOps, wantCalls int64
+		switch r.Layer {
+		case "fsync":
+			wantOps = calls
+		case "sip":
+			wantOps, wantCalls = calls, calls
+		default:
+			wantOps, wantCalls = clients*int64(commandsFor(calls)), clients*calls
+		}
+		if r.Layer != layers[i] || r.Ops != wantOps || r.Calls != wantCalls {
+			t.Errorf("%s (want %s): %d ops, %d calls; want %d and %d", r.Layer, layers[i], r.Ops, r.Calls, wantOps, wantCalls)
+		}
+		if r.P99ms < r.P50ms || r.P50ms < 0 || r.PerSecond <= 0 {
+			t.Errorf("%s: %.0f/s, p50 %v ms, p99 %v ms", r.Layer, r.PerSecond, r.P50ms, r.P99ms)
+		}
+		if r.Below != wantBelow[r.Layer] || (r.Below != "" && r.Ratio <= 0) {
+			t.Errorf("%s: compared with %q (ratio %v), want %q", r.Layer, r.Below, r.Ratio, wantBelow[r.Layer])
+		}
+		if (r.Layer == "http1" || r.Layer == "http3" || r.Layer == "sip") && r.RSSMiB <= 0 {
+			t.Errorf("%s: no RSS", r.Layer)
+		}
+	}
+
+	var table, js bytes.Buffer
+	if err := rep.write(&table, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if !strings.Contains(table.String(), r.What) {
+			t.Errorf("the table lacks %q:\n%s", r.What, table.String())
+		}
+	}
+	if err := rep.write(&js, true); err != nil {
+		t.Fatal(err)
+	}
+	var back report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Results) != len(layers) {
+		t.Fatalf("the JSON does not read back (%v):\n%s", err, js.String())
+	}
+}
+
+// The deployed path runs: phonebalanced built and started as processes,
+// one and three of them (and with -sip when SIPp is installed), every
+// command answered without an error.
+func TestPhonebenchProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds phonebalanced")
+	}
+	layers := []string{"http1", "http3"}
+	if _, err := exec.LookPath("sipp"); err == nil {
+		layers = append(layers, "sip")
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("SIPp is required under CI (apt-get install sip-tester): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	bin, err := buildServer(ctx, t.TempDir(), raceFlags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clients, calls = 3, 4
+	rep, err := run(ctx, options{duration: time.Minute, clients: clients, calls: calls, layers: layers,
+		dir: t.TempDir(), server: bin, sip: sipLoad{sipp: "sipp", phones: 2}}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.failures(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		want := int64(clients * calls)
+		if r.Layer == "sip" {
+			want = calls
+		}
+		if r.Calls != want || r.RSSMiB <= 0 {
+			t.Errorf("%s: %d calls, RSS %.0f MiB; want %d calls and an RSS", r.Layer, r.Calls, r.RSSMiB, want)
+		}
+	}
+}
+
+// The command's SIPp scenarios are server/sip's test scenarios, the
+// caller's with its two response timers added.
+func TestScenariosMatchTheSIPTests(t *testing.T) {
+	for _, name := range []string{"caller.xml", "phone.xml", "answer.xml"} {
+		ours, err := scenarios.ReadFile("scenarios/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := os.ReadFile(filepath.Join("..", "..", "sip", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stripped := strings.NewReplacer(` rtd="1"`, "", ` rtd="2"`, "").Replace(string(ours))
+		if stripped != string(theirs) {
+			t.Errorf("scenarios/%s differs from server/sip/testdata/%s beyond the rtd timers", name, name)
+		}
+	}
+}
+
+// Bad flags are refused with a message.
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-layers", "fsync,disk"},
+		{"-layers", ","},
+		{"-clients", "0"},
+		{"-duration", "0s"},
+		{"-calls", "-1"},
+		{"extra"},
+	} {
+		var stderr bytes.Buffer
+		if _, err := parseFlags(args, &stderr); err == nil || stderr.Len() == 0 {
+			t.Errorf("%q: err %v, stderr %q", args, err, stderr.String())
+		}
+	}
+	o, err := parseFlags([]string{"-layers", "do, http1", "-duration", "2s"}, io.Discard)
+	if err != nil || strings.Join(o.layers, ",") != "do,http1" || o.duration != 2*time.Second || o.clients != 64 {
+		t.Errorf("parsed %+v, %v", o, err)
+	}
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
+)
+
+// doDriver submits the mix straight to a replica node's Do: the raft log
+// (bolt, fsync on every append) and the engine, with no HTTP, no event
+// store and no metrics.
+type doDriver struct {
+	n  *replica.Node
+	ws replica.WorkspaceID
+}
+
+var available = presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
+
+func (d doDriver) do(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
+	return d.n.Do(ctx, d.ws, cmd)
+}
+
+func (d doDriver) addTeam(ctx context.Context, team string) error {
+	_, err := d.do(ctx, assign.Command{Op: assign.OpAddTeam, Team: pb.TeamID(team), Name: team})
+	return err
+}
+
+func (d doDriver) addTeammate(ctx context.Context, tm string) error {
+	_, err := d.do(ctx, assign.Command{Op: assign.OpAddTeammate, Teammate: pb.TeammateID(tm), Name: tm, Presence: available})
+	return err
+}
+
+func (d doDriver) addMember(ctx context.Context, team, tm string) error {
+	_, err := d.do(ctx, assign.Command{Op: assign.OpAddMember, Team: pb.TeamID(team), Teammate: pb.TeammateID(tm)})
+	return err
+}
+
+func (d doDriver) arrive(ctx context.Context, call, team string) (string, error) {
+	r, err := d.do(ctx, assign.Command{Op: assign.OpArrive, Call: pb.CallID(call), Team: pb.TeamID(team)})
+	for _, e := range r.Effects {
+		if e.Kind == assign.Ring && e.Call == pb.CallID(call) {
+			return string(e.Teammate), err
+		}
+	}
+	return "", err
+}
+
+func (d doDriver) answer(ctx context.Context, call, tm string) error {
+	_, err := d.do(ctx, assign.Command{Op: assign.OpAnswer, Call: pb.CallID(call), Teammate: pb.TeammateID(tm)})
+	return err
+}
+
+func (d doDriver) end(ctx context.Context, call string) error {
+	_, err := d.do(ctx, assign.Command{Op: assign.OpEndCall, Call: pb.CallID(call), By: eventlog.ByTeammate})
+	return err
+}
+
+func (d doDriver) setStatus(ctx context.Context, tm string, away bool) error {
+	cmd := assign.Command{Op: assign.OpSetStatus, Teammate: pb.TeammateID(tm), Status: presence.Active}
+	if away {
+		cmd.Status, cmd.Reason = presence.Away, "break"
+	}
+	_, err := d.do(ctx, cmd)
+	return err
+}
+
+// quietLogger discards the server parts' logs.
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// runDo measures the replica's Do alone: one durable node in a new
+// directory under dir, the mix from l.clients goroutines.
+func runDo(ctx context.Context, dir string, l load) (tally, error) {
+	n, err := replica.Open(replica.Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	if err != nil {
+		return tally{}, err
+	}
+	defer n.Close()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for !n.IsLeader() {
+		if err := pause(wctx, 10*time.Millisecond); err != nil {
+			return tally{}, errors.New("the replica node never led")
+		}
+	}
+	d := doDriver{n: n, ws: "bench"}
+	if err := setupMix(ctx, d, l.clients); err != nil {
+		return tally{}, err
+	}
+	return runMix(ctx, d, l), nil
+}
+
+// runCore measures the runtime phonebalanced serves from: the same Do, on
+// one durable node, with what the server derives from every applied
+// entry (the event store appending to events.jsonl, the metrics, the
+// subscribers) and a telephony that only logs (to nowhere). It is the
+// HTTP API without HTTP.
+func runCore(ctx context.Context, dir string, l load) (tally, error) {
+	rt, err := core.Open(core.Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	if err != nil {
+		return tally{}, err
+	}
+	defer rt.Close()
+	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for !rt.Node().IsLeader() {
+		if err := pause(wctx, 10*time.Millisecond); err != nil {
+			return tally{}, errors.New("the node never led")
+		}
+	}
+	d := doDriver{n: rt.Node(), ws: rt.Workspace()}
+	if err := setupMix(ctx, d, l.clients); err != nil {
+		return tally{}, err
+	}
+	return runMix(ctx, d, l), nil
+}
