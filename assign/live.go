@@ -26,10 +26,11 @@ type LiveConfig struct {
 	// must not call [Live.Close] or [Live.Sync], which wait for the
 	// delivery goroutine and so would wait for themselves; a Deliver that
 	// must end the Live hands Close to another goroutine. A Deliver that
-	// blocks holds up later deliveries, not commands: the queue of undelivered Ready values is not bounded, so
-	// commands never wait for the host (which could deadlock a Deliver that
-	// issues commands), and a host that must bound memory watches
-	// [Live.Pending] and stops issuing commands, or bounds Deliver itself.
+	// blocks holds up later deliveries, not commands: the queue of
+	// undelivered Ready values is not bounded, so commands never wait for
+	// the host (which could deadlock a Deliver that issues commands), and a
+	// host that must bound memory watches [Live.Pending] and stops issuing
+	// commands, or bounds Deliver itself.
 	//
 	// The Ready's slices are the Live's and are reused once Deliver
 	// returns: copy what must outlive the call.
