@@ -68,22 +68,13 @@ func callIDsN(n int) []pb.CallID {
 }
 
 // BenchmarkDecide measures the assignment decision alone: finding the
-// oldest waiting call and the longest-idle teammate who may take it.
+// oldest waiting call and the longest-idle teammate who may take it, in a
+// team that has one waiting call and a full eligible tree.
 func BenchmarkDecide(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("teammates=%d", n), func(b *testing.B) {
 			e, now := benchTeam(b, n)
-			// A waiting call nobody may take (every eligible teammate is
-			// ringing elsewhere would be too many calls); instead queue one
-			// call and take its ring back, so the team is dirty with one
-			// waiting call and a full tree.
-			must(b, e.PlaceCall(now, "probe"))
-			tm := e.teams["sup"]
-			c := e.calls.get("probe")
-			e.queueSeq++
-			c.team, c.stage, c.qseq, c.segment = tm, eventlog.StageQueued, e.queueSeq, 1
-			tm.queue.ReplaceOrInsert(c)
-			e.markDirty(tm)
+			c := waitingCall(b, e, now, "probe")
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
@@ -93,6 +84,29 @@ func BenchmarkDecide(b *testing.B) {
 			}
 		})
 	}
+}
+
+// waitingCall brings e to the state the decision starts from: call id
+// waiting in team "sup", the team marked for dispatch, and every eligible
+// member still in the trees. It builds that state with the engine's own
+// steps, as RemoveMember takes a ring back (the ring ends with no
+// exclusion and the call returns to its queue), stopping before the
+// dispatch that would ring the next teammate. So the benchmark writes no
+// field of the engine and follows the engine when its internals change.
+func waitingCall(b *testing.B, e *Engine, now time.Time, id pb.CallID) *call {
+	b.Helper()
+	must(b, e.Arrive(now, id, "sup"))
+	c := e.calls.get(id)
+	if c == nil || c.ringing == nil {
+		b.Fatalf("call %q did not ring anybody", id)
+	}
+	t := e.ringEnded(c, eventlog.CallDeclined, eventlog.DeclineWentAway, true)
+	e.refresh(t)
+	e.Ready()
+	if c.stage != eventlog.StageQueued || !t.inTrees {
+		b.Fatalf("call %q is %v, its teammate eligible %v: not waiting with a full tree", id, c.stage, t.inTrees)
+	}
+	return c
 }
 
 // BenchmarkOfferCall measures a whole decision as the host sees it: a call

@@ -38,7 +38,6 @@ type call struct {
 	recorded  bool      // a voicemail was left
 	excluded  []*exclusion
 	parked    bool // waiting, excluded for every member: out of its team's open tree
-	slot      int  // where the engine's call index holds it
 
 	ring, hold, forget timer // the call's deadlines (AS5, DF5, retention)
 

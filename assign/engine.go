@@ -99,24 +99,11 @@ func (e *Engine) SetWorkspaceOverride(now time.Time, o schedule.Override) error 
 
 // begin checks the command's time and advances to it.
 func (e *Engine) begin(now time.Time) error {
-	// A command at the instant the engine is at (the commands of one
-	// moment, as a host applies them) needs no check: that instant passed
-	// them. The zero time is the new engine's, which no command passed.
-	if !now.Equal(e.now) || e.now.IsZero() {
-		if err := checkTime(now); err != nil {
-			return err
-		}
-		if now.Before(e.now) {
-			return fmt.Errorf("%w: %v is before %v", ErrTimeWentBackwards, now, e.now)
-		}
-	} else {
-		// Nothing can be due either: between commands no deadline is
-		// pending at or before the engine's instant (the last advance fired
-		// them; every deadline is set a positive period after the instant
-		// that sets it; Restore refuses a snapshot holding a due one), which
-		// the invariant check asserts.
-		e.now, e.clock = now, now
-		return nil
+	if err := checkTime(now); err != nil {
+		return err
+	}
+	if now.Before(e.now) {
+		return fmt.Errorf("%w: %v is before %v", ErrTimeWentBackwards, now, e.now)
 	}
 	// Deadlines fire in time order, each instant settled as a whole before
 	// offers are made: two exclusions lapsing together let the older call

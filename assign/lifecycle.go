@@ -58,20 +58,18 @@ func checkRinger(c *call, tmID pb.TeammateID) error {
 	return checkID("teammate", tmID)
 }
 
-// beginNewCall checks that id can name a new call and advances to now. It
-// returns the hash of id for [callIndex.addHashed], valid until a call is
-// added or forgotten.
-func (e *Engine) beginNewCall(now time.Time, id pb.CallID) (uint64, error) {
+// beginNewCall checks that id can name a new call and advances to now.
+func (e *Engine) beginNewCall(now time.Time, id pb.CallID) error {
 	if err := checkID("call", id); err != nil {
-		return 0, err
+		return err
 	}
 	if err := e.begin(now); err != nil {
-		return 0, err
+		return err
 	}
-	if c, h := e.calls.find(id); c == nil {
-		return h, nil
+	if e.calls.get(id) != nil {
+		return fmt.Errorf("%w: %q", ErrDuplicateCall, id)
 	}
-	return 0, fmt.Errorf("%w: %q", ErrDuplicateCall, id)
+	return nil
 }
 
 func wrongState(c *call, what string) error {
@@ -81,18 +79,17 @@ func wrongState(c *call, what string) error {
 // PlaceCall records an inbound call placed by a customer; it is routing
 // (the IVR workflow) until [Engine.QueueCall] (rule LC1).
 func (e *Engine) PlaceCall(now time.Time, id pb.CallID) error {
-	h, err := e.beginNewCall(now, id)
-	if err != nil {
+	if err := e.beginNewCall(now, id); err != nil {
 		return err
 	}
-	e.place(id, h)
+	e.place(id)
 	return nil
 }
 
-// place adds an inbound call; h is the hash of id beginNewCall returned.
-func (e *Engine) place(id pb.CallID, h uint64) *call {
+// place adds an inbound call.
+func (e *Engine) place(id pb.CallID) *call {
 	c := e.newCall(id, pb.Inbound, eventlog.StageRouting)
-	e.calls.addHashed(c, h)
+	e.calls.add(c)
 	e.callEvent(c, eventlog.CallPlaced, nil)
 	return c
 }
@@ -147,8 +144,7 @@ func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 			return err
 		}
 	}
-	h, err := e.beginNewCall(now, id)
-	if err != nil {
+	if err := e.beginNewCall(now, id); err != nil {
 		return err
 	}
 	if tm == nil {
@@ -157,7 +153,7 @@ func (e *Engine) Arrive(now time.Time, id pb.CallID, teamID pb.TeamID) error {
 	if e.cfg.TestWorkspace {
 		return ErrTestWorkspace
 	}
-	e.enqueue(e.place(id, h), tm)
+	e.enqueue(e.place(id), tm)
 	e.dispatch()
 	return nil
 }
@@ -442,8 +438,7 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 	if err := checkID("teammate", tmID); err != nil {
 		return err
 	}
-	h, err := e.beginNewCall(now, id)
-	if err != nil {
+	if err := e.beginNewCall(now, id); err != nil {
 		return err
 	}
 	t, err := e.teammate(tmID)
@@ -455,7 +450,7 @@ func (e *Engine) PlaceOutbound(now time.Time, id pb.CallID, tmID pb.TeammateID) 
 	}
 	c := e.newCall(id, pb.Outbound, eventlog.StageDialing)
 	c.agent = t
-	e.calls.addHashed(c, h)
+	e.calls.add(c)
 	e.callEvent(c, eventlog.CallPlaced, t)
 	e.startPhoneCall(t)
 	e.dispatch()

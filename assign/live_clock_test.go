@@ -1,94 +1,55 @@
 package assign
 
 import (
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/stretchr/testify/require"
 )
 
-// fakeRealClock stands for the wall and monotonic clocks behind a
-// monoClock: the test moves each by hand, and counts the wall's readings.
-type fakeRealClock struct {
-	wall      time.Time     // what time.Now would read
-	mono      time.Duration // the monotonic clock
-	anchored  time.Duration // the monotonic clock at the last wall reading
-	wallReads int
+// steppedClock is a mock clock whose reading the test sets by hand,
+// backwards too, as a wall clock stepped back would read.
+type steppedClock struct {
+	*clock.Mock
+	mu  sync.Mutex
+	now time.Time
 }
 
-func (f *fakeRealClock) readWall() time.Time {
-	f.wallReads++
-	f.anchored = f.mono
-	return f.wall
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
 }
 
-func (f *fakeRealClock) since(time.Time) time.Duration { return f.mono - f.anchored }
-
-func (f *fakeRealClock) advance(d time.Duration) {
-	f.wall = f.wall.Add(d)
-	f.mono += d
+func (c *steppedClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }
 
-func (f *fakeRealClock) source() monoClock {
-	return monoClock{wall: f.readWall, since: f.since}
-}
-
-// The real clock is read through the monotonic clock alone for a second
-// after each reading of the wall clock; a step of the wall clock is then
-// followed at the next reading, and a monotonic clock reading before the
-// anchor forces one at once.
-func TestMonoClockReanchors(t *testing.T) {
-	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	f := &fakeRealClock{wall: start}
-	c := f.source()
-
-	require.Equal(t, start, c.now(), "the first reading is the wall's")
-	require.Equal(t, 1, f.wallReads)
-
-	f.advance(300 * time.Millisecond)
-	f.wall = f.wall.Add(-time.Hour) // stepped back: not seen yet
-	require.Equal(t, start.Add(300*time.Millisecond), c.now())
-	f.advance(reanchorAfter - 300*time.Millisecond - 1)
-	require.Equal(t, start.Add(reanchorAfter-1), c.now())
-	require.Equal(t, 1, f.wallReads, "within a second of the anchor, the wall is not read")
-
-	f.advance(1)
-	require.Equal(t, start.Add(reanchorAfter-time.Hour), c.now(), "the step is followed once the anchor is a second old")
-	require.Equal(t, 2, f.wallReads)
-
-	f.advance(time.Millisecond)
-	require.Equal(t, start.Add(reanchorAfter-time.Hour+time.Millisecond), c.now())
-	f.mono -= time.Second // a monotonic clock behind its anchor: read the wall again
-	require.Equal(t, f.wall, c.now())
-	require.Equal(t, 3, f.wallReads)
-}
-
-// A Live on the real clock never hands a command a time before the
-// engine's, even once the wall clock it re-anchors to has stepped back.
-func TestLiveRealClockNeverGoesBack(t *testing.T) {
-	l := newLiveTeam(t, LiveConfig{}, 1)
+// A Live never hands a command a time before the engine's, even once its
+// clock has stepped back.
+func TestLiveClockSteppedBackNeverGoesBack(t *testing.T) {
+	clk := &steppedClock{Mock: clock.NewMock(), now: t0}
+	l := newLiveTeam(t, LiveConfig{Clock: clk}, 1)
 	defer l.Close()
-	f := &fakeRealClock{wall: time.Now().Add(time.Minute)}
-	l.mu.Lock()
-	l.real = f.source()
-	l.mu.Unlock()
 	var first, second time.Time
 	require.NoError(t, l.Do(func(e *Engine, now time.Time) error { first = now; return e.Advance(now) }))
-	require.Equal(t, f.wall, first)
-	f.wall = f.wall.Add(-10 * time.Second)
-	f.advance(reanchorAfter)
+	require.Equal(t, t0, first)
+	clk.set(t0.Add(-10 * time.Second))
 	require.NoError(t, l.Do(func(e *Engine, now time.Time) error {
 		second = now
 		return e.Arrive(now, "c1", "sup")
 	}))
-	require.Equal(t, 2, f.wallReads)
-	require.Equal(t, first, second, "the engine's time, not the stepped-back wall's")
+	require.Equal(t, first, second, "the engine's time, not the stepped-back clock's")
 }
 
 // On the real clock (LiveConfig.Clock nil) inside a synctest bubble,
-// commands get the bubble's time, across re-anchorings, and the ring
-// deadline fires 30 s after the offer.
+// commands get the bubble's time, and the ring deadline fires 30 s after
+// the offer.
 // Rule: AS5
 func TestLiveRealClockInBubble(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

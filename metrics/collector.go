@@ -38,7 +38,6 @@ type Collector struct {
 	freeCalls []*call
 	mates     map[pb.TeammateID]*mate
 	teams     map[pb.TeamID]*team
-	byData    mateCache // in front of mates, for the teammate rung
 
 	// One-entry caches in front of calls, mates and teams: the events of
 	// one call, and of one teammate, tend to come together. Each holds an

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/presence"
@@ -49,4 +50,43 @@ func Example() {
 	// in queue: 0 active: 1 available: 1
 	// ana talk time: 30s
 	// completed: 1 answer time: 15s duration: 1m15s queue time: 10s
+}
+
+// A host feeds the collector the events an engine produces, as it drains
+// them: ObserveAll takes a Ready's events at once. The dashboard then
+// shows the call ringing, answered, and the talk time it runs up.
+func ExampleCollector() {
+	eng, err := assign.New(assign.DefaultConfig())
+	if err != nil {
+		panic(err)
+	}
+	c, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		panic(err)
+	}
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	drain := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+		if _, err := c.ObserveAll(eng.Ready().Events); err != nil {
+			panic(err)
+		}
+	}
+	active := presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
+	drain(eng.AddTeam("support", "Support", assign.TeamConfig{}))
+	drain(eng.AddTeammate(start, "ana", "Ana", active))
+	drain(eng.AddMember(start, "support", "ana"))
+
+	drain(eng.Arrive(start.Add(time.Minute), "call-1", "support"))
+	d := c.Dashboard(start.Add(time.Minute))
+	fmt.Println("in queue:", d.InQueue, "ana ringing:", d.Teammates["ana"].Ringing)
+
+	drain(eng.Answer(start.Add(time.Minute+10*time.Second), "call-1", "ana"))
+	d = c.Dashboard(start.Add(2 * time.Minute))
+	fmt.Println("active:", d.Active, "ana on call:", d.Teammates["ana"].OnCall,
+		"talk time:", d.Teammates["ana"].TalkTime, "support:", d.Teams["support"].TalkTime)
+	// Output:
+	// in queue: 1 ana ringing: true
+	// active: 1 ana on call: true talk time: 50s support: 50s
 }

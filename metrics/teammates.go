@@ -66,13 +66,10 @@ func (c *Collector) mate(id pb.TeammateID) *mate {
 }
 
 // mateFromMap is mate without trying the one-entry cache first: comparing
-// with its ID costs more than it saves when it seldom matches.
+// with its ID costs more than it saves when it seldom matches (the
+// teammate rung changes at nearly every call).
 func (c *Collector) mateFromMap(id pb.TeammateID) *mate {
-	m := c.byData.find(id)
-	if m == nil {
-		m = c.mates[id]
-		c.byData.put(m)
-	}
+	m := c.mates[id]
 	if m != nil {
 		c.lastMateID, c.lastMate = id, m
 	}
@@ -84,7 +81,6 @@ func (c *Collector) newMate(id pb.TeammateID, m *mate) *mate {
 	if m == nil {
 		m = &mate{id: id}
 		c.mates[id] = m
-		c.byData.grow(len(c.mates))
 		c.lastMateID, c.lastMate = id, m
 	}
 	return m
@@ -143,7 +139,6 @@ func (c *Collector) refresh(m *mate) {
 func (c *Collector) dropIfGone(id pb.TeammateID, m *mate) {
 	if m.removed && m.calls == 0 && m.ringing == 0 {
 		delete(c.mates, id)
-		c.byData.drop(m)
 		if c.lastMateID == id {
 			c.lastMateID, c.lastMate = "", nil
 		}

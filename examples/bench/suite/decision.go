@@ -93,18 +93,10 @@ func LoadSQLite(all []baseline.Teammate, members []pb.TeammateID) (*baseline.SQL
 // agree checks that all three pick the same teammate on the fixture, by
 // queueing a call and hanging it up, which leaves the state as it was.
 func (f *decisionFixture) agree() error {
-	e := f.state.Engine
-	if err := e.Arrive(f.now, "agree", Team); err != nil {
+	want, err := f.rings()
+	if err != nil {
 		return err
 	}
-	want, ok := Rung(e.Ready(), "agree")
-	if !ok {
-		return fmt.Errorf("suite: nobody eligible in the decision fixture")
-	}
-	if err := e.HangUp(f.now, "agree"); err != nil {
-		return err
-	}
-	e.Ready()
 	lin, _ := f.linear.Pick(nil)
 	sq, _, err := f.sqlite.Pick(Team, "agree", f.now.UnixNano())
 	if err != nil {
@@ -118,6 +110,24 @@ func (f *decisionFixture) agree() error {
 		return fmt.Errorf("suite: engine rings %q, linear picks %q, sqlite picks %q and %q", want, lin, sq, sorted)
 	}
 	return nil
+}
+
+// rings returns the teammate a new call rings in the fixture, by queueing
+// a call and hanging it up, which leaves the state as it was.
+func (f *decisionFixture) rings() (pb.TeammateID, error) {
+	e := f.state.Engine
+	if err := e.Arrive(f.now, "agree", Team); err != nil {
+		return "", err
+	}
+	want, ok := Rung(e.Ready(), "agree")
+	if !ok {
+		return "", fmt.Errorf("suite: nobody eligible in the decision fixture")
+	}
+	if err := e.HangUp(f.now, "agree"); err != nil {
+		return "", err
+	}
+	e.Ready()
+	return want, nil
 }
 
 // EngineDecision measures one assignment decision through the engine's
