@@ -189,7 +189,7 @@ func (r *recorder) Deflect(context.Context, pb.CallID, pb.TeamID, eventlog.Defle
 func (r *recorder) ReassignReplies(context.Context, pb.TeammateID) error { return nil }
 
 // With a small in-memory window, an old call's timeline is read back
-// whole from events.jsonl.
+// whole from the store on disk.
 func TestOldTimelinesComeFromTheFile(t *testing.T) {
 	rt := open(t, core.Config{Dir: t.TempDir(), MemoryEvents: 8, Telephony: telephony.LogTelephony{Logger: quiet()}})
 	defer rt.Close()

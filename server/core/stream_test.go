@@ -1,0 +1,214 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
+)
+
+// blockConsumers makes the stream's consumers wait: a reader holds the
+// metrics collector until the returned func is called.
+func blockConsumers(rt *core.Runtime) (release func()) {
+	held, done := make(chan struct{}), make(chan struct{})
+	go rt.WithCollector(func(*metrics.Collector) {
+		close(held)
+		<-done
+	})
+	<-held
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
+}
+
+// The state machine applies and releases its lock before the consumers
+// run: while they are held up (here the metrics fold, waiting for a
+// reader; in production the event store's disk), a command still applies
+// and a View still returns, without waiting for them. Once they resume,
+// the command's events reach the store and the metrics.
+func TestViewIsNotBlockedBySlowConsumers(t *testing.T) {
+	rt := open(t, core.Config{InMemory: true, Telephony: telephony.LogTelephony{Logger: quiet()}})
+	defer rt.Close()
+	seed(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	release := blockConsumers(rt)
+	defer release()
+	applied := make(chan error, 1)
+	go func() {
+		_, err := rt.Node().Do(ctx, rt.Workspace(), assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
+		applied <- err
+	}()
+	select {
+	case err := <-applied:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the command waited for the consumers")
+	}
+	viewed := make(chan bool, 1)
+	go func() {
+		_, _ = rt.View(func(e *assign.Engine) { _, ok := e.Call("call-1"); viewed <- ok })
+	}()
+	select {
+	case ok := <-viewed:
+		if !ok {
+			t.Fatal("View does not see the applied call")
+		}
+	case <-ctx.Done():
+		t.Fatal("View waited for the consumers")
+	}
+	release()
+	if err := rt.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := rt.Dashboard(time.Time{}); d.InQueue != 1 {
+		t.Fatalf("after the consumers resumed: in queue %d", d.InQueue)
+	}
+	if tl, err := rt.Events().Timeline("call-1"); err != nil || len(tl) == 0 {
+		t.Fatalf("call-1's timeline: %v, %v", tl, err)
+	}
+}
+
+// The stream's queue is bounded: when the consumers fall behind by more
+// than it holds, the state machine waits for them rather than drop a
+// durable event, and every event reaches the store once they resume.
+func TestFullStreamHoldsTheLogBackAndLosesNothing(t *testing.T) {
+	rt := open(t, core.Config{InMemory: true, StreamBuffer: 1, Telephony: telephony.LogTelephony{Logger: quiet()}})
+	defer rt.Close()
+	seed(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	release := blockConsumers(rt)
+	defer release()
+	const calls = 6
+	errs := make(chan error, calls)
+	for i := range calls {
+		go func() {
+			_, err := rt.Node().Do(ctx, rt.Workspace(),
+				assign.Command{Op: assign.OpArrive, Call: pb.CallID(fmt.Sprintf("call-%d", i)), Team: "support"})
+			errs <- err
+		}()
+	}
+	release()
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rt.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := uint64(rt.Events().Len()), rt.Events().LastSeq(); got != want {
+		t.Fatalf("%d events stored, last seq %d: some were dropped", got, want)
+	}
+	if d := rt.Dashboard(time.Time{}); d.InQueue != calls {
+		t.Fatalf("in queue %d, want %d", d.InQueue, calls)
+	}
+}
+
+// A follower that joins after the leader compacted its log installs a
+// snapshot: the events of the entries the snapshot covers never reach it.
+// It records that gap durably and serves it (Gaps), and stores the events
+// of every entry after it; nothing is silently missing.
+func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
+	snapshotting := func(c *raft.Config) {
+		fastRaft(c)
+		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
+	}
+	dir1 := t.TempDir()
+	tel := telephony.LogTelephony{Logger: quiet()}
+	leader, err := core.Open(core.Config{Dir: dir1, NodeID: "n1", RaftAddr: "127.0.0.1:0", Bootstrap: true,
+		Engine: assign.DefaultConfig(), Telephony: tel, Logger: quiet(), TuneRaft: snapshotting})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leader.Close()
+	seed(t, leader)
+	do(t, leader, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
+	do(t, leader, assign.Command{Op: assign.OpEndCall, Call: "call-1", By: eventlog.ByCustomer})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		snaps, _ := filepath.Glob(filepath.Join(dir1, "snapshots", "*", "meta.json"))
+		if len(snaps) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the leader took no snapshot")
+		}
+		do(t, leader, assign.Command{Op: assign.OpAdvance}) // more entries past the threshold
+	}
+
+	dir2 := t.TempDir()
+	follower, err := core.Open(core.Config{Dir: dir2, NodeID: "n2", RaftAddr: "127.0.0.1:0",
+		Engine: assign.DefaultConfig(), Telephony: tel, Logger: quiet(), TuneRaft: snapshotting})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer follower.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := leader.Node().Join(ctx, "n2", follower.Node().Addr()); err != nil {
+		t.Fatal(err)
+	}
+	do(t, leader, assign.Command{Op: assign.OpArrive, Call: "call-2", Team: "support"})
+	last := leader.Node().AppliedIndex()
+	for follower.Node().AppliedIndex() < last {
+		if ctx.Err() != nil {
+			t.Fatal("the follower did not catch up")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a real cluster, bounded by ctx
+	}
+	if err := follower.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// One gap per snapshot installed (the leader may have taken another
+	// while the follower caught up), together from the start of the log.
+	gaps := follower.Gaps()
+	var upto uint64
+	for _, g := range gaps {
+		if g.After != upto || g.Upto <= g.After || g.Reason != core.GapReasonSnapshot {
+			t.Fatalf("the follower's gaps: %+v", gaps)
+		}
+		upto = g.Upto
+	}
+	if upto == 0 {
+		t.Fatal("the follower installed a snapshot and reports no gap")
+	}
+	want, err := leader.Events().Timeline("call-2")
+	if err != nil || len(want) == 0 {
+		t.Fatalf("leader's call-2: %v %v", want, err)
+	}
+	got, err := follower.Events().Timeline("call-2")
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("the follower's call-2 timeline: %d events, want %d (%v)", len(got), len(want), err)
+	}
+
+	// The gap is durable: a restarted follower still serves it.
+	if err := follower.Close(); err != nil {
+		t.Fatal(err)
+	}
+	follower, err = core.Open(core.Config{Dir: dir2, NodeID: "n2", RaftAddr: "127.0.0.1:0",
+		Engine: assign.DefaultConfig(), Telephony: tel, Logger: quiet(), TuneRaft: snapshotting})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer follower.Close()
+	if g := follower.Gaps(); !slices.Equal(g, gaps) {
+		t.Fatalf("after a restart the gaps are %+v, were %+v", g, gaps)
+	}
+}
