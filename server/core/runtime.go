@@ -32,8 +32,11 @@
 //     node; deliveries wait for it when Config.Telephony is nil.
 //   - Advice(now): the staffing advice per team (arrival rate and mean
 //     handle time over a sliding window, and the teammates a service-level
-//     target needs), folded from the same events as the metrics and also
-//     exported on /metrics.
+//     target needs), from the collector's staffing loads; also exported on
+//     /metrics.
+//   - Exporter(): the Prometheus collector, which mirrors the metrics
+//     collector at scrape time (no fold of its own), with every team's
+//     series from the team's creation.
 package core
 
 import (
@@ -117,12 +120,14 @@ type Runtime struct {
 	clock      clock.Clock
 	logger     *slog.Logger
 
-	// mu guards the collector and the advice tracker, folded by the
-	// stream's goroutine and read by the views.
-	mu      sync.Mutex
-	col     *metrics.Collector
+	// mu guards the collector, the one fold of the stream (metrics,
+	// Prometheus counters, staffing loads), folded by the stream's
+	// goroutine and read by the views.
+	mu  sync.Mutex
+	col *metrics.Collector
+	// tracker holds the staffing targets and turns the collector's
+	// loads into advice; it folds nothing.
 	tracker *advice.Tracker
-	advCfg  advice.Config
 
 	closeOnce sync.Once
 	closeErr  error
@@ -133,7 +138,7 @@ type Runtime struct {
 // replays its log into the stream: the entries at or below the store's
 // applied index are skipped.
 func Open(cfg Config) (*Runtime, error) {
-	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), advCfg: cfg.Advice,
+	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(),
 		stream: newStream(cfg.StreamBuffer), pruneEvery: cfg.PruneEvery}
 	if r.clock == nil {
 		r.clock = clock.New()
@@ -153,13 +158,20 @@ func Open(cfg Config) (*Runtime, error) {
 		Retention: cfg.EventRetention}); err != nil {
 		return nil, err
 	}
-	r.exp = promexport.New(promexport.Config{
-		Dashboard: func() metrics.Dashboard { return r.Dashboard(time.Time{}) },
-		Advice: func() []advice.TeamAdvice {
-			now := r.clock.Now()
-			return r.Advice(now, advice.AvailableByTeam(r.Dashboard(now)))
-		},
-	})
+	if r.tracker, err = advice.New(cfg.Advice); err != nil {
+		r.store.Close()
+		return nil, err
+	}
+	r.exp = promexport.New(promexport.Config{Collector: r.WithCollector, Teams: r.teams, Advice: func() []advice.TeamAdvice {
+		now := r.clock.Now()
+		available := advice.AvailableByTeam(r.Dashboard(now))
+		for _, id := range r.teams() { // every team has advice, from its creation
+			if _, ok := available[id]; !ok {
+				available[id] = 0
+			}
+		}
+		return r.Advice(now, available)
+	}})
 	r.prune()
 	if err := r.rebuild(); err != nil {
 		r.store.Close()
@@ -184,25 +196,20 @@ func Open(cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// rebuild folds the whole event store into a new collector, a new advice
-// tracker and a reset exporter (at Open, before the stream starts).
+// rebuild folds the whole event store into a new collector (at Open,
+// before the stream starts).
 func (r *Runtime) rebuild() error {
-	col, err := metrics.New(metrics.DefaultConfig())
+	mcfg := metrics.DefaultConfig()
+	mcfg.StaffingWindow = r.tracker.Window()
+	col, err := metrics.New(mcfg)
 	if err != nil {
 		return err
 	}
-	tracker, err := advice.New(r.advCfg)
-	if err != nil {
-		return err
-	}
-	r.exp.Reset()
 	rejected := 0
 	err = r.store.Replay(func(ev eventlog.Event) error {
 		if col.Observe(ev) != nil {
 			rejected++
 		}
-		tracker.Observe(ev)
-		r.exp.Observe(ev)
 		return nil
 	})
 	if err != nil {
@@ -212,7 +219,7 @@ func (r *Runtime) rebuild() error {
 		r.logger.Warn("metrics refused stored events", "count", rejected)
 	}
 	r.mu.Lock()
-	r.col, r.tracker = col, tracker
+	r.col = col
 	r.mu.Unlock()
 	return nil
 }
@@ -230,8 +237,6 @@ func (r *Runtime) fold(events []eventlog.Event) {
 			rejected++
 			first = cmp.Or(first, err)
 		}
-		r.tracker.Observe(ev)
-		r.exp.Observe(ev)
 	}
 	r.mu.Unlock()
 	if rejected > 0 {
@@ -305,8 +310,22 @@ func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
 // waits on the network.
 func (r *Runtime) Advice(now time.Time, available map[pb.TeamID]int) []advice.TeamAdvice {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.tracker.Advice(now, available)
+	loads := r.col.Staffing(now)
+	r.mu.Unlock()
+	return r.tracker.Advise(loads, available)
+}
+
+// teams returns the IDs of the workspace's teams now (none before the
+// workspace exists), read from this node's engine.
+func (r *Runtime) teams() []pb.TeamID {
+	var ids []pb.TeamID
+	_, _ = r.View(func(e *assign.Engine) {
+		e.EachTeam(func(v assign.TeamView) bool {
+			ids = append(ids, v.ID)
+			return true
+		})
+	})
+	return ids
 }
 
 // Now returns the runtime's clock time.
