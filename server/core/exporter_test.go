@@ -55,4 +55,3 @@ phonebalance_calls_offered_total{team="support"} 1
 		t.Fatalf("lint: %v %v", problems, err)
 	}
 }
-
