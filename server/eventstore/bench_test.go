@@ -32,9 +32,10 @@ func benchEvents(from, n int) []eventlog.Event {
 	return out
 }
 
-// fillStore stores n events in transactions of 20,000.
-func fillStore(b *testing.B, n int) *eventstore.Store {
-	s, err := eventstore.Open(eventstore.Config{Dir: b.TempDir()})
+// fillStore stores n events in dir, in transactions of 20,000, and
+// returns the open store.
+func fillStore(b *testing.B, dir string, n int) *eventstore.Store {
+	s, err := eventstore.Open(eventstore.Config{Dir: dir})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,22 +49,28 @@ func fillStore(b *testing.B, n int) *eventstore.Store {
 	return s
 }
 
-// BenchmarkTimeline reads one call's timeline (10 events) from a store of
-// 1 k and 1 M events: the index makes the cost independent of the store's
-// size. Each size is built once (the 1 M store takes some seconds) and
-// read b.N times, always for calls in its middle. Building the 1 M store
-// takes about 15 s on two cores, so -short leaves that size out:
+// BenchmarkStore measures a store of 1 k and of 1 M events:
 //
-//	go test -run '^$' -bench Timeline ./server/eventstore/
-func BenchmarkTimeline(b *testing.B) {
+//   - timeline: one call's timeline (10 events, a call from the middle of
+//     the store). The call index makes its cost independent of the
+//     store's size.
+//   - open: opening the closed store (a restart), the latest
+//     DefaultMemory events read back included.
+//
+// Each size is built once and reused by every iteration; building the
+// 1 M store takes about 15 s on two cores, so -short leaves that size out:
+//
+//	go test -run '^$' -bench Store ./server/eventstore/
+func BenchmarkStore(b *testing.B) {
 	sizes := []int{1_000}
 	if !testing.Short() {
 		sizes = append(sizes, 1_000_000)
 	}
 	for _, n := range sizes {
-		s := fillStore(b, n)
+		dir := b.TempDir()
+		s := fillStore(b, dir, n)
 		calls := n / 10
-		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("stored=%d/timeline", n), func(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
@@ -75,13 +82,27 @@ func BenchmarkTimeline(b *testing.B) {
 				i++
 			}
 		})
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("stored=%d/open", n), func(b *testing.B) {
+			for b.Loop() {
+				s, err := eventstore.Open(eventstore.Config{Dir: dir})
+				if err != nil || s.Len() != n {
+					b.Fatalf("open: %v", err)
+				}
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkAppend stores one entry of 5 events per operation: one bbolt
 // commit, fsyncs included.
 func BenchmarkAppend(b *testing.B) {
-	s := fillStore(b, 0)
+	s := fillStore(b, b.TempDir(), 0)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {

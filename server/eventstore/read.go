@@ -14,7 +14,7 @@ import (
 // scanChunk is how many events Replay and Export read per read
 // transaction: a long transaction would keep bbolt from reusing freed
 // pages and hold up a writer that must grow the file's mapping.
-const scanChunk = 4096
+var scanChunk = 4096
 
 // Timeline returns the events of call in Seq order, nil if there are
 // none (or Prune deleted them all). It reads the call's index entries and
