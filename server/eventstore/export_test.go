@@ -12,3 +12,11 @@ func ShortLockWait(t testing.TB, d time.Duration) {
 	lockTimeout = d
 	t.Cleanup(func() { lockTimeout = old })
 }
+
+// SmallChunks makes Replay, Export and Prune work in chunks of n events,
+// for the rest of the test.
+func SmallChunks(t testing.TB, n int) {
+	scan, prune := scanChunk, pruneChunk
+	scanChunk, pruneChunk = n, n
+	t.Cleanup(func() { scanChunk, pruneChunk = scan, prune })
+}

@@ -61,6 +61,9 @@ func importLegacy(dir string) error {
 	if err := os.Rename(tmp, dbPath); err != nil {
 		return err
 	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
 	if err := os.Rename(legacy, legacy+ImportedSuffix); err != nil {
 		return err
 	}
@@ -70,7 +73,7 @@ func importLegacy(dir string) error {
 // importLines stores the events of the old file r (named path) in db, in
 // chunks.
 func importLines(db *bolt.DB, path string, r *os.File) error {
-	if err := db.Update(initBuckets); err != nil {
+	if err := initStore(db); err != nil {
 		return err
 	}
 	sc := bufio.NewScanner(r)

@@ -3,26 +3,25 @@ package eventstore
 import (
 	"time"
 
-	"github.com/phonebalance/phonebalance/eventlog"
-
 	bolt "go.etcd.io/bbolt"
 )
 
 // pruneChunk is how many events one Prune transaction deletes at most, so
-// that appends are held up for a bounded time.
-const pruneChunk = 10000
+// that appends are held up for a bounded time (tens of milliseconds).
+var pruneChunk = 2000
 
 // Prune deletes the events older than now minus Config.Retention (by
 // Event.At), with their call index entries, in transactions of at most
-// ten thousand events, and returns how many it deleted. It walks from the
+// two thousand events, and returns how many it deleted. It walks from the
 // oldest event and stops at the first one within the retention: events
 // are stored in Seq order and At never decreases along Seq (package
 // eventlog), so that is every older event. With no retention it deletes
 // nothing. Deleted events leave Len, Timeline, Replay, Export and Recent;
 // LastSeq and Applied stay.
 //
-// The store runs no timer: the caller calls Prune periodically (the
-// server does on its own schedule). A corrupt record stops it with a
+// The store runs no timer: the caller calls Prune periodically. Call it
+// often (every few minutes to hourly), so that each call frees few pages:
+// bbolt lists the free pages in every commit until appends reuse them. A corrupt record stops it with a
 // *CorruptError and is not deleted. Safe for concurrent use; appends wait
 // between its transactions only.
 func (s *Store) Prune(now time.Time) (int, error) {
@@ -97,10 +96,8 @@ func (s *Store) pruneChunk(cutoff time.Time) (deleted int, more bool, err error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.count = count - deleted
-	for s.n > 0 && s.recent[s.head].Seq <= lastDeleted && deleted > 0 {
-		s.recent[s.head] = eventlog.Event{}
-		s.head = (s.head + 1) % len(s.recent)
-		s.n--
+	if deleted > 0 {
+		s.dropRecent(lastDeleted)
 	}
 	return deleted, more, nil
 }

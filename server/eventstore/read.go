@@ -14,7 +14,7 @@ import (
 // scanChunk is how many events Replay and Export read per read
 // transaction: a long transaction would keep bbolt from reusing freed
 // pages and hold up a writer that must grow the file's mapping.
-const scanChunk = 4096
+var scanChunk = 4096
 
 // Timeline returns the events of call in Seq order, nil if there are
 // none (or Prune deleted them all). It reads the call's index entries and
@@ -64,12 +64,16 @@ func (s *Store) Timeline(call pb.CallID) ([]eventlog.Event, error) {
 // too). It stops at fn's first error, or at a corrupt record
 // (*CorruptError), and returns it. Safe for concurrent use.
 func (s *Store) Replay(fn func(eventlog.Event) error) error {
-	var next uint64 // the smallest seq not yet replayed
+	var next []byte // the smallest key not yet replayed; nil: the first
 	for {
 		chunk := make([]eventlog.Event, 0, scanChunk)
 		err := s.view(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucketEvents).Cursor()
-			for k, v := c.Seek(u64(next)); k != nil && len(chunk) < scanChunk; k, v = c.Next() {
+			k, v := c.First()
+			if next != nil {
+				k, v = c.Seek(next)
+			}
+			for ; k != nil && len(chunk) < scanChunk; k, v = c.Next() {
 				ev, err := decodeEvent(k, v)
 				if err != nil {
 					return err
@@ -93,7 +97,7 @@ func (s *Store) Replay(fn func(eventlog.Event) error) error {
 		if last == ^uint64(0) {
 			return nil
 		}
-		next = last + 1
+		next = u64(last + 1)
 	}
 }
 

@@ -99,10 +99,11 @@ type Store struct {
 	lastSeq uint64
 	count   int
 	gaps    []Gap
-	// recent is a ring of the latest events, oldest at head.
+	// recent is a ring of the latest events, oldest at head once it holds
+	// memory events (it grows to that).
 	recent []eventlog.Event
+	memory int
 	head   int
-	n      int
 }
 
 // Open opens the store in cfg.Dir, creating it (and importing an old
@@ -158,22 +159,23 @@ func (s *Store) open(dir string, cfg Config) error {
 	}
 	s.db = db
 	if !cfg.ReadOnly {
-		if err := db.Update(initBuckets); err != nil {
+		if err := initStore(db); err != nil {
 			return err
 		}
 	}
-	s.recent = make([]eventlog.Event, cfg.Memory)
+	s.memory = cfg.Memory
 	return db.View(s.load)
 }
 
-// openBolt opens the bbolt file: a bounded wait for the lock, the
-// freelist rebuilt at open rather than written at every commit.
+// openBolt opens the bbolt file with a bounded wait for the lock. The
+// freelist is written at every commit (bbolt's default) rather than
+// rebuilt at open: rebuilding walks every page, seconds for a million
+// events, while the list stays short when Prune runs often.
 func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        lockTimeout,
-		ReadOnly:       readOnly,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
+		Timeout:      lockTimeout,
+		ReadOnly:     readOnly,
+		FreelistType: bolt.FreelistMapType,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
@@ -182,6 +184,16 @@ func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 		return nil, fmt.Errorf("eventstore: %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// initStore initializes a new store; an existing one is left as it is
+// (without a write, which would cost a commit at every Open).
+func initStore(db *bolt.DB) error {
+	fresh := false
+	if err := db.View(func(tx *bolt.Tx) error { fresh = tx.Bucket(bucketMeta) == nil; return nil }); err != nil || !fresh {
+		return err
+	}
+	return db.Update(initBuckets)
 }
 
 // initBuckets creates the buckets and the meta data of a new store, and
@@ -268,7 +280,7 @@ func (s *Store) load(tx *bolt.Tx) error {
 	// The latest events, newest first, into the ring.
 	c := tx.Bucket(bucketEvents).Cursor()
 	var latest []eventlog.Event
-	for k, v := c.Last(); k != nil && len(latest) < len(s.recent); k, v = c.Prev() {
+	for k, v := c.Last(); k != nil && len(latest) < s.memory; k, v = c.Prev() {
 		ev, err := decodeEvent(k, v)
 		if err != nil {
 			return err
@@ -287,13 +299,23 @@ func (s *Store) load(tx *bolt.Tx) error {
 
 // push adds ev to the ring, evicting the oldest if full. s.mu is held.
 func (s *Store) push(ev eventlog.Event) {
-	if s.n == len(s.recent) {
-		s.recent[s.head] = ev
-		s.head = (s.head + 1) % len(s.recent)
+	if len(s.recent) < s.memory {
+		s.recent = append(s.recent, ev)
 		return
 	}
-	s.recent[(s.head+s.n)%len(s.recent)] = ev
-	s.n++
+	s.recent[s.head] = ev
+	s.head = (s.head + 1) % len(s.recent)
+}
+
+// dropRecent removes the events up to seq from the ring. s.mu is held.
+func (s *Store) dropRecent(seq uint64) {
+	kept := make([]eventlog.Event, 0, len(s.recent))
+	for i := range s.recent {
+		if ev := s.recent[(s.head+i)%len(s.recent)]; ev.Seq > seq {
+			kept = append(kept, ev)
+		}
+	}
+	s.recent, s.head = kept, 0
 }
 
 // Applied returns the last raft index whose events the store consumed
@@ -337,12 +359,13 @@ func (s *Store) Gaps() []Gap {
 func (s *Store) Recent(max int) []eventlog.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.n
+	n := len(s.recent)
+	k := n
 	if max > 0 && max < k {
 		k = max
 	}
 	out := make([]eventlog.Event, 0, k)
-	for i := s.n - k; i < s.n; i++ {
+	for i := n - k; i < n; i++ {
 		out = append(out, s.recent[(s.head+i)%len(s.recent)])
 	}
 	return out

@@ -2,6 +2,7 @@ package eventstore_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -306,5 +307,40 @@ func TestEventsLockedAndReadOnly(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(empty, eventstore.FileName)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("read-only open created a file: %v", err)
+	}
+}
+
+// A prune of more events than one transaction deletes takes several and
+// deletes them all, keeping the newer ones and the recent window right.
+func TestEventsPruneInChunks(t *testing.T) {
+	eventstore.SmallChunks(t, 7)
+	s := open(t, eventstore.Config{Retention: time.Hour, Memory: 10})
+	var evs []eventlog.Event
+	for i := range 50 {
+		evs = append(evs, eventlog.Event{Seq: uint64(i + 1), At: t0.Add(time.Duration(i) * time.Second),
+			Kind: eventlog.CallPlaced, Call: pb.CallID(fmt.Sprint("c", i%7)), Direction: pb.Inbound})
+	}
+	mustAppend(t, s, eventstore.Entry{Index: 1, Events: evs})
+	// The cutoff is t0 + 45 s: events 1 to 45 go, in 7 transactions.
+	n, err := s.Prune(t0.Add(time.Hour + 45*time.Second))
+	if err != nil || n != 45 || s.Len() != 5 {
+		t.Fatalf("pruned %d (%v), len %d", n, err, s.Len())
+	}
+	if got := replayed(t, s); len(got) != 5 || got[0] != 46 {
+		t.Fatalf("kept %d events from %v", len(got), got[:1])
+	}
+	if got := s.Recent(0); len(got) != 5 || got[0].Seq != 46 {
+		t.Fatalf("recent holds %d events", len(got))
+	}
+	total := 0
+	for call := range 7 {
+		tl, err := s.Timeline(pb.CallID(fmt.Sprint("c", call)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(tl)
+	}
+	if total != 5 {
+		t.Fatalf("timelines hold %d events", total)
 	}
 }

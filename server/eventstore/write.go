@@ -71,6 +71,9 @@ func (s *Store) Append(entries ...Entry) ([]eventlog.Event, error) {
 // putEvents stores evs (new, in Seq order) and their call index entries.
 func putEvents(tx *bolt.Tx, evs []eventlog.Event) error {
 	events, byCall := tx.Bucket(bucketEvents), tx.Bucket(bucketByCall)
+	// Seqs only grow: fill the pages that splits leave behind instead of
+	// keeping them half empty for inserts that never come.
+	events.FillPercent = 0.95
 	for _, ev := range evs {
 		v, err := encodeEvent(ev)
 		if err != nil {

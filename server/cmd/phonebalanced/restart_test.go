@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/server/api"
-	"github.com/phonebalance/phonebalance/server/eventstore"
 )
 
 // Everything survives a SIGKILL: teammates, teams, a call in wrap-up's
@@ -118,12 +116,12 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	if err := b.stop(); err != nil {
 		t.Fatalf("graceful stop: %v\n%s", err, b.stderr())
 	}
-	// The event log holds every event once, in order.
-	raw, err := os.ReadFile(filepath.Join(dir, eventstore.FileName))
-	if err != nil {
+	// The event store holds every event once, in order.
+	var raw bytes.Buffer
+	if err := exportEvents(dir, "", &raw); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := eventlog.DecodeJSONLines(bytes.NewReader(raw))
+	evs, err := eventlog.DecodeJSONLines(&raw)
 	if err != nil {
 		t.Fatal(err)
 	}
