@@ -236,6 +236,15 @@ func (r *Runtime) storeEntries(entries []eventstore.Entry) {
 // and the gap is recorded and told.
 func (r *Runtime) restored(index uint64) {
 	applied := r.store.Applied()
+	if applied == 0 && r.store.LastSeq() > 0 && index > 0 {
+		// A store imported from events.jsonl, which recorded no index: the
+		// old server wrote every event before raft could snapshot it, so
+		// the store holds the snapshot's events; it adopts its index.
+		if _, err := r.store.Append(eventstore.Entry{Index: index}); err != nil {
+			r.logger.Error("cannot record the event store's applied index", "index", index, "err", err)
+		}
+		applied = index
+	}
 	if applied < index {
 		r.logger.Warn("this node installed a snapshot past its event store: the events of the entries in between are missing here",
 			"after", applied, "upto", index)

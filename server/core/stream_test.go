@@ -1,8 +1,10 @@
 package core_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/eventstore"
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
@@ -140,17 +143,7 @@ func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
 	seed(t, leader)
 	do(t, leader, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
 	do(t, leader, assign.Command{Op: assign.OpEndCall, Call: "call-1", By: eventlog.ByCustomer})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		snaps, _ := filepath.Glob(filepath.Join(dir1, "snapshots", "*", "meta.json"))
-		if len(snaps) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the leader took no snapshot")
-		}
-		do(t, leader, assign.Command{Op: assign.OpAdvance}) // more entries past the threshold
-	}
+	waitSnapshot(t, leader, dir1)
 
 	dir2 := t.TempDir()
 	follower, err := core.Open(core.Config{Dir: dir2, NodeID: "n2", RaftAddr: "127.0.0.1:0",
@@ -210,5 +203,84 @@ func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
 	defer follower.Close()
 	if g := follower.Gaps(); !slices.Equal(g, gaps) {
 		t.Fatalf("after a restart the gaps are %+v, were %+v", g, gaps)
+	}
+}
+
+// waitSnapshot does commands until raft has taken a snapshot in dir.
+func waitSnapshot(t *testing.T, rt *core.Runtime, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if snaps, _ := filepath.Glob(filepath.Join(dir, "snapshots", "*", "meta.json")); len(snaps) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("raft took no snapshot")
+		}
+		do(t, rt, assign.Command{Op: assign.OpAdvance}) // more entries past the threshold
+	}
+}
+
+// A store imported from an old events.jsonl records no applied index; a
+// node restarted on it with a raft snapshot adopts the snapshot's index
+// rather than report a gap: the old server wrote every event before raft
+// could snapshot it.
+func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
+	snapshotting := func(c *raft.Config) {
+		fastRaft(c)
+		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
+	}
+	dir := t.TempDir()
+	cfg := core.Config{Dir: dir, Engine: assign.DefaultConfig(), Telephony: telephony.LogTelephony{Logger: quiet()},
+		Logger: quiet(), TuneRaft: snapshotting}
+	rt, err := core.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, rt)
+	do(t, rt, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
+	waitSnapshot(t, rt, dir)
+	want, err := rt.Events().Timeline("call-1")
+	if err != nil || len(want) == 0 {
+		t.Fatal(want, err)
+	}
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Make the data directory an older version's: events.jsonl only.
+	st, err := eventstore.Open(eventstore.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines bytes.Buffer
+	if err := st.Export(&lines); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, eventstore.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, eventstore.LegacyFileName), lines.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	rt, err = core.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	do(t, rt, assign.Command{Op: assign.OpEndCall, Call: "call-1", By: eventlog.ByCustomer})
+	if g := rt.Gaps(); len(g) != 0 {
+		t.Fatalf("gaps after importing a complete events.jsonl: %+v", g)
+	}
+	if rt.Events().Applied() == 0 {
+		t.Fatal("the store adopted no applied index")
+	}
+	got, err := rt.Events().Timeline("call-1")
+	if err != nil || len(got) != len(want)+1 || got[len(got)-1].Kind != eventlog.CallEndedBeforeAnswer {
+		t.Fatalf("call-1 after the import: %v (%v), was %v", got, err, want)
 	}
 }
