@@ -159,7 +159,7 @@ func (c *Collector) observeOne(e *eventlog.Event) error {
 		return err
 	}
 	c.count(e, &before)
-	c.staff.Observe(*e)
+	c.staff.observe(e)
 	c.started, c.lastSeq, c.lastAt = true, e.Seq, e.At
 	c.win.advance(c.nowIdx)
 	c.dropGone(e.At)

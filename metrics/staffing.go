@@ -75,6 +75,7 @@ type StaffingWindow struct {
 	lastAt   time.Time
 	origin   time.Time // the first event's time
 	ignored  int
+	pruneAt  time.Time // when the oldest arrival or handle leaves the window; zero: none kept
 	teams    map[pb.TeamID]*loadTeam
 	answered map[pb.CallID]answer      // calls on with a teammate now
 	pending  map[pb.TeammateID]*handle // each teammate's last finished call, for its wrap-up
@@ -129,7 +130,9 @@ func (w *StaffingWindow) Ignored() int { return w.ignored }
 // Observe folds one event. Events must come in the engine's order, each
 // once: an event out of order is ignored and counted (see Ignored). It
 // drops what leaves the window as time passes.
-func (w *StaffingWindow) Observe(ev eventlog.Event) {
+func (w *StaffingWindow) Observe(ev eventlog.Event) { w.observe(&ev) }
+
+func (w *StaffingWindow) observe(ev *eventlog.Event) {
 	if !ev.Kind.Valid() || (w.started && (ev.Seq <= w.lastSeq || ev.At.Before(w.lastAt))) {
 		w.ignored++
 		return
@@ -144,6 +147,7 @@ func (w *StaffingWindow) Observe(ev eventlog.Event) {
 		if ev.Direction != pb.Outbound && ev.Team != "" {
 			tm := w.team(ev.Team)
 			tm.arrivals = append(tm.arrivals, ev.At)
+			w.keep(ev.At)
 		}
 	case eventlog.CallAnswered:
 		if ev.Direction != pb.Outbound && ev.Team != "" {
@@ -181,7 +185,7 @@ func (w *StaffingWindow) Observe(ev eventlog.Event) {
 
 // finish records the handle time of the answered call ev ends for its
 // teammate.
-func (w *StaffingWindow) finish(ev eventlog.Event) {
+func (w *StaffingWindow) finish(ev *eventlog.Event) {
 	a, ok := w.answered[ev.Call]
 	if !ok {
 		return
@@ -190,6 +194,7 @@ func (w *StaffingWindow) finish(ev eventlog.Event) {
 	tm := w.team(a.team)
 	h := &handle{team: tm, end: ev.At, talk: ev.At.Sub(a.at)}
 	tm.handles = append(tm.handles, h)
+	w.keep(ev.At)
 	tm.total += h.talk
 	tm.count++
 	w.pending[a.teammate] = h
@@ -211,9 +216,21 @@ func (w *StaffingWindow) team(id pb.TeamID) *loadTeam {
 	return tm
 }
 
-// prune drops what has left the window ending at now.
+// keep notes an arrival or a handle kept at t, the newest so far.
+func (w *StaffingWindow) keep(t time.Time) {
+	if w.pruneAt.IsZero() {
+		w.pruneAt = t.Add(w.window)
+	}
+}
+
+// prune drops what has left the window ending at now, if anything has: it
+// costs O(1) until then, O(teams) when it does.
 func (w *StaffingWindow) prune(now time.Time) {
+	if w.pruneAt.IsZero() || now.Before(w.pruneAt) {
+		return
+	}
 	from := now.Add(-w.window)
+	w.pruneAt = time.Time{}
 	for _, tm := range w.teams {
 		i := 0
 		for i < len(tm.arrivals) && !tm.arrivals[i].After(from) {
@@ -225,6 +242,19 @@ func (w *StaffingWindow) prune(now time.Time) {
 			j++
 		}
 		tm.handles = tm.handles[j:]
+		if len(tm.arrivals) > 0 {
+			w.keepOldest(tm.arrivals[0])
+		}
+		if len(tm.handles) > 0 {
+			w.keepOldest(tm.handles[0].end)
+		}
+	}
+}
+
+// keepOldest lowers pruneAt to when t leaves the window.
+func (w *StaffingWindow) keepOldest(t time.Time) {
+	if at := t.Add(w.window); w.pruneAt.IsZero() || at.Before(w.pruneAt) {
+		w.pruneAt = at
 	}
 }
 

@@ -207,7 +207,8 @@ func (r *Runtime) storeEntries(entries []eventstore.Entry) {
 	if err != nil {
 		// Nothing was stored: the store stays at its applied index, and a
 		// restart replays these entries from the raft log if it still has
-		// them. The live views and the metrics go on with the events.
+		// them, or marks them as a gap if a snapshot covers them (see
+		// restored). The live views and the metrics go on with the events.
 		r.logger.Error("cannot store the events of applied entries", "from", entries[0].Index,
 			"to", entries[len(entries)-1].Index, "err", err)
 		fresh = nil
