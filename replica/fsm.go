@@ -38,15 +38,24 @@ func (f *fsm) Apply(l *raft.Log) any {
 	return f.ApplyBatch([]*raft.Log{l})[0]
 }
 
+// downstream is what an applied entry hands on once the lock is released:
+// the Applied for OnApply and, on the leader, the Delivery for Deliver.
+type downstream struct {
+	applied  Applied
+	delivery *Delivery
+}
+
 // ApplyBatch applies committed entries in order under one lock, then,
-// with the lock released, hands each applied entry to Config.OnApply in
-// log order: nothing downstream of the engines (a host's disk writes, its
-// folds) runs under the lock, so a View never waits for them.
+// with the lock released, hands each applied entry to Config.OnApply and
+// then its Delivery to the delivery queue, in log order: nothing
+// downstream of the engines (a host's disk writes, its folds) runs under
+// the lock, so a View never waits for them, and Deliver sees an entry
+// only after OnApply has.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	leaderTerm := f.n.leaderTerm()
 	woke := false
-	var applied []Applied
+	var next []downstream
 	f.mu.Lock()
 	for i, l := range logs {
 		if l.Index > f.applied {
@@ -56,16 +65,19 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			continue
 		}
 		leading := leaderTerm != 0 && l.Term == leaderTerm
-		var a Applied
-		out[i], a = f.applyOne(l, leading)
-		if f.n.cfg.OnApply != nil {
-			applied = append(applied, a)
+		var d downstream
+		out[i], d = f.applyOne(l, leading)
+		if f.n.cfg.OnApply != nil || d.delivery != nil {
+			next = append(next, d)
 		}
 		woke = woke || leading
 	}
 	f.mu.Unlock()
-	for _, a := range applied {
-		f.onApply(a)
+	for _, d := range next {
+		f.onApply(d.applied)
+		if d.delivery != nil {
+			f.n.dq.push(*d.delivery)
+		}
 	}
 	f.n.appliedTo(logs[len(logs)-1].Index)
 	if woke {
@@ -75,12 +87,13 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 }
 
 // applyOne applies one command entry under f.mu and returns its result
-// and what OnApply is to see of it (its Ready cloned, so the host may
-// keep it after the lock is released).
-func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, Applied) {
+// and what goes downstream: what OnApply is to see of it (its Ready
+// cloned, so the host may keep it after the lock is released) and the
+// leader's Delivery.
+func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, downstream) {
 	e, err := decodeEntry(l.Data)
 	if err != nil {
-		return &result{err: err}, Applied{Workspace: e.Workspace, Index: l.Index, Err: err}
+		return &result{err: err}, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Err: err}}
 	}
 	eng := f.engines[e.Workspace]
 	if eng == nil {
@@ -90,7 +103,7 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, Applied) {
 		}
 		if eng, err = assign.New(cfg); err != nil { // the leader validated it
 			err = fmt.Errorf("%w: workspace %q: %w", ErrBadEntry, e.Workspace, err)
-			return &result{err: err}, Applied{Workspace: e.Workspace, Index: l.Index, Command: e.Command, Err: err}
+			return &result{err: err}, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Command: e.Command, Err: err}}
 		}
 		f.engines[e.Workspace] = eng
 	}
@@ -105,18 +118,18 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, Applied) {
 	} else {
 		delete(f.deadlines, e.Workspace)
 	}
-	a := Applied{Workspace: e.Workspace, Index: l.Index, Command: cmd, Err: err}
+	d := downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Command: cmd, Err: err}}
 	if f.n.cfg.OnApply != nil {
-		a.Ready = assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
+		d.applied.Ready = assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
 	}
 	if !leading {
-		return &result{err: err}, a
+		return &result{err: err}, d
 	}
 	if f.n.cfg.Deliver != nil && !r.Empty() {
-		f.n.dq.push(Delivery{Workspace: e.Workspace, Index: l.Index,
-			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)})
+		d.delivery = &Delivery{Workspace: e.Workspace, Index: l.Index,
+			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
 	}
-	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}, a
+	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}, d
 }
 
 // has reports whether the workspace's engine exists.
