@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/hashicorp/raft"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
@@ -282,5 +283,41 @@ func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
 	got, err := rt.Events().Timeline("call-1")
 	if err != nil || len(got) != len(want)+1 || got[len(got)-1].Kind != eventlog.CallEndedBeforeAnswer {
 		t.Fatalf("call-1 after the import: %v (%v), was %v", got, err, want)
+	}
+}
+
+// The runtime prunes the event store on its clock: at Open (and then
+// every PruneEvery), events older than EventRetention are deleted.
+func TestEventsPastTheRetentionArePruned(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	cfg := core.Config{Dir: dir, Clock: clk, EventRetention: time.Hour, Telephony: telephony.LogTelephony{Logger: quiet()}}
+	rt := open(t, cfg)
+	seed(t, rt) // no call: no deadline falls due while the clock moves
+	stored, last := rt.Events().Len(), rt.Events().LastSeq()
+	if stored == 0 {
+		t.Fatal("nothing stored")
+	}
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	clk.Add(30 * time.Minute)
+	rt = open(t, cfg)
+	if got := rt.Events().Len(); got != stored {
+		t.Fatalf("%d events within the retention, had %d", got, stored)
+	}
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Hour)
+	rt = open(t, cfg)
+	defer rt.Close()
+	if got := rt.Events().Len(); got != 0 {
+		t.Fatalf("%d events older than the retention are left", got)
+	}
+	if rt.Events().LastSeq() != last {
+		t.Fatalf("last seq %d after pruning, was %d", rt.Events().LastSeq(), last)
 	}
 }
