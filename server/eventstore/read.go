@@ -25,6 +25,9 @@ var scanChunk = 4096
 // Index entries of another call whose ID starts with call and a zero byte
 // share the prefix and are skipped (their key is longer).
 func (s *Store) Timeline(call pb.CallID) ([]eventlog.Event, error) {
+	if call == "" {
+		return nil, nil // events without a call are not indexed
+	}
 	prefix := callPrefix(call)
 	var out []eventlog.Event
 	err := s.view(func(tx *bolt.Tx) error {
