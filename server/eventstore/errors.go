@@ -16,7 +16,7 @@ var ErrClosed = errors.New("eventstore: closed")
 // ErrLocked is returned (wrapped, with the file's path) by [Open] when
 // another process holds the store's file, typically a running
 // phonebalanced: bbolt allows one writer process, or readers only.
-var ErrLocked = errors.New("eventstore: the store is in use by another process (is phonebalanced running on this data directory?)")
+var ErrLocked = errors.New("eventstore: the store is in use by another process")
 
 // ErrReadOnly is returned by the writing methods of a store opened with
 // Config.ReadOnly.

@@ -178,7 +178,7 @@ func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 		FreelistType: bolt.FreelistMapType,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+		return nil, fmt.Errorf("%w: %s (is phonebalanced running on this data directory?)", ErrLocked, path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: %s: %w", path, err)

@@ -60,7 +60,7 @@ func exportEvents(dir, out string, stdout io.Writer) error {
 		}
 	}
 	if errors.Is(err, eventstore.ErrLocked) {
-		return fmt.Errorf("%w: stop the server to export its events", err)
+		return fmt.Errorf("%w; stop the server to export its events", err)
 	}
 	if err != nil {
 		return err
