@@ -57,7 +57,8 @@ var lockTimeout = time.Second
 // Config configures a [Store].
 type Config struct {
 	// Dir is the data directory; the store is Dir/events.db. Empty means a
-	// private temporary file, removed at Close (tests, in-memory nodes).
+	// private temporary file, removed at Close and never fsynced (tests,
+	// in-memory nodes).
 	Dir string
 	// Retention is how long events are kept, by their time (Event.At):
 	// [Store.Prune] deletes the older ones. Zero keeps them for ever.
@@ -158,6 +159,9 @@ func (s *Store) open(dir string, cfg Config) error {
 		return err
 	}
 	s.db = db
+	// A private file is removed at Close: no commit of it needs to reach
+	// the disk.
+	db.NoSync = s.tmpDir != ""
 	if !cfg.ReadOnly {
 		if err := initStore(db); err != nil {
 			return err
