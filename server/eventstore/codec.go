@@ -11,17 +11,7 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 )
 
-// The store's layout: four buckets.
-//
-//	events   big-endian seq (8 bytes) -> the event, JSON as eventlog.JSONLines writes it
-//	by_call  call ID, 0x00, big-endian seq -> empty (a prefix scan is the call's timeline)
-//	meta     "version", "applied", "last_seq", "count" -> big-endian uint64
-//	gaps     big-endian after, big-endian upto -> JSON of a Gap
-//
-// Values are JSON, the encoding of the export and of the old events.jsonl:
-// self-describing (a field added to eventlog.Event later still reads),
-// readable with bbolt's own tools, and cheap next to the fsync each Append
-// costs (a few microseconds an event).
+// The bucket names; the layout is in the package comment.
 const (
 	bucketEventsName = "events"
 	bucketByCallName = "by_call"

@@ -16,7 +16,7 @@ var ErrClosed = errors.New("eventstore: closed")
 // ErrLocked is returned (wrapped, with the file's path) by [Open] when
 // another process holds the store's file, typically a running
 // phonebalanced: bbolt allows one writer process, or readers only.
-var ErrLocked = errors.New("eventstore: the store is in use by another process (is phonebalanced running on this data directory?)")
+var ErrLocked = errors.New("eventstore: the store is in use by another process")
 
 // ErrReadOnly is returned by the writing methods of a store opened with
 // Config.ReadOnly.
@@ -49,6 +49,7 @@ type CorruptError struct {
 	Err error
 }
 
+// Error names the bucket and the key, then the cause.
 func (e *CorruptError) Error() string {
 	return fmt.Sprintf("eventstore: corrupt record in bucket %q at key %s: %v", e.Bucket, describeKey(e.Bucket, e.Key), e.Err)
 }
@@ -84,6 +85,7 @@ type ImportError struct {
 	Err error
 }
 
+// Error names the file and the line, then the cause.
 func (e *ImportError) Error() string {
 	return fmt.Sprintf("eventstore: importing %s: line %d: %v (fix or remove the line and start again; nothing was imported)", e.Path, e.Line, e.Err)
 }

@@ -18,13 +18,17 @@ var scanChunk = 4096
 
 // Timeline returns the events of call in Seq order, nil if there are
 // none (or Prune deleted them all). It reads the call's index entries and
-// its events only, so its cost does not depend on the store's size. A
+// its events only: its cost grows with the store's size only through the
+// depth of bbolt's B+trees (logarithmic). A
 // corrupt event or an index entry naming no event is a *CorruptError.
 // Safe for concurrent use.
 //
 // Index entries of another call whose ID starts with call and a zero byte
 // share the prefix and are skipped (their key is longer).
 func (s *Store) Timeline(call pb.CallID) ([]eventlog.Event, error) {
+	if call == "" {
+		return nil, nil // events without a call are not indexed
+	}
 	prefix := callPrefix(call)
 	var out []eventlog.Event
 	err := s.view(func(tx *bolt.Tx) error {
@@ -103,8 +107,9 @@ func (s *Store) Replay(fn func(eventlog.Event) error) error {
 
 // Export writes every stored event to w as JSON lines (eventlog.JSONLines'
 // encoding, the format of the old events.jsonl), in Seq order, reading as
-// [Store.Replay] does. A corrupt record stops it with a *CorruptError
-// after the events before it were written. Safe for concurrent use.
+// [Store.Replay] does. A corrupt record stops it with a *CorruptError;
+// what was written until then is a prefix of the events. Safe for
+// concurrent use.
 func (s *Store) Export(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	sink := eventlog.NewJSONLines(bw)

@@ -17,8 +17,22 @@
 // goroutine and reads no clock). A store written as JSON lines by older
 // versions (events.jsonl) is imported once at [Open].
 //
-// The layout of the file is described in codec.go; [Store.Export] writes
-// the events as JSON lines for people who want a file.
+// [Store.Export] writes the events as JSON lines for people who want a
+// file (phonebalanced events export).
+//
+// # Layout
+//
+// Four bbolt buckets:
+//
+//	events   big-endian seq (8 bytes) -> the event, JSON as eventlog.JSONLines writes it
+//	by_call  call ID, 0x00, big-endian seq -> empty (a prefix scan is the call's timeline)
+//	meta     "version", "applied", "last_seq", "count" -> big-endian uint64
+//	gaps     big-endian after, big-endian upto -> JSON of a Gap
+//
+// Values are JSON, the encoding of the export and of the old events.jsonl:
+// self-describing (a field added to eventlog.Event later still reads),
+// readable with bbolt's own tools, and cheap next to the fsync each Append
+// costs (a few microseconds an event).
 package eventstore
 
 import (
@@ -57,7 +71,8 @@ var lockTimeout = time.Second
 // Config configures a [Store].
 type Config struct {
 	// Dir is the data directory; the store is Dir/events.db. Empty means a
-	// private temporary file, removed at Close (tests, in-memory nodes).
+	// private temporary file, removed at Close and never fsynced (tests,
+	// in-memory nodes).
 	Dir string
 	// Retention is how long events are kept, by their time (Event.At):
 	// [Store.Prune] deletes the older ones. Zero keeps them for ever.
@@ -158,6 +173,9 @@ func (s *Store) open(dir string, cfg Config) error {
 		return err
 	}
 	s.db = db
+	// A private file is removed at Close: no commit of it needs to reach
+	// the disk.
+	db.NoSync = s.tmpDir != ""
 	if !cfg.ReadOnly {
 		if err := initStore(db); err != nil {
 			return err
@@ -178,7 +196,7 @@ func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 		FreelistType: bolt.FreelistMapType,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+		return nil, fmt.Errorf("%w: %s (is phonebalanced running on this data directory?)", ErrLocked, path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: %s: %w", path, err)
@@ -297,27 +315,6 @@ func (s *Store) load(tx *bolt.Tx) error {
 	return nil
 }
 
-// push adds ev to the ring, evicting the oldest if full. s.mu is held.
-func (s *Store) push(ev eventlog.Event) {
-	if len(s.recent) < s.memory {
-		s.recent = append(s.recent, ev)
-		return
-	}
-	s.recent[s.head] = ev
-	s.head = (s.head + 1) % len(s.recent)
-}
-
-// dropRecent removes the events up to seq from the ring. s.mu is held.
-func (s *Store) dropRecent(seq uint64) {
-	kept := make([]eventlog.Event, 0, len(s.recent))
-	for i := range s.recent {
-		if ev := s.recent[(s.head+i)%len(s.recent)]; ev.Seq > seq {
-			kept = append(kept, ev)
-		}
-	}
-	s.recent, s.head = kept, 0
-}
-
 // Applied returns the last raft index whose events the store consumed
 // (persisted with them): a consumer resumes after it. It never blocks on
 // disk.
@@ -350,25 +347,6 @@ func (s *Store) Gaps() []Gap {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.gaps)
-}
-
-// Recent returns up to max of the latest events, oldest first, from
-// memory (max <= 0: all those held, at most Config.Memory). Events that
-// Prune deleted are not returned. The slice is new. It never blocks on
-// disk.
-func (s *Store) Recent(max int) []eventlog.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := len(s.recent)
-	k := n
-	if max > 0 && max < k {
-		k = max
-	}
-	out := make([]eventlog.Event, 0, k)
-	for i := n - k; i < n; i++ {
-		out = append(out, s.recent[(s.head+i)%len(s.recent)])
-	}
-	return out
 }
 
 // Close waits for a write in progress, then closes the file (and removes

@@ -148,6 +148,8 @@ func TestEventsRecent(t *testing.T) {
 // A timeline holds the call's events only, in order, however they
 // interleave with other calls' and teammate events; a call whose ID
 // extends another's with a zero byte is not mixed in.
+//
+// Rule: EL1
 func TestEventsTimeline(t *testing.T) {
 	s := open(t, eventstore.Config{Dir: t.TempDir(), Memory: 1})
 	a, b, nul := callEvents(1, "a"), callEvents(1, "b"), callEvents(1, "a\x00b")
@@ -342,5 +344,48 @@ func TestEventsPruneInChunks(t *testing.T) {
 	}
 	if total != 5 {
 		t.Fatalf("timelines hold %d events", total)
+	}
+}
+
+// Reads run alongside appends and see whole appends only: every timeline
+// read while calls are stored is empty or whole, and a replay sees a
+// prefix of the seqs without a hole.
+func TestEventsConcurrentReadsSeeWholeAppends(t *testing.T) {
+	s := open(t, eventstore.Config{})
+	const calls = 40
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range calls {
+			if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Events: callEvents(uint64(2*i+1), pb.CallID(fmt.Sprint("c", i)))}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		for i := range calls {
+			tl, err := s.Timeline(pb.CallID(fmt.Sprint("c", i)))
+			if err != nil || (len(tl) != 0 && len(tl) != 2) {
+				t.Fatalf("timeline of c%d while appending: %v %v", i, seqs(tl), err)
+			}
+		}
+		got := replayed(t, s)
+		for i, seq := range got {
+			if seq != uint64(i+1) {
+				t.Fatalf("replay while appending: %v", got)
+			}
+		}
+		if len(got)%2 != 0 {
+			t.Fatalf("replay saw half an append: %v", got)
+		}
+	}
+	if s.Len() != 2*calls || s.Applied() != calls {
+		t.Fatalf("len %d, applied %d", s.Len(), s.Applied())
 	}
 }

@@ -45,14 +45,15 @@ func eventsCommand(args []string, stdout, stderr io.Writer) error {
 	if fset.NArg() > 0 {
 		return fmt.Errorf("events export: unexpected arguments: %q", fset.Args())
 	}
-	return exportEvents(*data, *out, stdout)
+	return exportEvents(*data, *out, stdout, stderr)
 }
 
 // exportEvents writes the events of the store in dir as JSON lines to the
-// file out, or to stdout if out is empty. It opens the store read-only;
-// ErrLocked means a server is running on dir. A file is written whole or
-// removed: on error nothing is left at out.
-func exportEvents(dir, out string, stdout io.Writer) error {
+// file out, or to stdout if out is empty, and names on stderr the ranges
+// of raft entries whose events the store lacks (its gaps). It opens the
+// store read-only; ErrLocked means a server is running on dir. A file is
+// written whole or removed: on error nothing is left at out.
+func exportEvents(dir, out string, stdout, stderr io.Writer) error {
 	s, err := eventstore.Open(eventstore.Config{Dir: dir, ReadOnly: true})
 	if errors.Is(err, eventstore.ErrNotFound) {
 		if _, serr := os.Stat(filepath.Join(dir, eventstore.LegacyFileName)); serr == nil {
@@ -60,12 +61,15 @@ func exportEvents(dir, out string, stdout io.Writer) error {
 		}
 	}
 	if errors.Is(err, eventstore.ErrLocked) {
-		return fmt.Errorf("%w: stop the server to export its events", err)
+		return fmt.Errorf("%w; stop the server to export its events", err)
 	}
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	for _, g := range s.Gaps() {
+		fmt.Fprintf(stderr, "phonebalanced: note: this node lacks the events of raft entries %d to %d (%s)\n", g.After+1, g.Upto, g.Reason)
+	}
 	if out == "" {
 		return s.Export(stdout)
 	}

@@ -62,6 +62,9 @@ func TestEventsExportCommand(t *testing.T) {
 	if got, _ := os.ReadFile(out); string(got) != want.String() {
 		t.Fatalf("file:\n%s", got)
 	}
+	if stderr.Len() != 0 {
+		t.Fatalf("stderr without gaps: %q", stderr.String())
+	}
 	// The store is intact and opens for writing again.
 	s, err := eventstore.Open(eventstore.Config{Dir: dir})
 	if err != nil {
@@ -83,7 +86,7 @@ func TestEventsExportWhileServerRuns(t *testing.T) {
 	}
 	defer s.Close()
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	err = exportEvents(dir, out, nil)
+	err = exportEvents(dir, out, nil, nil)
 	if !errors.Is(err, eventstore.ErrLocked) || !strings.Contains(err.Error(), "stop the server") {
 		t.Fatalf("export of a held store: %v", err)
 	}
@@ -96,13 +99,13 @@ func TestEventsExportWhileServerRuns(t *testing.T) {
 // there), and so is an unknown subcommand.
 func TestEventsExportErrors(t *testing.T) {
 	dir := t.TempDir()
-	if err := exportEvents(dir, "", nil); !errors.Is(err, eventstore.ErrNotFound) {
+	if err := exportEvents(dir, "", nil, nil); !errors.Is(err, eventstore.ErrNotFound) {
 		t.Fatalf("empty directory: %v", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, eventstore.LegacyFileName), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := exportEvents(dir, "", nil); !errors.Is(err, eventstore.ErrNotFound) || !strings.Contains(err.Error(), eventstore.LegacyFileName) {
+	if err := exportEvents(dir, "", nil, nil); !errors.Is(err, eventstore.ErrNotFound) || !strings.Contains(err.Error(), eventstore.LegacyFileName) {
 		t.Fatalf("directory with the old file: %v", err)
 	}
 	var stderr bytes.Buffer
@@ -111,5 +114,26 @@ func TestEventsExportErrors(t *testing.T) {
 	}
 	if err := eventsCommand([]string{"export", "-data", dir, "extra"}, nil, &stderr); err == nil {
 		t.Fatal("extra argument accepted")
+	}
+}
+
+// Export names the ranges of entries whose events the node lacks.
+func TestEventsExportNamesGaps(t *testing.T) {
+	dir := t.TempDir()
+	storeWith(t, dir)
+	s, err := eventstore.Open(eventstore.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkGap(1, 40, "snapshot installed"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var stdout, stderr bytes.Buffer
+	if err := exportEvents(dir, "", &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "raft entries 2 to 40 (snapshot installed)") || strings.Count(stdout.String(), "\n") != 2 {
+		t.Fatalf("stdout %q, stderr %q", stdout.String(), stderr.String())
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	}
 	// The event store holds every event once, in order.
 	var raw bytes.Buffer
-	if err := exportEvents(dir, "", &raw); err != nil {
+	if err := exportEvents(dir, "", &raw, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := eventlog.DecodeJSONLines(&raw)
