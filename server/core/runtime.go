@@ -240,7 +240,7 @@ func (r *Runtime) fold(events []eventlog.Event) {
 	}
 	r.mu.Unlock()
 	if rejected > 0 {
-		r.logger.Error("metrics refused events", "count", rejected, "first", first)
+		r.logger.Warn("metrics refused events (after a gap, those of calls it did not see start)", "count", rejected, "first", first)
 	}
 }
 

@@ -321,3 +321,60 @@ func TestEventsPastTheRetentionArePruned(t *testing.T) {
 		t.Fatalf("last seq %d after pruning, was %d", rt.Events().LastSeq(), last)
 	}
 }
+
+// A node whose event store fell behind a raft snapshot (it crashed after
+// raft snapshotted entries whose events the store had not written) marks
+// the entries in between as a gap when it restarts, and stores the
+// entries after the snapshot from the log.
+func TestRestartBehindASnapshotMarksTheGap(t *testing.T) {
+	snapshotting := func(c *raft.Config) {
+		fastRaft(c)
+		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
+	}
+	dir := t.TempDir()
+	cfg := core.Config{Dir: dir, Engine: assign.DefaultConfig(), Telephony: telephony.LogTelephony{Logger: quiet()},
+		Logger: quiet(), TuneRaft: snapshotting}
+	rt, err := core.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, rt, assign.Command{Op: assign.OpAddTeam, Team: "support", Name: "Support"})
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(filepath.Join(dir, eventstore.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	rt, err = core.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []pb.TeammateID{"ana", "ben"} {
+		do(t, rt, assign.Command{Op: assign.OpAddTeammate, Teammate: id, Name: string(id), Presence: active})
+		do(t, rt, assign.Command{Op: assign.OpAddMember, Team: "support", Teammate: id})
+	}
+	waitSnapshot(t, rt, dir)
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: the store as it was before the later entries.
+	if err := os.WriteFile(filepath.Join(dir, eventstore.FileName), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	rt, err = core.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	do(t, rt, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
+	gaps := rt.Gaps()
+	if len(gaps) != 1 || gaps[0].After == 0 || gaps[0].Upto <= gaps[0].After {
+		t.Fatalf("gaps after restarting behind a snapshot: %+v", gaps)
+	}
+	if tl, err := rt.Events().Timeline("call-1"); err != nil || len(tl) == 0 {
+		t.Fatalf("call-1 after the gap: %v %v", tl, err)
+	}
+}
