@@ -23,10 +23,13 @@ import (
 //
 // Cost: [Collector.Observe] is O(1) amortised (membership and availability
 // changes also touch each team of the teammate) and does not allocate in
-// steady state. Live state is per call in progress, per teammate and per
-// team; a call's state is released when it ends, so memory does not grow
-// with finished calls. Windowed figures are kept per time bucket (see
-// [Config]) and channel history as change points only.
+// steady state, apart from the staffing window's record of each answered
+// call and its lists, re-sliced as the window moves. Live state is per call
+// in progress, per teammate and per team; a call's state is released when
+// it ends, so memory does not grow with finished calls. Windowed figures
+// are kept per time bucket (see [Config]), the staffing window's arrivals
+// and finished calls for its length only, and channel history as change
+// points only.
 //
 // A Collector is not safe for concurrent use: one goroutine observes and
 // reads it, or the caller serialises access.
