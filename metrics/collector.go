@@ -10,7 +10,11 @@ import (
 
 // Collector folds a stream of events into the call metrics of rules
 // MT1-MT15: live counters ([Collector.Dashboard]), windowed figures
-// ([Collector.Report]) and channel history ([Collector.ChannelAt]).
+// ([Collector.Report]), channel history ([Collector.ChannelAt]), counts
+// since the first event ([Collector.Totals], which Prometheus counters
+// mirror) and each team's load over a sliding window
+// ([Collector.Staffing], for staffing advice). It is the one fold of the
+// event stream: exporters and advice read it rather than keep their own.
 //
 // It reads the events only: the same stream gives the same figures
 // whether it comes live from the engine or from a stored log. It never
@@ -19,10 +23,13 @@ import (
 //
 // Cost: [Collector.Observe] is O(1) amortised (membership and availability
 // changes also touch each team of the teammate) and does not allocate in
-// steady state. Live state is per call in progress, per teammate and per
-// team; a call's state is released when it ends, so memory does not grow
-// with finished calls. Windowed figures are kept per time bucket (see
-// [Config]) and channel history as change points only.
+// steady state, apart from the staffing window's record of each answered
+// call and its lists, re-sliced as the window moves. Live state is per call
+// in progress, per teammate and per team; a call's state is released when
+// it ends, so memory does not grow with finished calls. Windowed figures
+// are kept per time bucket (see [Config]), the staffing window's arrivals
+// and finished calls for its length only, and channel history as change
+// points only.
 //
 // A Collector is not safe for concurrent use: one goroutine observes and
 // reads it, or the caller serialises access.
@@ -63,6 +70,8 @@ type Collector struct {
 	talk        time.Duration
 
 	rejected int
+	tot      totals          // the counts since the first event (totals.go)
+	staff    *StaffingWindow // the teams' loads over the staffing window (staffing.go)
 
 	gone     []goneMate // removed teammates, oldest removal first
 	goneHead int
@@ -109,6 +118,7 @@ func New(cfg Config) (*Collector, error) {
 		teams:    make(map[pb.TeamID]*team, 8),
 		channels: make(map[pb.TeammateID][]chanPoint, 64),
 		win:      windows{res: cfg.Resolution, retention: cfg.Retention},
+		staff:    NewStaffingWindow(cfg.StaffingWindow),
 	}, nil
 }
 
@@ -145,10 +155,13 @@ func (c *Collector) ObserveAll(events []eventlog.Event) (int, error) {
 }
 
 func (c *Collector) observeOne(e *eventlog.Event) error {
+	before := c.before(e)
 	if err := c.observe(e); err != nil {
 		c.rejected++
 		return err
 	}
+	c.count(e, &before)
+	c.staff.observe(e)
 	c.started, c.lastSeq, c.lastAt = true, e.Seq, e.At
 	c.win.advance(c.nowIdx)
 	c.dropGone(e.At)

@@ -21,6 +21,9 @@ type Config struct {
 	// Zero keeps everything (memory then grows with elapsed time, not with
 	// the number of calls). Default 48 hours.
 	Retention time.Duration
+	// StaffingWindow is the sliding window of [Collector.Staffing]; zero
+	// means DefaultStaffingWindow (30 minutes).
+	StaffingWindow time.Duration
 }
 
 // DefaultConfig returns one-minute buckets kept for 48 hours.
@@ -32,6 +35,9 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	if c.Resolution <= 0 || (24*time.Hour)%c.Resolution != 0 {
 		return fmt.Errorf("%w: resolution %v must be positive and divide a day", ErrInvalidConfig, c.Resolution)
+	}
+	if c.StaffingWindow < 0 {
+		return fmt.Errorf("%w: negative staffing window %v", ErrInvalidConfig, c.StaffingWindow)
 	}
 	if c.Retention < 0 {
 		return fmt.Errorf("%w: negative retention %v", ErrInvalidConfig, c.Retention)

@@ -61,11 +61,15 @@ type Config struct {
 	// Warn) and raft's warnings (at Debug: elections and lost contact are
 	// routine); nil means slog.Default().
 	Logger *slog.Logger
-	// OnApply runs on EVERY node, synchronously inside the state machine's
-	// Apply, in log order, also when the log is replayed at start (see
-	// [Node] for replay). It must be quick and must not call the Node.
-	// Applied.Ready is borrowed: copy what you keep. A panic in OnApply is
-	// recovered and logged.
+	// OnApply runs on EVERY node, on raft's state machine goroutine, for
+	// each applied command in log order, also when the log is replayed at
+	// start (see [Node] for replay). It runs after the state machine has
+	// applied the entry and released its lock, so a slow OnApply never
+	// blocks a View, but it does hold up the application of later entries
+	// (hand the work to a goroutine of your own to avoid that). On the
+	// leader, an entry's Delivery is queued for Deliver after its OnApply
+	// returns. It must not call the Node. Applied.Ready is the receiver's
+	// to keep. A panic in OnApply is recovered and logged.
 	OnApply func(Applied)
 	// OnRestore runs on every node after its state machine was replaced by
 	// a snapshot (at start, or a follower installing one from the leader),

@@ -38,11 +38,24 @@ func (f *fsm) Apply(l *raft.Log) any {
 	return f.ApplyBatch([]*raft.Log{l})[0]
 }
 
-// ApplyBatch applies committed entries in order under one lock.
+// downstream is what an applied entry hands on once the lock is released:
+// the Applied for OnApply and, on the leader, the Delivery for Deliver.
+type downstream struct {
+	applied  Applied
+	delivery *Delivery
+}
+
+// ApplyBatch applies committed entries in order under one lock, then,
+// with the lock released, hands each applied entry to Config.OnApply and
+// then its Delivery to the delivery queue, in log order: nothing
+// downstream of the engines (a host's disk writes, its folds) runs under
+// the lock, so a View never waits for them, and Deliver sees an entry
+// only after OnApply has.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	leaderTerm := f.n.leaderTerm()
 	woke := false
+	var next []downstream
 	f.mu.Lock()
 	for i, l := range logs {
 		if l.Index > f.applied {
@@ -52,10 +65,20 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			continue
 		}
 		leading := leaderTerm != 0 && l.Term == leaderTerm
-		out[i] = f.applyOne(l, leading)
+		var d downstream
+		out[i], d = f.applyOne(l, leading)
+		if f.n.cfg.OnApply != nil || d.delivery != nil {
+			next = append(next, d)
+		}
 		woke = woke || leading
 	}
 	f.mu.Unlock()
+	for _, d := range next {
+		f.onApply(d.applied)
+		if d.delivery != nil {
+			f.n.dq.push(*d.delivery)
+		}
+	}
 	f.n.appliedTo(logs[len(logs)-1].Index)
 	if woke {
 		f.n.wakeTicker()
@@ -63,11 +86,14 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	return out
 }
 
-func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
+// applyOne applies one command entry under f.mu and returns its result
+// and what goes downstream: what OnApply is to see of it (its Ready
+// cloned, so the host may keep it after the lock is released) and the
+// leader's Delivery.
+func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, downstream) {
 	e, err := decodeEntry(l.Data)
 	if err != nil {
-		f.onApply(Applied{Workspace: e.Workspace, Index: l.Index, Err: err})
-		return &result{err: err}
+		return &result{err: err}, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Err: err}}
 	}
 	eng := f.engines[e.Workspace]
 	if eng == nil {
@@ -77,8 +103,7 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
 		}
 		if eng, err = assign.New(cfg); err != nil { // the leader validated it
 			err = fmt.Errorf("%w: workspace %q: %w", ErrBadEntry, e.Workspace, err)
-			f.onApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: e.Command, Err: err})
-			return &result{err: err}
+			return &result{err: err}, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Command: e.Command, Err: err}}
 		}
 		f.engines[e.Workspace] = eng
 	}
@@ -93,15 +118,18 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) *result {
 	} else {
 		delete(f.deadlines, e.Workspace)
 	}
-	f.onApply(Applied{Workspace: e.Workspace, Index: l.Index, Command: cmd, Err: err, Ready: r})
+	d := downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Command: cmd, Err: err}}
+	if f.n.cfg.OnApply != nil {
+		d.applied.Ready = assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
+	}
 	if !leading {
-		return &result{err: err}
+		return &result{err: err}, d
 	}
 	if f.n.cfg.Deliver != nil && !r.Empty() {
-		f.n.dq.push(Delivery{Workspace: e.Workspace, Index: l.Index,
-			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)})
+		d.delivery = &Delivery{Workspace: e.Workspace, Index: l.Index,
+			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
 	}
-	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}
+	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}, d
 }
 
 // has reports whether the workspace's engine exists.
@@ -111,8 +139,8 @@ func (f *fsm) has(ws WorkspaceID) bool {
 	return f.engines[ws] != nil
 }
 
-// onApply hands a to Config.OnApply; a panic there is the host's bug, so
-// it is logged and the state machine goes on, consistent.
+// onApply hands a to Config.OnApply, outside f.mu; a panic there is the
+// host's bug, so it is logged and the state machine goes on, consistent.
 func (f *fsm) onApply(a Applied) {
 	if f.n.cfg.OnApply == nil {
 		return

@@ -133,6 +133,9 @@ func TestSIGKILLLosesNothingCommitted(t *testing.T) {
 		_ = n.View("default", func(e *assign.Engine) { now = e.Now() })
 		return !now.Before(restart)
 	})
+	// OnApply runs after the state machine's lock is released: a barrier
+	// makes sure it has seen every entry the View did.
+	require.NoError(t, n.raft().Barrier(10*time.Second).Error())
 	require.NoError(t, n.View("default", func(e *assign.Engine) {
 		for _, id := range acked {
 			_, ok := e.Call(id)

@@ -56,7 +56,7 @@ func (e *NotLeaderError) Error() string {
 func (e *NotLeaderError) Unwrap() error { return ErrNotLeader }
 
 // Applied is one applied log entry, as [Config.OnApply] sees it on every
-// node.
+// node, after the state machine has applied it and released its lock.
 type Applied struct {
 	Workspace WorkspaceID
 	// Index is the raft log index.
@@ -67,8 +67,8 @@ type Applied struct {
 	// Err is the engine's error for this command (nil if applied), or an
 	// error wrapping ErrBadEntry.
 	Err error
-	// Ready is what the command produced (events and effects). It is
-	// borrowed: valid only during the OnApply call.
+	// Ready is what the command produced (events and effects). Its slices
+	// are the receiver's: it may keep them after OnApply returns.
 	Ready assign.Ready
 }
 

@@ -33,36 +33,45 @@ type TeamAdvice struct {
 	Text            string        `json:"text"` // "3 teammates available; 5 needed for 80 % within 20 s"
 }
 
-// Advice returns the advice for every team seen (in a queued or answered
-// call or a membership event) or named in available, sorted by team ID.
-// available gives each team's teammates available for phone now; a team
-// it does not name has 0.
-//
-// now should be at or after the last event observed; events after it are
-// not counted. Needed is staffing.AgentsFor for the window's arrival rate
-// and mean handle time: 0 for a team without arrivals in the window, and
-// 0 as well, with a Text that says so, for a team with arrivals but no
-// finished call to take a handle time from. It reads no clock and
-// changes nothing; safe for concurrent use.
+// Advice returns the advice for every team seen by Observe (in a queued
+// or answered call or a membership event) or named in available, sorted
+// by team ID: Advise of the Tracker's own window at now. now should be at
+// or after the last event observed; events after it are not counted. It
+// reads no clock and changes nothing; safe for concurrent use.
 func (t *Tracker) Advice(now time.Time, available map[pb.TeamID]int) []TeamAdvice {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	ids := make([]pb.TeamID, 0, len(t.teams)+len(available))
-	for id := range t.teams {
-		ids = append(ids, id)
+	loads := t.fold.Loads(now)
+	t.mu.Unlock()
+	return t.Advise(loads, available)
+}
+
+// Advise returns the advice for every team of loads (a
+// metrics.Collector's Staffing, or a StaffingWindow's Loads) or named in
+// available, sorted by team ID. available gives each team's teammates
+// available for phone now; a team it does not name has 0.
+//
+// Needed is staffing.AgentsFor for the team's arrival rate and mean
+// handle time: 0 for a team without arrivals in the window, and 0 as
+// well, with a Text that says so, for a team with arrivals but no
+// finished call to take a handle time from. It reads no clock and changes
+// nothing; safe for concurrent use.
+func (t *Tracker) Advise(loads []metrics.TeamLoad, available map[pb.TeamID]int) []TeamAdvice {
+	byTeam := make(map[pb.TeamID]metrics.TeamLoad, len(loads))
+	ids := make([]pb.TeamID, 0, len(loads)+len(available))
+	for _, l := range loads {
+		byTeam[l.Team] = l
+		ids = append(ids, l.Team)
 	}
 	for id := range available {
-		if _, ok := t.teams[id]; !ok && id != "" {
+		if _, ok := byTeam[id]; !ok && id != "" {
 			ids = append(ids, id)
 		}
 	}
 	slices.Sort(ids)
+	ids = slices.Compact(ids)
 
-	from := now.Add(-t.window)
-	span := t.window
-	if t.started && now.Sub(t.origin) < span {
-		span = max(now.Sub(t.origin), min(minSpan, t.window))
-	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	out := make([]TeamAdvice, 0, len(ids))
 	for _, id := range ids {
 		target, ok := t.targets[id]
@@ -71,30 +80,10 @@ func (t *Tracker) Advice(now time.Time, available map[pb.TeamID]int) []TeamAdvic
 		}
 		ad := TeamAdvice{Team: id, Available: available[id], Target: target}
 		sized := true
-		if tm, ok := t.teams[id]; ok {
-			arrivals := 0
-			for _, at := range tm.arrivals {
-				if at.After(from) && !at.After(now) {
-					arrivals++
-				}
-			}
-			ad.ArrivalsPerHour = float64(arrivals) / span.Hours()
-			var sum time.Duration
-			n := 0
-			for _, h := range tm.handles {
-				if h.end.After(from) && !h.end.After(now) {
-					sum += h.duration()
-					n++
-				}
-			}
-			switch {
-			case n > 0:
-				ad.MeanHandle = sum / time.Duration(n)
-			case tm.count > 0:
-				ad.MeanHandle = tm.total / time.Duration(tm.count)
-			default:
-				sized = arrivals == 0
-			}
+		if l, ok := byTeam[id]; ok {
+			ad.ArrivalsPerHour = l.ArrivalsPerHour()
+			ad.MeanHandle, sized = l.MeanHandle()
+			sized = sized || l.Arrivals == 0
 		}
 		ad.Needed = staffing.AgentsFor(ad.ArrivalsPerHour, ad.MeanHandle, target.Within, target.Fraction)
 		ad.Text = text(ad, sized)

@@ -4,8 +4,11 @@
 // a service-level target ("80 % of calls answered within 20 s") with
 // Erlang C (package staffing).
 //
-// A [Tracker] folds the same events a metrics.Collector observes, in the
-// engine's order. Its figures are:
+// The figures are folded by metrics.Collector, the one fold of the event
+// stream (metrics.StaffingWindow, read with Collector.Staffing); a
+// [Tracker] holds the targets and turns those loads into advice
+// ([Tracker.Advise]). A host without a Collector may feed events to
+// Tracker.Observe, which folds them the same way. The figures are:
 //
 //   - Arrivals: every CallQueued of an inbound call is one arrival for its
 //     team (a transfer to another team is an arrival there; a call that

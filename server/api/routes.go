@@ -229,10 +229,12 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 // GET /calls/{id}/timeline
 //
 // The timeline is read from this node's event store: from memory for
-// recent calls, from the file for older ones. On the leader it includes
+// recent calls, from the file for older ones. It waits for the store to
+// catch up with this node's state machine, so on the leader it includes
 // every command that has returned; on a follower it may trail.
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
+	_ = s.rt.CatchUp(r.Context()) // on error the store may trail: still serve it
 	events, err := s.rt.Events().Timeline(id)
 	if err != nil {
 		s.writeError(w, r, err)

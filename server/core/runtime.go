@@ -5,17 +5,26 @@
 // and the telephony dispatcher that carries out effects on the leader.
 //
 // Every node of a cluster keeps its own event store and metrics, fed by
-// the replica's OnApply in log order; only the leader delivers effects.
+// one ordered stream of applied entries (see stream.go): the replica's
+// state machine applies each command under its lock, releases it, and
+// queues the entry; one goroutine of the runtime stores its events with
+// its raft index, folds them into the metrics and publishes them to the
+// live views. Only the leader delivers effects.
 //
 // What other parts of the server use, all on a [*Runtime]:
 //
 //   - Node() and Workspace(): the replica node and the workspace ID, to
 //     submit commands (Node().Do(ctx, Workspace(), cmd), or Do(ctx, cmd));
 //     on a follower they fail with a *replica.NotLeaderError.
-//   - View(read): this node's engine, for calls, teammates, Explain.
+//   - View(read): this node's engine, for calls, teammates, Explain;
+//     never waits for the event store or the metrics.
 //   - Dashboard(now): the live metrics.Dashboard, read under the
 //     collector's lock; WithCollector(fn) for Report and ChannelAt.
-//   - Events(): the event store (Timeline, Recent).
+//   - Events(): the event store (Timeline, Recent); Gaps(): the ranges of
+//     entries whose events this node lacks (it installed a snapshot).
+//   - WaitApplied(ctx, index) and CatchUp(ctx): wait for the stream's
+//     consumers, which may lag the state machine by a few entries (Do
+//     waits for its own command's).
 //   - Subscribe(buffer): the events of each applied entry with its raft
 //     index, as they are stored; never blocking the log (a slow
 //     subscriber misses batches and sees Batch.Gap on the next one).
@@ -23,11 +32,15 @@
 //     node; deliveries wait for it when Config.Telephony is nil.
 //   - Advice(now): the staffing advice per team (arrival rate and mean
 //     handle time over a sliding window, and the teammates a service-level
-//     target needs), folded from the same events as the metrics and also
-//     exported on /metrics.
+//     target needs), from the collector's staffing loads; also exported on
+//     /metrics.
+//   - Exporter(): the Prometheus collector, which mirrors the metrics
+//     collector at scrape time (no fold of its own), with every team's
+//     series from the team's creation.
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,7 +66,7 @@ const Workspace replica.WorkspaceID = "default"
 
 // Config configures a [Runtime].
 type Config struct {
-	// Dir is the data directory (raft log, snapshots, events.jsonl).
+	// Dir is the data directory (raft log, snapshots, events.db).
 	// Required unless InMemory.
 	Dir string
 	// InMemory keeps everything in memory (tests).
@@ -73,6 +86,15 @@ type Config struct {
 	// MemoryEvents bounds the events kept in memory; zero means
 	// eventstore.DefaultMemory.
 	MemoryEvents int
+	// EventRetention is how long stored events are kept (by their time);
+	// zero keeps them for ever. The runtime prunes the store at Open and
+	// then every PruneEvery (zero: DefaultPruneEvery) on its clock.
+	EventRetention time.Duration
+	PruneEvery     time.Duration
+	// StreamBuffer is how many applied entries may wait for the
+	// consumers (event store, metrics, live views) before the state
+	// machine waits for them; zero means DefaultStreamBuffer.
+	StreamBuffer int
 	// Clock is the leader's clock; nil means the real one.
 	Clock clock.Clock
 	// Logger receives diagnostics; nil means slog.Default().
@@ -88,55 +110,74 @@ type Config struct {
 // Runtime is one server node: the replica node and what is derived from
 // its log. It is safe for concurrent use.
 type Runtime struct {
-	node   *replica.Node
-	store  *eventstore.Store
-	hub    *Hub
-	disp   *telephony.Dispatcher
-	exp    *promexport.Exporter
-	clock  clock.Clock
-	logger *slog.Logger
+	node       *replica.Node
+	store      *eventstore.Store
+	stream     *stream
+	pruneEvery time.Duration
+	hub        *Hub
+	disp       *telephony.Dispatcher
+	exp        *promexport.Exporter
+	clock      clock.Clock
+	logger     *slog.Logger
 
-	// mu guards the collector and the advice tracker, rebuilt together
-	// from the event store.
-	mu      sync.Mutex
-	col     *metrics.Collector
+	// mu guards the collector, the one fold of the stream (metrics,
+	// Prometheus counters, staffing loads), folded by the stream's
+	// goroutine and read by the views.
+	mu  sync.Mutex
+	col *metrics.Collector
+	// tracker holds the staffing targets and turns the collector's
+	// loads into advice; it folds nothing.
 	tracker *advice.Tracker
-	advCfg  advice.Config
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Open opens the event store, folds it into the metrics, then opens the
-// replica node (which replays its log into the store, skipping what the
-// store holds).
+// Open opens the event store (pruning it), folds it into the metrics,
+// starts the stream's goroutine, then opens the replica node, which
+// replays its log into the stream: the entries at or below the store's
+// applied index are skipped.
 func Open(cfg Config) (*Runtime, error) {
-	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), advCfg: cfg.Advice}
+	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(),
+		stream: newStream(cfg.StreamBuffer), pruneEvery: cfg.PruneEvery}
 	if r.clock == nil {
 		r.clock = clock.New()
 	}
 	if r.logger == nil {
 		r.logger = slog.Default()
 	}
+	if r.pruneEvery <= 0 {
+		r.pruneEvery = DefaultPruneEvery
+	}
 	dir := cfg.Dir
 	if cfg.InMemory {
 		dir = ""
 	}
 	var err error
-	if r.store, err = eventstore.Open(eventstore.Config{Dir: dir, Memory: cfg.MemoryEvents}); err != nil {
+	if r.store, err = eventstore.Open(eventstore.Config{Dir: dir, Memory: cfg.MemoryEvents,
+		Retention: cfg.EventRetention}); err != nil {
 		return nil, err
 	}
-	r.exp = promexport.New(promexport.Config{
-		Dashboard: func() metrics.Dashboard { return r.Dashboard(time.Time{}) },
-		Advice: func() []advice.TeamAdvice {
-			now := r.clock.Now()
-			return r.Advice(now, advice.AvailableByTeam(r.Dashboard(now)))
-		},
-	})
+	if r.tracker, err = advice.New(cfg.Advice); err != nil {
+		r.store.Close()
+		return nil, err
+	}
+	r.exp = promexport.New(promexport.Config{Collector: r.WithCollector, Teams: r.teams, Advice: func() []advice.TeamAdvice {
+		now := r.clock.Now()
+		available := advice.AvailableByTeam(r.Dashboard(now))
+		for _, id := range r.teams() { // every team has advice, from its creation
+			if _, ok := available[id]; !ok {
+				available[id] = 0
+			}
+		}
+		return r.Advice(now, available)
+	}})
+	r.prune()
 	if err := r.rebuild(); err != nil {
 		r.store.Close()
 		return nil, err
 	}
+	go r.consume()
 	r.disp = telephony.NewDispatcher(telephony.DispatcherConfig{Telephony: cfg.Telephony,
 		Timeout: cfg.TelephonyTimeout, Logger: r.logger})
 	r.node, err = replica.Open(replica.Config{
@@ -147,6 +188,7 @@ func Open(cfg Config) (*Runtime, error) {
 	})
 	if err != nil {
 		r.disp.Close()
+		r.stopStream()
 		r.store.Close()
 		return nil, err
 	}
@@ -154,25 +196,20 @@ func Open(cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// rebuild folds the whole event store into a new collector, a new advice
-// tracker and a reset exporter.
+// rebuild folds the whole event store into a new collector (at Open,
+// before the stream starts).
 func (r *Runtime) rebuild() error {
-	col, err := metrics.New(metrics.DefaultConfig())
+	mcfg := metrics.DefaultConfig()
+	mcfg.StaffingWindow = r.tracker.Window()
+	col, err := metrics.New(mcfg)
 	if err != nil {
 		return err
 	}
-	tracker, err := advice.New(r.advCfg)
-	if err != nil {
-		return err
-	}
-	r.exp.Reset()
 	rejected := 0
 	err = r.store.Replay(func(ev eventlog.Event) error {
 		if col.Observe(ev) != nil {
 			rejected++
 		}
-		tracker.Observe(ev)
-		r.exp.Observe(ev)
 		return nil
 	})
 	if err != nil {
@@ -182,49 +219,36 @@ func (r *Runtime) rebuild() error {
 		r.logger.Warn("metrics refused stored events", "count", rejected)
 	}
 	r.mu.Lock()
-	r.col, r.tracker = col, tracker
+	r.col = col
 	r.mu.Unlock()
 	return nil
 }
 
-// onApply feeds the store, the metrics and the subscribers with what a
-// log entry produced, skipping events stored already (a replay).
-func (r *Runtime) onApply(a replica.Applied) {
-	if a.Workspace != Workspace || len(a.Ready.Events) == 0 {
+// fold folds new events into the metrics, in order.
+func (r *Runtime) fold(events []eventlog.Event) {
+	if len(events) == 0 {
 		return
 	}
-	var fresh []eventlog.Event
-	for _, ev := range a.Ready.Events {
-		ok, err := r.store.Append(ev)
-		if err != nil {
-			r.logger.Error("cannot store event", "seq", ev.Seq, "kind", ev.Kind.String(), "err", err)
-			continue
+	rejected := 0
+	var first error
+	r.mu.Lock()
+	for _, ev := range events {
+		if err := r.col.Observe(ev); err != nil {
+			rejected++
+			first = cmp.Or(first, err)
 		}
-		if !ok {
-			continue
-		}
-		r.mu.Lock()
-		err = r.col.Observe(ev)
-		r.tracker.Observe(ev)
-		r.mu.Unlock()
-		if err != nil {
-			r.logger.Error("metrics refused an event", "seq", ev.Seq, "kind", ev.Kind.String(), "err", err)
-		}
-		r.exp.Observe(ev)
-		fresh = append(fresh, ev)
 	}
-	if len(fresh) > 0 {
-		r.hub.Publish(Batch{Index: a.Index, Events: fresh})
+	r.mu.Unlock()
+	if rejected > 0 {
+		r.logger.Warn("metrics refused events (after a gap, those of calls it did not see start)", "count", rejected, "first", first)
 	}
 }
 
-// onRestore rebuilds the metrics from the store after a snapshot replaced
-// the state machine.
-func (r *Runtime) onRestore(index uint64) {
-	if err := r.rebuild(); err != nil {
-		r.logger.Error("cannot rebuild metrics after a snapshot", "index", index, "err", err)
-	}
-	r.hub.Publish(Batch{Index: index, Gap: true})
+// stopStream closes the stream's queue and waits for its goroutine; the
+// state machine must be stopped.
+func (r *Runtime) stopStream() {
+	close(r.stream.queue)
+	<-r.stream.done
 }
 
 // Node returns the replica node. Submit commands with Node().Do(ctx,
@@ -236,14 +260,21 @@ func (r *Runtime) Node() *replica.Node { return r.node }
 func (r *Runtime) Workspace() replica.WorkspaceID { return Workspace }
 
 // Do submits cmd for the workspace through the node (the leader stamps
-// its time); ctx bounds the wait.
+// its time), then waits until the stream has consumed it, so the caller
+// reads its own write in the metrics, the event store and the live views;
+// ctx bounds both waits (the command may be committed although ctx ended
+// while Do waited for the stream).
 func (r *Runtime) Do(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
-	return r.node.Do(ctx, Workspace, cmd)
+	rd, err := r.node.Do(ctx, Workspace, cmd)
+	if err != nil {
+		return rd, err
+	}
+	return rd, r.CatchUp(ctx)
 }
 
 // View runs read on this node's engine (possibly stale on a follower). It
 // reports false, without calling read, while no command has created the
-// workspace yet.
+// workspace yet. It never waits for the stream's consumers (the disk).
 func (r *Runtime) View(read func(e *assign.Engine)) (bool, error) {
 	err := r.node.View(Workspace, read)
 	if errors.Is(err, replica.ErrUnknownWorkspace) {
@@ -253,8 +284,9 @@ func (r *Runtime) View(read func(e *assign.Engine)) (bool, error) {
 }
 
 // Dashboard returns the live dashboard at now (the zero time: at the
-// latest event), read under the collector's lock. Safe for concurrent
-// use; it never waits on the network or the telephony.
+// latest event), read under the collector's lock. It reflects the entries
+// the stream has consumed (see CatchUp). Safe for concurrent use; it
+// never waits on the network or the telephony.
 func (r *Runtime) Dashboard(now time.Time) metrics.Dashboard {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -278,8 +310,22 @@ func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
 // waits on the network.
 func (r *Runtime) Advice(now time.Time, available map[pb.TeamID]int) []advice.TeamAdvice {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.tracker.Advice(now, available)
+	loads := r.col.Staffing(now)
+	r.mu.Unlock()
+	return r.tracker.Advise(loads, available)
+}
+
+// teams returns the IDs of the workspace's teams now (none before the
+// workspace exists), read from this node's engine.
+func (r *Runtime) teams() []pb.TeamID {
+	var ids []pb.TeamID
+	_, _ = r.View(func(e *assign.Engine) {
+		e.EachTeam(func(v assign.TeamView) bool {
+			ids = append(ids, v.ID)
+			return true
+		})
+	})
+	return ids
 }
 
 // Now returns the runtime's clock time.
@@ -312,13 +358,15 @@ func (r *Runtime) Sync(ctx context.Context) error {
 }
 
 // Close stops the node (held deliveries are dropped once the dispatcher
-// closes), closes the subscriptions and the event store. Idempotent.
+// closes), lets the stream's goroutine consume what is queued, closes the
+// subscriptions and the event store. Idempotent.
 func (r *Runtime) Close() error {
 	r.closeOnce.Do(func() {
 		if r.disp.Telephony() == nil {
 			r.disp.Close() // release held deliveries so the node can stop
 		}
 		err := r.node.Close()
+		r.stopStream()
 		r.disp.Close()
 		r.hub.Close()
 		if serr := r.store.Close(); err == nil {

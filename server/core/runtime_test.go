@@ -186,7 +186,7 @@ func (r *recorder) Execute(_ context.Context, ef telephony.Effect) error {
 }
 
 // With a small in-memory window, an old call's timeline is read back
-// whole from events.jsonl.
+// whole from the store on disk.
 func TestOldTimelinesComeFromTheFile(t *testing.T) {
 	rt := open(t, core.Config{Dir: t.TempDir(), MemoryEvents: 8, Telephony: telephony.LogTelephony{Logger: quiet()}})
 	defer rt.Close()

@@ -1,313 +1,401 @@
-// Package eventstore is the server's durable event log: every event the
-// engine produced, one JSON line each, in a file of the data directory,
-// with the most recent events also kept in memory (a bounded window).
+// Package eventstore is the server's durable event store: every event the
+// engine produced, kept in a bbolt file of the data directory (events.db),
+// keyed by seq and indexed by call, so that a call's timeline costs O(its
+// own events) whatever the store's size.
 //
-// The replica's log is the source of truth; the event store is derived
-// from it. Events are appended once each: an event whose Seq is not above
-// the last stored one is skipped, so replaying the replica's log at start
-// (which produces the same events again) does not duplicate them.
+// The replica's log is the source of truth and the store is derived from
+// it. The store remembers the last raft index it consumed (Applied),
+// written in the same transaction as the events, so a consumer resumes
+// from there after a crash or a restart; an event whose Seq is not above
+// the last stored one is skipped, so a replay of the log adds nothing.
+// When a node installs a snapshot past what it stored, [Store.MarkGap]
+// records the missing range durably instead of leaving it silently out.
 //
-// A Store is safe for concurrent use. Append does a buffered write and no
-// fsync: a process that is killed loses nothing the kernel has, and a
-// line torn by a crash is cut off when the store is opened again.
+// A corrupt record is a loud [*CorruptError] naming its bucket and key;
+// the store never truncates or skips it. Events older than the retention
+// are deleted by [Store.Prune], which the caller runs (the store starts no
+// goroutine and reads no clock). A store written as JSON lines by older
+// versions (events.jsonl) is imported once at [Open].
+//
+// [Store.Export] writes the events as JSON lines for people who want a
+// file (phonebalanced events export).
+//
+// # Layout
+//
+// Four bbolt buckets:
+//
+//	events   big-endian seq (8 bytes) -> the event, JSON as eventlog.JSONLines writes it
+//	by_call  call ID, 0x00, big-endian seq -> empty (a prefix scan is the call's timeline)
+//	meta     "version", "applied", "last_seq", "count" -> big-endian uint64
+//	gaps     big-endian after, big-endian upto -> JSON of a Gap
+//
+// Values are JSON, the encoding of the export and of the old events.jsonl:
+// self-describing (a field added to eventlog.Event later still reads),
+// readable with bbolt's own tools, and cheap next to the fsync each Append
+// costs (a few microseconds an event).
 package eventstore
 
 import (
-	"bufio"
-	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"time"
 
-	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
+	bolt "go.etcd.io/bbolt"
 )
 
-// FileName is the event log's file name in the data directory.
-const FileName = "events.jsonl"
+// FileName is the store's file name in the data directory.
+const FileName = "events.db"
 
-// DefaultMemory is how many recent events a Store keeps in memory when
-// Config.Memory is zero.
+// LegacyFileName is the JSON-lines file of older versions, imported by
+// [Open] and then renamed with ImportedSuffix.
+const LegacyFileName = "events.jsonl"
+
+// ImportedSuffix is appended to LegacyFileName once it is imported.
+const ImportedSuffix = ".imported"
+
+// DefaultMemory is how many recent events [Store.Recent] serves from
+// memory when Config.Memory is zero.
 const DefaultMemory = 10000
 
-// ErrClosed is returned by Append after Close.
-var ErrClosed = errors.New("eventstore: closed")
+// lockTimeout bounds the wait for the file lock at Open.
+var lockTimeout = time.Second
 
 // Config configures a [Store].
 type Config struct {
-	// Dir is the directory of the events file; empty keeps the events in
-	// memory only (tests), still bounded by Memory for reads.
+	// Dir is the data directory; the store is Dir/events.db. Empty means a
+	// private temporary file, removed at Close and never fsynced (tests,
+	// in-memory nodes).
 	Dir string
-	// Memory is how many recent events are kept in memory; older ones
-	// are read back from the file. Zero means DefaultMemory.
+	// Retention is how long events are kept, by their time (Event.At):
+	// [Store.Prune] deletes the older ones. Zero keeps them for ever.
+	Retention time.Duration
+	// Memory is how many of the latest events [Store.Recent] serves from
+	// memory; zero or less means DefaultMemory.
 	Memory int
+	// ReadOnly opens an existing store for reading only (a shared lock:
+	// other readers may open it too, the server may not while it is open);
+	// it fails with ErrNotFound if there is none, and imports nothing.
+	ReadOnly bool
 }
 
-// Store is an append-only event log on disk with a bounded in-memory
-// window of the latest events.
+// Gap is a range of raft entries whose events this node does not hold:
+// the entries (After, Upto] were applied by a snapshot it installed, not
+// one by one, so their events never reached the store.
+type Gap struct {
+	After  uint64 `json:"after"`
+	Upto   uint64 `json:"upto"`
+	Reason string `json:"reason"`
+}
+
+// Store is the event store. It is safe for concurrent use: writes
+// (Append, MarkGap, Prune) are serialized, each one bbolt transaction or a
+// few bounded ones; reads run in their own read transactions alongside
+// them and see whole writes only.
 type Store struct {
-	mu      sync.Mutex
-	path    string
-	f       *os.File
-	w       *bufio.Writer
+	db        *bolt.DB
+	path      string
+	tmpDir    string // removed at Close (Config.Dir empty)
+	readOnly  bool
+	retention time.Duration
+
+	wmu sync.Mutex // serializes the writers and Close
+
+	mu      sync.Mutex // guards what follows
+	closed  bool
+	applied uint64
 	lastSeq uint64
-	count   int // events stored since open, plus those found at open
-	// recent is a ring buffer of the latest events, oldest at head.
+	count   int
+	gaps    []Gap
+	// recent is a ring of the latest events, oldest at head once it holds
+	// memory events (it grows to that).
 	recent []eventlog.Event
+	memory int
 	head   int
-	n      int
-	closed bool
-	// evicted reports whether an event has ever left the window (or the
-	// file held events at open that are not in it).
-	evicted bool
 }
 
-// Open opens (or creates) the store in cfg.Dir, reads the last stored
-// Seq, loads the latest events into memory, and cuts off a torn last
-// line left by a crash.
+// Open opens the store in cfg.Dir, creating it (and importing an old
+// events.jsonl) if there is none. It fails with ErrLocked if another
+// process holds the file after waiting a second, with a *CorruptError if
+// the meta data, the gaps or one of the latest Memory events are corrupt,
+// and with an *ImportError for a bad line of an old file. It reads the
+// latest Memory events into memory.
 func Open(cfg Config) (*Store, error) {
+	if cfg.Retention < 0 {
+		return nil, fmt.Errorf("eventstore: negative retention %v", cfg.Retention)
+	}
 	if cfg.Memory <= 0 {
 		cfg.Memory = DefaultMemory
 	}
-	s := &Store{recent: make([]eventlog.Event, cfg.Memory)}
-	if cfg.Dir == "" {
-		return s, nil
+	s := &Store{readOnly: cfg.ReadOnly, retention: cfg.Retention}
+	dir := cfg.Dir
+	if dir == "" {
+		if cfg.ReadOnly {
+			return nil, fmt.Errorf("%w: read-only needs a directory", ErrNotFound)
+		}
+		tmp, err := os.MkdirTemp("", "eventstore-")
+		if err != nil {
+			return nil, err
+		}
+		s.tmpDir, dir = tmp, tmp
 	}
-	s.path = filepath.Join(cfg.Dir, FileName)
-	f, err := os.OpenFile(s.path, os.O_RDWR|os.O_CREATE, 0o600)
+	s.path = filepath.Join(dir, FileName)
+	err := s.open(dir, cfg)
 	if err != nil {
+		if s.db != nil {
+			s.db.Close()
+		}
+		if s.tmpDir != "" {
+			os.RemoveAll(s.tmpDir)
+		}
 		return nil, err
 	}
-	good, err := s.load(f)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if _, err := f.Seek(good, io.SeekStart); err != nil {
-		f.Close()
-		return nil, err
-	}
-	s.f, s.w = f, bufio.NewWriterSize(f, 64<<10)
 	return s, nil
 }
 
-// load reads every complete line of f, remembering the latest events,
-// and returns the length of the valid prefix.
-func (s *Store) load(f *os.File) (int64, error) {
-	r := bufio.NewReaderSize(f, 64<<10)
-	var off int64
-	for {
-		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
-			return off, nil // a line without its newline is torn: dropped
+func (s *Store) open(dir string, cfg Config) error {
+	if cfg.ReadOnly {
+		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w in %s (no %s)", ErrNotFound, dir, FileName)
 		}
+	} else if err := importLegacy(dir); err != nil {
+		return err
+	}
+	db, err := openBolt(s.path, cfg.ReadOnly)
+	if err != nil {
+		return err
+	}
+	s.db = db
+	// A private file is removed at Close: no commit of it needs to reach
+	// the disk.
+	db.NoSync = s.tmpDir != ""
+	if !cfg.ReadOnly {
+		if err := initStore(db); err != nil {
+			return err
+		}
+	}
+	s.memory = cfg.Memory
+	return db.View(s.load)
+}
+
+// openBolt opens the bbolt file with a bounded wait for the lock. The
+// freelist is written at every commit (bbolt's default) rather than
+// rebuilt at open: rebuilding walks every page, seconds for a million
+// events, while the list stays short when Prune runs often.
+func openBolt(path string, readOnly bool) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      lockTimeout,
+		ReadOnly:     readOnly,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (is phonebalanced running on this data directory?)", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// initStore initializes a new store; an existing one is left as it is
+// (without a write, which would cost a commit at every Open).
+func initStore(db *bolt.DB) error {
+	fresh := false
+	if err := db.View(func(tx *bolt.Tx) error { fresh = tx.Bucket(bucketMeta) == nil; return nil }); err != nil || !fresh {
+		return err
+	}
+	return db.Update(initBuckets)
+}
+
+// initBuckets creates the buckets and the meta data of a new store, and
+// checks that an existing one has them all.
+func initBuckets(tx *bolt.Tx) error {
+	if tx.Bucket(bucketMeta) == nil {
+		for _, name := range [][]byte{bucketEvents, bucketByCall, bucketGaps} {
+			if tx.Bucket(name) != nil {
+				return &CorruptError{Bucket: bucketMetaName, Err: errors.New("the meta bucket is missing but the store has events")}
+			}
+		}
+		meta, err := tx.CreateBucket(bucketMeta)
 		if err != nil {
-			return 0, err
+			return err
 		}
-		var ev eventlog.Event
-		if jerr := json.Unmarshal(line, &ev); jerr != nil || ev.Seq <= s.lastSeq {
-			// A corrupt line can only be the crash's torn tail followed by
-			// a newer write; keep the prefix before it.
-			return off, nil
+		for _, name := range [][]byte{bucketEvents, bucketByCall, bucketGaps} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
 		}
-		off += int64(len(line))
+		if err := meta.Put(keyVersion, u64(FormatVersion)); err != nil {
+			return err
+		}
+		return putMeta(meta, 0, 0, 0)
+	}
+	return nil
+}
+
+// putMeta writes the counters that change with every write.
+func putMeta(meta *bolt.Bucket, applied, lastSeq uint64, count int) error {
+	if err := meta.Put(keyApplied, u64(applied)); err != nil {
+		return err
+	}
+	if err := meta.Put(keyLastSeq, u64(lastSeq)); err != nil {
+		return err
+	}
+	return meta.Put(keyCount, u64(uint64(count)))
+}
+
+// load reads the meta data, the gaps and the latest events, checking
+// each.
+func (s *Store) load(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil && s.readOnly && tx.Bucket(bucketEvents) == nil {
+		// Created, but the first transaction never committed.
+		return fmt.Errorf("%w in %s (the file holds no buckets yet)", ErrNotFound, s.path)
+	}
+	for _, name := range []string{bucketMetaName, bucketEventsName, bucketByCallName, bucketGapsName} {
+		if tx.Bucket([]byte(name)) == nil {
+			return &CorruptError{Bucket: name, Err: errors.New("bucket missing")}
+		}
+	}
+	version, err := metaU64(meta, keyVersion)
+	if err != nil {
+		return err
+	}
+	if version != FormatVersion {
+		return fmt.Errorf("%w: %s is format %d, this version reads %d", ErrVersion, s.path, version, FormatVersion)
+	}
+	if s.applied, err = metaU64(meta, keyApplied); err != nil {
+		return err
+	}
+	if s.lastSeq, err = metaU64(meta, keyLastSeq); err != nil {
+		return err
+	}
+	count, err := metaU64(meta, keyCount)
+	if err != nil {
+		return err
+	}
+	s.count = int(count)
+	if err := tx.Bucket(bucketGaps).ForEach(func(k, v []byte) error {
+		var g Gap
+		if err := json.Unmarshal(v, &g); err != nil {
+			return &CorruptError{Bucket: bucketGapsName, Key: clone(k), Err: err}
+		}
+		if len(k) != 16 || binary.BigEndian.Uint64(k) != g.After || binary.BigEndian.Uint64(k[8:]) != g.Upto || g.After >= g.Upto {
+			return &CorruptError{Bucket: bucketGapsName, Key: clone(k), Err: fmt.Errorf("key does not match the gap (%d, %d]", g.After, g.Upto)}
+		}
+		s.gaps = append(s.gaps, g)
+		return nil
+	}); err != nil {
+		return err
+	}
+	// The latest events, newest first, into the ring.
+	c := tx.Bucket(bucketEvents).Cursor()
+	var latest []eventlog.Event
+	for k, v := c.Last(); k != nil && len(latest) < s.memory; k, v = c.Prev() {
+		ev, err := decodeEvent(k, v)
+		if err != nil {
+			return err
+		}
+		if len(latest) == 0 && ev.Seq > s.lastSeq {
+			return &CorruptError{Bucket: bucketMetaName, Key: clone(keyLastSeq), Err: fmt.Errorf("last seq %d is below the stored event %d", s.lastSeq, ev.Seq)}
+		}
+		latest = append(latest, ev)
+	}
+	slices.Reverse(latest)
+	for _, ev := range latest {
 		s.push(ev)
-		s.lastSeq = ev.Seq
-		s.count++
 	}
+	return nil
 }
 
-// push adds ev to the in-memory window, evicting the oldest if full.
-func (s *Store) push(ev eventlog.Event) {
-	if s.n == len(s.recent) {
-		s.recent[s.head] = ev
-		s.head = (s.head + 1) % len(s.recent)
-		s.evicted = true
-		return
-	}
-	s.recent[(s.head+s.n)%len(s.recent)] = ev
-	s.n++
-}
-
-// Append stores ev unless an event with the same or a higher Seq is
-// stored already; it reports whether ev was new. Events must come in
-// Seq order. The line is flushed to the file before Append returns.
-func (s *Store) Append(ev eventlog.Event) (bool, error) {
+// Applied returns the last raft index whose events the store consumed
+// (persisted with them): a consumer resumes after it. It never blocks on
+// disk.
+func (s *Store) Applied() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return false, ErrClosed
-	}
-	if ev.Seq <= s.lastSeq {
-		return false, nil
-	}
-	if s.w != nil {
-		b, err := json.Marshal(ev)
-		if err != nil {
-			return false, fmt.Errorf("eventstore: %w", err)
-		}
-		b = append(b, '\n')
-		if _, err := s.w.Write(b); err != nil {
-			return false, err
-		}
-		if err := s.w.Flush(); err != nil {
-			return false, err
-		}
-	}
-	s.push(ev)
-	s.lastSeq = ev.Seq
-	s.count++
-	return true, nil
+	return s.applied
 }
 
-// LastSeq returns the Seq of the last stored event, 0 if none.
+// LastSeq returns the Seq of the last event stored, 0 if none (it stays
+// when Prune deletes that event). It never blocks on disk.
 func (s *Store) LastSeq() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastSeq
 }
 
-// Len returns how many events the store holds (file and memory).
+// Len returns how many events the store holds (pruned ones excluded). It
+// never blocks on disk.
 func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.count
 }
 
-// Recent returns up to max of the latest events, oldest first (max <= 0:
-// the whole in-memory window). The slice is new.
-func (s *Store) Recent(max int) []eventlog.Event {
+// Gaps returns the ranges of raft entries whose events this node lacks
+// (see [Store.MarkGap]), by After; the slice is new. It never blocks on
+// disk.
+func (s *Store) Gaps() []Gap {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.n
-	if max > 0 && max < k {
-		k = max
-	}
-	out := make([]eventlog.Event, 0, k)
-	for i := s.n - k; i < s.n; i++ {
-		out = append(out, s.recent[(s.head+i)%len(s.recent)])
-	}
-	return out
+	return slices.Clone(s.gaps)
 }
 
-// Timeline returns the events of call, in order; nil if there are none.
-// It reads the in-memory window when the call's first event (its
-// CallPlaced) is still there, and the file otherwise, so its cost is
-// bounded by the window for recent calls and by the file for old ones.
-func (s *Store) Timeline(call pb.CallID) ([]eventlog.Event, error) {
-	s.mu.Lock()
-	var out []eventlog.Event
-	for i := 0; i < s.n; i++ {
-		if ev := s.recent[(s.head+i)%len(s.recent)]; ev.Call == call {
-			out = append(out, ev)
-		}
-	}
-	complete := !s.evicted || (len(out) > 0 && out[0].Kind == eventlog.CallPlaced)
-	path := s.path
-	s.mu.Unlock()
-	if complete || path == "" {
-		return out, nil
-	}
-	return s.scan(path, call)
-}
-
-// scan reads the file for call's events. Appends are flushed under the
-// lock, so a concurrent reader sees whole lines, up to a torn last one
-// that it ignores.
-func (s *Store) scan(path string, call pb.CallID) ([]eventlog.Event, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	needle, err := json.Marshal(call)
-	if err != nil {
-		return nil, err
-	}
-	needle = append([]byte(`"call":`), needle...)
-	var out []eventlog.Event
-	r := bufio.NewReaderSize(f, 64<<10)
-	for {
-		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Contains(line, needle) {
-			continue
-		}
-		var ev eventlog.Event
-		if err := json.Unmarshal(line, &ev); err != nil {
-			return nil, fmt.Errorf("eventstore: %s: %w", path, err)
-		}
-		if ev.Call == call {
-			out = append(out, ev)
-		}
-	}
-}
-
-// Replay calls fn with every stored event in order: from the file when
-// there is one (the whole history), from memory otherwise. It stops at
-// fn's first error and returns it. Appends wait while it runs.
-func (s *Store) Replay(fn func(eventlog.Event) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.path == "" {
-		for i := 0; i < s.n; i++ {
-			if err := fn(s.recent[(s.head+i)%len(s.recent)]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	f, err := os.Open(s.path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 64<<10)
-	for {
-		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var ev eventlog.Event
-		if err := json.Unmarshal(line, &ev); err != nil {
-			return fmt.Errorf("eventstore: %s: %w", s.path, err)
-		}
-		if err := fn(ev); err != nil {
-			return err
-		}
-	}
-}
-
-// Close flushes and closes the file. Later Appends fail with ErrClosed.
+// Close waits for a write in progress, then closes the file (and removes
+// a private temporary one); reads in progress finish first. Later calls
+// fail with ErrClosed. Idempotent.
 func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
-	if s.f == nil {
-		return nil
-	}
-	err := s.w.Flush()
-	if cerr := s.f.Close(); err == nil {
-		err = cerr
+	s.mu.Unlock()
+	err := s.db.Close()
+	if s.tmpDir != "" {
+		if rerr := os.RemoveAll(s.tmpDir); err == nil {
+			err = rerr
+		}
 	}
 	return err
+}
+
+// view runs fn in a read transaction, failing with ErrClosed after Close.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	err := s.db.View(fn)
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+// writable reports why the store cannot be written, if it cannot. s.wmu
+// is held.
+func (s *Store) writable() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return ErrClosed
+	case s.readOnly:
+		return ErrReadOnly
+	}
+	return nil
 }

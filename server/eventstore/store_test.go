@@ -1,8 +1,11 @@
 package eventstore_test
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,7 +16,8 @@ import (
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
-// callEvents returns a call's placed and ended events, numbered from seq.
+// callEvents returns a call's placed and ended events, numbered from seq,
+// at t0.
 func callEvents(seq uint64, call pb.CallID) []eventlog.Event {
 	return []eventlog.Event{
 		{Seq: seq, At: t0, Kind: eventlog.CallPlaced, Call: call, Direction: pb.Inbound},
@@ -22,127 +26,366 @@ func callEvents(seq uint64, call pb.CallID) []eventlog.Event {
 	}
 }
 
-func mustAppend(t *testing.T, s *eventstore.Store, evs ...eventlog.Event) {
+func open(t *testing.T, cfg eventstore.Config) *eventstore.Store {
 	t.Helper()
-	for _, ev := range evs {
-		if _, err := s.Append(ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// A replay of events already stored (the replica's log replayed at start)
-// adds nothing; a reopened store knows where it stopped.
-func TestAppendDeduplicatesBySeq(t *testing.T) {
-	dir := t.TempDir()
-	s, err := eventstore.Open(eventstore.Config{Dir: dir})
+	s, err := eventstore.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustAppend(t, s, callEvents(1, "c1")...)
-	if ok, err := s.Append(callEvents(1, "c1")[1]); ok || err != nil {
-		t.Fatalf("second append of seq 2: %v %v", ok, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func mustAppend(t *testing.T, s *eventstore.Store, entries ...eventstore.Entry) []eventlog.Event {
+	t.Helper()
+	fresh, err := s.Append(entries...)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return fresh
+}
+
+func seqs(evs []eventlog.Event) []uint64 {
+	out := make([]uint64, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.Seq
+	}
+	return out
+}
+
+func replayed(t *testing.T, s *eventstore.Store) []uint64 {
+	t.Helper()
+	var out []uint64
+	if err := s.Replay(func(ev eventlog.Event) error { out = append(out, ev.Seq); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A replay of the log (events already stored) adds nothing and returns
+// nothing; only the new events come back, in order.
+func TestEventsAppendSkipsReplay(t *testing.T) {
+	s := open(t, eventstore.Config{Dir: t.TempDir()})
+	fresh := mustAppend(t, s, eventstore.Entry{Index: 3, Events: callEvents(1, "c1")})
+	if !slices.Equal(seqs(fresh), []uint64{1, 2}) {
+		t.Fatalf("fresh %v", seqs(fresh))
+	}
+	fresh = mustAppend(t, s,
+		eventstore.Entry{Index: 3, Events: callEvents(1, "c1")}, // the replay
+		eventstore.Entry{Index: 4, Events: callEvents(3, "c2")})
+	if !slices.Equal(seqs(fresh), []uint64{3, 4}) {
+		t.Fatalf("fresh after a replay %v", seqs(fresh))
+	}
+	if s.Len() != 4 || s.LastSeq() != 4 || s.Applied() != 4 {
+		t.Fatalf("len %d, last seq %d, applied %d", s.Len(), s.LastSeq(), s.Applied())
+	}
+	if got := replayed(t, s); !slices.Equal(got, []uint64{1, 2, 3, 4}) {
+		t.Fatalf("stored %v", got)
+	}
+}
+
+// Applied and LastSeq are persisted with the events: a reopened store
+// resumes where it stopped, and an entry without events still advances
+// Applied. Applied never goes back.
+func TestEventsRestartResumesAppliedAndLastSeq(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, eventstore.Config{Dir: dir})
+	mustAppend(t, s, eventstore.Entry{Index: 5, Events: callEvents(1, "c1")}, eventstore.Entry{Index: 6})
+	mustAppend(t, s, eventstore.Entry{Index: 7})
+	mustAppend(t, s, eventstore.Entry{Index: 2}) // an old index does not lower Applied
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = eventstore.Open(eventstore.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
+	s = open(t, eventstore.Config{Dir: dir})
+	if s.Applied() != 7 || s.LastSeq() != 2 || s.Len() != 2 {
+		t.Fatalf("reopened: applied %d, last seq %d, len %d", s.Applied(), s.LastSeq(), s.Len())
 	}
-	defer s.Close()
-	if s.LastSeq() != 2 || s.Len() != 2 {
-		t.Fatalf("reopened: last seq %d, len %d", s.LastSeq(), s.Len())
+	if fresh := mustAppend(t, s, eventstore.Entry{Index: 5, Events: callEvents(1, "c1")}); len(fresh) != 0 {
+		t.Fatalf("replay after restart stored %v", seqs(fresh))
 	}
-	mustAppend(t, s, callEvents(1, "c1")...) // the replay
-	mustAppend(t, s, callEvents(3, "c2")...)
-	if s.Len() != 4 {
-		t.Fatalf("len %d after replay and one new call, want 4", s.Len())
-	}
-	var seqs []uint64
-	if err := s.Replay(func(ev eventlog.Event) error { seqs = append(seqs, ev.Seq); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if len(seqs) != 4 || seqs[3] != 4 {
-		t.Fatalf("file holds seqs %v", seqs)
+	if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{1, 2}) {
+		t.Fatalf("recent after restart %v", seqs(got))
 	}
 }
 
-// A line torn by a crash is cut off, and the next append starts a clean
-// line.
-func TestTornLineIsCutOff(t *testing.T) {
-	dir := t.TempDir()
-	s, err := eventstore.Open(eventstore.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
+// An event that cannot be encoded fails the whole Append and stores
+// nothing of it, Applied included.
+func TestEventsAppendErrorStoresNothing(t *testing.T) {
+	s := open(t, eventstore.Config{})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "c1")})
+	bad := callEvents(3, "c2")
+	bad[1].Kind = eventlog.Kind(250)
+	if _, err := s.Append(eventstore.Entry{Index: 2, Events: bad}); err == nil {
+		t.Fatal("an invalid kind was stored")
 	}
-	mustAppend(t, s, callEvents(1, "c1")...)
+	if s.Len() != 2 || s.LastSeq() != 2 || s.Applied() != 1 || len(s.Recent(0)) != 2 {
+		t.Fatalf("after a failed append: len %d, last seq %d, applied %d", s.Len(), s.LastSeq(), s.Applied())
+	}
+	if tl, err := s.Timeline("c2"); err != nil || tl != nil {
+		t.Fatalf("timeline of the refused call: %v %v", tl, err)
+	}
+}
+
+// Recent serves the latest Memory events, oldest first.
+func TestEventsRecent(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, eventstore.Config{Dir: dir, Memory: 3})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "a")})
+	mustAppend(t, s, eventstore.Entry{Index: 2, Events: callEvents(3, "b")})
+	if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{2, 3, 4}) {
+		t.Fatalf("recent %v", seqs(got))
+	}
+	if got := s.Recent(2); !slices.Equal(seqs(got), []uint64{3, 4}) {
+		t.Fatalf("recent 2 %v", seqs(got))
+	}
 	s.Close()
-	f, err := os.OpenFile(filepath.Join(dir, eventstore.FileName), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(`{"seq":3,"at":"2026-11-24T09:`); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	s, err = eventstore.Open(eventstore.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if s.LastSeq() != 2 {
-		t.Fatalf("last seq %d, want 2", s.LastSeq())
-	}
-	mustAppend(t, s, callEvents(3, "c2")...)
-	tl, err := s.Timeline("c2")
-	if err != nil || len(tl) != 2 {
-		t.Fatalf("timeline of c2: %v %v", tl, err)
+	s = open(t, eventstore.Config{Dir: dir, Memory: 3})
+	if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{2, 3, 4}) {
+		t.Fatalf("recent after reopening %v", seqs(got))
 	}
 }
 
-// Memory holds a bounded window; an old call's timeline is read back from
-// the file, whole.
-func TestTimelineFromFilePastTheWindow(t *testing.T) {
-	dir := t.TempDir()
-	s, err := eventstore.Open(eventstore.Config{Dir: dir, Memory: 3})
-	if err != nil {
-		t.Fatal(err)
+// A timeline holds the call's events only, in order, however they
+// interleave with other calls' and teammate events; a call whose ID
+// extends another's with a zero byte is not mixed in.
+//
+// Rule: EL1
+func TestEventsTimeline(t *testing.T) {
+	s := open(t, eventstore.Config{Dir: t.TempDir(), Memory: 1})
+	a, b, nul := callEvents(1, "a"), callEvents(1, "b"), callEvents(1, "a\x00b")
+	tm := eventlog.Event{At: t0, Kind: eventlog.StatusChanged, Teammate: "ana"}
+	all := []eventlog.Event{a[0], b[0], nul[0], b[1], nul[1], a[1], tm}
+	for i := range all {
+		all[i].Seq = uint64(i + 1)
 	}
-	defer s.Close()
-	mustAppend(t, s, callEvents(1, "old")...)
-	mustAppend(t, s, callEvents(3, "mid")...)
-	mustAppend(t, s, callEvents(5, "new")...)
-	if got := s.Recent(0); len(got) != 3 || got[0].Seq != 4 || got[2].Seq != 6 {
-		t.Fatalf("recent: %v", got)
-	}
-	for _, call := range []pb.CallID{"old", "mid", "new"} {
+	mustAppend(t, s, eventstore.Entry{Index: 1, Events: all[:3]}, eventstore.Entry{Index: 2, Events: all[3:]})
+	for call, want := range map[pb.CallID][]uint64{"a": {1, 6}, "b": {2, 4}, "a\x00b": {3, 5}, "none": nil, "": nil} {
 		tl, err := s.Timeline(call)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tl) != 2 || tl[0].Kind != eventlog.CallPlaced || tl[1].Kind != eventlog.CallEnded {
-			t.Fatalf("timeline of %s: %v", call, tl)
+		if !slices.Equal(seqs(tl), want) || (want == nil) != (tl == nil) {
+			t.Fatalf("timeline of %q: %v, want %v", call, seqs(tl), want)
+		}
+		for _, ev := range tl {
+			if ev.Call != call {
+				t.Fatalf("timeline of %q holds %+v", call, ev)
+			}
 		}
 	}
-	if tl, err := s.Timeline("none"); tl != nil || err != nil {
-		t.Fatalf("timeline of an unknown call: %v %v", tl, err)
+	tl, _ := s.Timeline("a")
+	if tl[0].Kind != eventlog.CallPlaced || tl[1].Kind != eventlog.CallEnded || !tl[0].At.Equal(t0) {
+		t.Fatalf("timeline of a decoded as %+v", tl)
 	}
 }
 
-// In memory only (no directory), reads stay within the window.
-func TestInMemory(t *testing.T) {
-	s, err := eventstore.Open(eventstore.Config{Memory: 2})
+// A gap is recorded durably, advances Applied, and is listed after a
+// restart.
+func TestEventsGapSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, eventstore.Config{Dir: dir})
+	mustAppend(t, s, eventstore.Entry{Index: 4, Events: callEvents(1, "c1")})
+	if err := s.MarkGap(4, 90, "snapshot installed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkGap(90, 90, "empty"); !errors.Is(err, eventstore.ErrBadGap) {
+		t.Fatalf("empty gap: %v", err)
+	}
+	if s.Applied() != 90 {
+		t.Fatalf("applied %d after the gap", s.Applied())
+	}
+	s.Close()
+	s = open(t, eventstore.Config{Dir: dir})
+	want := []eventstore.Gap{{After: 4, Upto: 90, Reason: "snapshot installed"}}
+	if got := s.Gaps(); !slices.Equal(got, want) || s.Applied() != 90 || s.LastSeq() != 2 {
+		t.Fatalf("after restart: gaps %+v, applied %d, last seq %d", got, s.Applied(), s.LastSeq())
+	}
+	if fresh := mustAppend(t, s, eventstore.Entry{Index: 91, Events: callEvents(3, "c2")}); len(fresh) != 2 {
+		t.Fatalf("after the gap: %v", seqs(fresh))
+	}
+}
+
+// Prune deletes what is older than the retention, index entries
+// included, and keeps the rest; without a retention it deletes nothing.
+func TestEventsPruneDeletes(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, eventstore.Config{Dir: dir, Retention: 24 * time.Hour})
+	var entries []eventstore.Entry
+	for day := range 3 {
+		evs := callEvents(uint64(2*day+1), pb.CallID("day"+string(rune('0'+day))))
+		for i := range evs {
+			evs[i].At = t0.Add(time.Duration(day) * 24 * time.Hour)
+		}
+		entries = append(entries, eventstore.Entry{Index: uint64(day + 1), Events: evs})
+	}
+	mustAppend(t, s, entries...)
+	// At t0+49h the cutoff is t0+25h: days 0 and 1 go.
+	n, err := s.Prune(t0.Add(49 * time.Hour))
+	if err != nil || n != 4 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	check := func() {
+		t.Helper()
+		if s.Len() != 2 || s.LastSeq() != 6 || s.Applied() != 3 {
+			t.Fatalf("len %d, last seq %d, applied %d", s.Len(), s.LastSeq(), s.Applied())
+		}
+		for call, want := range map[pb.CallID]int{"day0": 0, "day1": 0, "day2": 2} {
+			if tl, err := s.Timeline(call); err != nil || len(tl) != want {
+				t.Fatalf("timeline of %s: %v %v", call, tl, err)
+			}
+		}
+		if got := replayed(t, s); !slices.Equal(got, []uint64{5, 6}) {
+			t.Fatalf("replay %v", got)
+		}
+		if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{5, 6}) {
+			t.Fatalf("recent %v", seqs(got))
+		}
+	}
+	check()
+	if n, err := s.Prune(t0.Add(49 * time.Hour)); n != 0 || err != nil {
+		t.Fatalf("second prune %d %v", n, err)
+	}
+	s.Close()
+	s = open(t, eventstore.Config{Dir: dir})
+	check()
+	if n, err := s.Prune(t0.Add(1000 * time.Hour)); n != 0 || err != nil {
+		t.Fatalf("prune without retention: %d %v", n, err)
+	}
+}
+
+// A store without a directory lives in a private file removed at Close;
+// after Close every method fails with ErrClosed.
+func TestEventsTemporaryAndClosed(t *testing.T) {
+	s, err := eventstore.Open(eventstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustAppend(t, s, callEvents(1, "a")...)
-	mustAppend(t, s, callEvents(3, "b")...)
-	if s.Len() != 4 || len(s.Recent(0)) != 2 {
-		t.Fatalf("len %d, recent %d", s.Len(), len(s.Recent(0)))
+	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "a")})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if _, err := s.Append(eventstore.Entry{Index: 2, Events: callEvents(3, "b")}); err != eventstore.ErrClosed {
+		t.Fatalf("append after close: %v", err)
+	}
+	if _, err := s.Timeline("a"); err != eventstore.ErrClosed {
+		t.Fatalf("timeline after close: %v", err)
+	}
+	if err := s.Replay(func(eventlog.Event) error { return nil }); err != eventstore.ErrClosed {
+		t.Fatalf("replay after close: %v", err)
+	}
+	if err := s.MarkGap(1, 2, "x"); err != eventstore.ErrClosed {
+		t.Fatalf("mark gap after close: %v", err)
+	}
+}
+
+// A second opener of a held store fails at once with ErrLocked; a
+// read-only store refuses writes, and a directory without a store is
+// ErrNotFound (without creating one).
+func TestEventsLockedAndReadOnly(t *testing.T) {
+	eventstore.ShortLockWait(t, 10*time.Millisecond)
+	dir := t.TempDir()
+	s := open(t, eventstore.Config{Dir: dir})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "a")})
+	if _, err := eventstore.Open(eventstore.Config{Dir: dir}); !errors.Is(err, eventstore.ErrLocked) {
+		t.Fatalf("second writer: %v", err)
+	}
+	if _, err := eventstore.Open(eventstore.Config{Dir: dir, ReadOnly: true}); !errors.Is(err, eventstore.ErrLocked) {
+		t.Fatalf("reader while the writer holds it: %v", err)
 	}
 	s.Close()
-	if _, err := s.Append(callEvents(5, "c")[0]); err != eventstore.ErrClosed {
-		t.Fatalf("append after close: %v", err)
+	ro := open(t, eventstore.Config{Dir: dir, ReadOnly: true})
+	if tl, err := ro.Timeline("a"); err != nil || len(tl) != 2 {
+		t.Fatalf("read-only timeline %v %v", tl, err)
+	}
+	if _, err := ro.Append(eventstore.Entry{Index: 2}); err != eventstore.ErrReadOnly {
+		t.Fatalf("read-only append: %v", err)
+	}
+	empty := t.TempDir()
+	if _, err := eventstore.Open(eventstore.Config{Dir: empty, ReadOnly: true}); !errors.Is(err, eventstore.ErrNotFound) {
+		t.Fatalf("read-only open of an empty directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(empty, eventstore.FileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("read-only open created a file: %v", err)
+	}
+}
+
+// A prune of more events than one transaction deletes takes several and
+// deletes them all, keeping the newer ones and the recent window right.
+func TestEventsPruneInChunks(t *testing.T) {
+	eventstore.SmallChunks(t, 7)
+	s := open(t, eventstore.Config{Retention: time.Hour, Memory: 10})
+	var evs []eventlog.Event
+	for i := range 50 {
+		evs = append(evs, eventlog.Event{Seq: uint64(i + 1), At: t0.Add(time.Duration(i) * time.Second),
+			Kind: eventlog.CallPlaced, Call: pb.CallID(fmt.Sprint("c", i%7)), Direction: pb.Inbound})
+	}
+	mustAppend(t, s, eventstore.Entry{Index: 1, Events: evs})
+	// The cutoff is t0 + 45 s: events 1 to 45 go, in 7 transactions.
+	n, err := s.Prune(t0.Add(time.Hour + 45*time.Second))
+	if err != nil || n != 45 || s.Len() != 5 {
+		t.Fatalf("pruned %d (%v), len %d", n, err, s.Len())
+	}
+	if got := replayed(t, s); len(got) != 5 || got[0] != 46 {
+		t.Fatalf("kept %d events from %v", len(got), got[:1])
+	}
+	if got := s.Recent(0); len(got) != 5 || got[0].Seq != 46 {
+		t.Fatalf("recent holds %d events", len(got))
+	}
+	total := 0
+	for call := range 7 {
+		tl, err := s.Timeline(pb.CallID(fmt.Sprint("c", call)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(tl)
+	}
+	if total != 5 {
+		t.Fatalf("timelines hold %d events", total)
+	}
+}
+
+// Reads run alongside appends and see whole appends only: every timeline
+// read while calls are stored is empty or whole, and a replay sees a
+// prefix of the seqs without a hole.
+func TestEventsConcurrentReadsSeeWholeAppends(t *testing.T) {
+	s := open(t, eventstore.Config{})
+	const calls = 40
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range calls {
+			if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Events: callEvents(uint64(2*i+1), pb.CallID(fmt.Sprint("c", i)))}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		for i := range calls {
+			tl, err := s.Timeline(pb.CallID(fmt.Sprint("c", i)))
+			if err != nil || (len(tl) != 0 && len(tl) != 2) {
+				t.Fatalf("timeline of c%d while appending: %v %v", i, seqs(tl), err)
+			}
+		}
+		got := replayed(t, s)
+		for i, seq := range got {
+			if seq != uint64(i+1) {
+				t.Fatalf("replay while appending: %v", got)
+			}
+		}
+		if len(got)%2 != 0 {
+			t.Fatalf("replay saw half an append: %v", got)
+		}
+	}
+	if s.Len() != 2*calls || s.Applied() != calls {
+		t.Fatalf("len %d, applied %d", s.Len(), s.Applied())
 	}
 }

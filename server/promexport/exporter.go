@@ -2,14 +2,16 @@
 // prefix phonebalance_, in base units (seconds), with the team as a label
 // and never a call or teammate ID.
 //
-// Counters and histograms are a fold of the event stream, the same stream
-// the metrics.Collector behind the dashboard observes, in the same order;
-// gauges are read at scrape time from the collector's live dashboard. So
-// /metrics and the dashboard agree. See [Exporter] for the metric set.
+// The exporter keeps no numbers of its own: at each scrape it reads the
+// metrics.Collector behind the dashboard (its Totals for the counters and
+// histograms, its live Dashboard for the gauges) and mirrors them with
+// const metrics, client_golang's pattern for numbers kept elsewhere. So
+// /metrics and the dashboard agree, and the collector is the one fold of
+// the event stream. See [Exporter] for the metric set.
 package promexport
 
 import (
-	"sync"
+	"slices"
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
@@ -22,18 +24,25 @@ import (
 // Namespace is the prefix of every metric.
 const Namespace = "phonebalance"
 
-// AnswerWaitBuckets are the bucket bounds of phonebalance_answer_wait_seconds:
-// the common service-level points (10, 20, 30, 60 s) among them.
-var AnswerWaitBuckets = []float64{5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600}
+// AnswerWaitBuckets are the bucket bounds of phonebalance_answer_wait_seconds
+// (metrics.AnswerWaitBounds in seconds): the common service-level points
+// (10, 20, 30, 60 s) among them.
+var AnswerWaitBuckets = inSeconds(metrics.AnswerWaitBounds)
 
-// TalkBuckets are the bucket bounds of phonebalance_talk_seconds.
-var TalkBuckets = []float64{15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600}
+// TalkBuckets are the bucket bounds of phonebalance_talk_seconds
+// (metrics.TalkBounds in seconds).
+var TalkBuckets = inSeconds(metrics.TalkBounds)
 
 // Config configures an [Exporter].
 type Config struct {
-	// Dashboard returns the live dashboard at scrape time, read under the
-	// collector's lock; nil exports no gauges.
-	Dashboard func() metrics.Dashboard
+	// Collector runs fn with the metrics collector under its lock (a
+	// Runtime's WithCollector); fn does not keep it. Nil exports no call
+	// metrics (events_total stays 0).
+	Collector func(fn func(c *metrics.Collector))
+	// Teams returns the teams that exist now (the engine's), so that each
+	// has its series, at 0, before any event names it; nil means the
+	// teams the collector knows only.
+	Teams func() []pb.TeamID
 	// Advice returns the staffing advice at scrape time; nil exports no
 	// staffing gauges.
 	Advice func() []advice.TeamAdvice
@@ -64,248 +73,165 @@ type Config struct {
 //	phonebalance_staffing_target_ratio{team}            gauge: the target's fraction answered within ...
 //	phonebalance_staffing_target_seconds{team}          gauge: ... this many seconds (e.g. 0.8 within 20)
 //
-// Observe must be fed every event in the engine's order. An Exporter is
-// safe for concurrent use; it never reads the clock (durations come from
-// event times).
+// Every team has each series, with every phase, reason and outcome, from
+// the moment it exists (Config.Teams) or the collector knows it: at 0,
+// not absent, so rates and sums over teams work from the start.
+//
+// An Exporter keeps no state besides its descriptions: each Collect reads
+// the collector once, under its lock, and copies what it exports. It is
+// safe for concurrent use and never reads the clock.
 type Exporter struct {
-	dashboard func() metrics.Dashboard
+	cfg Config
 
-	mu    sync.Mutex
-	calls map[pb.CallID]*callTrack
-
-	offered, answered, abandoned, deflected, rings *prometheus.CounterVec
-	answerWait, talk                               *prometheus.HistogramVec
-	eventsDesc                                     *prometheus.Desc
-	events                                         uint64 // guarded by mu
-	inQueueDesc, activeDesc, availableDesc         *prometheus.Desc
-
-	advice                                                      func() []advice.TeamAdvice
+	offered, answered, abandoned, deflected, rings              *prometheus.Desc
+	answerWait, talk, events                                    *prometheus.Desc
+	inQueue, active, available                                  *prometheus.Desc
 	arrivalsDesc, handleDesc, neededDesc, ratioDesc, withinDesc *prometheus.Desc
 }
 
-// callTrack is what the fold keeps per call in progress; it is released
-// at the call's terminal event, so memory is bounded by calls in progress.
-type callTrack struct {
-	inbound   bool
-	placed    time.Time
-	team      pb.TeamID // current queue segment's team
-	ringing   pb.TeammateID
-	ringTeam  pb.TeamID
-	answered  bool // answered once (for answer wait)
-	inLeg     bool // an answered segment is ongoing
-	talking   bool
-	talkFrom  time.Time
-	talked    time.Duration
-	legTeam   pb.TeamID
-	voicemail bool // a voicemail was recorded
-}
+// The label values of the labelled counters, in their export order.
+var (
+	phases = []eventlog.Stage{eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging,
+		eventlog.StageOnHold, eventlog.StageVoicemail}
+	reasons = []eventlog.Deflection{eventlog.DeflectQueueFull, eventlog.DeflectNoTeammates,
+		eventlog.DeflectWorkspaceClosed, eventlog.DeflectTeamClosed, eventlog.DeflectHoldTimeout}
+	outcomes = []metrics.RingOutcome{metrics.RingAnswered, metrics.RingMissed, metrics.RingDeclined, metrics.RingCanceled}
+)
 
-// New returns an exporter with every counter at zero.
+// New returns an exporter reading what cfg gives.
 func New(cfg Config) *Exporter {
-	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
-		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
-	}
-	histogram := func(name, help string, buckets []float64) *prometheus.HistogramVec {
-		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: name, Help: help,
-			Buckets: buckets}, []string{"team"})
-	}
-	gauge := func(name, help string) *prometheus.Desc {
-		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", name), help, []string{"team"}, nil)
+	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", name), help, labels, nil)
 	}
 	return &Exporter{
-		dashboard: cfg.Dashboard,
-		calls:     map[pb.CallID]*callTrack{},
-		offered:   counter("calls_offered_total", "Calls that entered the team's queue (each queue segment).", "team"),
-		answered:  counter("calls_answered_total", "Calls answered in the team (each answered segment).", "team"),
-		abandoned: counter("calls_abandoned_total", "Inbound calls the customer hung up on before answer, or on hold, by where.", "team", "phase"),
-		deflected: counter("calls_deflected_total", "Calls deflected instead of queued, by reason.", "team", "reason"),
-		rings:     counter("ring_outcomes_total", "Rings by how they ended.", "team", "outcome"),
-		answerWait: histogram("answer_wait_seconds", "Time from a call's placement to its first answer.",
-			AnswerWaitBuckets),
-		eventsDesc: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "events_total"),
-			"Events of the log folded into these metrics.", nil, nil),
-		talk:          histogram("talk_seconds", "Talk time of each answered call segment, hold excluded.", TalkBuckets),
-		inQueueDesc:   gauge("calls_in_queue", "Inbound calls waiting in the team's queue now, ringing included."),
-		activeDesc:    gauge("calls_active", "Answered inbound calls ongoing now."),
-		availableDesc: gauge("teammates_available_for_phone", "Team members available for phone calls or on one now."),
-		advice:        cfg.Advice,
-		arrivalsDesc:  gauge("staffing_arrivals_per_second", "Inbound calls arriving per second over the advice window."),
-		handleDesc:    gauge("staffing_handle_seconds", "Mean handle time of the calls finished over the advice window."),
-		neededDesc:    gauge("staffing_teammates_needed", "Teammates the service-level target needs (Erlang C)."),
-		ratioDesc:     gauge("staffing_target_ratio", "Service-level target: the fraction of calls answered within the target time."),
-		withinDesc:    gauge("staffing_target_seconds", "Service-level target: the answer time the target fraction must meet."),
+		cfg:          cfg,
+		offered:      desc("calls_offered_total", "Calls that entered the team's queue (each queue segment).", "team"),
+		answered:     desc("calls_answered_total", "Calls answered in the team (each answered segment).", "team"),
+		abandoned:    desc("calls_abandoned_total", "Inbound calls the customer hung up on before answer, or on hold, by where.", "team", "phase"),
+		deflected:    desc("calls_deflected_total", "Calls deflected instead of queued, by reason.", "team", "reason"),
+		rings:        desc("ring_outcomes_total", "Rings by how they ended.", "team", "outcome"),
+		answerWait:   desc("answer_wait_seconds", "Time from a call's placement to its first answer.", "team"),
+		talk:         desc("talk_seconds", "Talk time of each answered call segment, hold excluded.", "team"),
+		events:       desc("events_total", "Events of the log folded into these metrics."),
+		inQueue:      desc("calls_in_queue", "Inbound calls waiting in the team's queue now, ringing included.", "team"),
+		active:       desc("calls_active", "Answered inbound calls ongoing now.", "team"),
+		available:    desc("teammates_available_for_phone", "Team members available for phone calls or on one now.", "team"),
+		arrivalsDesc: desc("staffing_arrivals_per_second", "Inbound calls arriving per second over the advice window.", "team"),
+		handleDesc:   desc("staffing_handle_seconds", "Mean handle time of the calls finished over the advice window.", "team"),
+		neededDesc:   desc("staffing_teammates_needed", "Teammates the service-level target needs (Erlang C).", "team"),
+		ratioDesc:    desc("staffing_target_ratio", "Service-level target: the fraction of calls answered within the target time.", "team"),
+		withinDesc:   desc("staffing_target_seconds", "Service-level target: the answer time the target fraction must meet.", "team"),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, c := range x.vecs() {
-		c.Describe(ch)
+	for _, d := range []*prometheus.Desc{x.offered, x.answered, x.abandoned, x.deflected, x.rings,
+		x.answerWait, x.talk, x.events, x.inQueue, x.active, x.available,
+		x.arrivalsDesc, x.handleDesc, x.neededDesc, x.ratioDesc, x.withinDesc} {
+		ch <- d
 	}
-	ch <- x.eventsDesc
-	ch <- x.inQueueDesc
-	ch <- x.activeDesc
-	ch <- x.availableDesc
-	ch <- x.arrivalsDesc
-	ch <- x.handleDesc
-	ch <- x.neededDesc
-	ch <- x.ratioDesc
-	ch <- x.withinDesc
 }
 
-// Collect implements prometheus.Collector. It reads the dashboard once.
+// Collect implements prometheus.Collector: it reads the collector once,
+// under its lock, then exports a copy.
 func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
-	for _, c := range x.vecs() {
-		c.Collect(ch)
+	var totals metrics.Totals
+	var live metrics.Dashboard
+	if x.cfg.Collector != nil {
+		x.cfg.Collector(func(c *metrics.Collector) {
+			totals = c.Totals()
+			live = c.Dashboard(time.Time{})
+		})
 	}
-	x.mu.Lock()
-	events := x.events
-	x.mu.Unlock()
-	ch <- prometheus.MustNewConstMetric(x.eventsDesc, prometheus.CounterValue, float64(events))
+	ch <- prometheus.MustNewConstMetric(x.events, prometheus.CounterValue, float64(totals.Events))
+	if x.cfg.Collector != nil {
+		for _, team := range x.teams(totals, live) {
+			x.collectTeam(ch, team, totals.Teams[team], live.Teams[team])
+		}
+	}
 	x.collectAdvice(ch)
-	if x.dashboard == nil {
-		return
-	}
-	d := x.dashboard()
-	for team, v := range d.Teams {
-		t := string(team)
-		ch <- prometheus.MustNewConstMetric(x.inQueueDesc, prometheus.GaugeValue, float64(v.InQueue), t)
-		ch <- prometheus.MustNewConstMetric(x.activeDesc, prometheus.GaugeValue, float64(v.Active), t)
-		ch <- prometheus.MustNewConstMetric(x.availableDesc, prometheus.GaugeValue, float64(v.AvailableForPhone), t)
-	}
 }
 
-func (x *Exporter) vecs() []prometheus.Collector {
-	return []prometheus.Collector{x.offered, x.answered, x.abandoned, x.deflected, x.rings, x.answerWait, x.talk}
+// teams returns every team to export, sorted: the collector's and those
+// Config.Teams names.
+func (x *Exporter) teams(totals metrics.Totals, live metrics.Dashboard) []pb.TeamID {
+	ids := make([]pb.TeamID, 0, len(totals.Teams)+len(live.Teams))
+	for id := range totals.Teams {
+		ids = append(ids, id)
+	}
+	for id := range live.Teams {
+		ids = append(ids, id)
+	}
+	if x.cfg.Teams != nil {
+		ids = append(ids, x.cfg.Teams()...)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
-// Reset sets every counter and histogram back to zero and forgets the
-// calls in progress, before the stream is folded again from its start
-// (after the replica restored a snapshot).
-func (x *Exporter) Reset() {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.calls = map[pb.CallID]*callTrack{}
-	x.events = 0
-	x.offered.Reset()
-	x.answered.Reset()
-	x.abandoned.Reset()
-	x.deflected.Reset()
-	x.rings.Reset()
-	x.answerWait.Reset()
-	x.talk.Reset()
+// collectTeam exports one team's series; a zero TeamTotals (a team the
+// collector does not know yet) exports zeros.
+func (x *Exporter) collectTeam(ch chan<- prometheus.Metric, team pb.TeamID, t metrics.TeamTotals, v metrics.TeamView) {
+	id := string(team)
+	counter := func(d *prometheus.Desc, n uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(n), append([]string{id}, labels...)...)
+	}
+	gauge := func(d *prometheus.Desc, n int) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), id)
+	}
+	counter(x.offered, t.Offered)
+	counter(x.answered, t.Answered)
+	for _, p := range phases {
+		counter(x.abandoned, t.Abandoned[p], p.String())
+	}
+	for _, r := range reasons {
+		counter(x.deflected, t.Deflected[r], r.String())
+	}
+	for _, o := range outcomes {
+		counter(x.rings, t.Rings[o], o.String())
+	}
+	x.histogram(ch, x.answerWait, id, t.AnswerWait, AnswerWaitBuckets)
+	x.histogram(ch, x.talk, id, t.Talk, TalkBuckets)
+	gauge(x.inQueue, v.InQueue)
+	gauge(x.active, v.Active)
+	gauge(x.available, v.AvailableForPhone)
 }
 
-// Observe folds one event. Events of calls the exporter did not see
-// placed are counted where they can be and otherwise ignored.
-func (x *Exporter) Observe(ev eventlog.Event) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.events++
-	if !ev.Kind.IsCall() {
-		return
+// histogram exports h (empty for a team the collector does not know yet)
+// with the given bounds in seconds.
+func (x *Exporter) histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, team string, h metrics.Histogram, bounds []float64) {
+	buckets := make(map[float64]uint64, len(bounds))
+	var cum []uint64
+	if len(h.Counts) > 0 {
+		cum = h.Cumulative()
 	}
-	c := x.calls[ev.Call]
-	if ev.Kind == eventlog.CallPlaced {
-		c = &callTrack{inbound: ev.Direction == pb.Inbound, placed: ev.At, team: ev.Team}
-		x.calls[ev.Call] = c
-		return
-	}
-	if c == nil {
-		return // AbandonedAssignment after the end, or a call from before the stream
-	}
-	switch ev.Kind {
-	case eventlog.CallQueued:
-		c.team = ev.Team
-		x.offered.WithLabelValues(string(ev.Team)).Inc()
-	case eventlog.CallOffered:
-		c.ringing, c.ringTeam = ev.Teammate, ev.Team
-	case eventlog.CallAnswered:
-		if c.ringing == ev.Teammate {
-			x.ring(c, "answered")
+	for i, b := range bounds {
+		if i < len(cum) {
+			buckets[b] = cum[i]
 		} else {
-			x.ring(c, "canceled")
+			buckets[b] = 0
 		}
-		x.answered.WithLabelValues(string(ev.Team)).Inc()
-		if !c.answered {
-			c.answered = true
-			x.answerWait.WithLabelValues(string(ev.Team)).Observe(ev.At.Sub(c.placed).Seconds())
-		}
-		c.inLeg, c.talking, c.talkFrom, c.talked, c.legTeam = true, true, ev.At, 0, ev.Team
-	case eventlog.CallDeclined:
-		x.ring(c, "declined")
-	case eventlog.CallMissed:
-		x.ring(c, "missed")
-	case eventlog.CallDeflected:
-		x.ring(c, "canceled")
-		x.deflected.WithLabelValues(string(ev.Team), ev.Deflection.String()).Inc()
-	case eventlog.VoicemailStarted, eventlog.CallbackRequested:
-		x.ring(c, "canceled")
-	case eventlog.VoicemailRecorded:
-		c.voicemail = true
-	case eventlog.CallOnHold:
-		if c.talking {
-			c.talked += ev.At.Sub(c.talkFrom)
-			c.talking = false
-		}
-	case eventlog.CallResumed:
-		if c.inLeg && !c.talking {
-			c.talking, c.talkFrom = true, ev.At
-		}
-	case eventlog.CallTransferred:
-		x.endLeg(c, ev.At)
-	case eventlog.CallEndedBeforeAnswer:
-		x.ring(c, "canceled")
-		if c.inbound {
-			x.abandoned.WithLabelValues(string(c.team), ev.Stage.String()).Inc()
-		}
-		delete(x.calls, ev.Call)
-	case eventlog.CallEnded:
-		x.ring(c, "canceled")
-		x.endLeg(c, ev.At)
-		if c.inbound && ev.By == eventlog.ByCustomer {
-			switch ev.Stage {
-			case eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging, eventlog.StageOnHold:
-				x.abandoned.WithLabelValues(string(c.team), ev.Stage.String()).Inc()
-			case eventlog.StageVoicemail:
-				if !c.voicemail {
-					x.abandoned.WithLabelValues(string(c.team), ev.Stage.String()).Inc()
-				}
-			}
-		}
-		delete(x.calls, ev.Call)
 	}
+	ch <- prometheus.MustNewConstHistogram(d, h.Count, h.Sum.Seconds(), buckets, team)
 }
 
-// ring ends the call's ring in progress, if any, with outcome.
-func (x *Exporter) ring(c *callTrack, outcome string) {
-	if c.ringing == "" {
-		return
+func inSeconds(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = d.Seconds()
 	}
-	x.rings.WithLabelValues(string(c.ringTeam), outcome).Inc()
-	c.ringing, c.ringTeam = "", ""
-}
-
-// endLeg observes the talk time of the answered segment in progress.
-func (x *Exporter) endLeg(c *callTrack, at time.Time) {
-	if !c.inLeg {
-		return
-	}
-	if c.talking {
-		c.talked += at.Sub(c.talkFrom)
-	}
-	x.talk.WithLabelValues(string(c.legTeam)).Observe(c.talked.Seconds())
-	c.inLeg, c.talking, c.talked = false, false, 0
+	return out
 }
 
 // collectAdvice exports the staffing gauges of every team the advice
 // covers. A team whose handle time is not known yet has no "needed" gauge
 // (Needed is 0 then), nor one whose target no staffing reaches (-1).
 func (x *Exporter) collectAdvice(ch chan<- prometheus.Metric) {
-	if x.advice == nil {
+	if x.cfg.Advice == nil {
 		return
 	}
-	for _, a := range x.advice() {
+	for _, a := range x.cfg.Advice() {
 		t := string(a.Team)
 		ch <- prometheus.MustNewConstMetric(x.arrivalsDesc, prometheus.GaugeValue, a.ArrivalsPerHour/3600, t)
 		ch <- prometheus.MustNewConstMetric(x.handleDesc, prometheus.GaugeValue, a.MeanHandle.Seconds(), t)

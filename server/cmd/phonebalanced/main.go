@@ -33,6 +33,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "events" { // phonebalanced events export: see events.go
+		if err := eventsCommand(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "phonebalanced:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stderr, os.Getenv, wiring); err != nil {
@@ -60,6 +67,8 @@ type config struct {
 
 	slTarget float64
 	slWithin time.Duration
+	// eventRetention is how long stored events are kept.
+	eventRetention time.Duration
 
 	logFormat, logLevel string
 
@@ -79,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Uint64Var(&c.demoSeed, "demo-seed", 1, "with -demo: the seed of the simulated traffic")
 	fs.Float64Var(&c.slTarget, "sl-target", 0.8, "staffing advice: the fraction of calls to answer within -sl-within")
 	fs.DurationVar(&c.slWithin, "sl-within", 20*time.Second, "staffing advice: the answer time of the service-level target")
+	fs.DurationVar(&c.eventRetention, "event-retention", 90*24*time.Hour, "how long stored events are kept (pruned hourly; 0: for ever)")
 	fs.StringVar(&c.sip, "sip", "", "UDP address of the SIP registrar and B2BUA (e.g. 127.0.0.1:5060); empty: no SIP")
 	fs.StringVar(&c.sipAdvertise, "sip-advertise", "", "host:port phones and callers reach the SIP side at (needed when -sip listens on 0.0.0.0)")
 	fs.StringVar(&c.sipDomain, "sip-domain", "phonebalance.local", "SIP domain: teammates register as sip:<teammate>@domain, callers dial sip:<team>@domain")
@@ -164,7 +174,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		return err
 	}
 	addr := ln.Addr().String()
-	rcfg := core.Config{Dir: c.data, Engine: ecfg, Logger: logger,
+	rcfg := core.Config{Dir: c.data, Engine: ecfg, Logger: logger, EventRetention: c.eventRetention,
 		Advice: advice.Config{Default: advice.Target{Within: c.slWithin, Fraction: c.slTarget}}}
 	if c.raft != "" {
 		rcfg.NodeID, rcfg.RaftAddr, rcfg.Bootstrap = addr, c.raft, c.join == ""

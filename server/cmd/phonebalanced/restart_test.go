@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +12,6 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/server/api"
-	"github.com/phonebalance/phonebalance/server/eventstore"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
@@ -119,12 +118,12 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	if err := b.stop(); err != nil {
 		t.Fatalf("graceful stop: %v\n%s", err, b.stderr())
 	}
-	// The event log holds every event once, in order.
-	raw, err := os.ReadFile(filepath.Join(dir, eventstore.FileName))
-	if err != nil {
+	// The event store holds every event once, in order.
+	var raw bytes.Buffer
+	if err := exportEvents(dir, "", &raw, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := eventlog.DecodeJSONLines(bytes.NewReader(raw))
+	evs, err := eventlog.DecodeJSONLines(&raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,288 @@
+package metrics
+
+import (
+	"slices"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// Bucket bounds of the histograms of [TeamTotals]: the common
+// service-level points (10, 20, 30, 60 s) among the answer waits.
+var (
+	AnswerWaitBounds = seconds(5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
+	TalkBounds       = seconds(15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)
+)
+
+func seconds(s ...int) []time.Duration {
+	out := make([]time.Duration, len(s))
+	for i, v := range s {
+		out[i] = time.Duration(v) * time.Second
+	}
+	return out
+}
+
+// RingOutcome is how a ring ended, for [TeamTotals.Rings].
+type RingOutcome uint8
+
+// The ring outcomes.
+const (
+	RingAnswered RingOutcome = iota // the teammate rung answered
+	RingMissed                      // it timed out
+	RingDeclined                    // the teammate declined it
+	RingCanceled                    // the call left the queue, ended, or another teammate answered
+	ringOutcomes
+)
+
+// String returns the outcome's name: answered, missed, declined, canceled.
+func (o RingOutcome) String() string {
+	switch o {
+	case RingAnswered:
+		return "answered"
+	case RingMissed:
+		return "missed"
+	case RingDeclined:
+		return "declined"
+	case RingCanceled:
+		return "canceled"
+	}
+	return "unknown"
+}
+
+// Histogram counts durations in the buckets Bounds gives: Counts[i]
+// counts the values at most Bounds[i] and above the bounds before it;
+// Counts[len(Bounds)] those above every bound.
+type Histogram struct {
+	// Bounds are shared between histograms: read them, do not modify them.
+	Bounds []time.Duration
+	Counts []uint64
+	Count  uint64
+	Sum    time.Duration
+}
+
+func newHistogram(bounds []time.Duration) Histogram {
+	return Histogram{Bounds: bounds, Counts: make([]uint64, len(bounds)+1)}
+}
+
+func (h *Histogram) observe(d time.Duration) {
+	i, _ := slices.BinarySearch(h.Bounds, d)
+	h.Counts[i]++
+	h.Count++
+	h.Sum = satAdd(h.Sum, d)
+}
+
+// Cumulative returns, for each bound, how many values are at most it
+// (Prometheus' buckets).
+func (h Histogram) Cumulative() []uint64 {
+	out := make([]uint64, len(h.Bounds))
+	var n uint64
+	for i := range h.Bounds {
+		n += h.Counts[i]
+		out[i] = n
+	}
+	return out
+}
+
+func (h Histogram) clone() Histogram {
+	h.Counts = slices.Clone(h.Counts)
+	return h
+}
+
+// TeamTotals are one team's counts since the collector's first event:
+// they only grow (Prometheus counters mirror them).
+type TeamTotals struct {
+	// Offered counts the calls that entered the team's queue (each queue
+	// segment); Answered the answers in the team (each answered segment).
+	Offered, Answered uint64
+	// Abandoned counts inbound calls the customer hung up on before a
+	// teammate or voicemail took them, or on hold (rule MT4), by where:
+	// routing, queued, ringing, on hold, voicemail (before a message).
+	Abandoned [eventlog.StageDialing + 1]uint64
+	// Deflected counts deflections by reason.
+	Deflected [eventlog.DeflectHoldTimeout + 1]uint64
+	// Rings counts the rings of the team's calls by how they ended.
+	Rings [ringOutcomes]uint64
+	// AnswerWait holds the time from CallPlaced to the first answer of
+	// each inbound call answered in the team (rule MT8), with
+	// AnswerWaitBounds.
+	AnswerWait Histogram
+	// Talk holds the talk time of each answered segment, hold excluded,
+	// with TalkBounds.
+	Talk Histogram
+}
+
+func newTeamTotals() *TeamTotals {
+	return &TeamTotals{AnswerWait: newHistogram(AnswerWaitBounds), Talk: newHistogram(TalkBounds)}
+}
+
+// Totals are the collector's counts since its first event.
+type Totals struct {
+	// Events counts the events observed (refused ones excepted).
+	Events uint64
+	// Teams has every team the collector knows (from a membership or a
+	// call), with zero counts for a team that has none yet.
+	Teams map[pb.TeamID]TeamTotals
+}
+
+// totals is the fold behind Totals.
+type totals struct {
+	events uint64
+	teams  map[pb.TeamID]*TeamTotals
+	// held is the talk time before the hold of each answered inbound
+	// segment that went on hold; an entry leaves with its segment.
+	held map[pb.CallID]time.Duration
+}
+
+// Totals returns the counts since the first event, for every team the
+// collector knows. The result is a copy that belongs to the caller. It
+// costs O(teams) and does not change the collector.
+func (c *Collector) Totals() Totals {
+	out := Totals{Events: c.tot.events, Teams: make(map[pb.TeamID]TeamTotals, len(c.teams))}
+	for id := range c.teams {
+		if t := c.tot.teams[id]; t != nil {
+			cp := *t
+			cp.AnswerWait, cp.Talk = t.AnswerWait.clone(), t.Talk.clone()
+			out.Teams[id] = cp
+		} else {
+			out.Teams[id] = *newTeamTotals()
+		}
+	}
+	for id, t := range c.tot.teams { // a team seen on a deflection only
+		if _, ok := out.Teams[id]; !ok {
+			cp := *t
+			cp.AnswerWait, cp.Talk = t.AnswerWait.clone(), t.Talk.clone()
+			out.Teams[id] = cp
+		}
+	}
+	return out
+}
+
+// callBefore is what the totals need of a call as it was before the event
+// that changes it.
+type callBefore struct {
+	found      bool
+	dir        pb.Direction
+	stage      stage
+	team       pb.TeamID
+	ringing    pb.TeammateID
+	placedAt   time.Time
+	answered   bool
+	talkTeam   pb.TeamID
+	talkSince  time.Time
+	vmRecorded bool
+}
+
+// before reads the state of e's call, if it is in progress.
+func (c *Collector) before(e *eventlog.Event) callBefore {
+	if !e.Kind.IsCall() || e.Call == "" || e.Kind == eventlog.CallPlaced {
+		return callBefore{}
+	}
+	cl, ok := c.findCall(e.Call)
+	if !ok {
+		return callBefore{}
+	}
+	return callBefore{found: true, dir: cl.dir, stage: cl.stage, team: cl.team, ringing: cl.ringing, placedAt: cl.placedAt,
+		answered: cl.answered, talkTeam: cl.talkTeam, talkSince: cl.talkSince, vmRecorded: cl.vmRecorded}
+}
+
+// team returns team id's totals, created if new.
+func (t *totals) team(id pb.TeamID) *TeamTotals {
+	tt := t.teams[id]
+	if tt == nil {
+		tt = newTeamTotals()
+		t.teams[id] = tt
+	}
+	return tt
+}
+
+// count folds an event the collector accepted; b is its call before it.
+func (c *Collector) count(e *eventlog.Event, b *callBefore) {
+	t := &c.tot
+	t.events++
+	if t.teams == nil {
+		t.teams = make(map[pb.TeamID]*TeamTotals, 8)
+		t.held = make(map[pb.CallID]time.Duration)
+	}
+	if !b.found {
+		return
+	}
+	switch e.Kind {
+	case eventlog.CallQueued:
+		t.team(e.Team).Offered++
+	case eventlog.CallAnswered:
+		t.ring(b, RingCanceled, e.Teammate)
+		tt := t.team(e.Team)
+		tt.Answered++
+		if !b.answered {
+			tt.AnswerWait.observe(e.At.Sub(b.placedAt))
+		}
+		delete(t.held, e.Call)
+	case eventlog.CallDeclined:
+		t.ring(b, RingDeclined, "")
+	case eventlog.CallMissed:
+		t.ring(b, RingMissed, "")
+	case eventlog.CallDeflected:
+		t.ring(b, RingCanceled, "")
+		team := e.Team
+		if team == "" {
+			team = b.team
+		}
+		if e.Deflection.Valid() {
+			t.team(team).Deflected[e.Deflection]++
+		}
+	case eventlog.VoicemailStarted, eventlog.CallbackRequested:
+		t.ring(b, RingCanceled, "")
+	case eventlog.CallOnHold:
+		if b.dir == pb.Inbound {
+			t.held[e.Call] += e.At.Sub(b.talkSince)
+		}
+	case eventlog.CallTransferred:
+		t.endSegment(e, b)
+	case eventlog.CallEndedBeforeAnswer:
+		t.ring(b, RingCanceled, "")
+		if b.dir == pb.Inbound && e.Stage.Valid() {
+			t.team(b.team).Abandoned[e.Stage]++
+		}
+	case eventlog.CallEnded:
+		t.ring(b, RingCanceled, "")
+		t.endSegment(e, b)
+		if b.dir != pb.Inbound || e.By != eventlog.ByCustomer {
+			return
+		}
+		switch e.Stage {
+		case eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging, eventlog.StageOnHold:
+			t.team(b.team).Abandoned[e.Stage]++
+		case eventlog.StageVoicemail:
+			if !b.vmRecorded {
+				t.team(b.team).Abandoned[e.Stage]++
+			}
+		}
+	}
+}
+
+// ring counts how the ring in progress, if any, ended: answered if
+// answeredBy is the teammate rung, else outcome.
+func (t *totals) ring(b *callBefore, outcome RingOutcome, answeredBy pb.TeammateID) {
+	if b.stage != stRinging {
+		return
+	}
+	if answeredBy != "" && answeredBy == b.ringing {
+		outcome = RingAnswered
+	}
+	t.team(b.team).Rings[outcome]++
+}
+
+// endSegment observes the talk time of the answered inbound segment in
+// progress, if any.
+func (t *totals) endSegment(e *eventlog.Event, b *callBefore) {
+	if b.dir != pb.Inbound || (b.stage != stTalking && b.stage != stOnHold) {
+		return
+	}
+	talked := t.held[e.Call]
+	delete(t.held, e.Call)
+	if b.stage == stTalking {
+		talked += e.At.Sub(b.talkSince)
+	}
+	t.team(b.talkTeam).Talk.observe(talked)
+}

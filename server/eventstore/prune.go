@@ -1,0 +1,103 @@
+package eventstore
+
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// pruneChunk is how many events one Prune transaction deletes at most, so
+// that appends are held up for a bounded time (tens of milliseconds).
+var pruneChunk = 2000
+
+// Prune deletes the events older than now minus Config.Retention (by
+// Event.At), with their call index entries, in transactions of at most
+// two thousand events, and returns how many it deleted. It walks from the
+// oldest event and stops at the first one within the retention: events
+// are stored in Seq order and At never decreases along Seq (package
+// eventlog), so that is every older event. With no retention it deletes
+// nothing. Deleted events leave Len, Timeline, Replay, Export and Recent;
+// LastSeq and Applied stay.
+//
+// The store runs no timer: the caller calls Prune periodically. Call it
+// often (every few minutes to hourly), so that each call frees few pages:
+// bbolt lists the free pages in every commit until appends reuse them. A corrupt record stops it with a
+// *CorruptError and is not deleted. Safe for concurrent use; appends wait
+// between its transactions only.
+func (s *Store) Prune(now time.Time) (int, error) {
+	if s.retention <= 0 {
+		return 0, nil
+	}
+	cutoff := now.Add(-s.retention)
+	total := 0
+	for {
+		n, more, err := s.pruneChunk(cutoff)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+// pruneChunk deletes up to pruneChunk events older than cutoff, reporting
+// whether more may remain.
+func (s *Store) pruneChunk(cutoff time.Time) (deleted int, more bool, err error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return 0, false, err
+	}
+	s.mu.Lock()
+	applied, lastSeq, count := s.applied, s.lastSeq, s.count
+	s.mu.Unlock()
+	var lastDeleted uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		events, byCall := tx.Bucket(bucketEvents), tx.Bucket(bucketByCall)
+		var seqKeys, callKeys [][]byte
+		c := events.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(seqKeys) == pruneChunk {
+				more = true
+				break
+			}
+			ev, err := decodeEvent(k, v)
+			if err != nil {
+				return err
+			}
+			if !ev.At.Before(cutoff) {
+				break
+			}
+			seqKeys = append(seqKeys, clone(k))
+			if ev.Call != "" {
+				callKeys = append(callKeys, callKey(ev.Call, ev.Seq))
+			}
+			lastDeleted = ev.Seq
+		}
+		// Deleting behind a cursor moves it; delete once the walk is done.
+		for _, k := range seqKeys {
+			if err := events.Delete(k); err != nil {
+				return err
+			}
+		}
+		for _, k := range callKeys {
+			if err := byCall.Delete(k); err != nil {
+				return err
+			}
+		}
+		deleted = len(seqKeys)
+		if deleted == 0 {
+			return nil
+		}
+		return putMeta(tx.Bucket(bucketMeta), applied, lastSeq, count-deleted)
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.count = count - deleted
+	if deleted > 0 {
+		s.dropRecent(lastDeleted)
+	}
+	return deleted, more, nil
+}
