@@ -45,13 +45,20 @@ func TestPrometheusScrapesAndRules(t *testing.T) {
 	prom := startPrometheus(t, promBin, c.addr, rules)
 
 	// Wait for enough scrapes and traffic that rates have two samples.
-	eventually(t, 90*time.Second, "Prometheus scraping phonebalanced under demo traffic", func() bool {
+	eventually(t, 150*time.Second, "Prometheus scraping phonebalanced under demo traffic", func() bool {
 		up, err := prom.query(`count_over_time(up{job="phonebalanced"}[5m]) >= 5 and up{job="phonebalanced"} == 1`)
 		if err != nil || len(up) == 0 {
 			return false
 		}
 		answered, err := prom.query(`increase(phonebalance_answer_wait_seconds_count[5m]) > 0`)
-		return err == nil && len(answered) > 0
+		if err != nil || len(answered) == 0 {
+			return false
+		}
+		// The staffing model needs a finished call's handle time (the
+		// demo's talk times start at 20 s) before it says how many
+		// teammates the target needs.
+		needed, err := prom.query(`phonebalance_staffing_teammates_needed`)
+		return err == nil && len(needed) > 0
 	})
 
 	var dash struct {
