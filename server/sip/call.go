@@ -318,7 +318,7 @@ func (c *call) dropLegs() (wasBridged bool) {
 func (c *call) byeCaller() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.dlg.Bye(ctx); err != nil {
+	if err := c.g.byeCaller(ctx, c.dlg); err != nil {
 		c.g.log.debug("sip: BYE to the caller failed", "call", c.id, "error", err)
 	}
 }

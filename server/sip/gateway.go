@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -51,6 +52,8 @@ type Gateway struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // the gateway's goroutines but the listener's
 	serving chan struct{}  // closed when the listener's goroutine returns
+
+	legsRunning atomic.Int32 // teammate legs whose INVITE (and CANCEL) transactions are not over
 
 	regMu sync.Mutex // serialises registrations, so their SetClient commands follow them in order
 
@@ -363,4 +366,27 @@ func checkURI(s string) error {
 
 func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+}
+
+// byeCaller sends BYE in a caller's dialog, to its Contact, from the
+// listener its INVITE came in on (never from a socket of its own, which
+// a caller behind NAT would not accept).
+func (g *Gateway) byeCaller(ctx context.Context, dlg *sipgo.DialogServerSession) error {
+	inv := dlg.InviteRequest
+	target := inv.Recipient
+	if c := inv.Contact(); c != nil {
+		target = c.Address
+	}
+	bye := siplib.NewRequest(siplib.BYE, *target.Clone())
+	bye.SetTransport(inv.Transport())
+	g.fromListener(bye, inv)
+	return dlg.WriteBye(ctx, bye)
+}
+
+// fromListener makes req, a request in the dialog that in began, leave
+// from the listener in arrived on: on UDP the listener's own socket.
+func (g *Gateway) fromListener(req, in *siplib.Request) {
+	if strings.EqualFold(in.Transport(), "UDP") {
+		req.Laddr = siplib.Addr{IP: g.addr.Addr().AsSlice(), Port: int(g.addr.Port())}
+	}
 }

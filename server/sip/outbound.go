@@ -76,6 +76,8 @@ func newLeg(c *call, t pb.TeammateID, b *binding, auto bool) *leg {
 // run rings the phone and reports the outcome to the call.
 func (l *leg) run() {
 	g := l.c.g
+	g.legsRunning.Add(1)
+	defer g.legsRunning.Add(-1)
 	g.mu.Lock()
 	g.dialogs[l.sipID] = dialogRef{call: l.c, leg: l}
 	g.mu.Unlock()
@@ -130,11 +132,12 @@ func (l *leg) ring() outcome {
 	g.mu.Lock() // onBye reads dlg under g.mu
 	l.dlg = dlg
 	g.mu.Unlock()
-	err = dlg.WaitAnswer(l.ctx, sipgo.AnswerOptions{})
+	err = l.waitAnswer(dlg)
 	if l.ctx.Err() != nil {
-		// Cancelled: sipgo sent CANCEL once the phone had answered 1xx.
-		// A 200 OK that crossed the CANCEL gets ACK, then BYE.
-		if res := dlg.InviteResponse; res != nil && res.IsSuccess() {
+		// Cancelled. A 2xx that crossed the CANCEL (the phone may then
+		// have answered the CANCEL 481, or not at all) is acknowledged
+		// and hung up at once.
+		if err == nil {
 			l.ackAndBye()
 		}
 		return outcome{kind: outCanceled}
@@ -156,8 +159,84 @@ func (l *leg) ring() outcome {
 	return outcome{kind: outFailed, err: err}
 }
 
+// waitAnswer waits for the INVITE's final response. The INVITE
+// transaction keeps being read while the leg is cancelled: when l.ctx
+// ends, a CANCEL goes out (once the phone has answered 1xx, RFC 3261
+// §9.1) on a goroutine of its own, and its retransmissions stop as soon
+// as the INVITE completes, whatever the CANCEL's fate (a phone may
+// answer it 481 once its 2xx is sent, §9.2, or not at all). So a 2xx
+// that crosses the CANCEL is returned (nil), for the caller to ACK and
+// hang up. A cancelled INVITE that gets no final response within
+// 64*T1 of the CANCEL (RFC 3261 §9.1) is abandoned.
+func (l *leg) waitAnswer(dlg *sipgo.DialogClientSession) error {
+	wait, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	provisional := make(chan struct{})
+	var once sync.Once
+	completed := make(chan struct{})
+	cancelled := make(chan struct{})
+	go func() {
+		defer close(cancelled)
+		select {
+		case <-l.ctx.Done():
+		case <-completed:
+			return
+		}
+		select {
+		case <-provisional:
+		case <-completed:
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 64*siplib.T1)
+		defer cancel()
+		go func() {
+			select {
+			case <-completed:
+				cancel() // the INVITE completed: stop the CANCEL's retransmissions
+			case <-ctx.Done():
+			}
+		}()
+		if res, err := l.c.g.cli.Do(ctx, cancelRequest(dlg.InviteRequest)); err == nil && res.StatusCode != 200 {
+			l.c.g.log.debug("sip: CANCEL refused", "teammate", l.teammate, "code", res.StatusCode)
+		}
+		select {
+		case <-completed:
+		case <-ctx.Done():
+			// No final response to the cancelled INVITE: abandon it.
+			stop(sipgo.WaitAnswerForceCancelErr)
+		}
+	}()
+	err := dlg.WaitAnswer(wait, sipgo.AnswerOptions{OnResponse: func(res *siplib.Response) error {
+		if res.IsProvisional() {
+			once.Do(func() { close(provisional) })
+		}
+		return nil
+	}})
+	close(completed)
+	<-cancelled
+	return err
+}
+
+// cancelRequest is the CANCEL of an INVITE the gateway sent (RFC 3261
+// §9.1): its Request-URI, top Via, From, To, Call-ID and CSeq number,
+// sent from the same listener to the same destination.
+func cancelRequest(inv *siplib.Request) *siplib.Request {
+	req := siplib.NewRequest(siplib.CANCEL, *inv.Recipient.Clone())
+	req.AppendHeader(siplib.HeaderClone(inv.Via()))
+	req.AppendHeader(siplib.HeaderClone(inv.From()))
+	req.AppendHeader(siplib.HeaderClone(inv.To()))
+	req.AppendHeader(siplib.HeaderClone(inv.CallID()))
+	req.AppendHeader(&siplib.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: siplib.CANCEL})
+	siplib.CopyHeaders("Route", inv, req)
+	req.SetTransport(inv.Transport())
+	req.SetDestination(inv.Destination())
+	req.Laddr = inv.Laddr
+	return req
+}
+
 // ackAndBye ends a dialog the phone established after the gateway had
-// given up on it.
+// given up on it: ACK (each retransmission of the 2xx is acknowledged
+// too), then BYE.
 func (l *leg) ackAndBye() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -165,10 +244,23 @@ func (l *leg) ackAndBye() {
 		l.c.g.log.debug("sip: ACK to a late answer failed", "teammate", l.teammate, "error", err)
 		return
 	}
-	if err := l.dlg.Bye(ctx); err != nil {
+	if err := byePhone(ctx, l.dlg); err != nil {
 		l.c.g.log.debug("sip: BYE to a late answer failed", "teammate", l.teammate, "error", err)
 	}
 	l.c.g.log.info("sip: hung up an answer that came after the ring ended", "call", l.c.id, "teammate", l.teammate)
+}
+
+// byePhone sends BYE in a dialog the gateway started, from the listener
+// the INVITE left from (a phone behind NAT accepts nothing else), to
+// where the 2xx came from.
+func byePhone(ctx context.Context, dlg *sipgo.DialogClientSession) error {
+	target := dlg.InviteRequest.Recipient
+	if c := dlg.InviteResponse.Contact(); c != nil {
+		target = c.Address
+	}
+	bye := siplib.NewRequest(siplib.BYE, *target.Clone())
+	bye.Laddr = dlg.InviteRequest.Laddr
+	return dlg.WriteBye(ctx, bye)
 }
 
 // hangup sends BYE on an answered leg, once, on its own goroutine.
@@ -185,7 +277,7 @@ func (l *leg) hangup() {
 		bye := func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			if err := dlg.Bye(ctx); err != nil {
+			if err := byePhone(ctx, dlg); err != nil {
 				g.log.debug("sip: BYE to a phone failed", "teammate", l.teammate, "error", err)
 			}
 		}

@@ -38,7 +38,7 @@ func newUA(t *testing.T, e *env, user string) *ua {
 		defer close(done)
 		buf := make([]byte, 65535)
 		for {
-			n, _, err := conn.ReadFromUDP(buf)
+			n, from, err := conn.ReadFromUDP(buf)
 			if err != nil {
 				return
 			}
@@ -46,6 +46,7 @@ func newUA(t *testing.T, e *env, user string) *ua {
 			if err != nil {
 				continue
 			}
+			msg.SetSource(from.String()) // where it came from, for the tests that check it
 			select {
 			case u.in <- msg:
 			default: // a test that stopped reading: drop
