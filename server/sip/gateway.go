@@ -61,7 +61,8 @@ type Gateway struct {
 	started  bool
 	closed   bool
 	conn     *requestGate
-	bindings map[pb.TeammateID]*binding
+	bindings map[pb.TeammateID]map[string]*binding // by contactKey
+	regSeq   uint64                                // counts REGISTERs that bound a contact
 	calls    map[pb.CallID]*call
 	dialogs  map[string]dialogRef // SIP Call-ID -> the call and leg it belongs to
 }
@@ -87,7 +88,7 @@ func New(cfg Config) (*Gateway, error) {
 		cfg:      cfg,
 		log:      logger{cfg.Logger.With("component", "sip")},
 		nonce:    key,
-		bindings: make(map[pb.TeammateID]*binding),
+		bindings: make(map[pb.TeammateID]map[string]*binding),
 		calls:    make(map[pb.CallID]*call),
 		dialogs:  make(map[string]dialogRef),
 	}
@@ -209,8 +210,10 @@ func (g *Gateway) Close() error {
 	for _, c := range g.calls {
 		calls = append(calls, c)
 	}
-	for _, b := range g.bindings {
-		b.timer.Stop()
+	for _, set := range g.bindings {
+		for _, b := range set {
+			b.timer.Stop()
+		}
 	}
 	conn := g.conn
 	g.mu.Unlock()
