@@ -80,6 +80,11 @@ type Config struct {
 	MaxBody int
 	// CommandTimeout bounds each command sent to the replica. Default 5 s.
 	CommandTimeout time.Duration
+	// MaxNonces bounds the digest nonces the gateway remembers (each
+	// challenge issues one; see the README's nonce policy). Beyond it the
+	// oldest are forgotten, and a client answering one of those is
+	// challenged again with stale=true. Default 16384 (about 2 MB).
+	MaxNonces int
 }
 
 func (c *Config) fill() error {
@@ -136,8 +141,11 @@ func (c *Config) fill() error {
 	if c.CommandTimeout == 0 {
 		c.CommandTimeout = 5 * time.Second
 	}
-	if c.MaxCalls < 0 || c.MaxBody < 0 || c.CommandTimeout < 0 {
-		return fmt.Errorf("%w: MaxCalls, MaxBody and CommandTimeout must not be negative", ErrInvalidConfig)
+	if c.MaxNonces == 0 {
+		c.MaxNonces = 16384
+	}
+	if c.MaxCalls < 0 || c.MaxBody < 0 || c.CommandTimeout < 0 || c.MaxNonces < 0 {
+		return fmt.Errorf("%w: MaxCalls, MaxBody, CommandTimeout and MaxNonces must not be negative", ErrInvalidConfig)
 	}
 	return nil
 }

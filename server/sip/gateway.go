@@ -36,17 +36,17 @@ import (
 // digest nonces age on Config.Clock, the engine's clock; SIP's own
 // retransmission timers run on real time.
 type Gateway struct {
-	cfg   Config
-	log   logger
-	ua    *sipgo.UserAgent
-	srv   *sipgo.Server
-	cli   *sipgo.Client
-	dua   *sipgo.DialogUA
-	nonce nonceKey
-	fails failures       // failed authentications per source address
-	addr  netip.AddrPort // bound
-	adv   string         // advertised host:port
-	advH  string         // advertised host
+	cfg    Config
+	log    logger
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	cli    *sipgo.Client
+	dua    *sipgo.DialogUA
+	nonces *nonces
+	fails  failures       // failed authentications per source address
+	addr   netip.AddrPort // bound
+	adv    string         // advertised host:port
+	advH   string         // advertised host
 
 	ctx     context.Context // ends at Close
 	cancel  context.CancelFunc
@@ -80,14 +80,14 @@ func New(cfg Config) (*Gateway, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
-	key, err := newNonceKey()
+	ns, err := newNonces(cfg.MaxNonces)
 	if err != nil {
 		return nil, err
 	}
 	g := &Gateway{
 		cfg:      cfg,
 		log:      logger{cfg.Logger.With("component", "sip")},
-		nonce:    key,
+		nonces:   ns,
 		bindings: make(map[pb.TeammateID]map[string]*binding),
 		calls:    make(map[pb.CallID]*call),
 		dialogs:  make(map[string]dialogRef),

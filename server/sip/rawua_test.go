@@ -154,7 +154,8 @@ func (u *ua) registerContact(password, contact string, expires int) int {
 }
 
 // registerRaw is registerContact returning the final response and the
-// authenticated REGISTER it answers (for a replay).
+// authenticated REGISTER it answers (for a replay). With no password it
+// returns the challenge.
 func (u *ua) registerRaw(password, contact string, expires int) (*siplib.Response, string) {
 	u.t.Helper()
 	callID := "reg-" + newID(6)
@@ -175,8 +176,8 @@ Content-Length: 0
 	}
 	u.send(msg(1, ""))
 	res := u.finalResponse(siplib.REGISTER)
-	if res.StatusCode != 401 {
-		return res, ""
+	if res.StatusCode != 401 || password == "" {
+		return res, "" // no password: the challenge
 	}
 	chal, err := digest.ParseChallenge(res.GetHeader("WWW-Authenticate").Value())
 	if err != nil {
