@@ -12,6 +12,7 @@ require (
 	github.com/phonebalance/phonebalance/replica v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/time v0.14.0
 	pgregory.net/rapid v1.3.0
 )
 

@@ -187,14 +187,14 @@ func (g *Gateway) authenticate(req *siplib.Request, tx siplib.ServerTransaction,
 		challengeWith(false)
 		return "", false
 	}
-	src := sourceAddr(req)
-	if g.fails.blocked(src, now) {
-		g.respond(req, tx, 403, "Forbidden: too many failed attempts")
-		return "", false
-	}
 	cred, err := digest.ParseCredentials(h.Value())
 	if err != nil || cred.Realm != g.cfg.Domain {
 		challengeWith(false)
+		return "", false
+	}
+	src := sourceAddr(req)
+	if g.fails.blocked(src, cred.Username, now) {
+		g.respond(req, tx, 403, "Forbidden: too many failed attempts")
 		return "", false
 	}
 	switch g.nonces.known(cred.Nonce, now) {
@@ -208,7 +208,7 @@ func (g *Gateway) authenticate(req *siplib.Request, tx siplib.ServerTransaction,
 	id := pb.TeammateID(cred.Username)
 	pw, known := g.cfg.Users[id]
 	if !known || (want != "" && id != want) || !verifyDigest(cred, g.cfg.Domain, req.Method.String(), pw) {
-		g.fails.fail(src, now)
+		g.fails.fail(src, cred.Username, now)
 		g.respond(req, tx, 403, "Forbidden")
 		return "", false
 	}

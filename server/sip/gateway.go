@@ -43,7 +43,7 @@ type Gateway struct {
 	cli    *sipgo.Client
 	dua    *sipgo.DialogUA
 	nonces *nonces
-	fails  failures       // failed authentications per source address
+	fails  failures       // failed authentications per (source address, user name) and per address
 	addr   netip.AddrPort // bound
 	adv    string         // advertised host:port
 	advH   string         // advertised host
