@@ -279,14 +279,23 @@ func (g *Gateway) track() bool {
 	return true
 }
 
-// tracked wraps a request handler so that Close waits for it, and so
-// that requests arriving while the gateway closes are left unanswered.
+// tracked wraps a request handler so that Close waits for it, so that
+// requests arriving while the gateway closes are left unanswered, and so
+// that a request lacking what RFC 3261 §8.1.1 requires gets 400 (sipgo
+// itself answers 400 to one without Via or CSeq, and drops, unanswered,
+// a datagram that does not parse as SIP: the gateway never sees it).
 func (g *Gateway) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *siplib.Request, tx siplib.ServerTransaction) {
 		if !g.track() {
 			return
 		}
 		defer g.wg.Done()
+		if reason := malformed(req); reason != "" {
+			if req.Method != siplib.ACK { // an ACK is never answered
+				g.respond(req, tx, 400, "Bad Request: "+reason)
+			}
+			return
+		}
 		h(req, tx)
 	}
 }
@@ -392,4 +401,20 @@ func (g *Gateway) fromListener(req, in *siplib.Request) {
 	if strings.EqualFold(in.Transport(), "UDP") {
 		req.Laddr = siplib.Addr{IP: g.addr.Addr().AsSlice(), Port: int(g.addr.Port())}
 	}
+}
+
+// malformed names what req lacks of the header fields every request must
+// carry (RFC 3261 §8.1.1), or returns "".
+func malformed(req *siplib.Request) string {
+	switch {
+	case req.CallID() == nil || req.CallID().Value() == "":
+		return "missing Call-ID"
+	case req.From() == nil:
+		return "missing or malformed From"
+	case req.To() == nil:
+		return "missing or malformed To"
+	case req.CSeq() == nil || req.CSeq().MethodName != req.Method:
+		return "CSeq method does not match"
+	}
+	return ""
 }

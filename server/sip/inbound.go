@@ -7,6 +7,7 @@ import (
 	siplib "github.com/emiago/sipgo/sip"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/pion/sdp/v3"
 )
 
 // callIDPrefix starts the engine call ID of every call the gateway
@@ -48,6 +49,10 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 	}
 	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
 		g.respond(req, tx, 415, "Unsupported Media Type", siplib.NewHeader("Accept", "application/sdp"))
+		return
+	}
+	if code, reason := checkSDP(body); code != 0 {
+		g.respond(req, tx, code, reason)
 		return
 	}
 	dlg, err := g.dua.ReadInvite(req, tx)
@@ -140,4 +145,21 @@ func safeToken(s string) string {
 		}
 	}
 	return s
+}
+
+// checkSDP accepts an SDP offer that parses (RFC 8866, with pion/sdp)
+// and offers an audio stream; otherwise it returns the response to
+// refuse it with: 400 for a body that is not SDP, 488 for an offer
+// without audio.
+func checkSDP(body []byte) (int, string) {
+	var s sdp.SessionDescription
+	if err := s.Unmarshal(body); err != nil {
+		return 400, "Bad Request: SDP does not parse"
+	}
+	for _, m := range s.MediaDescriptions {
+		if m.MediaName.Media == "audio" && m.MediaName.Port.Value != 0 {
+			return 0, ""
+		}
+	}
+	return 488, "Not Acceptable Here: no audio stream offered"
 }

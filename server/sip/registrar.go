@@ -53,11 +53,7 @@ type regContact struct {
 // their phone client in the engine (rule PR3); removing the last, by an
 // un-REGISTER or by expiry on the engine's clock, closes it.
 func (g *Gateway) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
-	to := req.To()
-	if to == nil || req.CallID() == nil || req.CSeq() == nil || req.From() == nil {
-		g.respond(req, tx, 400, "Bad Request: missing To, From, Call-ID or CSeq")
-		return
-	}
+	to := req.To() // present: see tracked
 	if !g.ourHost(to.Address.Host) {
 		g.respond(req, tx, 404, "Not Found")
 		return
