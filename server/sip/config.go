@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,9 +22,20 @@ type Config struct {
 	// Listen is the UDP address the gateway binds, such as "0.0.0.0:5060",
 	// or "127.0.0.1:0" in tests (a free port; see [Gateway.Addr]).
 	Listen string
+	// ListenTCP, if set, is a TCP address the gateway also serves SIP on
+	// (RFC 3261 §18), such as "0.0.0.0:5060".
+	ListenTCP string
+	// ListenTLS, if set, is a TCP address the gateway serves SIP over TLS
+	// on (RFC 3261 §26.2), such as "0.0.0.0:5061", with TLS.
+	ListenTLS string
+	// TLS is the server configuration of the TLS listener, with its
+	// certificate; required with ListenTLS.
+	TLS *tls.Config
 	// Advertise is the host:port the gateway puts in its Contact and Via
 	// headers, what phones and callers send their requests to. Default:
 	// the bound address, which must then not be unspecified (0.0.0.0).
+	// The TCP and TLS listeners are advertised on its host, with their
+	// bound ports.
 	Advertise string
 	// Domain is the SIP domain: teammates register as
 	// sip:<teammate ID>@Domain and callers dial sip:<team ID>@Domain. A
@@ -99,6 +111,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: Node is required", ErrInvalidConfig)
 	case c.Workspace == "":
 		return fmt.Errorf("%w: Workspace is required", ErrInvalidConfig)
+	case c.ListenTLS != "" && (c.TLS == nil || len(c.TLS.Certificates) == 0 && c.TLS.GetCertificate == nil):
+		return fmt.Errorf("%w: ListenTLS needs TLS with a certificate", ErrInvalidConfig)
 	}
 	for id, pw := range c.Users {
 		if err := checkUser(string(id), pw); err != nil {

@@ -40,8 +40,7 @@ type Gateway struct {
 	log    logger
 	ua     *sipgo.UserAgent
 	srv    *sipgo.Server
-	cli    *sipgo.Client
-	dua    *sipgo.DialogUA
+	sides  map[string]*side // by transport: "UDP", "TCP", "TLS"; set by Start
 	nonces *nonces
 	fails  failures       // failed authentications per (source address, user name) and per address
 	addr   netip.AddrPort // bound
@@ -91,17 +90,19 @@ func New(cfg Config) (*Gateway, error) {
 		bindings: make(map[pb.TeammateID]map[string]*binding),
 		calls:    make(map[pb.CallID]*call),
 		dialogs:  make(map[string]dialogRef),
+		sides:    make(map[string]*side),
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g, nil
 }
 
-// Start binds the UDP listener, serves SIP on it, ends every call of the
+// Start binds the UDP listener (and the TCP and TLS ones Config asks
+// for), serves SIP on them, ends every call of the
 // gateway's the engine still has (its caller's dialog was lost), then
 // closes the phone client of every configured teammate the engine still
 // shows open (registrations live in the gateway's memory and are
 // re-learned after a restart, as phones refresh them within MaxExpires).
-// It returns once the listener is bound; ctx only bounds that start-up.
+// It returns once the listeners are bound; ctx only bounds that start-up.
 func (g *Gateway) Start(ctx context.Context) error {
 	g.mu.Lock()
 	if g.started || g.closed {
@@ -142,29 +143,25 @@ func (g *Gateway) Start(ctx context.Context) error {
 	}
 	g.advH = host
 
+	g.sides["UDP"] = &side{network: "UDP", addr: bound}
+	if err := g.listenStream(ctx); err != nil {
+		conn.Close()
+		g.closeStream()
+		return err
+	}
 	g.ua, err = sipgo.NewUA(sipgo.WithUserAgent("phonebalance"), sipgo.WithUserAgentHostname(g.cfg.Domain),
 		sipgo.WithUserAgentTransactionLayerOptions(siplib.WithTransactionLayerLogger(g.log.quiet())),
 		sipgo.WithUserAgentTransportLayerOptions(siplib.WithTransportLayerLogger(g.log.quiet())))
+	if err == nil {
+		g.srv, err = sipgo.NewServer(g.ua, sipgo.WithServerLogger(g.log.quiet()))
+	}
+	if err == nil {
+		err = g.makeClients(host, portN)
+	}
 	if err != nil {
 		conn.Close()
+		g.closeStream()
 		return fmt.Errorf("sip: %w", err)
-	}
-	g.srv, err = sipgo.NewServer(g.ua, sipgo.WithServerLogger(g.log.quiet()))
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("sip: %w", err)
-	}
-	g.cli, err = sipgo.NewClient(g.ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(portN),
-		sipgo.WithClientConnectionAddr(bound.String()), sipgo.WithClientLogger(g.log.quiet()))
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("sip: %w", err)
-	}
-	g.dua = &sipgo.DialogUA{
-		Client: g.cli,
-		ContactHDR: siplib.ContactHeader{Address: siplib.Uri{Scheme: "sip", User: "phonebalance",
-			Host: host, Port: portN}},
-		RewriteContact: true,
 	}
 	g.srv.OnRegister(g.tracked(g.onRegister))
 	g.srv.OnInvite(g.tracked(g.onInvite))
@@ -184,6 +181,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 			g.log.warn("sip: serve stopped", "error", err)
 		}
 	}()
+	g.serveStream()
 	// End the lost calls first: closing a client that one of them rings
 	// would record a decline by that teammate on a call nobody carries.
 	g.endOrphanCalls(ctx)
@@ -220,6 +218,7 @@ func (g *Gateway) Close() error {
 	if conn != nil {
 		conn.shut()
 	}
+	g.closeStream()
 	g.cancel()
 	for _, c := range calls {
 		<-c.done
@@ -248,6 +247,7 @@ func (g *Gateway) Close() error {
 		conn.Close()
 		<-g.serving
 	}
+	g.waitStream()
 	if g.ua != nil {
 		// A request that arrived while closing may have opened a
 		// transaction or a socket after the first Close.

@@ -55,7 +55,12 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		g.respond(req, tx, code, reason)
 		return
 	}
-	dlg, err := g.dua.ReadInvite(req, tx)
+	sd := g.side(req.Transport())
+	if sd == nil {
+		g.respond(req, tx, 400, "Bad Request: transport not served")
+		return
+	}
+	dlg, err := sd.dua.ReadInvite(req, tx)
 	if err != nil {
 		g.respond(req, tx, 400, "Bad Request")
 		return

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ type leg struct {
 	teammate pb.TeammateID
 	target   siplib.Uri // the phone's registered Contact
 	dest     string     // where the REGISTER came from
+	network  string     // the transport it came over
 	auto     bool
 	sipID    string // this leg's SIP Call-ID
 	ctx      context.Context
@@ -68,7 +70,7 @@ func (o outcome) cause(auto bool) eventlog.DeclineCause {
 }
 
 func newLeg(c *call, t pb.TeammateID, b *binding, auto bool) *leg {
-	l := &leg{c: c, teammate: t, target: *b.contact.Clone(), dest: b.source, auto: auto, sipID: newID(16)}
+	l := &leg{c: c, teammate: t, target: *b.contact.Clone(), dest: b.source, network: b.network, auto: auto, sipID: newID(16)}
 	l.ctx, l.cancel = context.WithCancel(c.g.ctx)
 	return l
 }
@@ -98,7 +100,11 @@ func (l *leg) run() {
 func (l *leg) ring() outcome {
 	g, c := l.c.g, l.c
 	req := siplib.NewRequest(siplib.INVITE, l.target)
-	req.SetTransport("UDP")
+	sd := g.side(l.network)
+	if sd == nil {
+		return outcome{kind: outFailed, err: fmt.Errorf("sip: no %s listener", l.network)}
+	}
+	req.SetTransport(sd.network)
 	req.SetDestination(l.dest)
 	user := c.callerUser
 	if user == "" {
@@ -122,7 +128,7 @@ func (l *leg) ring() outcome {
 	}
 	req.SetBody(c.offer)
 
-	dlg, err := g.dua.WriteInvite(l.ctx, req)
+	dlg, err := sd.dua.WriteInvite(l.ctx, req)
 	if err != nil {
 		if l.ctx.Err() != nil {
 			return outcome{kind: outCanceled}
@@ -196,7 +202,7 @@ func (l *leg) waitAnswer(dlg *sipgo.DialogClientSession) error {
 			case <-ctx.Done():
 			}
 		}()
-		if res, err := l.c.g.cli.Do(ctx, cancelRequest(dlg.InviteRequest)); err == nil && res.StatusCode != 200 {
+		if res, err := dlg.UA.Client.Do(ctx, cancelRequest(dlg.InviteRequest)); err == nil && res.StatusCode != 200 {
 			l.c.g.log.debug("sip: CANCEL refused", "teammate", l.teammate, "code", res.StatusCode)
 		}
 		select {
