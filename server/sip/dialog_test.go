@@ -68,7 +68,13 @@ func TestLateAnswerCancel481(t *testing.T) {
 	cancelReq := phone.request(siplib.CANCEL)
 	phone.reply(inv, 200, "OK", []byte(phoneSDP))
 	phone.reply(cancelReq, 481, "Call/Transaction Does Not Exist", nil)
-	phone.request(siplib.ACK)
+	ack := phone.request(siplib.ACK)
+	listen := strconv.Itoa(int(e.gw.Addr().Port()))
+	for _, m := range []*siplib.Request{cancelReq, ack} {
+		if _, port, _ := net.SplitHostPort(m.Source()); port != listen {
+			t.Errorf("%s came from %s, want the gateway's port %s", m.Method, m.Source(), listen)
+		}
+	}
 	phone.reply(inv, 200, "OK", []byte(phoneSDP)) // a retransmission: ACKed again
 	msgs := phone.collect("a second ACK and a BYE", func(msgs []siplib.Message) bool {
 		acks, _ := countRequests(msgs, siplib.ACK)

@@ -150,7 +150,13 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return err
 	}
 	g.ua, err = sipgo.NewUA(sipgo.WithUserAgent("phonebalance"), sipgo.WithUserAgentHostname(g.cfg.Domain),
-		sipgo.WithUserAgentTransactionLayerOptions(siplib.WithTransactionLayerLogger(g.log.quiet())),
+		sipgo.WithUserAgentTransactionLayerOptions(siplib.WithTransactionLayerLogger(g.log.quiet()),
+			siplib.WithTransactionLayerUnhandledResponseHandler(func(res *siplib.Response) {
+				// A retransmission after its transaction ended (a 2xx
+				// to an INVITE already ACKed and hung up): sipgo would log
+				// each one on slog's default logger.
+				g.log.debug("sip: stray response", "status", res.StatusCode, "call-id", callIDOf(res))
+			})),
 		sipgo.WithUserAgentTransportLayerOptions(siplib.WithTransportLayerLogger(g.log.quiet())))
 	if err == nil {
 		g.srv, err = sipgo.NewServer(g.ua, sipgo.WithServerLogger(g.log.quiet()))
@@ -415,6 +421,13 @@ func malformed(req *siplib.Request) string {
 		return "missing or malformed To"
 	case req.CSeq() == nil || req.CSeq().MethodName != req.Method:
 		return "CSeq method does not match"
+	}
+	return ""
+}
+
+func callIDOf(m siplib.Message) string {
+	if id := m.CallID(); id != nil {
+		return id.Value()
 	}
 	return ""
 }
