@@ -19,7 +19,8 @@ import (
 // Config configures a [Gateway]. Listen, Domain, Users and Node are
 // required; every other field has a default.
 type Config struct {
-	// Listen is the UDP address the gateway binds, such as "0.0.0.0:5060",
+	// Listen is the UDP address the gateway binds (always; see ListenTCP
+	// and ListenTLS for the others), such as "0.0.0.0:5060",
 	// or "127.0.0.1:0" in tests (a free port; see [Gateway.Addr]).
 	Listen string
 	// ListenTCP, if set, is a TCP address the gateway also serves SIP on

@@ -104,6 +104,16 @@ func (l *leg) ring() outcome {
 	if sd == nil {
 		return outcome{kind: outFailed, err: fmt.Errorf("sip: no %s listener", l.network)}
 	}
+	if sd.ln != nil {
+		// TCP and TLS: only over the connection the phone opened, which
+		// sipgo finds by its remote address; without it sipgo would dial
+		// the phone, which a phone behind NAT never accepts.
+		conn, err := g.ua.TransportLayer().GetConnection(sd.network, l.dest)
+		if err != nil {
+			return outcome{kind: outFailed, err: fmt.Errorf("sip: the phone's %s connection is closed", sd.network)}
+		}
+		_, _ = conn.TryClose() // GetConnection took a reference
+	}
 	req.SetTransport(sd.network)
 	req.SetDestination(l.dest)
 	user := c.callerUser

@@ -19,6 +19,7 @@ import (
 	"github.com/emiago/sipgo"
 	siplib "github.com/emiago/sipgo/sip"
 	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/eventlog"
 )
 
 // testCert makes a self-signed certificate for 127.0.0.1 and the pool
@@ -198,4 +199,53 @@ func tlsParam() siplib.HeaderParams {
 	p := siplib.NewParams()
 	p.Add("transport", "tls")
 	return p
+}
+
+// A phone whose TLS connection closed is declined for connectivity at
+// once: the gateway does not dial it (a phone behind NAT accepts no
+// connection), even when something listens where the phone was.
+func TestTLSPhoneGone(t *testing.T) {
+	cert, pool := testCert(t)
+	e := newEnv(t, envOptions{mock: true, ringTimeout: 30 * time.Second, team: "support",
+		teammates: []pb.TeammateID{"ana"}, users: map[pb.TeammateID]string{"ana": "pw-ana"},
+		tune: func(c *Config) {
+			c.ListenTLS = "127.0.0.1:0"
+			c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+		}})
+	phone := newTLSPhone(t, pool)
+	if code := phone.register(t, e.gw.TLSAddr().String(), "pw-ana"); code != 200 {
+		t.Fatalf("REGISTER over TLS: %d", code)
+	}
+	e.waitClient("ana", true)
+	b, _ := e.gw.binding("ana")
+	if err := phone.ua.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Something now listens where the phone's connection came from.
+	ln, err := net.Listen("tcp", b.source)
+	if err != nil {
+		t.Skipf("cannot listen on the phone's old address %s: %v", b.source, err)
+	}
+	defer ln.Close()
+	dialed := make(chan struct{}, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			dialed <- struct{}{}
+			c.Close()
+		}
+	}()
+
+	caller := newUA(t, e, "customer")
+	branch := caller.invite("support", "call-"+newID(4))
+	d := e.waitEvent("ana declined", func(ev eventlog.Event) bool { return ev.Kind == eventlog.CallDeclined })
+	if d.Teammate != "ana" || d.Decline != eventlog.DeclineConnectivity {
+		t.Fatalf("declined by %s for %v, want ana for connectivity", d.Teammate, d.Decline)
+	}
+	select {
+	case <-dialed:
+		t.Fatal("the gateway dialed the phone's old address")
+	default:
+	}
+	caller.cancel("support", caller.lastCallID(), branch)
+	waitIdle(t, e)
 }
