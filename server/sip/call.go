@@ -86,19 +86,25 @@ func (c *call) take() []event {
 	return evs
 }
 
-// run answers 180 Ringing (the caller hears ringing while the call waits:
-// the gateway plays no media), submits the arrival and then handles the
-// call's events until it ends.
+// run answers 100 Trying, submits the arrival, then answers 180 Ringing
+// (the caller hears ringing while the call waits: the gateway plays no
+// media) and handles the call's events until it ends.
 func (c *call) run() {
 	defer c.exit()
-	if err := c.dlg.Respond(180, "Ringing", nil); err != nil {
+	if err := c.dlg.Respond(100, "Trying", nil); err != nil {
 		return
 	}
 	if err := c.g.do(assign.Command{Op: assign.OpArrive, Call: c.id, Team: c.team}); err != nil {
+		// Refused before anything rang: no 180 (an unknown team gets
+		// its 404 alone).
 		code, reason := commandFailure(err)
 		c.g.log.info("sip: call refused", "call", c.id, "team", c.team, "error", err)
 		c.reject(code, reason)
 		c.ended = true
+		return
+	}
+	if err := c.dlg.Respond(180, "Ringing", nil); err != nil {
+		c.end(eventlog.ByCustomer)
 		return
 	}
 	for !c.ended {
@@ -318,7 +324,7 @@ func (c *call) dropLegs() (wasBridged bool) {
 func (c *call) byeCaller() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.dlg.Bye(ctx); err != nil {
+	if err := c.g.byeCaller(ctx, c.dlg); err != nil {
 		c.g.log.debug("sip: BYE to the caller failed", "call", c.id, "error", err)
 	}
 }

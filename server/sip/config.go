@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,12 +19,24 @@ import (
 // Config configures a [Gateway]. Listen, Domain, Users and Node are
 // required; every other field has a default.
 type Config struct {
-	// Listen is the UDP address the gateway binds, such as "0.0.0.0:5060",
+	// Listen is the UDP address the gateway binds (always; see ListenTCP
+	// and ListenTLS for the others), such as "0.0.0.0:5060",
 	// or "127.0.0.1:0" in tests (a free port; see [Gateway.Addr]).
 	Listen string
+	// ListenTCP, if set, is a TCP address the gateway also serves SIP on
+	// (RFC 3261 §18), such as "0.0.0.0:5060".
+	ListenTCP string
+	// ListenTLS, if set, is a TCP address the gateway serves SIP over TLS
+	// on (RFC 3261 §26.2), such as "0.0.0.0:5061", with TLS.
+	ListenTLS string
+	// TLS is the server configuration of the TLS listener, with its
+	// certificate; required with ListenTLS.
+	TLS *tls.Config
 	// Advertise is the host:port the gateway puts in its Contact and Via
 	// headers, what phones and callers send their requests to. Default:
 	// the bound address, which must then not be unspecified (0.0.0.0).
+	// The TCP and TLS listeners are advertised on its host, with their
+	// bound ports.
 	Advertise string
 	// Domain is the SIP domain: teammates register as
 	// sip:<teammate ID>@Domain and callers dial sip:<team ID>@Domain. A
@@ -80,6 +93,11 @@ type Config struct {
 	MaxBody int
 	// CommandTimeout bounds each command sent to the replica. Default 5 s.
 	CommandTimeout time.Duration
+	// MaxNonces bounds the digest nonces the gateway remembers (each
+	// challenge issues one; see the README's nonce policy). Beyond it the
+	// oldest are forgotten, and a client answering one of those is
+	// challenged again with stale=true. Default 16384 (about 2 MB).
+	MaxNonces int
 }
 
 func (c *Config) fill() error {
@@ -94,6 +112,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: Node is required", ErrInvalidConfig)
 	case c.Workspace == "":
 		return fmt.Errorf("%w: Workspace is required", ErrInvalidConfig)
+	case c.ListenTLS != "" && (c.TLS == nil || len(c.TLS.Certificates) == 0 && c.TLS.GetCertificate == nil):
+		return fmt.Errorf("%w: ListenTLS needs TLS with a certificate", ErrInvalidConfig)
 	}
 	for id, pw := range c.Users {
 		if err := checkUser(string(id), pw); err != nil {
@@ -136,8 +156,11 @@ func (c *Config) fill() error {
 	if c.CommandTimeout == 0 {
 		c.CommandTimeout = 5 * time.Second
 	}
-	if c.MaxCalls < 0 || c.MaxBody < 0 || c.CommandTimeout < 0 {
-		return fmt.Errorf("%w: MaxCalls, MaxBody and CommandTimeout must not be negative", ErrInvalidConfig)
+	if c.MaxNonces == 0 {
+		c.MaxNonces = 16384
+	}
+	if c.MaxCalls < 0 || c.MaxBody < 0 || c.CommandTimeout < 0 || c.MaxNonces < 0 {
+		return fmt.Errorf("%w: MaxCalls, MaxBody, CommandTimeout and MaxNonces must not be negative", ErrInvalidConfig)
 	}
 	return nil
 }

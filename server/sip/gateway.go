@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -35,22 +36,23 @@ import (
 // digest nonces age on Config.Clock, the engine's clock; SIP's own
 // retransmission timers run on real time.
 type Gateway struct {
-	cfg   Config
-	log   logger
-	ua    *sipgo.UserAgent
-	srv   *sipgo.Server
-	cli   *sipgo.Client
-	dua   *sipgo.DialogUA
-	nonce nonceKey
-	fails failures       // failed authentications per source address
-	addr  netip.AddrPort // bound
-	adv   string         // advertised host:port
-	advH  string         // advertised host
+	cfg    Config
+	log    logger
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	sides  map[string]*side // by transport: "UDP", "TCP", "TLS"; set by Start
+	nonces *nonces
+	fails  failures       // failed authentications per (source address, user name) and per address
+	addr   netip.AddrPort // bound
+	adv    string         // advertised host:port
+	advH   string         // advertised host
 
 	ctx     context.Context // ends at Close
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // the gateway's goroutines but the listener's
 	serving chan struct{}  // closed when the listener's goroutine returns
+
+	legsRunning atomic.Int32 // teammate legs whose INVITE (and CANCEL) transactions are not over
 
 	regMu sync.Mutex // serialises registrations, so their SetClient commands follow them in order
 
@@ -58,7 +60,8 @@ type Gateway struct {
 	started  bool
 	closed   bool
 	conn     *requestGate
-	bindings map[pb.TeammateID]*binding
+	bindings map[pb.TeammateID]map[string]*binding // by contactKey
+	regSeq   uint64                                // counts REGISTERs that bound a contact
 	calls    map[pb.CallID]*call
 	dialogs  map[string]dialogRef // SIP Call-ID -> the call and leg it belongs to
 }
@@ -76,28 +79,30 @@ func New(cfg Config) (*Gateway, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
-	key, err := newNonceKey()
+	ns, err := newNonces(cfg.MaxNonces)
 	if err != nil {
 		return nil, err
 	}
 	g := &Gateway{
 		cfg:      cfg,
 		log:      logger{cfg.Logger.With("component", "sip")},
-		nonce:    key,
-		bindings: make(map[pb.TeammateID]*binding),
+		nonces:   ns,
+		bindings: make(map[pb.TeammateID]map[string]*binding),
 		calls:    make(map[pb.CallID]*call),
 		dialogs:  make(map[string]dialogRef),
+		sides:    make(map[string]*side),
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g, nil
 }
 
-// Start binds the UDP listener, serves SIP on it, ends every call of the
+// Start binds the UDP listener (and the TCP and TLS ones Config asks
+// for), serves SIP on them, ends every call of the
 // gateway's the engine still has (its caller's dialog was lost), then
 // closes the phone client of every configured teammate the engine still
 // shows open (registrations live in the gateway's memory and are
 // re-learned after a restart, as phones refresh them within MaxExpires).
-// It returns once the listener is bound; ctx only bounds that start-up.
+// It returns once the listeners are bound; ctx only bounds that start-up.
 func (g *Gateway) Start(ctx context.Context) error {
 	g.mu.Lock()
 	if g.started || g.closed {
@@ -138,29 +143,31 @@ func (g *Gateway) Start(ctx context.Context) error {
 	}
 	g.advH = host
 
+	g.sides["UDP"] = &side{network: "UDP", addr: bound}
+	if err := g.listenStream(ctx); err != nil {
+		conn.Close()
+		g.closeStream()
+		return err
+	}
 	g.ua, err = sipgo.NewUA(sipgo.WithUserAgent("phonebalance"), sipgo.WithUserAgentHostname(g.cfg.Domain),
-		sipgo.WithUserAgentTransactionLayerOptions(siplib.WithTransactionLayerLogger(g.log.quiet())),
+		sipgo.WithUserAgentTransactionLayerOptions(siplib.WithTransactionLayerLogger(g.log.quiet()),
+			siplib.WithTransactionLayerUnhandledResponseHandler(func(res *siplib.Response) {
+				// A retransmission after its transaction ended (a 2xx
+				// to an INVITE already ACKed and hung up): sipgo would log
+				// each one on slog's default logger.
+				g.log.debug("sip: stray response", "status", res.StatusCode, "call-id", callIDOf(res))
+			})),
 		sipgo.WithUserAgentTransportLayerOptions(siplib.WithTransportLayerLogger(g.log.quiet())))
+	if err == nil {
+		g.srv, err = sipgo.NewServer(g.ua, sipgo.WithServerLogger(g.log.quiet()))
+	}
+	if err == nil {
+		err = g.makeClients(host, portN)
+	}
 	if err != nil {
 		conn.Close()
+		g.closeStream()
 		return fmt.Errorf("sip: %w", err)
-	}
-	g.srv, err = sipgo.NewServer(g.ua, sipgo.WithServerLogger(g.log.quiet()))
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("sip: %w", err)
-	}
-	g.cli, err = sipgo.NewClient(g.ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(portN),
-		sipgo.WithClientConnectionAddr(bound.String()), sipgo.WithClientLogger(g.log.quiet()))
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("sip: %w", err)
-	}
-	g.dua = &sipgo.DialogUA{
-		Client: g.cli,
-		ContactHDR: siplib.ContactHeader{Address: siplib.Uri{Scheme: "sip", User: "phonebalance",
-			Host: host, Port: portN}},
-		RewriteContact: true,
 	}
 	g.srv.OnRegister(g.tracked(g.onRegister))
 	g.srv.OnInvite(g.tracked(g.onInvite))
@@ -180,6 +187,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 			g.log.warn("sip: serve stopped", "error", err)
 		}
 	}()
+	g.serveStream()
 	// End the lost calls first: closing a client that one of them rings
 	// would record a decline by that teammate on a call nobody carries.
 	g.endOrphanCalls(ctx)
@@ -206,14 +214,17 @@ func (g *Gateway) Close() error {
 	for _, c := range g.calls {
 		calls = append(calls, c)
 	}
-	for _, b := range g.bindings {
-		b.timer.Stop()
+	for _, set := range g.bindings {
+		for _, b := range set {
+			b.timer.Stop()
+		}
 	}
 	conn := g.conn
 	g.mu.Unlock()
 	if conn != nil {
 		conn.shut()
 	}
+	g.closeStream()
 	g.cancel()
 	for _, c := range calls {
 		<-c.done
@@ -242,6 +253,7 @@ func (g *Gateway) Close() error {
 		conn.Close()
 		<-g.serving
 	}
+	g.waitStream()
 	if g.ua != nil {
 		// A request that arrived while closing may have opened a
 		// transaction or a socket after the first Close.
@@ -273,14 +285,23 @@ func (g *Gateway) track() bool {
 	return true
 }
 
-// tracked wraps a request handler so that Close waits for it, and so
-// that requests arriving while the gateway closes are left unanswered.
+// tracked wraps a request handler so that Close waits for it, so that
+// requests arriving while the gateway closes are left unanswered, and so
+// that a request lacking what RFC 3261 §8.1.1 requires gets 400 (sipgo
+// itself answers 400 to one without Via or CSeq, and drops, unanswered,
+// a datagram that does not parse as SIP: the gateway never sees it).
 func (g *Gateway) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *siplib.Request, tx siplib.ServerTransaction) {
 		if !g.track() {
 			return
 		}
 		defer g.wg.Done()
+		if reason := malformed(req); reason != "" {
+			if req.Method != siplib.ACK { // an ACK is never answered
+				g.respond(req, tx, 400, "Bad Request: "+reason)
+			}
+			return
+		}
 		h(req, tx)
 	}
 }
@@ -363,4 +384,50 @@ func checkURI(s string) error {
 
 func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+}
+
+// byeCaller sends BYE in a caller's dialog, to its Contact, from the
+// listener its INVITE came in on (never from a socket of its own, which
+// a caller behind NAT would not accept).
+func (g *Gateway) byeCaller(ctx context.Context, dlg *sipgo.DialogServerSession) error {
+	inv := dlg.InviteRequest
+	target := inv.Recipient
+	if c := inv.Contact(); c != nil {
+		target = c.Address
+	}
+	bye := siplib.NewRequest(siplib.BYE, *target.Clone())
+	bye.SetTransport(inv.Transport())
+	g.fromListener(bye, inv)
+	return dlg.WriteBye(ctx, bye)
+}
+
+// fromListener makes req, a request in the dialog that in began, leave
+// from the listener in arrived on: on UDP the listener's own socket.
+func (g *Gateway) fromListener(req, in *siplib.Request) {
+	if strings.EqualFold(in.Transport(), "UDP") {
+		req.Laddr = siplib.Addr{IP: g.addr.Addr().AsSlice(), Port: int(g.addr.Port())}
+	}
+}
+
+// malformed names what req lacks of the header fields every request must
+// carry (RFC 3261 §8.1.1), or returns "".
+func malformed(req *siplib.Request) string {
+	switch {
+	case req.CallID() == nil || req.CallID().Value() == "":
+		return "missing Call-ID"
+	case req.From() == nil:
+		return "missing or malformed From"
+	case req.To() == nil:
+		return "missing or malformed To"
+	case req.CSeq() == nil || req.CSeq().MethodName != req.Method:
+		return "CSeq method does not match"
+	}
+	return ""
+}
+
+func callIDOf(m siplib.Message) string {
+	if id := m.CallID(); id != nil {
+		return id.Value()
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	siplib "github.com/emiago/sipgo/sip"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/pion/sdp/v3"
 )
 
 // callIDPrefix starts the engine call ID of every call the gateway
@@ -50,7 +51,16 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		g.respond(req, tx, 415, "Unsupported Media Type", siplib.NewHeader("Accept", "application/sdp"))
 		return
 	}
-	dlg, err := g.dua.ReadInvite(req, tx)
+	if code, reason := checkSDP(body); code != 0 {
+		g.respond(req, tx, code, reason)
+		return
+	}
+	sd := g.side(req.Transport())
+	if sd == nil {
+		g.respond(req, tx, 400, "Bad Request: transport not served")
+		return
+	}
+	dlg, err := sd.dua.ReadInvite(req, tx)
 	if err != nil {
 		g.respond(req, tx, 400, "Bad Request")
 		return
@@ -140,4 +150,21 @@ func safeToken(s string) string {
 		}
 	}
 	return s
+}
+
+// checkSDP accepts an SDP offer that parses (RFC 8866, with pion/sdp)
+// and offers an audio stream; otherwise it returns the response to
+// refuse it with: 400 for a body that is not SDP, 488 for an offer
+// without audio.
+func checkSDP(body []byte) (int, string) {
+	var s sdp.SessionDescription
+	if err := s.Unmarshal(body); err != nil {
+		return 400, "Bad Request: SDP does not parse"
+	}
+	for _, m := range s.MediaDescriptions {
+		if m.MediaName.Media == "audio" && m.MediaName.Port.Value != 0 {
+			return 0, ""
+		}
+	}
+	return 488, "Not Acceptable Here: no audio stream offered"
 }

@@ -193,28 +193,6 @@ func TestFailedAuthLimit(t *testing.T) {
 	e.waitClient("ana", true)
 }
 
-func TestNonce(t *testing.T) {
-	k, err := newNonceKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	n := k.issue(now)
-	if v, f := k.check(n, now.Add(nonceTTL)); !v || !f {
-		t.Error("a fresh nonce refused")
-	}
-	if v, f := k.check(n, now.Add(nonceTTL+time.Second)); !v || f {
-		t.Error("an old nonce is not stale")
-	}
-	other, _ := newNonceKey()
-	if v, _ := other.check(n, now); v {
-		t.Error("a nonce signed by another key accepted")
-	}
-	if v, _ := k.check(n[:len(n)-2]+"00", now); v {
-		t.Error("a forged nonce accepted")
-	}
-}
-
 // Registrations are re-learned, not replicated: a gateway starting on an
 // engine that shows a configured teammate's client open closes it.
 func TestStartClosesStaleClients(t *testing.T) {

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ type leg struct {
 	teammate pb.TeammateID
 	target   siplib.Uri // the phone's registered Contact
 	dest     string     // where the REGISTER came from
+	network  string     // the transport it came over
 	auto     bool
 	sipID    string // this leg's SIP Call-ID
 	ctx      context.Context
@@ -68,7 +70,7 @@ func (o outcome) cause(auto bool) eventlog.DeclineCause {
 }
 
 func newLeg(c *call, t pb.TeammateID, b *binding, auto bool) *leg {
-	l := &leg{c: c, teammate: t, target: *b.contact.Clone(), dest: b.source, auto: auto, sipID: newID(16)}
+	l := &leg{c: c, teammate: t, target: *b.contact.Clone(), dest: b.source, network: b.network, auto: auto, sipID: newID(16)}
 	l.ctx, l.cancel = context.WithCancel(c.g.ctx)
 	return l
 }
@@ -76,6 +78,8 @@ func newLeg(c *call, t pb.TeammateID, b *binding, auto bool) *leg {
 // run rings the phone and reports the outcome to the call.
 func (l *leg) run() {
 	g := l.c.g
+	g.legsRunning.Add(1)
+	defer g.legsRunning.Add(-1)
 	g.mu.Lock()
 	g.dialogs[l.sipID] = dialogRef{call: l.c, leg: l}
 	g.mu.Unlock()
@@ -96,7 +100,21 @@ func (l *leg) run() {
 func (l *leg) ring() outcome {
 	g, c := l.c.g, l.c
 	req := siplib.NewRequest(siplib.INVITE, l.target)
-	req.SetTransport("UDP")
+	sd := g.side(l.network)
+	if sd == nil {
+		return outcome{kind: outFailed, err: fmt.Errorf("sip: no %s listener", l.network)}
+	}
+	if sd.ln != nil {
+		// TCP and TLS: only over the connection the phone opened, which
+		// sipgo finds by its remote address; without it sipgo would dial
+		// the phone, which a phone behind NAT never accepts.
+		conn, err := g.ua.TransportLayer().GetConnection(sd.network, l.dest)
+		if err != nil {
+			return outcome{kind: outFailed, err: fmt.Errorf("sip: the phone's %s connection is closed", sd.network)}
+		}
+		_, _ = conn.TryClose() // GetConnection took a reference
+	}
+	req.SetTransport(sd.network)
 	req.SetDestination(l.dest)
 	user := c.callerUser
 	if user == "" {
@@ -120,7 +138,7 @@ func (l *leg) ring() outcome {
 	}
 	req.SetBody(c.offer)
 
-	dlg, err := g.dua.WriteInvite(l.ctx, req)
+	dlg, err := sd.dua.WriteInvite(l.ctx, req)
 	if err != nil {
 		if l.ctx.Err() != nil {
 			return outcome{kind: outCanceled}
@@ -130,11 +148,12 @@ func (l *leg) ring() outcome {
 	g.mu.Lock() // onBye reads dlg under g.mu
 	l.dlg = dlg
 	g.mu.Unlock()
-	err = dlg.WaitAnswer(l.ctx, sipgo.AnswerOptions{})
+	err = l.waitAnswer(dlg)
 	if l.ctx.Err() != nil {
-		// Cancelled: sipgo sent CANCEL once the phone had answered 1xx.
-		// A 200 OK that crossed the CANCEL gets ACK, then BYE.
-		if res := dlg.InviteResponse; res != nil && res.IsSuccess() {
+		// Cancelled. A 2xx that crossed the CANCEL (the phone may then
+		// have answered the CANCEL 481, or not at all) is acknowledged
+		// and hung up at once.
+		if err == nil {
 			l.ackAndBye()
 		}
 		return outcome{kind: outCanceled}
@@ -156,8 +175,84 @@ func (l *leg) ring() outcome {
 	return outcome{kind: outFailed, err: err}
 }
 
+// waitAnswer waits for the INVITE's final response. The INVITE
+// transaction keeps being read while the leg is cancelled: when l.ctx
+// ends, a CANCEL goes out (once the phone has answered 1xx, RFC 3261
+// §9.1) on a goroutine of its own, and its retransmissions stop as soon
+// as the INVITE completes, whatever the CANCEL's fate (a phone may
+// answer it 481 once its 2xx is sent, §9.2, or not at all). So a 2xx
+// that crosses the CANCEL is returned (nil), for the caller to ACK and
+// hang up. A cancelled INVITE that gets no final response within
+// 64*T1 of the CANCEL (RFC 3261 §9.1) is abandoned.
+func (l *leg) waitAnswer(dlg *sipgo.DialogClientSession) error {
+	wait, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	provisional := make(chan struct{})
+	var once sync.Once
+	completed := make(chan struct{})
+	cancelled := make(chan struct{})
+	go func() {
+		defer close(cancelled)
+		select {
+		case <-l.ctx.Done():
+		case <-completed:
+			return
+		}
+		select {
+		case <-provisional:
+		case <-completed:
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 64*siplib.T1)
+		defer cancel()
+		go func() {
+			select {
+			case <-completed:
+				cancel() // the INVITE completed: stop the CANCEL's retransmissions
+			case <-ctx.Done():
+			}
+		}()
+		if res, err := dlg.UA.Client.Do(ctx, cancelRequest(dlg.InviteRequest)); err == nil && res.StatusCode != 200 {
+			l.c.g.log.debug("sip: CANCEL refused", "teammate", l.teammate, "code", res.StatusCode)
+		}
+		select {
+		case <-completed:
+		case <-ctx.Done():
+			// No final response to the cancelled INVITE: abandon it.
+			stop(sipgo.WaitAnswerForceCancelErr)
+		}
+	}()
+	err := dlg.WaitAnswer(wait, sipgo.AnswerOptions{OnResponse: func(res *siplib.Response) error {
+		if res.IsProvisional() {
+			once.Do(func() { close(provisional) })
+		}
+		return nil
+	}})
+	close(completed)
+	<-cancelled
+	return err
+}
+
+// cancelRequest is the CANCEL of an INVITE the gateway sent (RFC 3261
+// §9.1): its Request-URI, top Via, From, To, Call-ID and CSeq number,
+// sent from the same listener to the same destination.
+func cancelRequest(inv *siplib.Request) *siplib.Request {
+	req := siplib.NewRequest(siplib.CANCEL, *inv.Recipient.Clone())
+	req.AppendHeader(siplib.HeaderClone(inv.Via()))
+	req.AppendHeader(siplib.HeaderClone(inv.From()))
+	req.AppendHeader(siplib.HeaderClone(inv.To()))
+	req.AppendHeader(siplib.HeaderClone(inv.CallID()))
+	req.AppendHeader(&siplib.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: siplib.CANCEL})
+	siplib.CopyHeaders("Route", inv, req)
+	req.SetTransport(inv.Transport())
+	req.SetDestination(inv.Destination())
+	req.Laddr = inv.Laddr
+	return req
+}
+
 // ackAndBye ends a dialog the phone established after the gateway had
-// given up on it.
+// given up on it: ACK (each retransmission of the 2xx is acknowledged
+// too), then BYE.
 func (l *leg) ackAndBye() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -165,10 +260,23 @@ func (l *leg) ackAndBye() {
 		l.c.g.log.debug("sip: ACK to a late answer failed", "teammate", l.teammate, "error", err)
 		return
 	}
-	if err := l.dlg.Bye(ctx); err != nil {
+	if err := byePhone(ctx, l.dlg); err != nil {
 		l.c.g.log.debug("sip: BYE to a late answer failed", "teammate", l.teammate, "error", err)
 	}
 	l.c.g.log.info("sip: hung up an answer that came after the ring ended", "call", l.c.id, "teammate", l.teammate)
+}
+
+// byePhone sends BYE in a dialog the gateway started, from the listener
+// the INVITE left from (a phone behind NAT accepts nothing else), to
+// where the 2xx came from.
+func byePhone(ctx context.Context, dlg *sipgo.DialogClientSession) error {
+	target := dlg.InviteRequest.Recipient
+	if c := dlg.InviteResponse.Contact(); c != nil {
+		target = c.Address
+	}
+	bye := siplib.NewRequest(siplib.BYE, *target.Clone())
+	bye.Laddr = dlg.InviteRequest.Laddr
+	return dlg.WriteBye(ctx, bye)
 }
 
 // hangup sends BYE on an answered leg, once, on its own goroutine.
@@ -185,7 +293,7 @@ func (l *leg) hangup() {
 		bye := func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			if err := dlg.Bye(ctx); err != nil {
+			if err := byePhone(ctx, dlg); err != nil {
 				g.log.debug("sip: BYE to a phone failed", "teammate", l.teammate, "error", err)
 			}
 		}

@@ -38,7 +38,7 @@ func newUA(t *testing.T, e *env, user string) *ua {
 		defer close(done)
 		buf := make([]byte, 65535)
 		for {
-			n, _, err := conn.ReadFromUDP(buf)
+			n, from, err := conn.ReadFromUDP(buf)
 			if err != nil {
 				return
 			}
@@ -46,6 +46,7 @@ func newUA(t *testing.T, e *env, user string) *ua {
 			if err != nil {
 				continue
 			}
+			msg.SetSource(from.String()) // where it came from, for the tests that check it
 			select {
 			case u.in <- msg:
 			default: // a test that stopped reading: drop
@@ -141,6 +142,22 @@ func (u *ua) reply(req *siplib.Request, code int, reason string, body []byte) {
 // response's status code.
 func (u *ua) register(password string, expires int) int {
 	u.t.Helper()
+	return u.registerContact(password, "<sip:"+u.user+"@"+u.addr()+">", expires)
+}
+
+// registerContact is register with the Contact header's value given
+// ("*" to remove every binding).
+func (u *ua) registerContact(password, contact string, expires int) int {
+	u.t.Helper()
+	res, _ := u.registerRaw(password, contact, expires)
+	return res.StatusCode
+}
+
+// registerRaw is registerContact returning the final response and the
+// authenticated REGISTER it answers (for a replay). With no password it
+// returns the challenge.
+func (u *ua) registerRaw(password, contact string, expires int) (*siplib.Response, string) {
+	u.t.Helper()
 	callID := "reg-" + newID(6)
 	msg := func(cseq int, auth string) string {
 		return fmt.Sprintf(`
@@ -151,16 +168,16 @@ From: <sip:%[4]s@%[1]s>;tag=%[5]s
 To: <sip:%[4]s@%[1]s>
 Call-ID: %[6]s
 CSeq: %[7]d REGISTER
-Contact: <sip:%[4]s@%[2]s>
+Contact: %[10]s
 %[8]sExpires: %[9]d
 Content-Length: 0
 
-`, testDomain, u.addr(), newID(6), u.user, u.tag, callID, cseq, auth, expires)
+`, testDomain, u.addr(), newID(6), u.user, u.tag, callID, cseq, auth, expires, contact)
 	}
 	u.send(msg(1, ""))
 	res := u.finalResponse(siplib.REGISTER)
-	if res.StatusCode != 401 {
-		return res.StatusCode
+	if res.StatusCode != 401 || password == "" {
+		return res, "" // no password: the challenge
 	}
 	chal, err := digest.ParseChallenge(res.GetHeader("WWW-Authenticate").Value())
 	if err != nil {
@@ -171,8 +188,9 @@ Content-Length: 0
 	if err != nil {
 		u.t.Fatal(err)
 	}
-	u.send(msg(2, "Authorization: "+cred.String()+"\n"))
-	return u.finalResponse(siplib.REGISTER).StatusCode
+	authed := msg(2, "Authorization: "+cred.String()+"\n")
+	u.send(authed)
+	return u.finalResponse(siplib.REGISTER), authed
 }
 
 // invite places a call from u to sip:<team>@<domain> and returns the

@@ -34,7 +34,8 @@ func findSIPp(t *testing.T) string {
 }
 
 // startSIPp runs sipp against the gateway with args, in a directory of its
-// own for its logs.
+// own for its logs: against its TCP listener when args hold "-t t1", its
+// UDP one otherwise.
 func startSIPp(t *testing.T, e *env, name string, args ...string) *sipp {
 	t.Helper()
 	bin := findSIPp(t)
@@ -42,7 +43,13 @@ func startSIPp(t *testing.T, e *env, name string, args ...string) *sipp {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	full := append([]string{e.gw.Addr().String(), "-i", "127.0.0.1", "-nostdin",
+	remote := e.gw.Addr().String()
+	for i := range args {
+		if args[i] == "-t" && i+1 < len(args) && args[i+1] == "t1" {
+			remote = e.gw.TCPAddr().String()
+		}
+	}
+	full := append([]string{remote, "-i", "127.0.0.1", "-nostdin",
 		"-timeout", "45s", "-timeout_error", "-trace_err", "-trace_msg"}, args...)
 	s := &sipp{name: name, dir: dir, done: make(chan struct{})}
 	s.cmd = exec.Command(bin, full...)
@@ -289,6 +296,36 @@ func TestSIPpConcurrentCalls(t *testing.T) {
 		case eventlog.CallEnded, eventlog.CallMissed, eventlog.CallDeclined:
 			delete(on, ev.Teammate)
 		}
+	}
+	waitIdle(t, e)
+}
+
+// TestSIPpTCP registers a SIPp phone and places a SIPp call over TCP
+// (one connection each, -t t1): the gateway rings the phone over the
+// connection it registered on, bridges the answer and ends the call.
+func TestSIPpTCP(t *testing.T) {
+	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
+	e := newEnv(t, envOptions{ringTimeout: 5 * time.Second, team: "support",
+		teammates: []pb.TeammateID{"zoe"}, users: users,
+		tune: func(c *Config) { c.ListenTCP = "127.0.0.1:0" }})
+	phone := startPhone(t, e, "zoe", users["zoe"], "answer.xml", 1, "-d", "200", "-t", "t1")
+	e.waitClient("zoe", true) // Rule: PR3
+	if b, ok := e.gw.binding("zoe"); !ok || b.network != "TCP" {
+		t.Fatalf("zoe's binding: %+v, want one over TCP", b)
+	}
+	caller := startSIPp(t, e, "caller-tcp", "-sf", scenario(t, "caller.xml"), "-s", "support",
+		"-key", "domain", testDomain, "-m", "1", "-d", "300", "-t", "t1")
+	caller.wait(t)
+	phone.wait(t)
+	e.waitClient("zoe", false)
+	evs, _ := e.snapshot()
+	ids := placed(evs)
+	if len(ids) != 1 {
+		t.Fatalf("calls placed: %v", ids)
+	}
+	want := "call_placed\ncall_queued\ncall_offered zoe\ncall_answered zoe\ncall_ended zoe stage=talking by=customer\n"
+	if got := story(e.waitEnded(ids[0])); got != want {
+		t.Fatalf("timeline:\n%s\nwant:\n%s", got, want)
 	}
 	waitIdle(t, e)
 }

@@ -21,7 +21,7 @@ var _ telephony.Reconciler = (*Gateway)(nil)
 // engine as Answer or Decline from the gateway's goroutines.
 //
 //   - Ring sends an INVITE carrying the caller's SDP to the teammate's
-//     registered phone. The ring has no SIP deadline: Until is the
+//     contact registered or refreshed last, over its transport. The ring has no SIP deadline: Until is the
 //     engine's, and its StopRinging ends the ring. With AutoAnswer the
 //     INVITE asks the phone to answer by itself (Call-Info:
 //     answer-after=0). A Ring for a call and teammate already ringing does

@@ -73,6 +73,7 @@ type config struct {
 	logFormat, logLevel string
 
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
+	sipTCP, sipTLS, sipTLSCert, sipTLSKey                            string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -95,6 +96,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sipUsers, "sip-users", "", "file of teammate:password lines, the phones' digest credentials (required with -sip)")
 	fs.StringVar(&c.sipCallers, "sip-callers", "", "comma-separated networks (CIDR) whose INVITEs need no authentication; empty: loopback only")
 	fs.StringVar(&c.sipVoicemail, "sip-voicemail", "", "SIP URI deflected calls are redirected to (302); empty: a final response with the reason")
+	fs.StringVar(&c.sipTCP, "sip-tcp", "", "TCP address SIP is also served on (e.g. 0.0.0.0:5060); empty: none")
+	fs.StringVar(&c.sipTLS, "sip-tls", "", "TCP address SIP over TLS is served on (e.g. 0.0.0.0:5061), with -sip-tls-cert and -sip-tls-key; empty: none")
+	fs.StringVar(&c.sipTLSCert, "sip-tls-cert", "", "PEM certificate (chain) of the -sip-tls listener")
+	fs.StringVar(&c.sipTLSKey, "sip-tls-key", "", "PEM private key of the -sip-tls listener")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
 	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")

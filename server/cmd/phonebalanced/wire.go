@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -158,12 +159,21 @@ func wireSIP(opts *Options, c config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	var tlsConf *tls.Config
+	if c.sipTLS != "" {
+		cert, err := tls.LoadX509KeyPair(c.sipTLSCert, c.sipTLSKey)
+		if err != nil {
+			return fmt.Errorf("-sip-tls needs -sip-tls-cert and -sip-tls-key: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	var gw *sip.Gateway
 	opts.Telephony = func(rt *core.Runtime) (telephony.Telephony, error) {
 		var err error
 		gw, err = sip.New(sip.Config{
 			Listen: c.sip, Advertise: c.sipAdvertise, Domain: c.sipDomain,
 			Users: users, Callers: callers, VoicemailURI: c.sipVoicemail,
+			ListenTCP: c.sipTCP, ListenTLS: c.sipTLS, TLS: tlsConf,
 			Node: rt.Node(), Workspace: rt.Workspace(), Logger: logger,
 		})
 		if err != nil {
@@ -174,7 +184,14 @@ func wireSIP(opts *Options, c config, logger *slog.Logger) error {
 		if err := gw.Start(ctx); err != nil {
 			return nil, fmt.Errorf("sip: %w", err)
 		}
-		logger.Info("SIP registrar and B2BUA listening", "udp", gw.Addr().String(), "domain", c.sipDomain)
+		attrs := []any{"udp", gw.Addr().String(), "domain", c.sipDomain}
+		if a := gw.TCPAddr(); a.IsValid() {
+			attrs = append(attrs, "tcp", a.String())
+		}
+		if a := gw.TLSAddr(); a.IsValid() {
+			attrs = append(attrs, "tls", a.String())
+		}
+		logger.Info("SIP registrar and B2BUA listening", attrs...)
 		return gw, nil
 	}
 	opts.Background = append(opts.Background, func(ctx context.Context, _ *core.Runtime) error {
