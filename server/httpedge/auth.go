@@ -20,16 +20,59 @@ const CookieName = "phonebalance_token"
 const MinTokenLen = 16
 
 // Principal is who a request authenticated as; [Require] puts it in the
-// request's context ([PrincipalFrom]). Today the server has one
-// credential, its token, so every principal is "token"; per-person
-// credentials and roles would add fields here and rows to a [Verifier],
-// not a second authentication path.
+// request's context ([PrincipalFrom]). Every credential (the host token,
+// an admin token, a teammate's session) is one row of a [Verifier] that
+// yields a Principal; handlers decide from its Role, Workspace and
+// Teammate, never from how it authenticated.
 type Principal struct {
-	// Name names the credential ("token": the server's shared token).
+	// Name names the credential ("token": the server's shared host token).
 	Name string
 	// Via is how it was presented: "bearer" (Authorization header) or
 	// "cookie" (the login cookie).
 	Via string
+	// Role is what the principal may do.
+	Role Role
+	// Workspace is the workspace the credential belongs to; empty for an
+	// admin, whose credential belongs to the cluster.
+	Workspace string
+	// Teammate is the teammate a teammate's or supervisor's credential
+	// belongs to; empty otherwise.
+	Teammate string
+}
+
+// Role is what a [Principal] may do. The zero value is invalid: a
+// Verifier must always say which role it grants.
+type Role int
+
+// The roles, from the widest to the narrowest.
+const (
+	// RoleAdmin manages the cluster (membership, workspaces, backups); it
+	// belongs to no workspace.
+	RoleAdmin Role = iota + 1
+	// RoleHost is a workspace's host token: every command of that
+	// workspace, as a telephony integration needs.
+	RoleHost
+	// RoleSupervisor reads its whole workspace (the wallboard) and changes
+	// other teammates' channel availability.
+	RoleSupervisor
+	// RoleTeammate acts only as one teammate: their own presence and
+	// their own calls.
+	RoleTeammate
+)
+
+// String returns the role's name as the API writes it.
+func (r Role) String() string {
+	switch r {
+	case RoleAdmin:
+		return "admin"
+	case RoleHost:
+		return "host"
+	case RoleSupervisor:
+		return "supervisor"
+	case RoleTeammate:
+		return "teammate"
+	}
+	return "invalid"
 }
 
 // A Verifier checks a presented secret and says whose it is. It must
@@ -76,12 +119,13 @@ func (t *Token) Derive(purpose string) []byte {
 	return mac.Sum(nil)
 }
 
-// Verify implements [Verifier]: the token is Principal{Name: "token"}.
+// Verify implements [Verifier]: the token is the host of the default
+// workspace, Principal{Name: "token", Role: RoleHost, Workspace: "default"}.
 func (t *Token) Verify(secret string) (Principal, bool) {
 	if !t.Valid(secret) {
 		return Principal{}, false
 	}
-	return Principal{Name: "token"}, true
+	return Principal{Name: "token", Role: RoleHost, Workspace: DefaultWorkspace}, true
 }
 
 // Authentication errors, wrapping ErrUnauthorized (401).
@@ -173,4 +217,24 @@ func SetLoginCookie(w http.ResponseWriter, r *http.Request, secret string, maxAg
 func ClearLoginCookie(w http.ResponseWriter, r *http.Request, secure bool) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+// DefaultWorkspace is the workspace a server with one workspace runs, and
+// the one its host token belongs to.
+const DefaultWorkspace = "default"
+
+// Verifiers tries each Verifier in order and returns the first principal
+// one grants. Each row compares in constant time, so the whole takes the
+// same time for every secret that none grants. Safe for concurrent use if
+// its rows are.
+type Verifiers []Verifier
+
+// Verify implements [Verifier].
+func (vs Verifiers) Verify(secret string) (Principal, bool) {
+	for _, v := range vs {
+		if p, ok := v.Verify(secret); ok {
+			return p, true
+		}
+	}
+	return Principal{}, false
 }
