@@ -80,7 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("phonebalanced", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.data, "data", "./phonebalance-data", "data directory (created if missing): raft log, snapshots, events.jsonl, token")
+	fs.StringVar(&c.data, "data", "./phonebalance-data", "data directory (created if missing): raft log, snapshots, events.db, token")
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "HTTP address to listen on; in cluster mode also this node's ID and where followers forward writes, so keep it fixed")
 	fs.StringVar(&c.raft, "raft", "", "raft TCP address (cluster mode); without -join, this node starts a new cluster")
 	fs.StringVar(&c.join, "join", "", "HTTP address of any node of the cluster to join (needs -raft); skipped when the data directory already makes this node a member")
