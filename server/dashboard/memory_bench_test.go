@@ -40,7 +40,7 @@ type benchServer struct {
 func openBench(b *testing.B) *benchServer {
 	b.Helper()
 	quiet := slog.New(slog.DiscardHandler)
-	rt, err := core.Open(core.Config{InMemory: true, Engine: assign.DefaultConfig(), Logger: quiet,
+	rt, err := core.Open(core.Config{Dir: b.TempDir(), Engine: assign.DefaultConfig(), Logger: quiet,
 		Telephony: telephony.LogTelephony{Logger: quiet}})
 	if err != nil {
 		b.Fatal(err)
