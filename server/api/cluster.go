@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phonebalance/phonebalance/server/eventstore"
 	"net"
 	"net/http"
 
@@ -66,6 +67,18 @@ type ClusterBody struct {
 	Events int `json:"events"`
 	// Members is the latest configuration this node knows.
 	Members []Member `json:"members"`
+	// EventGaps are the ranges of raft entries whose events this node's
+	// store lacks (a snapshot installed past what it had stored); empty
+	// when its event history is complete.
+	EventGaps []EventGap `json:"event_gaps"`
+}
+
+// EventGap is a range of raft log entries (After, Upto] whose events a
+// node does not hold, and why.
+type EventGap struct {
+	After  uint64 `json:"after"`
+	Upto   uint64 `json:"upto"`
+	Reason string `json:"reason"`
 }
 
 // Member is one server of the cluster's configuration, in GET /cluster.
@@ -89,7 +102,16 @@ func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, ClusterBody{ID: n.ID(), RaftAddr: n.Addr(), IsLeader: n.IsLeader(),
 		LeaderID: id, LeaderRaftAddr: addr, AppliedIndex: n.AppliedIndex(), Events: s.rt.Events().Len(),
-		Members: members})
+		Members: members, EventGaps: eventGaps(s.rt.Gaps())})
+}
+
+// eventGaps converts the store's gaps to the wire type (never nil).
+func eventGaps(gs []eventstore.Gap) []EventGap {
+	out := make([]EventGap, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, EventGap{After: g.After, Upto: g.Upto, Reason: g.Reason})
+	}
+	return out
 }
 
 // JoinRequest is the body of POST /cluster/join: a node asks to be added
