@@ -22,6 +22,9 @@ type node interface {
 	// rss is the resident memory of the process serving it, in bytes (0
 	// if unknown).
 	rss() int64
+	// cpu is the CPU time (user and system) its process has used so far,
+	// or 0 when it runs in this process (counted as this process's).
+	cpu() time.Duration
 	close() error
 }
 
@@ -95,6 +98,32 @@ func rssOf(pid string) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuOf reads a process's CPU time, user and system, from /proc/PID/stat
+// (Linux, in USER_HZ ticks of 10 ms); 0 elsewhere.
+func cpuOf(pid string) time.Duration {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := strings.Cut(string(b), ") ") // the command name may hold spaces
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// selfCPU is this process's CPU time, user and system.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // procLauncher runs each node as a phonebalanced process, as deployed.
@@ -192,6 +221,9 @@ func (p procLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 
 func (n *procNode) url() string { return n.base }
 func (n *procNode) rss() int64  { return rssOf(strconv.Itoa(n.cmd.Process.Pid)) }
+func (n *procNode) cpu() time.Duration {
+	return cpuOf(strconv.Itoa(n.cmd.Process.Pid))
+}
 
 func (n *procNode) close() error {
 	_ = n.cmd.Process.Signal(syscall.SIGTERM)

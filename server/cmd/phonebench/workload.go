@@ -94,8 +94,12 @@ type tally struct {
 	ops, calls, errors int64
 	firstErr           string
 	elapsed            time.Duration
-	lat                []time.Duration // sorted
-	ring               []time.Duration // sip: INVITE to 180 Ringing, sorted
+	// cpu is the CPU time used during the timed commands, by this
+	// process (the clients, and the nodes run in it) and by the server
+	// processes (added by the layer).
+	cpu  time.Duration
+	lat  []time.Duration // sorted
+	ring []time.Duration // sip: INVITE to 180 Ringing, sorted
 }
 
 // percentile returns the p-th quantile of sorted latencies lat.
@@ -119,7 +123,7 @@ func runMix(ctx context.Context, d driver, l load) tally {
 	}
 	per := make([]clientTally, l.clients)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), selfCPU()
 	deadline := start.Add(l.duration)
 	for c := range l.clients {
 		wg.Go(func() {
@@ -164,7 +168,7 @@ func runMix(ctx context.Context, d driver, l load) tally {
 	}
 	wg.Wait()
 	var t tally
-	t.elapsed = time.Since(start)
+	t.elapsed, t.cpu = time.Since(start), selfCPU()-cpu0
 	for _, ct := range per {
 		t.ops += ct.ops
 		t.calls += ct.calls
