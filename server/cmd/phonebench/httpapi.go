@@ -157,11 +157,11 @@ func runHTTP(ctx context.Context, lc launcher, dir string, size int, l load) (ta
 	t := runMix(ctx, d, l)
 	var rss int64
 	for _, n := range nodes {
-		t.cpu += n.cpu()
+		t.serverCPU += n.cpu()
 		if n.url() == base {
 			rss = n.rss()
 		}
 	}
-	t.cpu -= cpu0
+	t.serverCPU -= cpu0
 	return t, rss, nil
 }

@@ -169,6 +169,9 @@ type result struct {
 	// (every node's; not SIPp's): what one command costs the machine,
 	// whatever else runs on it.
 	CPUPerOpUs float64 `json:"cpu_us_per_op,omitempty"`
+	// ServerCPUPerOpUs is the server processes' part of CPUPerOpUs (0
+	// when the nodes run in this process).
+	ServerCPUPerOpUs float64 `json:"server_cpu_us_per_op,omitempty"`
 	// RSSMiB is the server's resident memory at the end of the run (the
 	// leader's; this whole process's with -server inprocess).
 	RSSMiB float64 `json:"rss_mib,omitempty"`
@@ -287,7 +290,8 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		}
 		r.RSSMiB = float64(rss) / (1 << 20)
 		if t.ops > 0 && t.cpu > 0 {
-			r.CPUPerOpUs = float64(t.cpu.Microseconds()) / float64(t.ops)
+			r.CPUPerOpUs = float64((t.cpu + t.serverCPU).Microseconds()) / float64(t.ops)
+			r.ServerCPUPerOpUs = float64(t.serverCPU.Microseconds()) / float64(t.ops)
 		}
 		rep.Results = append(rep.Results, r)
 	}
@@ -359,6 +363,9 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 		}
 		if r.CPUPerOpUs > 0 {
 			cpu = fmt.Sprintf("%.0f µs", r.CPUPerOpUs)
+		}
+		if r.ServerCPUPerOpUs > 0 {
+			cpu = fmt.Sprintf("%.0f µs (server %.0f)", r.CPUPerOpUs, r.ServerCPUPerOpUs)
 		}
 		fmt.Fprintf(tw, "%-*s\t%d\t%.0f %s/s\t%s\t%.2f ms\t%.2f ms\t%d\t%s\t%s\t%s\t\n",
 			width, r.What, r.Clients, r.PerSecond, r.Unit, calls, r.P50ms, r.P99ms, r.Errors, ratio, cpu, rss)

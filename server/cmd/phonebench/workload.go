@@ -94,12 +94,12 @@ type tally struct {
 	ops, calls, errors int64
 	firstErr           string
 	elapsed            time.Duration
-	// cpu is the CPU time used during the timed commands, by this
-	// process (the clients, and the nodes run in it) and by the server
-	// processes (added by the layer).
-	cpu  time.Duration
-	lat  []time.Duration // sorted
-	ring []time.Duration // sip: INVITE to 180 Ringing, sorted
+	// cpu is the CPU time used during the timed commands by this process
+	// (the clients, and the nodes run in it); serverCPU by the server
+	// processes (set by the layer).
+	cpu, serverCPU time.Duration
+	lat            []time.Duration // sorted
+	ring           []time.Duration // sip: INVITE to 180 Ringing, sorted
 }
 
 // percentile returns the p-th quantile of sorted latencies lat.
