@@ -172,6 +172,10 @@ type result struct {
 	// ServerCPUPerOpUs is the server processes' part of CPUPerOpUs (0
 	// when the nodes run in this process).
 	ServerCPUPerOpUs float64 `json:"server_cpu_us_per_op,omitempty"`
+	// MachineIdle is the fraction of the machine's CPU time (all CPUs)
+	// left idle during the timed run, by anything: near 0, the CPU bounded
+	// the run (this layer, or what else ran on the machine).
+	MachineIdle float64 `json:"machine_idle"`
 	// RSSMiB is the server's resident memory at the end of the run (the
 	// leader's; this whole process's with -server inprocess).
 	RSSMiB float64 `json:"rss_mib,omitempty"`
@@ -289,6 +293,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 			r.RingP50ms, r.RingP99ms = ms(percentile(t.ring, 0.50)), ms(percentile(t.ring, 0.99))
 		}
 		r.RSSMiB = float64(rss) / (1 << 20)
+		r.MachineIdle = t.idle
 		if t.ops > 0 && t.cpu > 0 {
 			r.CPUPerOpUs = float64((t.cpu + t.serverCPU).Microseconds()) / float64(t.ops)
 			r.ServerCPUPerOpUs = float64(t.serverCPU.Microseconds()) / float64(t.ops)
@@ -349,7 +354,7 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 		width = max(width, len(r.What))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-*s\tclients\trate\tcalls/s\tp50\tp99\terrors\tratio to below\tCPU/op\tserver RSS\t\n", width, "layer")
+	fmt.Fprintf(tw, "%-*s\tclients\trate\tcalls/s\tp50\tp99\terrors\tratio to below\tCPU/op\tidle CPU\tserver RSS\t\n", width, "layer")
 	for _, r := range rep.Results {
 		ratio, rss, calls, cpu := "", "", "", ""
 		if r.Below != "" {
@@ -367,8 +372,8 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 		if r.ServerCPUPerOpUs > 0 {
 			cpu = fmt.Sprintf("%.0f µs (server %.0f)", r.CPUPerOpUs, r.ServerCPUPerOpUs)
 		}
-		fmt.Fprintf(tw, "%-*s\t%d\t%.0f %s/s\t%s\t%.2f ms\t%.2f ms\t%d\t%s\t%s\t%s\t\n",
-			width, r.What, r.Clients, r.PerSecond, r.Unit, calls, r.P50ms, r.P99ms, r.Errors, ratio, cpu, rss)
+		fmt.Fprintf(tw, "%-*s\t%d\t%.0f %s/s\t%s\t%.2f ms\t%.2f ms\t%d\t%s\t%s\t%.0f %%\t%s\t\n",
+			width, r.What, r.Clients, r.PerSecond, r.Unit, calls, r.P50ms, r.P99ms, r.Errors, ratio, cpu, 100*r.MachineIdle, rss)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

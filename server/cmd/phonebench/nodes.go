@@ -117,6 +117,50 @@ func cpuOf(pid string) time.Duration {
 	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
+// machineCPU reads the machine's busy and idle time, all CPUs together,
+// from the first line of /proc/stat (Linux, in USER_HZ ticks); zeros
+// elsewhere. Idle counts iowait too.
+func machineCPU() (busy, idle int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch i {
+		case 3, 4: // idle, iowait
+			idle += n
+		case 8, 9: // guest time, already counted in user
+		default:
+			busy += n
+		}
+	}
+	return busy, idle
+}
+
+// idleMeter measures the machine's idle fraction from its start.
+type idleMeter struct{ busy, idle int64 }
+
+func startIdle() idleMeter {
+	b, i := machineCPU()
+	return idleMeter{b, i}
+}
+
+// fraction is the share of the machine's CPU time left idle since start
+// (0 if unknown).
+func (m idleMeter) fraction() float64 {
+	busy, idle := machineCPU()
+	if total := busy + idle - m.busy - m.idle; total > 0 {
+		return float64(idle-m.idle) / float64(total)
+	}
+	return 0
+}
+
 // selfCPU is this process's CPU time, user and system.
 func selfCPU() time.Duration {
 	var ru syscall.Rusage
