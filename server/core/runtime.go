@@ -287,8 +287,9 @@ func (r *Runtime) View(read func(e *assign.Engine)) (bool, error) {
 // latest event), read under the collector's lock, once the stream has
 // consumed every entry applied before the call (see caughtUp): it
 // reflects every command whose Do returned before. Safe for concurrent
-// use; it waits at most for the stream's batch in progress (a disk
-// commit), never on the network or the telephony.
+// use; it waits at most for the entries queued before the call (a bounded
+// queue, consumed at the disk's rate), never on the network or the
+// telephony.
 func (r *Runtime) Dashboard(now time.Time) metrics.Dashboard {
 	r.caughtUp()
 	r.mu.Lock()
