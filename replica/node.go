@@ -48,6 +48,11 @@ type Node struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 
+	// known holds the workspaces Do has seen exist (WorkspaceID ->
+	// struct{}): a workspace is never removed, so Do checks the state
+	// machine, under its lock, only until the workspace exists.
+	known sync.Map
+
 	ready    atomic.Uint64 // the term in which this leader finished reconciling; 0 if none
 	amu      sync.Mutex
 	applied  atomic.Uint64 // written under amu
@@ -247,7 +252,7 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 	}
 	cmd.At = n.cfg.Clock.Now()
 	e := entry{Workspace: ws, Command: cmd}
-	if !n.fsm.has(ws) { // the entry that creates the workspace carries its config
+	if !n.exists(ws) { // the entry that creates the workspace carries its config
 		e.Engine = &n.cfg.Engine
 	}
 	data, err := encodeEntry(e)
@@ -263,6 +268,22 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 		return assign.Ready{}, fmt.Errorf("%w: no result", ErrBadEntry)
 	}
 	return res.ready, res.err
+}
+
+// exists reports whether ws's engine exists on this node, without the
+// state machine's lock once it has: every command after the first skips
+// the lock (a workspace, once created, stays). A workspace created
+// meanwhile reads as missing, and its entry carries the engine's config,
+// which the state machine ignores for a workspace it has.
+func (n *Node) exists(ws WorkspaceID) bool {
+	if _, ok := n.known.Load(ws); ok {
+		return true
+	}
+	if !n.fsm.has(ws) {
+		return false
+	}
+	n.known.Store(ws, struct{}{})
+	return true
 }
 
 // leaderRaft returns raft if this node is open and leads.

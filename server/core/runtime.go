@@ -24,7 +24,8 @@
 //     entries whose events this node lacks (it installed a snapshot).
 //   - WaitApplied(ctx, index) and CatchUp(ctx): wait for the stream's
 //     consumers, which may lag the state machine by a few entries (Do
-//     waits for its own command's).
+//     does not wait for them; Events, Dashboard, WithCollector and
+//     Advice catch up before they read).
 //   - Subscribe(buffer): the events of each applied entry with its raft
 //     index, as they are stored; never blocking the log (a slow
 //     subscriber misses batches and sees Batch.Gap on the next one).
@@ -260,16 +261,15 @@ func (r *Runtime) Node() *replica.Node { return r.node }
 func (r *Runtime) Workspace() replica.WorkspaceID { return Workspace }
 
 // Do submits cmd for the workspace through the node (the leader stamps
-// its time), then waits until the stream has consumed it, so the caller
-// reads its own write in the metrics, the event store and the live views;
-// ctx bounds both waits (the command may be committed although ctx ended
-// while Do waited for the stream).
+// its time) and returns once this node's engine has applied it: a View
+// right after sees it. It does not wait for the stream's consumers (the
+// event store's commit, the metrics, the live views): the readers of those
+// catch up instead (Events, Dashboard, WithCollector and Advice wait until
+// the stream has consumed everything applied before they were called), so
+// a caller still reads its own write there, and a write never waits for a
+// second disk commit. ctx bounds the wait for the log.
 func (r *Runtime) Do(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
-	rd, err := r.node.Do(ctx, Workspace, cmd)
-	if err != nil {
-		return rd, err
-	}
-	return rd, r.CatchUp(ctx)
+	return r.node.Do(ctx, Workspace, cmd)
 }
 
 // View runs read on this node's engine (possibly stale on a follower). It
@@ -284,18 +284,24 @@ func (r *Runtime) View(read func(e *assign.Engine)) (bool, error) {
 }
 
 // Dashboard returns the live dashboard at now (the zero time: at the
-// latest event), read under the collector's lock. It reflects the entries
-// the stream has consumed (see CatchUp). Safe for concurrent use; it
-// never waits on the network or the telephony.
+// latest event), read under the collector's lock, once the stream has
+// consumed every entry applied before the call (see caughtUp): it
+// reflects every command whose Do returned before. Safe for concurrent
+// use; it waits at most for the entries queued before the call (a bounded
+// queue, consumed at the disk's rate), never on the network or the
+// telephony.
 func (r *Runtime) Dashboard(now time.Time) metrics.Dashboard {
+	r.caughtUp()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.col.Dashboard(now)
 }
 
 // WithCollector runs fn with the metrics collector under its lock (for
-// Report or ChannelAt). fn must not keep the collector.
+// Report or ChannelAt), once the stream has caught up as for
+// [Runtime.Dashboard]. fn must not keep the collector.
 func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
+	r.caughtUp()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fn(r.col)
@@ -306,9 +312,11 @@ func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
 // teammates available for phone as available gives them (see
 // advice.AvailableByTeam of [Runtime.Dashboard]), and how many its
 // service-level target needs. Its signature is advice.Tracker.Advice's,
-// so it plugs in where that does. Safe for concurrent use; it never
-// waits on the network.
+// so it plugs in where that does. Like [Runtime.Dashboard], it first
+// lets the stream catch up. Safe for concurrent use; it never waits on
+// the network.
 func (r *Runtime) Advice(now time.Time, available map[pb.TeamID]int) []advice.TeamAdvice {
+	r.caughtUp()
 	r.mu.Lock()
 	loads := r.col.Staffing(now)
 	r.mu.Unlock()
@@ -331,8 +339,14 @@ func (r *Runtime) teams() []pb.TeamID {
 // Now returns the runtime's clock time.
 func (r *Runtime) Now() time.Time { return r.clock.Now() }
 
-// Events returns the durable event store (timelines, recent events).
-func (r *Runtime) Events() *eventstore.Store { return r.store }
+// Events returns the durable event store (timelines, recent events),
+// once the stream has consumed every entry applied before the call (see
+// caughtUp): reads made on it right after see every command whose Do
+// returned before. Call it for each read rather than keeping the store.
+func (r *Runtime) Events() *eventstore.Store {
+	r.caughtUp()
+	return r.store
+}
 
 // Subscribe returns a subscription to the events of every entry applied
 // from now on (never blocking the log's application: a slow subscriber

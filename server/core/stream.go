@@ -28,11 +28,15 @@ import (
 //
 // The queue is bounded (Config.StreamBuffer): when it is full, the state
 // machine waits (backpressure) rather than drop a durable event; the Hub's
-// subscribers may still miss batches (Batch.Gap). So reads of the
-// metrics, the store and the Hub may lag the state machine by the entries
-// in the queue; Runtime.Do waits until the stream has consumed its own
-// command (read your writes), and WaitApplied and CatchUp let a reader or
-// a test wait as well.
+// subscribers may still miss batches (Batch.Gap). So the metrics, the
+// store and the Hub may lag the state machine by the entries in the
+// queue. Runtime.Do does not wait for them (a write costs one disk
+// commit, the raft log's; the store's commit of its events is pipelined
+// behind it); the readers wait instead: Runtime.Events, Dashboard,
+// WithCollector and Advice first let the stream consume every entry
+// applied before the call (caughtUp), so whoever reads after a Do
+// returned reads that write. WaitApplied and CatchUp let a reader or a
+// test wait with a context.
 //
 // A snapshot installed on this node (OnRestore) goes through the same
 // queue: if the store's applied index is below the snapshot's, the events
@@ -288,6 +292,14 @@ func (r *Runtime) CatchUp(ctx context.Context) error {
 	r.stream.mu.Unlock()
 	return r.stream.wait(ctx, queued)
 }
+
+// caughtUp is CatchUp without a deadline, for the readers of what the
+// stream feeds: it waits at most for the batch the consumers have in
+// hand and the entries queued before the call (a bounded queue, consumed
+// at the disk's rate), and returns at once when the stream has stopped.
+// It must not be called from the stream's goroutine, nor from raft's
+// state machine goroutine (OnApply), which feed it.
+func (r *Runtime) caughtUp() { _ = r.CatchUp(context.Background()) }
 
 // Gaps returns the ranges of raft entries whose events this node does not
 // hold, because it installed a snapshot past them (see

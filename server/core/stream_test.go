@@ -86,6 +86,32 @@ func TestViewIsNotBlockedBySlowConsumers(t *testing.T) {
 	}
 }
 
+// Runtime.Do returns once the engine has applied the command, without
+// waiting for the stream's consumers (the event store's commit); the
+// readers of what they feed wait instead, so a read right after a Do sees
+// that write: the dashboard and the event store read after the consumers
+// are released show the call at once.
+func TestDoDoesNotWaitForTheStreamButReadsSeeIt(t *testing.T) {
+	rt := open(t, core.Config{InMemory: true, Telephony: telephony.LogTelephony{Logger: quiet()}})
+	defer rt.Close()
+	seed(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	release := blockConsumers(rt)
+	defer release()
+	if _, err := rt.Do(ctx, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"}); err != nil {
+		t.Fatalf("Do waited for the consumers: %v", err)
+	}
+	release()
+	if d := rt.Dashboard(time.Time{}); d.InQueue != 1 {
+		t.Fatalf("the dashboard read after Do shows %d in queue, want 1", d.InQueue)
+	}
+	if tl, err := rt.Events().Timeline("call-1"); err != nil || len(tl) == 0 {
+		t.Fatalf("the timeline read after Do: %v, %v", tl, err)
+	}
+}
+
 // The stream's queue is bounded: when the consumers fall behind by more
 // than it holds, the state machine waits for them rather than drop a
 // durable event, and every event reaches the store once they resume.

@@ -30,7 +30,7 @@ func runFsync(dir string, l load) (tally, error) {
 		block[i] = byte(i)
 	}
 	var t tally
-	start := time.Now()
+	start, meter := time.Now(), startIdle()
 	deadline := start.Add(l.duration)
 	var off int64
 	for (l.calls == 0 || t.ops < int64(l.calls)) && time.Now().Before(deadline) {
@@ -47,7 +47,7 @@ func runFsync(dir string, l load) (tally, error) {
 			off = 0
 		}
 	}
-	t.elapsed = time.Since(start)
+	t.elapsed, t.idle = time.Since(start), meter.fraction()
 	slices.Sort(t.lat)
 	return t, nil
 }

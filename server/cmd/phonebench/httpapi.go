@@ -150,12 +150,18 @@ func runHTTP(ctx context.Context, lc launcher, dir string, size int, l load) (ta
 	if err := setupMix(ctx, d, l.clients); err != nil {
 		return tally{}, 0, err
 	}
+	var cpu0 time.Duration
+	for _, n := range nodes {
+		cpu0 += n.cpu()
+	}
 	t := runMix(ctx, d, l)
 	var rss int64
 	for _, n := range nodes {
+		t.serverCPU += n.cpu()
 		if n.url() == base {
 			rss = n.rss()
 		}
 	}
+	t.serverCPU -= cpu0
 	return t, rss, nil
 }

@@ -112,6 +112,9 @@ func pause(ctx context.Context, d time.Duration) error {
 
 func (n *inprocNode) url() string { return n.base }
 func (n *inprocNode) rss() int64  { return rssOf("self") }
+func (n *inprocNode) cpu() time.Duration {
+	return 0
+}
 
 func (n *inprocNode) close() error {
 	var errs []error

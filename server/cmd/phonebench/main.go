@@ -6,9 +6,10 @@
 //     the limit of a durable log that is not batched;
 //   - do: the replica's Do alone, one durable node (raft on bolt, fsync
 //     on every append), -clients goroutines submitting the command mix;
-//   - core: the same Do through the server's runtime, which also stores
-//     every event in events.jsonl, folds the metrics and feeds the
-//     subscribers as each entry is applied: the HTTP API without HTTP;
+//   - core: the server runtime's Do, which the HTTP handlers call; the
+//     runtime also stores every event in events.db, folds the metrics
+//     and feeds the subscribers as entries are applied: the HTTP API
+//     without HTTP;
 //   - http1: the HTTP API of one durable phonebalanced node, -clients
 //     clients sending the same mix as JSON requests;
 //   - http3: the same against the leader of three nodes (127.0.0.1,
@@ -19,7 +20,8 @@
 // The mix: each client owns a team of two teammates and runs calls in a
 // loop (place, answer, end: three commands) and every fourth call sends
 // one teammate on a break and back (3.5 commands a call on average). It
-// reports each layer's rate, p50 and p99 latency, and its ratio to the
+// reports each layer's rate, p50 and p99 latency, the CPU time the
+// machine spent per command (clients and servers), and its ratio to the
 // layer below it (do to fsync, core and http1 to do, http3 to http1,
 // sip's calls to http1's calls).
 //
@@ -161,6 +163,19 @@ type result struct {
 	// layer's rate over that one's (calls for sip, ops otherwise).
 	Below string  `json:"below,omitempty"`
 	Ratio float64 `json:"ratio,omitempty"`
+	// CPUPerOpUs is the CPU time, in microseconds, that the timed run
+	// used per op, counting this process (the clients; the nodes too
+	// for do, core and -server inprocess) and the server processes
+	// (every node's; not SIPp's): what one command costs the machine,
+	// whatever else runs on it.
+	CPUPerOpUs float64 `json:"cpu_us_per_op,omitempty"`
+	// ServerCPUPerOpUs is the server processes' part of CPUPerOpUs (0
+	// when the nodes run in this process).
+	ServerCPUPerOpUs float64 `json:"server_cpu_us_per_op,omitempty"`
+	// MachineIdle is the fraction of the machine's CPU time (all CPUs)
+	// left idle during the timed run, by anything: near 0, the CPU bounded
+	// the run (this layer, or what else ran on the machine).
+	MachineIdle float64 `json:"machine_idle"`
 	// RSSMiB is the server's resident memory at the end of the run (the
 	// leader's; this whole process's with -server inprocess).
 	RSSMiB float64 `json:"rss_mib,omitempty"`
@@ -278,6 +293,11 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 			r.RingP50ms, r.RingP99ms = ms(percentile(t.ring, 0.50)), ms(percentile(t.ring, 0.99))
 		}
 		r.RSSMiB = float64(rss) / (1 << 20)
+		r.MachineIdle = t.idle
+		if t.ops > 0 && t.cpu > 0 {
+			r.CPUPerOpUs = float64((t.cpu + t.serverCPU).Microseconds()) / float64(t.ops)
+			r.ServerCPUPerOpUs = float64(t.serverCPU.Microseconds()) / float64(t.ops)
+		}
 		rep.Results = append(rep.Results, r)
 	}
 	rep.LoadAvg[1] = loadAvg()
@@ -334,9 +354,9 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 		width = max(width, len(r.What))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-*s\tclients\trate\tcalls/s\tp50\tp99\terrors\tratio to below\tserver RSS\t\n", width, "layer")
+	fmt.Fprintf(tw, "%-*s\tclients\trate\tcalls/s\tp50\tp99\terrors\tratio to below\tCPU/op\tidle CPU\tserver RSS\t\n", width, "layer")
 	for _, r := range rep.Results {
-		ratio, rss, calls := "", "", ""
+		ratio, rss, calls, cpu := "", "", "", ""
 		if r.Below != "" {
 			ratio = fmt.Sprintf("%.2fx %s", r.Ratio, r.Below)
 		}
@@ -346,8 +366,14 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 		if r.Calls > 0 {
 			calls = fmt.Sprintf("%.0f", r.CallsPerS)
 		}
-		fmt.Fprintf(tw, "%-*s\t%d\t%.0f %s/s\t%s\t%.2f ms\t%.2f ms\t%d\t%s\t%s\t\n",
-			width, r.What, r.Clients, r.PerSecond, r.Unit, calls, r.P50ms, r.P99ms, r.Errors, ratio, rss)
+		if r.CPUPerOpUs > 0 {
+			cpu = fmt.Sprintf("%.0f µs", r.CPUPerOpUs)
+		}
+		if r.ServerCPUPerOpUs > 0 {
+			cpu = fmt.Sprintf("%.0f µs (server %.0f)", r.CPUPerOpUs, r.ServerCPUPerOpUs)
+		}
+		fmt.Fprintf(tw, "%-*s\t%d\t%.0f %s/s\t%s\t%.2f ms\t%.2f ms\t%d\t%s\t%s\t%.0f %%\t%s\t\n",
+			width, r.What, r.Clients, r.PerSecond, r.Unit, calls, r.P50ms, r.P99ms, r.Errors, ratio, cpu, 100*r.MachineIdle, rss)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,14 @@ func TestPhonebenchSmoke(t *testing.T) {
 		}
 		if (r.Layer == "http1" || r.Layer == "http3" || r.Layer == "sip") && r.RSSMiB <= 0 {
 			t.Errorf("%s: no RSS", r.Layer)
+		}
+		// The nodes run in this process: their CPU is this process's.
+		mix := r.Layer != "fsync" && r.Layer != "sip"
+		if runtime.GOOS == "linux" && mix && (r.CPUPerOpUs <= 0 || r.ServerCPUPerOpUs != 0) {
+			t.Errorf("%s: %v µs of CPU per command, %v in server processes; want some, none", r.Layer, r.CPUPerOpUs, r.ServerCPUPerOpUs)
+		}
+		if r.MachineIdle < 0 || r.MachineIdle > 1 {
+			t.Errorf("%s: the machine idle %v of the time", r.Layer, r.MachineIdle)
 		}
 	}
 

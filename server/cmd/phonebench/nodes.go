@@ -22,6 +22,9 @@ type node interface {
 	// rss is the resident memory of the process serving it, in bytes (0
 	// if unknown).
 	rss() int64
+	// cpu is the CPU time (user and system) its process has used so far,
+	// or 0 when it runs in this process (counted as this process's).
+	cpu() time.Duration
 	close() error
 }
 
@@ -95,6 +98,76 @@ func rssOf(pid string) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuOf reads a process's CPU time, user and system, from /proc/PID/stat
+// (Linux, in USER_HZ ticks of 10 ms); 0 elsewhere.
+func cpuOf(pid string) time.Duration {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := strings.Cut(string(b), ") ") // the command name may hold spaces
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// machineCPU reads the machine's busy and idle time, all CPUs together,
+// from the first line of /proc/stat (Linux, in USER_HZ ticks); zeros
+// elsewhere. Idle counts iowait too.
+func machineCPU() (busy, idle int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch i {
+		case 3, 4: // idle, iowait
+			idle += n
+		case 8, 9: // guest time, already counted in user
+		default:
+			busy += n
+		}
+	}
+	return busy, idle
+}
+
+// idleMeter measures the machine's idle fraction from its start.
+type idleMeter struct{ busy, idle int64 }
+
+func startIdle() idleMeter {
+	b, i := machineCPU()
+	return idleMeter{b, i}
+}
+
+// fraction is the share of the machine's CPU time left idle since start
+// (0 if unknown).
+func (m idleMeter) fraction() float64 {
+	busy, idle := machineCPU()
+	if total := busy + idle - m.busy - m.idle; total > 0 {
+		return float64(idle-m.idle) / float64(total)
+	}
+	return 0
+}
+
+// selfCPU is this process's CPU time, user and system.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // procLauncher runs each node as a phonebalanced process, as deployed.
@@ -192,6 +265,9 @@ func (p procLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 
 func (n *procNode) url() string { return n.base }
 func (n *procNode) rss() int64  { return rssOf(strconv.Itoa(n.cmd.Process.Pid)) }
+func (n *procNode) cpu() time.Duration {
+	return cpuOf(strconv.Itoa(n.cmd.Process.Pid))
+}
 
 func (n *procNode) close() error {
 	_ = n.cmd.Process.Signal(syscall.SIGTERM)

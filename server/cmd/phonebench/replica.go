@@ -16,18 +16,18 @@ import (
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
-// doDriver submits the mix straight to a replica node's Do: the raft log
-// (bolt, fsync on every append) and the engine, with no HTTP, no event
-// store and no metrics.
+// doDriver submits the mix straight to a Do: the replica node's (the
+// raft log, bolt with fsync on every append, and the engine; no HTTP, no
+// event store, no metrics) or the runtime's (the same and what the server
+// derives from the log), as the HTTP API's handlers call it.
 type doDriver struct {
-	n  *replica.Node
-	ws replica.WorkspaceID
+	submit func(ctx context.Context, cmd assign.Command) (assign.Ready, error)
 }
 
 var available = presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}
 
 func (d doDriver) do(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
-	return d.n.Do(ctx, d.ws, cmd)
+	return d.submit(ctx, cmd)
 }
 
 func (d doDriver) addTeam(ctx context.Context, team string) error {
@@ -92,18 +92,20 @@ func runDo(ctx context.Context, dir string, l load) (tally, error) {
 			return tally{}, errors.New("the replica node never led")
 		}
 	}
-	d := doDriver{n: n, ws: "bench"}
+	d := doDriver{submit: func(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
+		return n.Do(ctx, "bench", cmd)
+	}}
 	if err := setupMix(ctx, d, l.clients); err != nil {
 		return tally{}, err
 	}
 	return runMix(ctx, d, l), nil
 }
 
-// runCore measures the runtime phonebalanced serves from: the same Do, on
-// one durable node, with what the server derives from every applied
-// entry (the event store appending to events.jsonl, the metrics, the
-// subscribers) and a telephony that only logs (to nowhere). It is the
-// HTTP API without HTTP.
+// runCore measures the runtime phonebalanced serves from: its Do (the
+// one the HTTP API's handlers call), on one durable node, with what the
+// server derives from every applied entry (the event store committing
+// each batch's events to events.db, the metrics, the subscribers) and a
+// telephony that only logs (to nowhere). It is the HTTP API without HTTP.
 func runCore(ctx context.Context, dir string, l load) (tally, error) {
 	rt, err := core.Open(core.Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
 	if err != nil {
@@ -118,7 +120,7 @@ func runCore(ctx context.Context, dir string, l load) (tally, error) {
 			return tally{}, errors.New("the node never led")
 		}
 	}
-	d := doDriver{n: rt.Node(), ws: rt.Workspace()}
+	d := doDriver{submit: rt.Do}
 	if err := setupMix(ctx, d, l.clients); err != nil {
 		return tally{}, err
 	}

@@ -200,7 +200,7 @@ func runSIP(ctx context.Context, lc launcher, dir string, l load, sl sipLoad) (t
 		maxCalls = strconv.Itoa(l.calls)
 	}
 	callerDir := filepath.Join(dir, "caller")
-	start := time.Now()
+	start, meter := time.Now(), startIdle()
 	caller, err := startSIPp(bin, callerDir, listen, "-i", "127.0.0.1", "-nostdin", "-timeout", bound,
 		"-sf", filepath.Join(dir, "caller.xml"), "-s", "support", "-key", "domain", sipDomain,
 		"-m", maxCalls, "-l", strconv.Itoa(sl.phones), "-r", "100000", "-d", pauseArg,
@@ -216,7 +216,7 @@ func runSIP(ctx context.Context, lc launcher, dir string, l load, sl sipLoad) (t
 	case <-ctx.Done():
 		caller.stop(30 * time.Second)
 	}
-	t := tally{elapsed: time.Since(start)}
+	t := tally{elapsed: time.Since(start), idle: meter.fraction()}
 	rss := nodes[0].rss()
 	ok, failed, err := sippCounts(filepath.Join(callerDir, "stat.csv"))
 	if err != nil {

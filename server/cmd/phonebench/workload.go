@@ -94,8 +94,15 @@ type tally struct {
 	ops, calls, errors int64
 	firstErr           string
 	elapsed            time.Duration
-	lat                []time.Duration // sorted
-	ring               []time.Duration // sip: INVITE to 180 Ringing, sorted
+	// cpu is the CPU time used during the timed commands by this process
+	// (the clients, and the nodes run in it); serverCPU by the server
+	// processes (set by the layer).
+	cpu, serverCPU time.Duration
+	// idle is the fraction of the machine's CPU time (all CPUs) that was
+	// idle during the timed commands: near 0, the CPU bounded the run.
+	idle float64
+	lat  []time.Duration // sorted
+	ring []time.Duration // sip: INVITE to 180 Ringing, sorted
 }
 
 // percentile returns the p-th quantile of sorted latencies lat.
@@ -119,7 +126,7 @@ func runMix(ctx context.Context, d driver, l load) tally {
 	}
 	per := make([]clientTally, l.clients)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0, meter := time.Now(), selfCPU(), startIdle()
 	deadline := start.Add(l.duration)
 	for c := range l.clients {
 		wg.Go(func() {
@@ -164,7 +171,7 @@ func runMix(ctx context.Context, d driver, l load) tally {
 	}
 	wg.Wait()
 	var t tally
-	t.elapsed = time.Since(start)
+	t.elapsed, t.cpu, t.idle = time.Since(start), selfCPU()-cpu0, meter.fraction()
 	for _, ct := range per {
 		t.ops += ct.ops
 		t.calls += ct.calls
