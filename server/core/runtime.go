@@ -348,6 +348,15 @@ func (r *Runtime) Events() *eventstore.Store {
 	return r.store
 }
 
+// Timeline returns call's events from the event store, once the stream
+// has consumed every entry applied before the call (as [Runtime.Events]).
+// Its signature is eventstore.Store.Timeline's, so it plugs in where that
+// does; bind it (rt.Timeline), not rt.Events().Timeline, which would read
+// without catching up.
+func (r *Runtime) Timeline(call pb.CallID) ([]eventlog.Event, error) {
+	return r.Events().Timeline(call)
+}
+
 // Subscribe returns a subscription to the events of every entry applied
 // from now on (never blocking the log's application: a slow subscriber
 // misses batches and sees Batch.Gap). Close it when done.

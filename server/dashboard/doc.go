@@ -65,7 +65,7 @@
 //			_, err := rt.Do(ctx, cmd)
 //			return err
 //		},
-//		Timeline:   dashboard.TimelineFunc(rt.Events().Timeline),
+//		Timeline:   dashboard.TimelineFunc(rt.Timeline),
 //		Explain:    dashboard.ExplainFunc(rt.View),
 //		CheckToken: auth.Valid, // constant time
 //	})

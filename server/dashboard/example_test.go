@@ -40,7 +40,7 @@ func Example() {
 			_, err := rt.Do(ctx, cmd)
 			return err
 		},
-		Timeline:   dashboard.TimelineFunc(rt.Events().Timeline),
+		Timeline:   dashboard.TimelineFunc(rt.Timeline),
 		Explain:    dashboard.ExplainFunc(rt.View),
 		CheckToken: auth.Valid,
 	})

@@ -104,7 +104,7 @@ func mountDashboard(opts *Options, logger *slog.Logger) {
 				_, err := rt.Do(ctx, cmd)
 				return err
 			},
-			Timeline:   dashboard.TimelineFunc(rt.Events().Timeline),
+			Timeline:   dashboard.TimelineFunc(rt.Timeline),
 			Explain:    dashboard.ExplainFunc(rt.View),
 			CheckToken: auth.Valid,
 			Logger:     logger,
