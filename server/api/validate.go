@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/schedule"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
@@ -115,10 +117,142 @@ func (req ArriveRequest) validate() error {
 	if err := checkID("id", string(req.ID)); err != nil {
 		return err
 	}
+	if req.Team == "" {
+		return nil
+	}
 	return checkID("team", string(req.Team))
 }
 
-func (req AnswerRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+func (req TeammateRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+
+func (req OutboundRequest) validate() error {
+	if err := checkID("id", string(req.ID)); err != nil {
+		return err
+	}
+	return checkID("teammate", string(req.Teammate))
+}
+
+func (req ReassignRepliesRequest) validate() error {
+	if req.On == nil {
+		return fmt.Errorf("%w: \"on\" is required", errBadRequest)
+	}
+	return nil
+}
+
+func (CustomerAnsweredRequest) validate() error { return nil }
+
+func (req OverrideRequest) validate() error { _, err := req.override(); return err }
+
+// override returns the request's override.
+func (req OverrideRequest) override() (schedule.Override, error) {
+	return parseOverride(req.Override, false)
+}
+
+// overrideNames are the overrides' wire names.
+var overrideNames = map[string]schedule.Override{
+	"follow_hours": schedule.FollowHours, "force_open": schedule.ForceOpen, "out_of_office": schedule.OutOfOffice}
+
+// parseOverride decodes an override's wire name; with optional, "" is
+// follow_hours.
+func parseOverride(name string, optional bool) (schedule.Override, error) {
+	if name == "" && optional {
+		return schedule.FollowHours, nil
+	}
+	o, ok := overrideNames[name]
+	if !ok {
+		return 0, invalid("override %q: want follow_hours, force_open or out_of_office", name)
+	}
+	return o, nil
+}
+
+// overrideName is parseOverride's inverse.
+func overrideName(o schedule.Override) string {
+	for name, v := range overrideNames {
+		if v == o {
+			return name
+		}
+	}
+	return o.String()
+}
+
+// hours decodes wire hours into the schedule's.
+func (h Hours) hours() (schedule.Hours, error) {
+	var out schedule.Hours
+	var err error
+	if out.Override, err = parseOverride(h.Override, true); err != nil {
+		return out, err
+	}
+	if h.TimeZone != "" {
+		if len(h.TimeZone) > maxName {
+			return out, fmt.Errorf("%w: time_zone too long", assign.ErrInvalidConfig)
+		}
+		if out.Location, err = time.LoadLocation(h.TimeZone); err != nil {
+			return out, fmt.Errorf("%w: time_zone %q: %v", assign.ErrInvalidConfig, h.TimeZone, err)
+		}
+	}
+	if len(h.Weekly) > maxOpenings {
+		return out, fmt.Errorf("%w: more than %d weekly openings", assign.ErrInvalidConfig, maxOpenings)
+	}
+	for _, o := range h.Weekly {
+		iv, err := o.interval()
+		if err != nil {
+			return out, err
+		}
+		out.Weekly = append(out.Weekly, iv)
+	}
+	if err := out.Validate(); err != nil {
+		return out, fmt.Errorf("%w: %w", assign.ErrInvalidConfig, err)
+	}
+	return out, nil
+}
+
+// maxOpenings bounds a schedule's weekly openings.
+const maxOpenings = 7 * 8
+
+var weekdays = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
+	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
+
+func (o Opening) interval() (schedule.Interval, error) {
+	day, ok := weekdays[o.Day]
+	if !ok {
+		return schedule.Interval{}, fmt.Errorf("%w: day %q", assign.ErrInvalidConfig, o.Day)
+	}
+	start, err1 := clockTime(o.Start)
+	end, err2 := clockTime(o.End)
+	if err := errors.Join(err1, err2); err != nil {
+		return schedule.Interval{}, err
+	}
+	return schedule.Interval{Day: day, Start: start, End: end}, nil
+}
+
+// clockTime decodes "HH:MM" (00:00 to 24:00) as a duration since midnight.
+func clockTime(s string) (time.Duration, error) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return 0, fmt.Errorf("%w: time of day %q: want HH:MM", assign.ErrInvalidConfig, s)
+	}
+	h, err1 := strconv.Atoi(s[:2])
+	m, err2 := strconv.Atoi(s[3:])
+	if err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("%w: time of day %q: want HH:MM", assign.ErrInvalidConfig, s)
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+}
+
+// hoursOf encodes schedule hours for the wire.
+func hoursOf(h schedule.Hours) Hours {
+	out := Hours{Override: overrideName(h.Override), Weekly: []Opening{}}
+	if h.Location != nil && h.Location != time.UTC {
+		out.TimeZone = h.Location.String()
+	}
+	hhmm := func(d time.Duration) string {
+		return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	for _, iv := range h.Weekly {
+		out.Weekly = append(out.Weekly, Opening{Day: strings.ToLower(iv.Day.String()), Start: hhmm(iv.Start), End: hhmm(iv.End)})
+	}
+	return out
+}
 
 func (req DeclineRequest) validate() error {
 	if err := checkID("teammate", string(req.Teammate)); err != nil {
@@ -130,7 +264,7 @@ func (req DeclineRequest) validate() error {
 	return nil
 }
 
-func (req TransferRequest) validate() error { return checkID("team", string(req.Team)) }
+func (req TeamRequest) validate() error { return checkID("team", string(req.Team)) }
 
 func (req EndRequest) validate() error {
 	if !req.By.Valid() {
@@ -158,6 +292,13 @@ func (req AddTeamRequest) config() (assign.TeamConfig, error) {
 				req.MaxWaitMS, httpedge.Millis(MinMaxWait), httpedge.Millis(MaxMaxWait))
 		}
 		cfg.MaxWait = d
+	}
+	if req.Hours != nil {
+		h, err := req.Hours.hours()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Hours = h
 	}
 	return cfg, cfg.Validate()
 }

@@ -43,6 +43,56 @@ type AddTeamRequest struct {
 	// DeflectWhenNobodyOnline deflects calls arriving when no member is
 	// online for phone.
 	DeflectWhenNobodyOnline bool `json:"deflect_when_nobody_online,omitempty"`
+	// Hours are the team's operating hours (rule DF4); absent means open
+	// around the clock.
+	Hours *Hours `json:"hours,omitempty"`
+}
+
+// Hours are operating hours on the wire: weekly openings as local times
+// of day in a time zone, and the out-of-office override.
+type Hours struct {
+	// TimeZone is an IANA name ("Europe/Paris"); empty means UTC.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Weekly lists the openings; empty means open around the clock.
+	Weekly []Opening `json:"weekly,omitempty"`
+	// Override is "follow_hours" (the default), "force_open" or
+	// "out_of_office".
+	Override string `json:"override,omitempty"`
+}
+
+// Opening is one weekly opening: Day ("monday".."sunday"), Start and End
+// as "HH:MM" local times (End may be "24:00"; Start before End).
+type Opening struct {
+	Day   string `json:"day"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// OverrideRequest is the body of PUT /teams/{team}/override and PUT
+// /settings/override.
+type OverrideRequest struct {
+	// Override is "follow_hours", "force_open" or "out_of_office".
+	Override string `json:"override"`
+}
+
+// ReassignRepliesRequest is the body of PUT
+// /teammates/{id}/reassign_replies.
+type ReassignRepliesRequest struct {
+	// On is required.
+	On *bool `json:"on"`
+}
+
+// OutboundRequest is the body of POST /calls/outbound.
+type OutboundRequest struct {
+	ID       pb.CallID     `json:"id"`
+	Teammate pb.TeammateID `json:"teammate"`
+}
+
+// CustomerAnsweredRequest is the optional body of POST
+// /calls/{id}/customer_answered.
+type CustomerAnsweredRequest struct {
+	// Voicemail reports that the customer's voicemail answered.
+	Voicemail bool `json:"voicemail,omitempty"`
 }
 
 // MemberRequest is the body of POST /teams/{team}/members.
@@ -69,16 +119,19 @@ type ClientRequest struct {
 	Backgrounded bool  `json:"backgrounded,omitempty"`
 }
 
-// ArriveRequest is the body of POST /calls: an inbound call arrived for a
-// team, as a CPaaS provider's "incoming call" webhook reports it.
+// ArriveRequest is the body of POST /calls: an inbound call arrived, as a
+// CPaaS provider's "incoming call" webhook reports it.
 type ArriveRequest struct {
 	// ID is the provider's call ID (a call SID, a SIP Call-ID).
-	ID   pb.CallID `json:"id"`
-	Team pb.TeamID `json:"team"`
+	ID pb.CallID `json:"id"`
+	// Team queues the call at once; without it the call is placed
+	// (routing, an IVR) until POST /calls/{id}/queue.
+	Team pb.TeamID `json:"team,omitempty"`
 }
 
-// AnswerRequest is the body of POST /calls/{id}/answer.
-type AnswerRequest struct {
+// TeammateRequest is the body of POST /calls/{id}/answer, manual_answer
+// and barge: the teammate who answers or joins.
+type TeammateRequest struct {
 	Teammate pb.TeammateID `json:"teammate"`
 }
 
@@ -142,9 +195,60 @@ type Team struct {
 	OfferOrder []pb.TeammateID `json:"offer_order"`
 }
 
-// TransferRequest is the body of POST /calls/{id}/transfer.
-type TransferRequest struct {
+// TeamRequest is the body of POST /calls/{id}/transfer and
+// /calls/{id}/queue.
+type TeamRequest struct {
 	Team pb.TeamID `json:"team"`
+}
+
+// Result is the answer to every command: what it produced, in order, as
+// the engine returned it (the events it logged and the effects the
+// telephony carries out).
+type Result struct {
+	Events  []httpedge.Event `json:"events"`
+	Effects []Effect         `json:"effects"`
+}
+
+// Effect is one instruction to the telephony: kind "ring" (ring Teammate
+// for Call until Until; auto_answer connects without teammate action),
+// "stop_ringing", "deflect" (Call leaves Team's queue for Deflection) or
+// "reassign_replies" (Teammate's replies go to others while on the phone).
+type Effect struct {
+	Kind       string              `json:"kind"`
+	Call       pb.CallID           `json:"call,omitempty"`
+	Teammate   pb.TeammateID       `json:"teammate,omitempty"`
+	Team       pb.TeamID           `json:"team,omitempty"`
+	Until      time.Time           `json:"until,omitzero"`
+	AutoAnswer bool                `json:"auto_answer,omitempty"`
+	Deflection eventlog.Deflection `json:"deflection,omitempty"`
+}
+
+// EffectOf returns ef as the wire shows it.
+func EffectOf(ef assign.Effect) Effect {
+	return Effect{Kind: ef.Kind.String(), Call: ef.Call, Teammate: ef.Teammate, Team: ef.Team,
+		Until: ef.Until, AutoAnswer: ef.AutoAnswer, Deflection: ef.Deflection}
+}
+
+func resultOf(rd assign.Ready) Result {
+	out := Result{Events: httpedge.Events(rd.Events), Effects: make([]Effect, len(rd.Effects))}
+	for i, ef := range rd.Effects {
+		out.Effects[i] = EffectOf(ef)
+	}
+	return out
+}
+
+// Settings is GET /settings: the workspace's engine settings, durations in
+// milliseconds.
+type Settings struct {
+	RingTimeoutMS        int64 `json:"ring_timeout_ms"`
+	ExclusionPeriodMS    int64 `json:"exclusion_period_ms"`
+	CallLimit            int   `json:"call_limit"`
+	WrapUpMS             int64 `json:"wrap_up_ms"`
+	AutoAnswer           bool  `json:"auto_answer"`
+	TestWorkspace        bool  `json:"test_workspace"`
+	ShowTeamComposition  bool  `json:"show_team_composition"`
+	EndedCallRetentionMS int64 `json:"ended_call_retention_ms"`
+	Hours                Hours `json:"hours"`
 }
 
 // Call is GET /calls/{id}: the library's call view, which encodes to JSON

@@ -306,9 +306,9 @@ func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
 	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`
 	fmt.Fprintln(w, "Try:")
 	for _, cmd := range []string{
-		`curl -s ` + auth + ` -X POST ` + base + `/calls -d '{"id":"call-1","team":"support"}'`,
-		`curl -s ` + auth + ` '` + base + `/calls/call-1/explain?format=text'`,
-		`curl -s ` + auth + ` ` + base + `/dashboard`,
+		`curl -s ` + auth + ` -X POST ` + base + `/v1/workspaces/default/calls -d '{"id":"call-1","team":"support"}'`,
+		`curl -s ` + auth + ` '` + base + `/v1/workspaces/default/calls/call-1/explain?format=text'`,
+		`curl -s ` + auth + ` ` + base + `/v1/workspaces/default/dashboard`,
 		`curl -s ` + auth + ` ` + base + `/metrics`,
 	} {
 		fmt.Fprintln(w, "  "+cmd)
