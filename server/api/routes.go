@@ -27,6 +27,7 @@ func (s *Server) routes() *http.ServeMux {
 		m.HandleFunc(method+" "+WorkspacePrefix+path, s.inWorkspace(h))
 	}
 	// Teammates.
+	ws("GET", "/teammates", s.listTeammates)
 	ws("POST", "/teammates", s.addTeammate)
 	ws("GET", "/teammates/{id}", s.getTeammate)
 	ws("DELETE", "/teammates/{id}", onID(s, "id", s.removeTeammate))
@@ -37,12 +38,14 @@ func (s *Server) routes() *http.ServeMux {
 	ws("POST", "/teammates/{id}/assignments", onID(s, "id", s.reportAssignment))
 	ws("POST", "/teammates/{id}/messenger_calls", onID(s, "id", s.startMessengerCall))
 	// Teams.
+	ws("GET", "/teams", s.listTeams)
 	ws("POST", "/teams", s.addTeam)
 	ws("GET", "/teams/{team}", s.getTeam)
 	ws("POST", "/teams/{team}/members", onID(s, "team", s.addMember))
 	ws("DELETE", "/teams/{team}/members/{id}", onID(s, "team", s.removeMember))
 	ws("PUT", "/teams/{team}/override", onID(s, "team", s.setTeamOverride))
 	// Calls.
+	ws("GET", "/calls", s.listCalls)
 	ws("POST", "/calls", s.arrive)
 	ws("POST", "/calls/outbound", s.placeOutbound)
 	ws("GET", "/calls/{id}", s.getCall)
