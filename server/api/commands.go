@@ -17,7 +17,7 @@ import (
 
 // POST /teammates
 func (s *Server) addTeammate(w http.ResponseWriter, r *http.Request) {
-	var req AddTeammateRequest
+	var req addTeammateBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusCreated,
 			assign.Command{Op: assign.OpAddTeammate, Teammate: req.ID, Name: req.Name, Presence: req.presence()})
@@ -31,7 +31,7 @@ func (s *Server) removeTeammate(w http.ResponseWriter, r *http.Request, id pb.Te
 
 // PUT /teammates/{id}/status
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	var req StatusRequest
+	var req statusBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetStatus, Teammate: id, Status: req.Status, Reason: req.Reason})
 	}
@@ -39,7 +39,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, id pb.Teammat
 
 // PUT /teammates/{id}/channel
 func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	var req ChannelRequest
+	var req channelBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetChannel, Teammate: id, Channel: req.Channel})
 	}
@@ -47,7 +47,7 @@ func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, id pb.Teamma
 
 // PUT /teammates/{id}/client
 func (s *Server) setClient(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	var req ClientRequest
+	var req clientBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK,
 			assign.Command{Op: assign.OpSetClient, Teammate: id, Open: *req.Open, Background: req.Backgrounded})
@@ -57,7 +57,7 @@ func (s *Server) setClient(w http.ResponseWriter, r *http.Request, id pb.Teammat
 // PUT /teammates/{id}/reassign_replies: the teammate's "Reassign replies"
 // setting (rule PR4).
 func (s *Server) setReassignReplies(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	var req ReassignRepliesRequest
+	var req reassignRepliesBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetReassignReplies, Teammate: id, On: *req.On})
 	}
@@ -78,7 +78,7 @@ func (s *Server) startMessengerCall(w http.ResponseWriter, r *http.Request, id p
 
 // POST /teams
 func (s *Server) addTeam(w http.ResponseWriter, r *http.Request) {
-	var req AddTeamRequest
+	var req addTeamBody
 	if !s.read(w, r, &req, false) {
 		return
 	}
@@ -88,7 +88,7 @@ func (s *Server) addTeam(w http.ResponseWriter, r *http.Request) {
 
 // POST /teams/{team}/members
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request, team pb.TeamID) {
-	var req MemberRequest
+	var req memberBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusCreated, assign.Command{Op: assign.OpAddMember, Team: team, Teammate: req.Teammate})
 	}
@@ -104,7 +104,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, team pb.Te
 // PUT /teams/{team}/override: the team's out-of-office override (rule
 // DF4).
 func (s *Server) setTeamOverride(w http.ResponseWriter, r *http.Request, team pb.TeamID) {
-	var req OverrideRequest
+	var req overrideBody
 	if s.read(w, r, &req, false) {
 		o, _ := req.override() // validated by read
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetTeamOverride, Team: team, Override: o})
@@ -114,7 +114,7 @@ func (s *Server) setTeamOverride(w http.ResponseWriter, r *http.Request, team pb
 // PUT /settings/override: the workspace's out-of-office override (rule
 // DF3).
 func (s *Server) setWorkspaceOverride(w http.ResponseWriter, r *http.Request) {
-	var req OverrideRequest
+	var req overrideBody
 	if s.read(w, r, &req, false) {
 		o, _ := req.override()
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetWorkspaceOverride, Override: o})
@@ -125,7 +125,7 @@ func (s *Server) setWorkspaceOverride(w http.ResponseWriter, r *http.Request) {
 // (Arrive), without one it is placed and routing (PlaceCall) until
 // POST /calls/{id}/queue names the team.
 func (s *Server) arrive(w http.ResponseWriter, r *http.Request) {
-	var req ArriveRequest
+	var req arriveBody
 	if !s.read(w, r, &req, false) {
 		return
 	}
@@ -138,7 +138,7 @@ func (s *Server) arrive(w http.ResponseWriter, r *http.Request) {
 
 // POST /calls/outbound: a teammate places an outbound call.
 func (s *Server) placeOutbound(w http.ResponseWriter, r *http.Request) {
-	var req OutboundRequest
+	var req outboundBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusCreated, assign.Command{Op: assign.OpPlaceOutbound, Call: req.ID, Teammate: req.Teammate})
 	}
@@ -146,7 +146,7 @@ func (s *Server) placeOutbound(w http.ResponseWriter, r *http.Request) {
 
 // POST /calls/{id}/queue: a placed call is queued for a team.
 func (s *Server) queue(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	var req TeamRequest
+	var req teamBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpQueueCall, Call: id, Team: req.Team})
 	}
@@ -155,7 +155,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, id pb.CallID) {
 // teammateOnCall is the handler of a call command naming a teammate.
 func (s *Server) teammateOnCall(op assign.Op) func(http.ResponseWriter, *http.Request, pb.CallID) {
 	return func(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-		var req TeammateRequest
+		var req teammateBody
 		if s.read(w, r, &req, false) {
 			s.command(w, r, http.StatusOK, assign.Command{Op: op, Call: id, Teammate: req.Teammate})
 		}
@@ -187,7 +187,7 @@ func (s *Server) barge(w http.ResponseWriter, r *http.Request, id pb.CallID) {
 
 // POST /calls/{id}/decline
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	var req DeclineRequest
+	var req declineBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpDecline, Call: id, Teammate: req.Teammate, Decline: req.Cause})
 	}
@@ -226,7 +226,7 @@ func (s *Server) forwardUnanswered(w http.ResponseWriter, r *http.Request, id pb
 // POST /calls/{id}/customer_answered: the customer answered an outbound
 // call (or its voicemail did).
 func (s *Server) customerAnswered(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	var req CustomerAnsweredRequest
+	var req customerAnsweredBody
 	if s.read(w, r, &req, true) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpCustomerAnswered, Call: id, Voicemail: req.Voicemail})
 	}
@@ -234,7 +234,7 @@ func (s *Server) customerAnswered(w http.ResponseWriter, r *http.Request, id pb.
 
 // POST /calls/{id}/transfer
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	var req TeamRequest
+	var req teamBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpTransfer, Call: id, Team: req.Team})
 	}
@@ -248,7 +248,7 @@ func (s *Server) hangUp(w http.ResponseWriter, r *http.Request, id pb.CallID) {
 
 // POST /calls/{id}/end: the teammate (or another party) ended the call.
 func (s *Server) end(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	req := EndRequest{By: eventlog.ByTeammate}
+	req := endBody{By: eventlog.ByTeammate}
 	if s.read(w, r, &req, true) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpEndCall, Call: id, By: req.By})
 	}

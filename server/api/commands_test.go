@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	pbclient "github.com/phonebalance/phonebalance/client"
 	"github.com/phonebalance/phonebalance/server/api"
 )
 
@@ -24,22 +26,31 @@ func effectsOf(res api.Result) []string {
 	return out
 }
 
-// A host reports a chat assigned to ana: the next call goes to ben, who
-// has been idle longer now.
+// A host reports a chat assigned to ana through the Go client: the next
+// call goes to ben, who has been idle longer now. (The README's example.)
 //
 // Rule: AS3
 func TestReportAssignmentMovesTheNextCall(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	e.seed()
-	var team api.Team
-	e.c.do("GET", ws+"/teams/support", "", http.StatusOK, &team)
+	ctx := context.Background()
+	host := pbclient.New(e.ts.URL, token)
+	team, err := host.Team(ctx, "support")
+	if err != nil {
+		t.Fatal(err)
+	}
 	equal(t, "offer order before", strings.Join(toStrings(team.OfferOrder), ","), "ana,ben")
-	e.c.do("POST", ws+"/teammates/ana/assignments", "", http.StatusOK, nil)
-	e.c.do("GET", ws+"/teams/support", "", http.StatusOK, &team)
-	equal(t, "offer order after", strings.Join(toStrings(team.OfferOrder), ","), "ben,ana")
-	var res api.Result
-	e.c.do("POST", ws+"/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &res)
+	if _, err := host.ReportAssignment(ctx, "ana"); err != nil { // ana was assigned a chat
+		t.Fatal(err)
+	}
+	res, err := host.Arrive(ctx, "call-1", "support")
+	if err != nil {
+		t.Fatal(err)
+	}
 	equal(t, "rings", ringOf(res), "ben")
+	if _, err := host.ReportAssignment(ctx, "nobody"); pbclient.Code(err) != "unknown_teammate" {
+		t.Fatalf("unknown teammate: %v", err)
+	}
 }
 
 // Every engine command has a route, and each answers with the events and

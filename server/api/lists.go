@@ -18,13 +18,6 @@ const (
 	MaxPageSize     = 500
 )
 
-// Page is one page of a list, in ID order. Next is the cursor of the next
-// page (pass it as ?after=), empty on the last page.
-type Page[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
-}
-
 // pageParams reads ?after= and ?limit=.
 func pageParams(r *http.Request) (after string, limit int, err error) {
 	q := r.URL.Query()

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"github.com/phonebalance/phonebalance/client"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,27 @@ const (
 	MinMaxWait = time.Second
 	// MaxMaxWait is the longest max_wait_ms a team may set.
 	MaxMaxWait = 24 * time.Hour
+)
+
+// The request bodies as the handlers decode them: the client package's
+// wire types (wire.go), as local types that carry the checks.
+type (
+	addTeammateBody      client.AddTeammateRequest
+	addTeamBody          client.AddTeamRequest
+	overrideBody         client.OverrideRequest
+	reassignRepliesBody  client.ReassignRepliesRequest
+	outboundBody         client.OutboundRequest
+	customerAnsweredBody client.CustomerAnsweredRequest
+	memberBody           client.MemberRequest
+	statusBody           client.StatusRequest
+	channelBody          client.ChannelRequest
+	clientBody           client.ClientRequest
+	arriveBody           client.ArriveRequest
+	teammateBody         client.TeammateRequest
+	declineBody          client.DeclineRequest
+	endBody              client.EndRequest
+	teamBody             client.TeamRequest
+	hoursBody            client.Hours
 )
 
 // checkText is the edge's text check (httpedge.CheckText).
@@ -68,7 +90,7 @@ func checkStatus(status presence.Status, reason string) error {
 
 // presence is the teammate's presence the request asks for, with the
 // defaults filled in: channel All, Active, client open.
-func (req AddTeammateRequest) presence() presence.State {
+func (req addTeammateBody) presence() presence.State {
 	st := presence.State{Channel: req.Channel, Status: req.Status, Reason: req.Reason,
 		ClientOpen: true, Backgrounded: req.Backgrounded}
 	if st.Channel == 0 {
@@ -83,7 +105,7 @@ func (req AddTeammateRequest) presence() presence.State {
 	return st
 }
 
-func (req AddTeammateRequest) validate() error {
+func (req addTeammateBody) validate() error {
 	if err := checkID("id", string(req.ID)); err != nil {
 		return err
 	}
@@ -93,27 +115,27 @@ func (req AddTeammateRequest) validate() error {
 	return checkPresence(req.presence())
 }
 
-func (req AddTeamRequest) validate() error { _, err := req.config(); return err }
+func (req addTeamBody) validate() error { _, err := req.config(); return err }
 
-func (req MemberRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+func (req memberBody) validate() error { return checkID("teammate", string(req.Teammate)) }
 
-func (req StatusRequest) validate() error { return checkStatus(req.Status, req.Reason) }
+func (req statusBody) validate() error { return checkStatus(req.Status, req.Reason) }
 
-func (req ChannelRequest) validate() error {
+func (req channelBody) validate() error {
 	if !req.Channel.Valid() {
 		return invalid("channel %v", req.Channel)
 	}
 	return nil
 }
 
-func (req ClientRequest) validate() error {
+func (req clientBody) validate() error {
 	if req.Open == nil {
 		return fmt.Errorf("%w: \"open\" is required", errBadRequest)
 	}
 	return nil
 }
 
-func (req ArriveRequest) validate() error {
+func (req arriveBody) validate() error {
 	if err := checkID("id", string(req.ID)); err != nil {
 		return err
 	}
@@ -123,28 +145,28 @@ func (req ArriveRequest) validate() error {
 	return checkID("team", string(req.Team))
 }
 
-func (req TeammateRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+func (req teammateBody) validate() error { return checkID("teammate", string(req.Teammate)) }
 
-func (req OutboundRequest) validate() error {
+func (req outboundBody) validate() error {
 	if err := checkID("id", string(req.ID)); err != nil {
 		return err
 	}
 	return checkID("teammate", string(req.Teammate))
 }
 
-func (req ReassignRepliesRequest) validate() error {
+func (req reassignRepliesBody) validate() error {
 	if req.On == nil {
 		return fmt.Errorf("%w: \"on\" is required", errBadRequest)
 	}
 	return nil
 }
 
-func (CustomerAnsweredRequest) validate() error { return nil }
+func (customerAnsweredBody) validate() error { return nil }
 
-func (req OverrideRequest) validate() error { _, err := req.override(); return err }
+func (req overrideBody) validate() error { _, err := req.override(); return err }
 
 // override returns the request's override.
-func (req OverrideRequest) override() (schedule.Override, error) {
+func (req overrideBody) override() (schedule.Override, error) {
 	return parseOverride(req.Override, false)
 }
 
@@ -176,7 +198,7 @@ func overrideName(o schedule.Override) string {
 }
 
 // hours decodes wire hours into the schedule's.
-func (h Hours) hours() (schedule.Hours, error) {
+func (h hoursBody) hours() (schedule.Hours, error) {
 	var out schedule.Hours
 	var err error
 	if out.Override, err = parseOverride(h.Override, true); err != nil {
@@ -194,7 +216,7 @@ func (h Hours) hours() (schedule.Hours, error) {
 		return out, fmt.Errorf("%w: more than %d weekly openings", assign.ErrInvalidConfig, maxOpenings)
 	}
 	for _, o := range h.Weekly {
-		iv, err := o.interval()
+		iv, err := interval(o)
 		if err != nil {
 			return out, err
 		}
@@ -212,7 +234,7 @@ const maxOpenings = 7 * 8
 var weekdays = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
 	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
 
-func (o Opening) interval() (schedule.Interval, error) {
+func interval(o Opening) (schedule.Interval, error) {
 	day, ok := weekdays[o.Day]
 	if !ok {
 		return schedule.Interval{}, fmt.Errorf("%w: day %q", assign.ErrInvalidConfig, o.Day)
@@ -254,7 +276,7 @@ func hoursOf(h schedule.Hours) Hours {
 	return out
 }
 
-func (req DeclineRequest) validate() error {
+func (req declineBody) validate() error {
 	if err := checkID("teammate", string(req.Teammate)); err != nil {
 		return err
 	}
@@ -264,9 +286,9 @@ func (req DeclineRequest) validate() error {
 	return nil
 }
 
-func (req TeamRequest) validate() error { return checkID("team", string(req.Team)) }
+func (req teamBody) validate() error { return checkID("team", string(req.Team)) }
 
-func (req EndRequest) validate() error {
+func (req endBody) validate() error {
 	if !req.By.Valid() {
 		return invalid("party %v", req.By)
 	}
@@ -274,7 +296,7 @@ func (req EndRequest) validate() error {
 }
 
 // config range-checks the request and returns the team's config.
-func (req AddTeamRequest) config() (assign.TeamConfig, error) {
+func (req addTeamBody) config() (assign.TeamConfig, error) {
 	cfg := assign.TeamConfig{MaxQueue: req.MaxQueue, DeflectWhenNobodyOnline: req.DeflectWhenNobodyOnline}
 	if err := checkID("id", string(req.ID)); err != nil {
 		return cfg, err
@@ -294,7 +316,7 @@ func (req AddTeamRequest) config() (assign.TeamConfig, error) {
 		cfg.MaxWait = d
 	}
 	if req.Hours != nil {
-		h, err := req.Hours.hours()
+		h, err := hoursBody(*req.Hours).hours()
 		if err != nil {
 			return cfg, err
 		}
