@@ -22,6 +22,7 @@ import (
 // API on the same loopback host, its HTTP address its raft ID.
 type clusterNode struct {
 	rt  *core.Runtime
+	ts  *httptest.Server
 	url string
 }
 
@@ -52,7 +53,7 @@ func startClusterNode(t *testing.T, host string, bootstrap bool, acfg api.Config
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &clusterNode{rt: rt, url: ts.URL}
+	return &clusterNode{rt: rt, ts: ts, url: ts.URL}
 }
 
 // capture is a stand-in leader that records what reaches it.

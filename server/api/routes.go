@@ -130,15 +130,34 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, req validator, opt
 
 // do submits cmd to the engine with the server's deadline and returns
 // what the command produced; if it did not apply, it has answered the
-// request (an error, or a 503 naming the leader) and ok is false.
+// request (an error, or a 503 naming the leader) and ok is false. With an
+// Idempotency-Key header the key travels with the command into its log
+// entry (idempotency.go): a retry gets the first outcome.
 func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) (rd assign.Ready, ok bool) {
-	if err := Precheck(s.rt, cmd); err != nil {
+	key, hash, err := idempotencyOf(r, cmd)
+	if err == nil && key != "" {
+		if out, found := s.rt.Recorded(key, hash); found { // answered before: no log entry
+			if out.Err != nil {
+				s.writeError(w, r, out.Err)
+				return rd, false
+			}
+			return out.Ready, true
+		}
+	}
+	if err == nil {
+		err = Precheck(s.rt, cmd)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return rd, false
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
-	rd, err := s.rt.Do(ctx, cmd)
+	if key != "" {
+		rd, err = s.rt.DoIdempotent(ctx, cmd, key, hash)
+	} else {
+		rd, err = s.rt.Do(ctx, cmd)
+	}
 	if err != nil {
 		if s.answerNotLeader(w, r, err) {
 			return rd, false

@@ -106,6 +106,7 @@ var table = []entry{
 	{assign.ErrCallEnded, http.StatusConflict, "call_ended"},
 	{assign.ErrTeammateBusy, http.StatusConflict, "teammate_busy"},
 	{assign.ErrTestWorkspace, http.StatusUnprocessableEntity, "test_workspace"},
+	{replica.ErrIdempotencyKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	// The leader never dates a command before the engine's time; seeing
 	// this is a bug, not the caller's mistake.
 	{assign.ErrTimeWentBackwards, http.StatusInternalServerError, "time_went_backwards"},
