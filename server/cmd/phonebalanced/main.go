@@ -50,19 +50,19 @@ func main() {
 
 // config holds the command's flags.
 type config struct {
-	data        string
-	http        string
-	raft        string
-	join        string
-	demo        bool
-	tokenFile   string
+	data              string
+	http              string
+	raft              string
+	join              string
+	demo              bool
+	tokenFile         string
 	webhook           string
 	webhookSecretFile string
-	ringTimeout time.Duration
-	wrapUp      time.Duration
-	maxConns    int
-	rate        float64
-	rateBurst   int
+	ringTimeout       time.Duration
+	wrapUp            time.Duration
+	maxConns          int
+	rate              float64
+	rateBurst         int
 
 	demoRate float64
 	demoSeed uint64
