@@ -50,19 +50,17 @@ func main() {
 
 // config holds the command's flags.
 type config struct {
-	data              string
-	http              string
-	raft              string
-	join              string
-	demo              bool
-	tokenFile         string
-	webhook           string
-	webhookSecretFile string
-	ringTimeout       time.Duration
-	wrapUp            time.Duration
-	maxConns          int
-	rate              float64
-	rateBurst         int
+	data        string
+	http        string
+	raft        string
+	join        string
+	demo        bool
+	tokenFile   string
+	ringTimeout time.Duration
+	wrapUp      time.Duration
+	maxConns    int
+	rate        float64
+	rateBurst   int
 
 	demoRate float64
 	demoSeed uint64
@@ -76,6 +74,10 @@ type config struct {
 
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 	sipTCP, sipTLS, sipTLSCert, sipTLSKey                            string
+
+	// The webhook telephony side.
+	webhook           string
+	webhookSecretFile string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
