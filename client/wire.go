@@ -355,3 +355,11 @@ type JoinRequest struct {
 type RemoveRequest struct {
 	ID string `json:"id"`
 }
+
+// EventsPage is GET /events: a page of the workspace's events in Seq
+// order. Next is the Seq to pass as after for the next page; zero on the
+// last page.
+type EventsPage struct {
+	Events []Event `json:"events"`
+	Next   uint64  `json:"next,omitempty"`
+}

@@ -70,6 +70,8 @@ func (s *Server) routes() *http.ServeMux {
 	ws("GET", "/settings", s.getSettings)
 	ws("PUT", "/settings/override", s.setWorkspaceOverride)
 	ws("GET", "/dashboard", s.dashboard)
+	ws("GET", "/effects", s.effects)
+	ws("GET", "/events", s.events)
 	// The cluster.
 	m.HandleFunc("GET /v1/cluster", s.cluster)
 	m.HandleFunc("POST /v1/cluster/join", s.join)

@@ -120,6 +120,7 @@ type Runtime struct {
 	clock      clock.Clock
 	logger     *slog.Logger
 	engine     assign.Config // Config.Engine
+	effects    *EffectLog    // the effects stream's log (effects.go)
 
 	// mu guards the collector, the one fold of the stream (metrics,
 	// Prometheus counters, staffing loads), folded by the stream's
@@ -139,7 +140,7 @@ type Runtime struct {
 // replays its log into the stream: the entries at or below the store's
 // applied index are skipped.
 func Open(cfg Config) (*Runtime, error) {
-	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), engine: cfg.Engine,
+	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), engine: cfg.Engine, effects: newEffectLog(),
 		stream: newStream(cfg.StreamBuffer), pruneEvery: cfg.PruneEvery}
 	if r.clock == nil {
 		r.clock = clock.New()
