@@ -3,9 +3,11 @@ package client_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,4 +119,44 @@ func asError(err error, target **client.Error) bool {
 	e, ok := err.(*client.Error)
 	*target = e
 	return ok
+}
+
+// The effects stream reconnects after a dropped connection and resumes
+// from the last ID it handled; a gap event reaches the handler.
+func TestStreamEffectsResumes(t *testing.T) {
+	var mu sync.Mutex
+	var lastIDs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
+		n := len(lastIDs)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		if n == 1 {
+			_, _ = io.WriteString(w, "id: 5:0\nevent: effect\ndata: {\"id\":\"5:0\",\"kind\":\"ring\",\"call\":\"c1\",\"teammate\":\"ana\"}\n\n")
+			return // the node dies
+		}
+		_, _ = io.WriteString(w, "event: gap\ndata: {}\n\nid: 9:1\nevent: effect\ndata: {\"id\":\"9:1\",\"kind\":\"stop_ringing\",\"call\":\"c1\",\"teammate\":\"ana\"}\n\n")
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "tok", client.WithRetries(3, time.Millisecond))
+	var got []string
+	done := errors.New("done")
+	err := c.StreamEffects(context.Background(), "", func(ef client.WebhookEffect, gap error) error {
+		if gap != nil {
+			got = append(got, "gap")
+			return nil
+		}
+		got = append(got, ef.ID+" "+ef.Kind)
+		if len(got) == 3 {
+			return done
+		}
+		return nil
+	})
+	if !errors.Is(err, done) || strings.Join(got, ",") != "5:0 ring,gap,9:1 stop_ringing" {
+		t.Fatalf("err %v, got %v", err, got)
+	}
+	if lastIDs[0] != "" || lastIDs[1] != "5:0" {
+		t.Fatalf("Last-Event-IDs %q", lastIDs)
+	}
 }
