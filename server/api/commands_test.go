@@ -34,7 +34,7 @@ func TestReportAssignmentMovesTheNextCall(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	e.seed()
 	ctx := context.Background()
-	host := pbclient.New(e.ts.URL, token)
+	host := pbclient.New(e.ts.URL, token, pbclient.WithHTTPClient(httpClient))
 	team, err := host.Team(ctx, "support")
 	if err != nil {
 		t.Fatal(err)

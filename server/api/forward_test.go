@@ -76,6 +76,7 @@ func (c *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.reqs = append(c.reqs, r.Clone(context.Background()))
 	c.body = append(c.body, string(b))
 	c.mu.Unlock()
+	w.Header().Set(standInHeader, "1")
 	w.WriteHeader(http.StatusAccepted)
 }
 

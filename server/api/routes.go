@@ -76,6 +76,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /v1/cluster", s.cluster)
 	m.HandleFunc("POST /v1/cluster/join", s.join)
 	m.HandleFunc("POST /v1/cluster/remove", s.remove)
+	m.HandleFunc("GET /v1/openapi.json", s.openapi)
 	return m
 }
 
