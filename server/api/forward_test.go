@@ -16,6 +16,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // clusterNode is one node of an in-process cluster: raft over TCP and the
@@ -29,12 +30,19 @@ type clusterNode struct {
 // startClusterNode opens a node on host whose API uses acfg.
 func startClusterNode(t *testing.T, host string, bootstrap bool, acfg api.Config) *clusterNode {
 	t.Helper()
+	return startClusterNodeWith(t, host, bootstrap, acfg, nil)
+}
+
+// startClusterNodeWith is startClusterNode with the telephony side tel
+// (nil: the runtime's default).
+func startClusterNodeWith(t *testing.T, host string, bootstrap bool, acfg api.Config, tel telephony.Telephony) *clusterNode {
+	t.Helper()
 	ln, err := net.Listen("tcp", host+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rt, err := core.Open(core.Config{Dir: t.TempDir(), NodeID: ln.Addr().String(), RaftAddr: host + ":0",
-		Bootstrap: bootstrap, Engine: assign.DefaultConfig(), Logger: quiet(), TuneRaft: func(c *raft.Config) {
+		Bootstrap: bootstrap, Engine: assign.DefaultConfig(), Telephony: tel, Logger: quiet(), TuneRaft: func(c *raft.Config) {
 			fastRaft(c)
 			c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 400*time.Millisecond, 400*time.Millisecond, 400*time.Millisecond
 		}})
