@@ -79,6 +79,12 @@ func (c *Client) Team(ctx context.Context, id pb.TeamID) (Team, error) {
 	return t, c.Do(ctx, "GET", c.ws("/teams/%s", id), nil, &t)
 }
 
+// TeamSettings reads a team's settings (GET …/teams/{team}/settings).
+func (c *Client) TeamSettings(ctx context.Context, id pb.TeamID) (TeamSettings, error) {
+	var t TeamSettings
+	return t, c.Do(ctx, "GET", c.ws("/teams/%s/settings", id), nil, &t)
+}
+
 // Teams lists one page of teams.
 func (c *Client) Teams(ctx context.Context, after string, limit int) (Page[Team], error) {
 	var p Page[Team]

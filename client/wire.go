@@ -363,3 +363,12 @@ type EventsPage struct {
 	Events []Event `json:"events"`
 	Next   uint64  `json:"next,omitempty"`
 }
+
+// TeamSettings is GET /teams/{team}/settings: a team's queue limits and
+// operating hours, durations in milliseconds.
+type TeamSettings struct {
+	MaxQueue                int   `json:"max_queue"`
+	MaxWaitMS               int64 `json:"max_wait_ms"`
+	DeflectWhenNobodyOnline bool  `json:"deflect_when_nobody_online"`
+	Hours                   Hours `json:"hours"`
+}

@@ -43,6 +43,7 @@ func (s *Server) routes() *http.ServeMux {
 	ws("GET", "/teams/{team}", s.getTeam)
 	ws("POST", "/teams/{team}/members", onID(s, "team", s.addMember))
 	ws("DELETE", "/teams/{team}/members/{id}", onID(s, "team", s.removeMember))
+	ws("GET", "/teams/{team}/settings", s.getTeamSettings)
 	ws("PUT", "/teams/{team}/override", onID(s, "team", s.setTeamOverride))
 	// Calls.
 	ws("GET", "/calls", s.listCalls)

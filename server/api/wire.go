@@ -37,6 +37,7 @@ type (
 	Result                  = client.Result
 	Effect                  = client.Effect
 	Settings                = client.Settings
+	TeamSettings            = client.TeamSettings
 	Call                    = client.Call
 	Explanation             = client.Explanation
 	Timeline                = client.Timeline
