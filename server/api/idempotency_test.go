@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	pbclient "github.com/phonebalance/phonebalance/client"
 	"github.com/phonebalance/phonebalance/server/api"
 )
 
@@ -161,5 +162,53 @@ func TestIdempotentRetriesAcrossAFailover(t *testing.T) {
 	}
 	if code, _ := sendKeyed(t, leader.url, writes[0], strings.Repeat("k", 256)); code != http.StatusBadRequest {
 		t.Fatalf("long key: %d", code)
+	}
+}
+
+// The Go client sent to a follower while the leader has just died: it
+// retries the cluster's 503 (no_leader, not_leader) with backoff, keeping
+// its Idempotency-Key, until the new leader takes the write; the write
+// acts once.
+func TestClientRidesOutAFailover(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nodes := []*clusterNode{startClusterNode(t, "127.0.0.1", true, api.Config{})}
+	waitLeader(t, nodes[0].rt)
+	for _, host := range []string{"127.0.0.2", "127.0.0.3"} {
+		n := startClusterNode(t, host, false, api.Config{})
+		if err := nodes[0].rt.Node().Join(ctx, n.rt.Node().ID(), n.rt.Node().Addr()); err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, n)
+	}
+	seed := &env{t: t, c: client{t: t, base: nodes[0].url, token: token}}
+	seed.seed()
+	final := nodes[0].rt.Node().AppliedIndex()
+	for _, n := range nodes[1:] {
+		for n.rt.Node().AppliedIndex() < final {
+			if ctx.Err() != nil {
+				t.Fatal("a follower did not catch up")
+			}
+			time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
+		}
+	}
+	nodes[0].ts.Close()
+	_ = nodes[0].rt.Close()
+	host := pbclient.New(nodes[1].url, token, pbclient.WithHTTPClient(httpClient), pbclient.WithRetries(100, 10*time.Millisecond))
+	res, err := host.Arrive(ctx, "c1", "support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ringOf(res) == "" {
+		t.Fatalf("c1 rings nobody: %+v", res)
+	}
+	leader := nodes[1]
+	if nodes[2].rt.Node().IsLeader() {
+		leader = nodes[2]
+	}
+	var calls api.Page[api.Call]
+	(client{t: t, base: leader.url, token: token}).do("GET", ws+"/calls", "", http.StatusOK, &calls)
+	if len(calls.Items) != 1 {
+		t.Fatalf("calls %+v", calls.Items)
 	}
 }
