@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"slices"
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
@@ -102,6 +103,19 @@ func (e *Engine) EachTeam(visit func(TeamView) bool) {
 			return
 		}
 	}
+}
+
+// TeamConfig returns a team's settings (its queue limits and operating
+// hours, with the out-of-office override), and whether the team exists.
+// O(1); a read-only copy.
+func (e *Engine) TeamConfig(id pb.TeamID) (TeamConfig, bool) {
+	tm, ok := e.teams[id]
+	if !ok {
+		return TeamConfig{}, false
+	}
+	cfg := tm.cfg
+	cfg.Hours.Weekly = slices.Clone(cfg.Hours.Weekly)
+	return cfg, true
 }
 
 // Exclusion is a teammate's cooldown from one call (rule AS7).

@@ -20,6 +20,8 @@ type fsm struct {
 	mu        sync.Mutex
 	engines   map[WorkspaceID]*assign.Engine
 	deadlines map[WorkspaceID]time.Time // each engine's next deadline
+	meta      metaStore                 // the meta store (meta.go)
+	idem      idemOrder                 // idempotency records by expiry (idempotency.go)
 	applied   uint64                    // last log index applied
 }
 
@@ -30,7 +32,7 @@ type result struct {
 }
 
 func newFSM(n *Node) *fsm {
-	return &fsm{n: n, engines: map[WorkspaceID]*assign.Engine{}, deadlines: map[WorkspaceID]time.Time{}}
+	return &fsm{n: n, engines: map[WorkspaceID]*assign.Engine{}, deadlines: map[WorkspaceID]time.Time{}, meta: metaStore{}, idem: idemOrder{}}
 }
 
 // Apply applies one committed entry.
@@ -95,6 +97,12 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, downstream) {
 	if err != nil {
 		return &result{err: err}, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Err: err}}
 	}
+	if len(e.Meta) > 0 { // a meta store write: no engine is touched or created
+		for _, op := range e.Meta {
+			f.meta.apply(e.Workspace, op)
+		}
+		return &result{}, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Meta: true}}
+	}
 	eng := f.engines[e.Workspace]
 	if eng == nil {
 		cfg := f.n.cfg.Engine
@@ -111,8 +119,16 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, downstream) {
 	if cmd.At.Before(eng.Now()) {
 		cmd.At = eng.Now()
 	}
+	if e.Idem != nil {
+		if res, done := f.idemBefore(e.Workspace, e.Idem, cmd.At); done { // a retry: the first outcome, no act
+			return res, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Meta: true}}
+		}
+	}
 	err = eng.Apply(cmd)
 	r := eng.Ready()
+	if e.Idem != nil {
+		f.idemAfter(e.Workspace, e.Idem, cmd.At, err, r)
+	}
 	if next, ok := eng.NextDeadline(); ok {
 		f.deadlines[e.Workspace] = next
 	} else {
@@ -186,16 +202,24 @@ type snapshotFile struct {
 	Version    int                             `json:"version"`
 	Index      uint64                          `json:"index"`
 	Workspaces map[WorkspaceID]assign.Snapshot `json:"workspaces"`
+	// Meta is the meta store (since version 2; absent in version 1).
+	Meta metaStore `json:"meta,omitempty"`
 }
 
-const snapshotVersion = 1
+// snapshotVersion is the version snapshots are written with; decoding
+// also reads every version from oldestSnapshotVersion on (version 1
+// predates the meta store: it restores an empty one).
+const (
+	snapshotVersion       = 2
+	oldestSnapshotVersion = 1
+)
 
 // Snapshot captures every engine's state; encoding happens in Persist.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := &fsmSnapshot{file: snapshotFile{Version: snapshotVersion, Index: f.applied,
-		Workspaces: make(map[WorkspaceID]assign.Snapshot, len(f.engines))}}
+		Workspaces: make(map[WorkspaceID]assign.Snapshot, len(f.engines)), Meta: f.meta.clone()}}
 	for ws, eng := range f.engines {
 		s.file.Workspaces[ws] = eng.Snapshot()
 	}
@@ -219,6 +243,11 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			f.deadlines[ws] = next
 		}
 	}
+	f.meta = file.Meta
+	if f.meta == nil {
+		f.meta = metaStore{}
+	}
+	f.idem = rebuildIdem(f.meta)
 	f.applied = file.Index
 	f.mu.Unlock()
 	if f.n.cfg.OnRestore != nil {
@@ -240,8 +269,11 @@ func decodeSnapshot(r io.Reader) (file snapshotFile, engines map[WorkspaceID]*as
 	if err := json.NewDecoder(r).Decode(&file); err != nil {
 		return file, nil, fmt.Errorf("%w: %v", ErrBadSnapshot, err)
 	}
-	if file.Version != snapshotVersion {
+	if file.Version < oldestSnapshotVersion || file.Version > snapshotVersion {
 		return file, nil, fmt.Errorf("%w: version %d", ErrBadSnapshot, file.Version)
+	}
+	if err := file.Meta.validate(); err != nil {
+		return file, nil, fmt.Errorf("%w: %v", ErrBadSnapshot, err)
 	}
 	engines = make(map[WorkspaceID]*assign.Engine, len(file.Workspaces))
 	for ws, s := range file.Workspaces {

@@ -86,6 +86,9 @@ func (j *journal) hooks(id string) (func(Applied), func(Delivery)) {
 			j.problem("%s applied index %d after %d", id, a.Index, last)
 		}
 		last = a.Index
+		if a.Meta {
+			return // a meta store write: no command to replay
+		}
 		if errors.Is(a.Err, assign.ErrTimeWentBackwards) {
 			j.problem("%s: the engine saw time go backwards at %d: %v", id, a.Index, a.Err)
 		}

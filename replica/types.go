@@ -70,6 +70,10 @@ type Applied struct {
 	// Ready is what the command produced (events and effects). Its slices
 	// are the receiver's: it may keep them after OnApply returns.
 	Ready assign.Ready
+	// Meta marks an entry that changed only the workspace's meta store
+	// ([Node.PutMeta]): Command and Ready are zero. It is handed over so
+	// that a host sees every index in order.
+	Meta bool
 }
 
 // EffectID identifies one effect across the cluster: the log index of the

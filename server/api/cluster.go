@@ -4,11 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phonebalance/phonebalance/client"
 	"github.com/phonebalance/phonebalance/server/eventstore"
 	"net"
 	"net/http"
 
 	"github.com/phonebalance/phonebalance/replica"
+)
+
+// The cluster's wire types (package client).
+type (
+	ClusterBody   = client.ClusterBody
+	Member        = client.Member
+	EventGap      = client.EventGap
+	JoinRequest   = client.JoinRequest
+	RemoveRequest = client.RemoveRequest
 )
 
 // LeaderURLFromID is the server's convention for finding the leader's
@@ -50,48 +60,6 @@ func (s *Server) answerNotLeader(w http.ResponseWriter, r *http.Request, err err
 	return true
 }
 
-// ClusterBody is GET /cluster: this node and the leader it knows.
-type ClusterBody struct {
-	// ID is this node's raft ID (its HTTP address in cluster mode).
-	ID string `json:"id"`
-	// RaftAddr is where peers reach this node's raft transport.
-	RaftAddr string `json:"raft_addr"`
-	// IsLeader reports whether this node leads now.
-	IsLeader bool `json:"is_leader"`
-	// LeaderID and LeaderRaftAddr name the leader; empty in an election.
-	LeaderID       string `json:"leader_id"`
-	LeaderRaftAddr string `json:"leader_raft_addr"`
-	// AppliedIndex is the last raft log index applied here.
-	AppliedIndex uint64 `json:"applied_index"`
-	// Events is how many events this node's store holds.
-	Events int `json:"events"`
-	// Members is the latest configuration this node knows.
-	Members []Member `json:"members"`
-	// EventGaps are the ranges of raft entries whose events this node's
-	// store lacks (a snapshot installed past what it had stored); empty
-	// when its event history is complete.
-	EventGaps []EventGap `json:"event_gaps"`
-}
-
-// EventGap is a range of raft log entries (After, Upto] whose events a
-// node does not hold, and why.
-type EventGap struct {
-	After  uint64 `json:"after"`
-	Upto   uint64 `json:"upto"`
-	Reason string `json:"reason"`
-}
-
-// Member is one server of the cluster's configuration, in GET /cluster.
-type Member struct {
-	// ID is the member's raft ID (its HTTP address in cluster mode), what
-	// POST /cluster/remove takes.
-	ID string `json:"id"`
-	// RaftAddr is where its raft transport listens.
-	RaftAddr string `json:"raft_addr"`
-	// Voter is false for a non-voting member.
-	Voter bool `json:"voter"`
-}
-
 // GET /cluster
 func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
 	n := s.rt.Node()
@@ -112,16 +80,6 @@ func eventGaps(gs []eventstore.Gap) []EventGap {
 		out = append(out, EventGap{After: g.After, Upto: g.Upto, Reason: g.Reason})
 	}
 	return out
-}
-
-// JoinRequest is the body of POST /cluster/join: a node asks to be added
-// as a voter.
-type JoinRequest struct {
-	// ID is the new node's raft ID: its HTTP address, by the server's
-	// convention.
-	ID string `json:"id"`
-	// RaftAddr is where the leader reaches its raft transport.
-	RaftAddr string `json:"raft_addr"`
 }
 
 // POST /cluster/join, on the leader (a follower forwards it): adds the
@@ -154,11 +112,6 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("node joined", "id", req.ID, "raft_addr", req.RaftAddr)
 	s.cluster(w, r)
-}
-
-// RemoveRequest is the body of POST /cluster/remove.
-type RemoveRequest struct {
-	ID string `json:"id"`
 }
 
 // POST /cluster/remove, on the leader (a follower forwards it): removes

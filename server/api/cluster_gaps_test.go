@@ -8,13 +8,13 @@ import (
 	"github.com/phonebalance/phonebalance/server/api"
 )
 
-// GET /cluster says which events this node lacks: a node with its whole
+// GET /v1/cluster says which events this node lacks: a node with its whole
 // history serves an empty list, never a missing field (a follower that
 // installed a snapshot lists the range; see core's
 // TestFollowerInstallingASnapshotMarksTheGap).
 func TestClusterServesEventGaps(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
-	code, body := e.c.raw("GET", "/cluster", "", map[string]string{"Authorization": "Bearer " + token})
+	code, body := e.c.raw("GET", "/v1/cluster", "", map[string]string{"Authorization": "Bearer " + token})
 	if code != http.StatusOK {
 		t.Fatalf("GET /cluster: %d %s", code, body)
 	}

@@ -16,24 +16,33 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // clusterNode is one node of an in-process cluster: raft over TCP and the
 // API on the same loopback host, its HTTP address its raft ID.
 type clusterNode struct {
 	rt  *core.Runtime
+	ts  *httptest.Server
 	url string
 }
 
 // startClusterNode opens a node on host whose API uses acfg.
 func startClusterNode(t *testing.T, host string, bootstrap bool, acfg api.Config) *clusterNode {
 	t.Helper()
+	return startClusterNodeWith(t, host, bootstrap, acfg, nil)
+}
+
+// startClusterNodeWith is startClusterNode with the telephony side tel
+// (nil: the runtime's default).
+func startClusterNodeWith(t *testing.T, host string, bootstrap bool, acfg api.Config, tel telephony.Telephony) *clusterNode {
+	t.Helper()
 	ln, err := net.Listen("tcp", host+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rt, err := core.Open(core.Config{Dir: t.TempDir(), NodeID: ln.Addr().String(), RaftAddr: host + ":0",
-		Bootstrap: bootstrap, Engine: assign.DefaultConfig(), Logger: quiet(), TuneRaft: func(c *raft.Config) {
+		Bootstrap: bootstrap, Engine: assign.DefaultConfig(), Telephony: tel, Logger: quiet(), TuneRaft: func(c *raft.Config) {
 			fastRaft(c)
 			c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 400*time.Millisecond, 400*time.Millisecond, 400*time.Millisecond
 		}})
@@ -52,7 +61,7 @@ func startClusterNode(t *testing.T, host string, bootstrap bool, acfg api.Config
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &clusterNode{rt: rt, url: ts.URL}
+	return &clusterNode{rt: rt, ts: ts, url: ts.URL}
 }
 
 // capture is a stand-in leader that records what reaches it.
@@ -75,6 +84,7 @@ func (c *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.reqs = append(c.reqs, r.Clone(context.Background()))
 	c.body = append(c.body, string(b))
 	c.mu.Unlock()
+	w.Header().Set(standInHeader, "1")
 	w.WriteHeader(http.StatusAccepted)
 }
 
@@ -113,7 +123,7 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 
 	send := func(mark string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("POST", follower.url+"/teams?x=1", strings.NewReader(`{"id":"support"}`))
+		req, _ := http.NewRequest("POST", follower.url+"/v1/workspaces/default/teams?x=1", strings.NewReader(`{"id":"support"}`))
 		req.Header.Set("Authorization", "Bearer "+token)
 		if mark != "" {
 			req.Header.Set(api.ForwardedHeader, mark)
@@ -132,7 +142,7 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 	}
 	got := reqs[0]
 	host := strings.TrimPrefix(follower.url, "http://")
-	if got.Method != "POST" || got.URL.RequestURI() != "/teams?x=1" || bodies[0] != `{"id":"support"}` ||
+	if got.Method != "POST" || got.URL.RequestURI() != "/v1/workspaces/default/teams?x=1" || bodies[0] != `{"id":"support"}` ||
 		got.Header.Get("Authorization") != "Bearer "+token || got.Host != host {
 		t.Fatalf("the leader got %s %s %q, Authorization %q, Host %q", got.Method, got.URL.RequestURI(), bodies[0],
 			got.Header.Get("Authorization"), got.Host)
@@ -146,7 +156,7 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 	// follower's address (the follower limited its clients already); a
 	// client's own requests are limited.
 	for i, m := range []string{mark, mark, mark, "", ""} {
-		req, _ := http.NewRequest("GET", leader.url+"/cluster", nil)
+		req, _ := http.NewRequest("GET", leader.url+"/v1/cluster", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		if m != "" {
 			req.Header.Set(api.ForwardedHeader, m)

@@ -133,12 +133,14 @@ func (r *Runtime) onApply(a replica.Applied) {
 	it := item{index: a.Index}
 	if a.Workspace == Workspace {
 		it.events = a.Ready.Events // ours to keep
+		r.effects.add(a.Index, a.Ready.Effects)
 	}
 	r.stream.push(it)
 }
 
 // onRestore queues a snapshot restored at index, in log order.
 func (r *Runtime) onRestore(index uint64) {
+	r.effects.restored(index)
 	r.stream.push(item{index: index, restore: true})
 }
 

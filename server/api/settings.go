@@ -1,0 +1,41 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	pb "github.com/phonebalance/phonebalance"
+
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/httpedge"
+)
+
+// GET /settings: the workspace's settings as this node's engine holds
+// them. The operating hours' override changes with PUT
+// /settings/override; the rest is the server's engine configuration.
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
+	var c assign.Config
+	if !s.view(func(e *assign.Engine) { c = e.Config() }) {
+		c = s.rt.EngineConfig()
+	}
+	writeJSON(w, http.StatusOK, Settings{RingTimeoutMS: httpedge.Millis(c.RingTimeout),
+		ExclusionPeriodMS: httpedge.Millis(c.ExclusionPeriod), CallLimit: c.CallLimit, WrapUpMS: httpedge.Millis(c.WrapUp),
+		AutoAnswer: c.AutoAnswer, TestWorkspace: c.TestWorkspace, ShowTeamComposition: c.ShowTeamComposition,
+		EndedCallRetentionMS: httpedge.Millis(c.EndedCallRetention), Hours: hoursOf(c.Hours)})
+}
+
+// GET /teams/{team}/settings: the team's queue limits and operating hours
+// as this node's engine holds them (the override changes with PUT
+// /teams/{team}/override).
+func (s *Server) getTeamSettings(w http.ResponseWriter, r *http.Request) {
+	id := pb.TeamID(r.PathValue("team"))
+	var c assign.TeamConfig
+	var ok bool
+	s.view(func(e *assign.Engine) { c, ok = e.TeamConfig(id) })
+	if !ok {
+		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeam, id))
+		return
+	}
+	writeJSON(w, http.StatusOK, TeamSettings{MaxQueue: c.MaxQueue, MaxWaitMS: httpedge.Millis(c.MaxWait),
+		DeflectWhenNobodyOnline: c.DeflectWhenNobodyOnline, Hours: hoursOf(c.Hours)})
+}
