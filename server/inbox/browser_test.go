@@ -226,3 +226,30 @@ func TestBrowserInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// With auto-answer the page answers an assigned call with no click (it
+// also hides Decline, which the engine refuses then). Rule: AS8
+func TestBrowserAutoAnswer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ecfg := assign.DefaultConfig()
+	ecfg.AutoAnswer = true
+	e := newEnv(t, &ecfg, inbox.Config{})
+	ana := newBrowser(t, ctx, 1)[0]
+	if err := chromedp.Do(ana, signInPage(e.url, "ana")...); err != nil {
+		t.Fatal(err)
+	}
+	e.waitUntil("ana's client is open", func() bool { return e.teammate("ana").Eligible })
+	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+		t.Fatalf("%d %s", st, body)
+	}
+	if err := chromedp.Do(ana, poll("ana on c1 with no click", `!document.getElementById('oncall').hidden && `+
+		`document.getElementById('call-info').textContent.includes('c1')`)); err != nil {
+		t.Fatal(err)
+	}
+	var c1 assign.CallView
+	_, _ = e.rt.View(func(en *assign.Engine) { c1, _ = en.Call("c1") })
+	if c1.Agent != "ana" {
+		t.Errorf("c1 after auto-answer: %+v", c1)
+	}
+}
