@@ -165,6 +165,7 @@ func TestTeammateCannotActForAnother(t *testing.T) {
 		{"POST", "/inbox/api/teammates/{id}/calls/{call}/answer", ""},
 		{"POST", "/inbox/api/teammates/{id}/calls/{call}/decline", ""},
 		{"POST", "/inbox/api/teammates/{id}/calls/{call}/hangup", ""},
+		{"POST", "/inbox/api/teammates/{id}/calls/{call}/media", `{"sdp":"v=0"}`},
 	}
 	covered := map[string]bool{}
 	for _, r := range routes {

@@ -33,6 +33,10 @@ func newBrowser(t *testing.T, ctx context.Context, n int) []context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
+		// WebRTC on loopback: host candidates on 127.0.0.1, not hidden
+		// behind mDNS names.
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1000, 900),
 	)

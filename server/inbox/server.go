@@ -14,6 +14,7 @@ import (
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
+	"github.com/pion/webrtc/v4"
 	"golang.org/x/time/rate"
 )
 
@@ -46,6 +47,13 @@ type Config struct {
 	StaleAfter time.Duration
 	// Logger receives failures; nil means slog.Default().
 	Logger *slog.Logger
+	// CallAudio, if set, gives a call's caller leg: the page then talks
+	// in the browser (WebRTC, G.711) bridged to it. Nil: no audio in the
+	// page (the telephony side's phone carries it).
+	CallAudio CallAudio
+	// PeerConnection makes the browser leg's PeerConnection; nil means
+	// NewPeerConnection(nil).
+	PeerConnection func() (*webrtc.PeerConnection, error)
 }
 
 // Server is the teammate's inbox: the sign-in, the page, its live stream
@@ -57,6 +65,7 @@ type Server struct {
 	creds    *Credentials
 	sessions *Sessions
 	tabs     *tabs
+	audio    audios
 	static   http.Handler
 	page     []byte
 	logger   *slog.Logger
@@ -87,6 +96,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.PeerConnection == nil {
+		cfg.PeerConnection = func() (*webrtc.PeerConnection, error) { return NewPeerConnection(nil) }
 	}
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
@@ -153,6 +165,7 @@ func (s *Server) Public(next http.Handler) map[string]http.Handler {
 		"POST /inbox/api/teammates/{id}/calls/{call}/answer":  session(s.onTeammate(self, s.answer)),
 		"POST /inbox/api/teammates/{id}/calls/{call}/decline": session(s.onTeammate(self, s.decline)),
 		"POST /inbox/api/teammates/{id}/calls/{call}/hangup":  session(s.onTeammate(self, s.hangup)),
+		"POST /inbox/api/teammates/{id}/calls/{call}/media":   session(s.onTeammate(self, s.negotiateMedia)),
 	}
 	return s.behindMux(routes)
 }

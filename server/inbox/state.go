@@ -37,6 +37,9 @@ type State struct {
 	OnCall *OnCall `json:"on_call,omitempty"`
 	// Figures are their own figures.
 	Figures Figures `json:"figures"`
+	// Audio reports that the server bridges a call's audio to the page
+	// (POST .../calls/{call}/media with a WebRTC offer).
+	Audio bool `json:"audio,omitempty"`
 }
 
 // Ring is a call ringing for the teammate.
@@ -105,6 +108,7 @@ func (s *Server) state(id pb.TeammateID, now time.Time) (State, error) {
 	if !found {
 		return st, fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id)
 	}
+	st.Audio = s.cfg.CallAudio != nil
 	if now.IsZero() {
 		now = s.rt.Now()
 	}

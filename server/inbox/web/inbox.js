@@ -3,7 +3,7 @@
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  let me = null, tab = null, state = null, es = null, answering = null;
+  let me = null, tab = null, state = null, es = null, answering = null, audio = null;
 
   const visible = () => document.visibilityState === "visible";
   async function call(method, path, body) {
@@ -43,6 +43,8 @@
     $("oncall").hidden = !c;
     document.body.classList.toggle("on-call", !!c);
     if (c) $("call-info").textContent = "Call " + c.call + (c.team ? " · team " + c.team : "") + " · " + c.stage;
+    if (c && st.audio && (!audio || audio.call !== c.call)) startAudio(c.call);
+    if (!c && audio) stopAudio();
     const wrapping = !c && st.status === "Away" && st.wrap_up_until_ms > 0;
     $("wrapup").hidden = !wrapping;
     if (wrapping) $("wrap-info").textContent = "Away (call wrap up) until " + new Date(st.wrap_up_until_ms).toLocaleTimeString();
@@ -57,6 +59,42 @@
     const ol = $("timeline"); ol.replaceChildren();
     for (const line of d.timeline) { const li = document.createElement("li"); li.textContent = line; ol.append(li); }
     $("detail").hidden = false;
+  }
+
+  // The call's audio: a WebRTC connection to the server (G.711), offered
+  // with every ICE candidate, answered by POST .../media. A reload during
+  // the call negotiates again and rejoins the audio.
+  async function startAudio(id) {
+    stopAudio();
+    const pc = new RTCPeerConnection();
+    audio = {call: id, pc};
+    window.__pc = pc;
+    try {
+      const mic = await navigator.mediaDevices.getUserMedia({audio: true});
+      for (const t of mic.getTracks()) pc.addTrack(t, mic);
+      pc.ontrack = (e) => {
+        const el = $("remote-audio");
+        el.srcObject = e.streams[0] || new MediaStream([e.track]);
+        el.play().catch(() => {});
+      };
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((done) => {
+        if (pc.iceGatheringState === "complete") return done();
+        pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && done());
+        setTimeout(done, 3000);
+      });
+      const ans = await call("POST", base() + "/calls/" + encodeURIComponent(id) + "/media", {sdp: pc.localDescription.sdp});
+      await pc.setRemoteDescription({type: "answer", sdp: ans.sdp});
+      $("call-audio").textContent = "audio connected";
+    } catch (e) {
+      $("call-audio").textContent = "no audio: " + e;
+    }
+  }
+  function stopAudio() {
+    if (!audio) return;
+    audio.pc.close();
+    audio = null;
+    $("call-audio").textContent = "";
   }
 
   function setConn(text, cls) { const p = $("conn"); p.textContent = text; p.className = "pill " + cls; }
