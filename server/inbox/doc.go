@@ -65,6 +65,17 @@
 // served by the node they reach: on a follower they answer 503
 // "not_leader".
 //
+// # Audio
+//
+// With Config.CallAudio (the caller's media.Leg of a call), the page of
+// the teammate on the call sends a WebRTC offer with every ICE candidate
+// to POST /inbox/api/teammates/{id}/calls/{call}/media; the server
+// answers from a G.711-only PeerConnection (media.RegisterG711, so frames
+// pass to a SIP leg unchanged) and bridges its media.WebRTCLeg to the
+// caller's leg (media.Bridge) until the call ends, the connection fails,
+// or the page negotiates again: a reload during the call rejoins the
+// audio. Without CallAudio the page carries no audio.
+//
 // Every exported name is safe for concurrent use unless its comment says
 // otherwise.
 package inbox
