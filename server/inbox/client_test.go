@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/server/inbox"
 )
 
@@ -73,5 +75,20 @@ func TestTabIsThePhoneClient(t *testing.T) {
 	// A tab the server dropped is told so (the page reconnects).
 	if st, _ := ana.send("PUT", "/inbox/api/teammates/ana/tabs/"+a.tab, `{"visible":true}`); st != http.StatusNotFound {
 		t.Errorf("heartbeat of a closed tab: %d, want 404", st)
+	}
+}
+
+// A client the engine has open with no tab on the server (a restart left
+// it so) is closed by the next sweep, instead of ringing a phone nobody
+// holds until the ring timeout; a teammate without a credential is not
+// the inbox's and is left alone. Rule: PR3
+func TestOrphanClientClosed(t *testing.T) {
+	e := newEnv(t, nil, inbox.Config{StaleAfter: 200 * time.Millisecond})
+	e.do(assign.Command{Op: assign.OpAddTeammate, Teammate: "sip-only",
+		Presence: presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}})
+	e.do(assign.Command{Op: assign.OpSetClient, Teammate: "ana", Open: true})
+	e.waitUntil("ana's orphan client closed", func() bool { return !e.teammate("ana").Presence.ClientOpen })
+	if !e.teammate("sip-only").Presence.ClientOpen {
+		t.Error("the client of a teammate without a credential was closed")
 	}
 }

@@ -23,6 +23,9 @@ import (
 //     no tab came back meanwhile: a page refresh keeps the client open. A
 //     call ringing for them then ends as a connectivity decline and moves
 //     on at once (the engine's SetClient).
+//   - A teammate with a credential whose client the engine has open with
+//     no tab here (after a restart or failover) is closed at the next
+//     sweep ([tabs.reconcile]).
 //   - A tab whose heartbeat stops (the page PUTs its visibility every
 //     Heartbeat) is dropped after StaleAfter when visible, four times that
 //     when hidden (background timers are throttled to about once a
@@ -192,6 +195,34 @@ func (t *tabs) sync(ctx context.Context, id pb.TeammateID) {
 	}
 }
 
+// reconcile closes, on the leader, the phone client the engine has open
+// for a teammate who has a credential (the inbox is their phone) but no
+// tab on this node and no close pending: left open by a restart or a
+// failover, it would otherwise ring a phone nobody holds until the ring
+// timeout. It runs with the sweep, so the first time StaleAfter/4 after
+// start, which leaves reloading pages the time to reconnect.
+func (t *tabs) reconcile() {
+	if !t.s.rt.Node().IsLeader() {
+		return
+	}
+	var open []pb.TeammateID
+	_, _ = t.s.rt.View(func(e *assign.Engine) {
+		e.EachTeammate(func(v assign.TeammateView) bool {
+			if v.Presence.ClientOpen {
+				open = append(open, v.ID)
+			}
+			return true
+		})
+	})
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range open {
+		if t.mates[id] == nil && t.s.creds.Has(string(id)) {
+			t.queueLocked(id)
+		}
+	}
+}
+
 // sweep drops the tabs whose heartbeat stopped, every quarter of
 // StaleAfter, until ctx ends; it also runs the submission worker.
 func (t *tabs) sweep(ctx context.Context) {
@@ -206,6 +237,7 @@ func (t *tabs) sweep(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
+			t.reconcile()
 			t.mu.Lock()
 			for _, m := range t.mates {
 				for _, tb := range m.tabs {
