@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/server/httpedge"
@@ -74,4 +75,26 @@ func TestSupervisor(t *testing.T) {
 	if st, _ := ben.send("PUT", "/inbox/api/teammates/ana/status", `{"status":"Away","reason":"x"}`); st != http.StatusForbidden {
 		t.Errorf("supervisor sets ana's status: %d, want 403", st)
 	}
+}
+
+// The teammate's own figures count a call they answered and its talk
+// time, within a Heartbeat of its end. Rules: MT3, MT12
+func TestFigures(t *testing.T) {
+	e := newEnv(t, nil, inbox.Config{Heartbeat: 100 * time.Millisecond})
+	ana, _ := e.signIn("ana", password)
+	openStream(t, ana, true)
+	e.waitUntil("ana's client is open", func() bool { return e.teammate("ana").Eligible })
+	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+		t.Fatalf("%d %s", st, body)
+	}
+	e.waitUntil("c1 rings ana", func() bool { return e.teammate("ana").Ringing == "c1" })
+	for _, action := range []string{"answer", "hangup"} {
+		if st, body := ana.send("POST", "/inbox/api/teammates/ana/calls/c1/"+action, ""); st != 200 {
+			t.Fatalf("%s: %d %s", action, st, body)
+		}
+	}
+	e.waitUntil("ana's figures count c1", func() bool {
+		_, body := ana.send("GET", "/inbox/api/teammates/ana", "")
+		return decode[inbox.State](t, body).Figures.Answered == 1
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/phonebalance/phonebalance/replica"
@@ -118,13 +119,14 @@ func (c Credential) Matches(password string) bool {
 
 // dummy is checked when a teammate has no credential, so that a sign-in
 // takes as long for an unknown teammate as for a wrong password.
-var dummy = func() Credential {
+// It is made on first use, so importing the package costs nothing.
+var dummy = sync.OnceValue(func() Credential {
 	c, err := NewCredential("teammate", "not-a-password-anybody-has")
 	if err != nil {
-		panic(err)
+		panic(err) // only crypto/rand failing, which Go treats as fatal anyway
 	}
 	return c
-}()
+})
 
 // Credentials reads and writes teammate credentials in one workspace of
 // the meta store. Safe for concurrent use.
@@ -159,7 +161,7 @@ func (cs *Credentials) Delete(ctx context.Context, teammate string) error {
 func (cs *Credentials) Check(teammate, password string) (httpedge.Role, error) {
 	c, found := cs.get(teammate)
 	if !found {
-		dummy.Matches(password)
+		dummy().Matches(password)
 		return 0, ErrWrongPassword
 	}
 	if !c.Matches(password) {

@@ -66,6 +66,7 @@ type Server struct {
 	sessions *Sessions
 	tabs     *tabs
 	audio    audios
+	figures  figureCache
 	static   http.Handler
 	page     []byte
 	logger   *slog.Logger

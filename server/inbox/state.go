@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
@@ -62,7 +63,8 @@ type OnCall struct {
 
 // Figures are the teammate's own figures over the last 24 hours, from
 // the metrics' report: the calls they answered (rule MT3) and their talk
-// time (rule MT12), in the report's resolution.
+// time (rule MT12), in the report's resolution, refreshed at most every
+// Heartbeat.
 type Figures struct {
 	Answered   int   `json:"answered"`
 	TalkTimeMS int64 `json:"talk_time_ms"`
@@ -112,10 +114,31 @@ func (s *Server) state(id pb.TeammateID, now time.Time) (State, error) {
 	if now.IsZero() {
 		now = s.rt.Now()
 	}
-	s.rt.WithCollector(func(c *metrics.Collector) {
-		if f, ok := c.Report(now.Add(-24*time.Hour), now).Teammates[id]; ok {
-			st.Figures = Figures{Answered: f.Completed, TalkTimeMS: f.TalkTime.Milliseconds()}
-		}
-	})
+	st.Figures = s.figures.of(s, id, now)
 	return st, nil
+}
+
+// figureCache holds every teammate's figures from one metrics report,
+// remade at most every Heartbeat: a report over 24 hours merges every
+// minute's figures under the collector's lock, so the streams share one
+// instead of each making its own. Figures lag by up to a Heartbeat.
+type figureCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	figs map[pb.TeammateID]metrics.Figures
+}
+
+func (fc *figureCache) of(s *Server, id pb.TeammateID, now time.Time) Figures {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.figs == nil || now.Sub(fc.at) >= s.cfg.Heartbeat || now.Before(fc.at) {
+		// A report ends at the start of the bucket its end falls in: end
+		// it an hour on, so the current minute's bucket counts too.
+		s.rt.WithCollector(func(c *metrics.Collector) {
+			fc.figs = c.Report(now.Add(-24*time.Hour), now.Add(time.Hour)).Teammates
+		})
+		fc.at = now
+	}
+	f := fc.figs[id]
+	return Figures{Answered: f.Completed, TalkTimeMS: f.TalkTime.Milliseconds()}
 }
