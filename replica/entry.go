@@ -28,6 +28,8 @@ type entry struct {
 	Command   assign.Command `json:"c"`
 	Engine    *assign.Config `json:"e,omitempty"`
 	Meta      []metaOp       `json:"m,omitempty"`
+	// Idem keys a command ([Node.DoIdempotent]); old entries have none.
+	Idem *idemTag `json:"i,omitempty"`
 }
 
 // metaEntry is the encoding of an entry with Meta: the entry without

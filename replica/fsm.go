@@ -21,6 +21,7 @@ type fsm struct {
 	engines   map[WorkspaceID]*assign.Engine
 	deadlines map[WorkspaceID]time.Time // each engine's next deadline
 	meta      metaStore                 // the meta store (meta.go)
+	idem      idemOrder                 // idempotency records by expiry (idempotency.go)
 	applied   uint64                    // last log index applied
 }
 
@@ -31,7 +32,7 @@ type result struct {
 }
 
 func newFSM(n *Node) *fsm {
-	return &fsm{n: n, engines: map[WorkspaceID]*assign.Engine{}, deadlines: map[WorkspaceID]time.Time{}, meta: metaStore{}}
+	return &fsm{n: n, engines: map[WorkspaceID]*assign.Engine{}, deadlines: map[WorkspaceID]time.Time{}, meta: metaStore{}, idem: idemOrder{}}
 }
 
 // Apply applies one committed entry.
@@ -118,8 +119,16 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, downstream) {
 	if cmd.At.Before(eng.Now()) {
 		cmd.At = eng.Now()
 	}
+	if e.Idem != nil {
+		if res, done := f.idemBefore(e.Workspace, e.Idem, cmd.At); done { // a retry: the first outcome, no act
+			return res, downstream{applied: Applied{Workspace: e.Workspace, Index: l.Index, Meta: true}}
+		}
+	}
 	err = eng.Apply(cmd)
 	r := eng.Ready()
+	if e.Idem != nil {
+		f.idemAfter(e.Workspace, e.Idem, cmd.At, err, r)
+	}
 	if next, ok := eng.NextDeadline(); ok {
 		f.deadlines[e.Workspace] = next
 	} else {
@@ -238,6 +247,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if f.meta == nil {
 		f.meta = metaStore{}
 	}
+	f.idem = rebuildIdem(f.meta)
 	f.applied = file.Index
 	f.mu.Unlock()
 	if f.n.cfg.OnRestore != nil {

@@ -11,32 +11,32 @@ import (
 
 // Every route of the API, with a body that would be valid.
 var everyRoute = []struct{ method, path, body string }{
-	{"POST", "/teammates", `{"id":"eve","name":"Eve"}`},
-	{"GET", "/teammates/ana", ``},
-	{"DELETE", "/teammates/ana", ``},
-	{"PUT", "/teammates/ana/status", `{"status":"Away","reason":"Lunch"}`},
-	{"PUT", "/teammates/ana/channel", `{"channel":"Phone"}`},
-	{"PUT", "/teammates/ana/client", `{"open":false}`},
-	{"POST", "/teams", `{"id":"sales","name":"Sales"}`},
-	{"GET", "/teams/support", ``},
-	{"POST", "/teams/support/members", `{"teammate":"ana"}`},
-	{"DELETE", "/teams/support/members/ana", ``},
-	{"POST", "/calls", `{"id":"call-9","team":"support"}`},
-	{"GET", "/calls/call-1", ``},
-	{"POST", "/calls/call-1/answer", `{"teammate":"ana"}`},
-	{"POST", "/calls/call-1/decline", `{"teammate":"ana","cause":"button"}`},
-	{"POST", "/calls/call-1/hold", ``},
-	{"POST", "/calls/call-1/resume", ``},
-	{"POST", "/calls/call-1/transfer", `{"team":"support"}`},
-	{"POST", "/calls/call-1/hangup", ``},
-	{"POST", "/calls/call-1/end", ``},
-	{"GET", "/calls/call-1/explain", ``},
-	{"GET", "/calls/call-1/timeline", ``},
-	{"GET", "/dashboard", ``},
+	{"POST", "/v1/workspaces/default/teammates", `{"id":"eve","name":"Eve"}`},
+	{"GET", "/v1/workspaces/default/teammates/ana", ``},
+	{"DELETE", "/v1/workspaces/default/teammates/ana", ``},
+	{"PUT", "/v1/workspaces/default/teammates/ana/status", `{"status":"Away","reason":"Lunch"}`},
+	{"PUT", "/v1/workspaces/default/teammates/ana/channel", `{"channel":"Phone"}`},
+	{"PUT", "/v1/workspaces/default/teammates/ana/client", `{"open":false}`},
+	{"POST", "/v1/workspaces/default/teams", `{"id":"sales","name":"Sales"}`},
+	{"GET", "/v1/workspaces/default/teams/support", ``},
+	{"POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"ana"}`},
+	{"DELETE", "/v1/workspaces/default/teams/support/members/ana", ``},
+	{"POST", "/v1/workspaces/default/calls", `{"id":"call-9","team":"support"}`},
+	{"GET", "/v1/workspaces/default/calls/call-1", ``},
+	{"POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"ana"}`},
+	{"POST", "/v1/workspaces/default/calls/call-1/decline", `{"teammate":"ana","cause":"button"}`},
+	{"POST", "/v1/workspaces/default/calls/call-1/hold", ``},
+	{"POST", "/v1/workspaces/default/calls/call-1/resume", ``},
+	{"POST", "/v1/workspaces/default/calls/call-1/transfer", `{"team":"support"}`},
+	{"POST", "/v1/workspaces/default/calls/call-1/hangup", ``},
+	{"POST", "/v1/workspaces/default/calls/call-1/end", ``},
+	{"GET", "/v1/workspaces/default/calls/call-1/explain", ``},
+	{"GET", "/v1/workspaces/default/calls/call-1/timeline", ``},
+	{"GET", "/v1/workspaces/default/dashboard", ``},
 	{"GET", "/metrics", ``},
-	{"GET", "/cluster", ``},
-	{"POST", "/cluster/join", `{"id":"127.0.0.1:1","raft_addr":"127.0.0.1:2"}`},
-	{"POST", "/cluster/remove", `{"id":"127.0.0.1:1"}`},
+	{"GET", "/v1/cluster", ``},
+	{"POST", "/v1/cluster/join", `{"id":"127.0.0.1:1","raft_addr":"127.0.0.1:2"}`},
+	{"POST", "/v1/cluster/remove", `{"id":"127.0.0.1:1"}`},
 }
 
 // Without the token, with a wrong one, or with another scheme, every
@@ -44,7 +44,7 @@ var everyRoute = []struct{ method, path, body string }{
 func TestEveryRouteNeedsTheToken(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	e.seed()
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 	before := e.rt.Events().Len()
 	for _, h := range []map[string]string{
 		nil,
@@ -77,7 +77,7 @@ func TestCookieAndSameOrigin(t *testing.T) {
 	e.seed()
 	cookie := api.CookieName + "=" + token
 	host := strings.TrimPrefix(e.ts.URL, "http://")
-	if code, _ := e.c.raw("GET", "/teams/support", "", map[string]string{"Cookie": cookie}); code != http.StatusOK {
+	if code, _ := e.c.raw("GET", "/v1/workspaces/default/teams/support", "", map[string]string{"Cookie": cookie}); code != http.StatusOK {
 		t.Fatalf("GET with the cookie: %d", code)
 	}
 	for i, c := range []struct {
@@ -98,7 +98,7 @@ func TestCookieAndSameOrigin(t *testing.T) {
 		{"cross-site bearer", map[string]string{"Authorization": "Bearer " + token, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 	} {
 		body := fmt.Sprintf(`{"id":"zed-%d","name":"Zed"}`, i)
-		code, resp := e.c.raw("POST", "/teammates", body, c.header)
+		code, resp := e.c.raw("POST", "/v1/workspaces/default/teammates", body, c.header)
 		if code != c.want {
 			t.Fatalf("%s: %d %s, want %d", c.name, code, resp, c.want)
 		}
@@ -106,12 +106,12 @@ func TestCookieAndSameOrigin(t *testing.T) {
 			t.Fatalf("%s: body %s", c.name, resp)
 		}
 	}
-	code, _ := e.c.raw("POST", "/teammates", `{"id":"amy","name":"Amy"}`,
+	code, _ := e.c.raw("POST", "/v1/workspaces/default/teammates", `{"id":"amy","name":"Amy"}`,
 		map[string]string{"Cookie": cookie, "Origin": "http://" + host})
 	equal(t, "same Origin", code, http.StatusCreated)
 	// Bearer requests need no origin: they are not sent by browsers on
 	// their own.
-	e.c.do("POST", "/teammates", `{"id":"bob","name":"Bob"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/teammates", `{"id":"bob","name":"Bob"}`, http.StatusCreated, nil)
 }
 
 // Tokens compare as digests: equal tokens match, any difference
@@ -161,7 +161,7 @@ func TestExtraAndPublicHandlers(t *testing.T) {
 		t.Fatalf("page: %s", body)
 	}
 	// A pattern that collides with the API's is refused.
-	if _, err := api.New(api.Config{Runtime: e.rt, Token: token, Extra: map[string]http.Handler{"GET /dashboard": page}}); err == nil {
+	if _, err := api.New(api.Config{Runtime: e.rt, Token: token, Extra: map[string]http.Handler{"GET /v1/cluster": page}}); err == nil {
 		t.Fatal("a conflicting pattern was accepted")
 	}
 }
@@ -172,13 +172,13 @@ func TestExtraAndPublicHandlers(t *testing.T) {
 func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
-		code, body := e.c.raw("GET", "/cluster", "", map[string]string{"Authorization": scheme + " " + token})
+		code, body := e.c.raw("GET", "/v1/cluster", "", map[string]string{"Authorization": scheme + " " + token})
 		if code != http.StatusOK {
 			t.Fatalf("%s: %d %s", scheme, code, body)
 		}
 	}
 	for _, h := range []string{"bearer " + token + "x", "Basic " + token, "bearer"} {
-		if code, _ := e.c.raw("GET", "/cluster", "", map[string]string{"Authorization": h}); code != http.StatusUnauthorized {
+		if code, _ := e.c.raw("GET", "/v1/cluster", "", map[string]string{"Authorization": h}); code != http.StatusUnauthorized {
 			t.Fatalf("%q: %d, want 401", h, code)
 		}
 	}

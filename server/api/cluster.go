@@ -4,10 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phonebalance/phonebalance/client"
 	"net"
 	"net/http"
 
 	"github.com/phonebalance/phonebalance/replica"
+)
+
+// The cluster's wire types (package client).
+type (
+	ClusterBody   = client.ClusterBody
+	Member        = client.Member
+	JoinRequest   = client.JoinRequest
+	RemoveRequest = client.RemoveRequest
 )
 
 // LeaderURLFromID is the server's convention for finding the leader's
@@ -49,36 +58,6 @@ func (s *Server) answerNotLeader(w http.ResponseWriter, r *http.Request, err err
 	return true
 }
 
-// ClusterBody is GET /cluster: this node and the leader it knows.
-type ClusterBody struct {
-	// ID is this node's raft ID (its HTTP address in cluster mode).
-	ID string `json:"id"`
-	// RaftAddr is where peers reach this node's raft transport.
-	RaftAddr string `json:"raft_addr"`
-	// IsLeader reports whether this node leads now.
-	IsLeader bool `json:"is_leader"`
-	// LeaderID and LeaderRaftAddr name the leader; empty in an election.
-	LeaderID       string `json:"leader_id"`
-	LeaderRaftAddr string `json:"leader_raft_addr"`
-	// AppliedIndex is the last raft log index applied here.
-	AppliedIndex uint64 `json:"applied_index"`
-	// Events is how many events this node's store holds.
-	Events int `json:"events"`
-	// Members is the latest configuration this node knows.
-	Members []Member `json:"members"`
-}
-
-// Member is one server of the cluster's configuration, in GET /cluster.
-type Member struct {
-	// ID is the member's raft ID (its HTTP address in cluster mode), what
-	// POST /cluster/remove takes.
-	ID string `json:"id"`
-	// RaftAddr is where its raft transport listens.
-	RaftAddr string `json:"raft_addr"`
-	// Voter is false for a non-voting member.
-	Voter bool `json:"voter"`
-}
-
 // GET /cluster
 func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
 	n := s.rt.Node()
@@ -90,16 +69,6 @@ func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, ClusterBody{ID: n.ID(), RaftAddr: n.Addr(), IsLeader: n.IsLeader(),
 		LeaderID: id, LeaderRaftAddr: addr, AppliedIndex: n.AppliedIndex(), Events: s.rt.Events().Len(),
 		Members: members})
-}
-
-// JoinRequest is the body of POST /cluster/join: a node asks to be added
-// as a voter.
-type JoinRequest struct {
-	// ID is the new node's raft ID: its HTTP address, by the server's
-	// convention.
-	ID string `json:"id"`
-	// RaftAddr is where the leader reaches its raft transport.
-	RaftAddr string `json:"raft_addr"`
 }
 
 // POST /cluster/join, on the leader (a follower forwards it): adds the
@@ -132,11 +101,6 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("node joined", "id", req.ID, "raft_addr", req.RaftAddr)
 	s.cluster(w, r)
-}
-
-// RemoveRequest is the body of POST /cluster/remove.
-type RemoveRequest struct {
-	ID string `json:"id"`
 }
 
 // POST /cluster/remove, on the leader (a follower forwards it): removes

@@ -38,7 +38,7 @@ func TestNotLeaderSaysItOnce(t *testing.T) {
 		{&replica.NotLeaderError{}, "no_leader", "retry"},
 	} {
 		w := httptest.NewRecorder()
-		if !s.answerNotLeader(w, httptest.NewRequest("POST", "/teams", nil), c.err) {
+		if !s.answerNotLeader(w, httptest.NewRequest("POST", "/v1/workspaces/default/teams", nil), c.err) {
 			t.Fatalf("%v: not answered", c.err)
 		}
 		var eb ErrorBody

@@ -8,138 +8,248 @@ import (
 	"github.com/phonebalance/phonebalance/eventlog"
 )
 
-// The handlers that submit a command. Each reads and validates its body
-// (validate.go) and its path IDs (onID) before anything is proposed; do
-// then prechecks on the leader what the engine would refuse for a missing
-// or duplicate name (precheck.go).
+// The handlers that submit a command, one per engine command but Advance
+// (the leader's clock drives it); paths are under WorkspacePrefix. Each
+// reads and validates its body (validate.go) and its path IDs (onID)
+// before anything is proposed; do then prechecks on the leader what the
+// engine would refuse for a missing or duplicate name (precheck.go). Each
+// answers with the command's Result: the events and effects it produced.
 
 // POST /teammates
 func (s *Server) addTeammate(w http.ResponseWriter, r *http.Request) {
-	var req AddTeammateRequest
+	var req addTeammateBody
 	if s.read(w, r, &req, false) {
-		s.teammateCommand(w, r, http.StatusCreated, req.ID,
+		s.command(w, r, http.StatusCreated,
 			assign.Command{Op: assign.OpAddTeammate, Teammate: req.ID, Name: req.Name, Presence: req.presence()})
 	}
 }
 
 // DELETE /teammates/{id}
 func (s *Server) removeTeammate(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	if s.do(w, r, assign.Command{Op: assign.OpRemoveTeammate, Teammate: id}) {
-		w.WriteHeader(http.StatusNoContent)
-	}
+	s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpRemoveTeammate, Teammate: id})
 }
 
 // PUT /teammates/{id}/status
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	var req StatusRequest
+	var req statusBody
 	if s.read(w, r, &req, false) {
-		s.teammateCommand(w, r, http.StatusOK, id,
-			assign.Command{Op: assign.OpSetStatus, Teammate: id, Status: req.Status, Reason: req.Reason})
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetStatus, Teammate: id, Status: req.Status, Reason: req.Reason})
 	}
 }
 
 // PUT /teammates/{id}/channel
 func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	var req ChannelRequest
+	var req channelBody
 	if s.read(w, r, &req, false) {
-		s.teammateCommand(w, r, http.StatusOK, id,
-			assign.Command{Op: assign.OpSetChannel, Teammate: id, Channel: req.Channel})
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetChannel, Teammate: id, Channel: req.Channel})
 	}
 }
 
 // PUT /teammates/{id}/client
 func (s *Server) setClient(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	var req ClientRequest
+	var req clientBody
 	if s.read(w, r, &req, false) {
-		s.teammateCommand(w, r, http.StatusOK, id,
+		s.command(w, r, http.StatusOK,
 			assign.Command{Op: assign.OpSetClient, Teammate: id, Open: *req.Open, Background: req.Backgrounded})
 	}
 }
 
+// PUT /teammates/{id}/reassign_replies: the teammate's "Reassign replies"
+// setting (rule PR4).
+func (s *Server) setReassignReplies(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
+	var req reassignRepliesBody
+	if s.read(w, r, &req, false) {
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetReassignReplies, Teammate: id, On: *req.On})
+	}
+}
+
+// POST /teammates/{id}/assignments: the host assigned the teammate a
+// conversation (a chat, an email), the input of longest-idle order (rule
+// AS3). No body.
+func (s *Server) reportAssignment(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
+	s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpReportAssignment, Teammate: id})
+}
+
+// POST /teammates/{id}/messenger_calls: the teammate started a Messenger
+// call (rule PR5). No body.
+func (s *Server) startMessengerCall(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
+	s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpStartMessengerCall, Teammate: id})
+}
+
 // POST /teams
 func (s *Server) addTeam(w http.ResponseWriter, r *http.Request) {
-	var req AddTeamRequest
+	var req addTeamBody
 	if !s.read(w, r, &req, false) {
 		return
 	}
 	cfg, _ := req.config() // validated by read
-	if !s.do(w, r, assign.Command{Op: assign.OpAddTeam, Team: req.ID, Name: req.Name, TeamConfig: cfg}) {
-		return
-	}
-	var v Team
-	s.view(func(e *assign.Engine) { v, _ = teamOf(e, req.ID) })
-	writeJSON(w, http.StatusCreated, v)
+	s.command(w, r, http.StatusCreated, assign.Command{Op: assign.OpAddTeam, Team: req.ID, Name: req.Name, TeamConfig: cfg})
 }
 
 // POST /teams/{team}/members
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request, team pb.TeamID) {
-	var req MemberRequest
+	var req memberBody
 	if s.read(w, r, &req, false) {
-		s.teammateCommand(w, r, http.StatusCreated, req.Teammate,
-			assign.Command{Op: assign.OpAddMember, Team: team, Teammate: req.Teammate})
+		s.command(w, r, http.StatusCreated, assign.Command{Op: assign.OpAddMember, Team: team, Teammate: req.Teammate})
 	}
 }
 
 // DELETE /teams/{team}/members/{id}
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, team pb.TeamID) {
 	onID(s, "id", func(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-		s.teammateCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpRemoveMember, Team: team, Teammate: id})
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpRemoveMember, Team: team, Teammate: id})
 	})(w, r)
 }
 
-// POST /calls
-func (s *Server) arrive(w http.ResponseWriter, r *http.Request) {
-	var req ArriveRequest
+// PUT /teams/{team}/override: the team's out-of-office override (rule
+// DF4).
+func (s *Server) setTeamOverride(w http.ResponseWriter, r *http.Request, team pb.TeamID) {
+	var req overrideBody
 	if s.read(w, r, &req, false) {
-		s.callCommand(w, r, http.StatusCreated, req.ID, assign.Command{Op: assign.OpArrive, Call: req.ID, Team: req.Team})
+		o, _ := req.override() // validated by read
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetTeamOverride, Team: team, Override: o})
 	}
 }
 
-// POST /calls/{id}/answer
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	var req AnswerRequest
+// PUT /settings/override: the workspace's out-of-office override (rule
+// DF3).
+func (s *Server) setWorkspaceOverride(w http.ResponseWriter, r *http.Request) {
+	var req overrideBody
 	if s.read(w, r, &req, false) {
-		s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpAnswer, Call: id, Teammate: req.Teammate})
+		o, _ := req.override()
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetWorkspaceOverride, Override: o})
 	}
+}
+
+// POST /calls: an inbound call arrived; with a team it is queued at once
+// (Arrive), without one it is placed and routing (PlaceCall) until
+// POST /calls/{id}/queue names the team.
+func (s *Server) arrive(w http.ResponseWriter, r *http.Request) {
+	var req arriveBody
+	if !s.read(w, r, &req, false) {
+		return
+	}
+	cmd := assign.Command{Op: assign.OpArrive, Call: req.ID, Team: req.Team}
+	if req.Team == "" {
+		cmd.Op = assign.OpPlaceCall
+	}
+	s.command(w, r, http.StatusCreated, cmd)
+}
+
+// POST /calls/outbound: a teammate places an outbound call.
+func (s *Server) placeOutbound(w http.ResponseWriter, r *http.Request) {
+	var req outboundBody
+	if s.read(w, r, &req, false) {
+		s.command(w, r, http.StatusCreated, assign.Command{Op: assign.OpPlaceOutbound, Call: req.ID, Teammate: req.Teammate})
+	}
+}
+
+// POST /calls/{id}/queue: a placed call is queued for a team.
+func (s *Server) queue(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	var req teamBody
+	if s.read(w, r, &req, false) {
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpQueueCall, Call: id, Team: req.Team})
+	}
+}
+
+// teammateOnCall is the handler of a call command naming a teammate.
+func (s *Server) teammateOnCall(op assign.Op) func(http.ResponseWriter, *http.Request, pb.CallID) {
+	return func(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+		var req teammateBody
+		if s.read(w, r, &req, false) {
+			s.command(w, r, http.StatusOK, assign.Command{Op: op, Call: id, Teammate: req.Teammate})
+		}
+	}
+}
+
+// callOnly is the handler of a call command with no body.
+func (s *Server) callOnly(op assign.Op) func(http.ResponseWriter, *http.Request, pb.CallID) {
+	return func(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+		s.command(w, r, http.StatusOK, assign.Command{Op: op, Call: id})
+	}
+}
+
+// POST /calls/{id}/answer: the rung teammate answered.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	s.teammateOnCall(assign.OpAnswer)(w, r, id)
+}
+
+// POST /calls/{id}/manual_answer: a teammate took a waiting call from the
+// pool (rule AS10).
+func (s *Server) manualAnswer(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	s.teammateOnCall(assign.OpManualAnswer)(w, r, id)
+}
+
+// POST /calls/{id}/barge: a teammate joined a connected call.
+func (s *Server) barge(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	s.teammateOnCall(assign.OpBarge)(w, r, id)
 }
 
 // POST /calls/{id}/decline
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	var req DeclineRequest
+	var req declineBody
 	if s.read(w, r, &req, false) {
-		s.callCommand(w, r, http.StatusOK, id,
-			assign.Command{Op: assign.OpDecline, Call: id, Teammate: req.Teammate, Decline: req.Cause})
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpDecline, Call: id, Teammate: req.Teammate, Decline: req.Cause})
 	}
 }
 
 // POST /calls/{id}/hold
 func (s *Server) hold(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpHold, Call: id})
+	s.callOnly(assign.OpHold)(w, r, id)
 }
 
 // POST /calls/{id}/resume
 func (s *Server) resume(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpResume, Call: id})
+	s.callOnly(assign.OpResume)(w, r, id)
+}
+
+// POST /calls/{id}/voicemail: the caller chose voicemail.
+func (s *Server) voicemail(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	s.callOnly(assign.OpVoicemail)(w, r, id)
+}
+
+// POST /calls/{id}/voicemail/recorded: the caller left a voicemail.
+func (s *Server) recordVoicemail(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	s.callOnly(assign.OpRecordVoicemail)(w, r, id)
+}
+
+// POST /calls/{id}/callback: the caller asked to be called back.
+func (s *Server) requestCallback(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	s.callOnly(assign.OpRequestCallback)(w, r, id)
+}
+
+// POST /calls/{id}/forward: the unanswered call was forwarded elsewhere.
+func (s *Server) forwardUnanswered(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	s.callOnly(assign.OpForwardUnanswered)(w, r, id)
+}
+
+// POST /calls/{id}/customer_answered: the customer answered an outbound
+// call (or its voicemail did).
+func (s *Server) customerAnswered(w http.ResponseWriter, r *http.Request, id pb.CallID) {
+	var req customerAnsweredBody
+	if s.read(w, r, &req, true) {
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpCustomerAnswered, Call: id, Voicemail: req.Voicemail})
+	}
 }
 
 // POST /calls/{id}/transfer
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	var req TransferRequest
+	var req teamBody
 	if s.read(w, r, &req, false) {
-		s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpTransfer, Call: id, Team: req.Team})
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpTransfer, Call: id, Team: req.Team})
 	}
 }
 
 // POST /calls/{id}/hangup: the customer hung up, at any stage. HangUp is
 // EndCall by the customer.
 func (s *Server) hangUp(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: eventlog.ByCustomer})
+	s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpEndCall, Call: id, By: eventlog.ByCustomer})
 }
 
 // POST /calls/{id}/end: the teammate (or another party) ended the call.
 func (s *Server) end(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	req := EndRequest{By: eventlog.ByTeammate}
+	req := endBody{By: eventlog.ByTeammate}
 	if s.read(w, r, &req, true) {
-		s.callCommand(w, r, http.StatusOK, id, assign.Command{Op: assign.OpEndCall, Call: id, By: req.By})
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpEndCall, Call: id, By: req.By})
 	}
 }

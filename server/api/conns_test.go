@@ -95,7 +95,7 @@ func TestIdleUnauthenticatedConnectionsDoNotStarve(t *testing.T) {
 func mustGetIn(t *testing.T, addr string) {
 	t.Helper()
 	client := &http.Client{Timeout: 20 * time.Second}
-	req, err := http.NewRequest("GET", "http://"+addr+"/teams/support", nil)
+	req, err := http.NewRequest("GET", "http://"+addr+"/v1/workspaces/default/teams/support", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestAuthenticatedConnectionsKeepAlive(t *testing.T) {
 	}
 	defer c.Close()
 	br := bufio.NewReader(c)
-	authed := "GET /cluster HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + token + "\r\n\r\n"
+	authed := "GET /v1/cluster HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + token + "\r\n\r\n"
 	for i := range 2 {
 		resp := rawRequest(t, c, br, authed)
 		if resp.StatusCode != http.StatusOK || resp.Close {
@@ -166,7 +166,7 @@ func TestAuthenticatedConnectionsKeepAlive(t *testing.T) {
 		}
 	}
 	// Once authenticated, the connection stays open even after a 401.
-	resp := rawRequest(t, c, br, "GET /cluster HTTP/1.1\r\nHost: test\r\n\r\n")
+	resp := rawRequest(t, c, br, "GET /v1/cluster HTTP/1.1\r\nHost: test\r\n\r\n")
 	if resp.StatusCode != http.StatusUnauthorized || resp.Close {
 		t.Fatalf("401 on an authenticated connection: %d, Connection: close %v", resp.StatusCode, resp.Close)
 	}
@@ -176,7 +176,7 @@ func TestAuthenticatedConnectionsKeepAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	resp = rawRequest(t, d, bufio.NewReader(d), "GET /cluster HTTP/1.1\r\nHost: test\r\n\r\n")
+	resp = rawRequest(t, d, bufio.NewReader(d), "GET /v1/cluster HTTP/1.1\r\nHost: test\r\n\r\n")
 	if resp.StatusCode != http.StatusUnauthorized || !resp.Close {
 		t.Fatalf("401 on a new connection: %d, Connection: close %v", resp.StatusCode, resp.Close)
 	}

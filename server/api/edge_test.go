@@ -42,12 +42,12 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	bearer := map[string]string{"Authorization": "Bearer " + token}
 	errorResponse(t, e, "GET", "/nowhere", "", bearer, http.StatusNotFound, "not_found")
-	errorResponse(t, e, "GET", "/calls/a/b/c", "", bearer, http.StatusNotFound, "not_found")
-	resp := errorResponse(t, e, "DELETE", "/calls/call-1", "", bearer, http.StatusMethodNotAllowed, "method_not_allowed")
+	errorResponse(t, e, "GET", "/v1/workspaces/default/calls/a/b/c", "", bearer, http.StatusNotFound, "not_found")
+	resp := errorResponse(t, e, "DELETE", "/v1/workspaces/default/calls/call-1", "", bearer, http.StatusMethodNotAllowed, "method_not_allowed")
 	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") {
 		t.Fatalf("405 without Allow: %q", allow)
 	}
-	resp = errorResponse(t, e, "PATCH", "/teammates/ana/status", "", bearer, http.StatusMethodNotAllowed, "method_not_allowed")
+	resp = errorResponse(t, e, "PATCH", "/v1/workspaces/default/teammates/ana/status", "", bearer, http.StatusMethodNotAllowed, "method_not_allowed")
 	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "PUT") {
 		t.Fatalf("405 without Allow: %q", allow)
 	}
@@ -61,7 +61,7 @@ func TestContentType(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	body := `{"id":"support","name":"Support"}`
 	for _, ct := range []string{"text/plain", "multipart/form-data; boundary=x", "application/xml", "not a type"} {
-		errorResponse(t, e, "POST", "/teams", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct},
+		errorResponse(t, e, "POST", "/v1/workspaces/default/teams", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct},
 			http.StatusUnsupportedMediaType, "unsupported_media_type")
 	}
 	for i, ct := range []string{"application/json; charset=utf-8", "", "application/x-www-form-urlencoded"} {
@@ -70,7 +70,7 @@ func TestContentType(t *testing.T) {
 			h["Content-Type"] = ct
 		}
 		b := strings.Replace(body, "support", "team-"+string(rune('a'+i)), 1)
-		if code, resp := e.c.raw("POST", "/teams", b, h); code != http.StatusCreated {
+		if code, resp := e.c.raw("POST", "/v1/workspaces/default/teams", b, h); code != http.StatusCreated {
 			t.Fatalf("Content-Type %q: %d %s", ct, code, resp)
 		}
 	}

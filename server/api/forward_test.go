@@ -22,6 +22,7 @@ import (
 // API on the same loopback host, its HTTP address its raft ID.
 type clusterNode struct {
 	rt  *core.Runtime
+	ts  *httptest.Server
 	url string
 }
 
@@ -52,7 +53,7 @@ func startClusterNode(t *testing.T, host string, bootstrap bool, acfg api.Config
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &clusterNode{rt: rt, url: ts.URL}
+	return &clusterNode{rt: rt, ts: ts, url: ts.URL}
 }
 
 // capture is a stand-in leader that records what reaches it.
@@ -113,7 +114,7 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 
 	send := func(mark string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("POST", follower.url+"/teams?x=1", strings.NewReader(`{"id":"support"}`))
+		req, _ := http.NewRequest("POST", follower.url+"/v1/workspaces/default/teams?x=1", strings.NewReader(`{"id":"support"}`))
 		req.Header.Set("Authorization", "Bearer "+token)
 		if mark != "" {
 			req.Header.Set(api.ForwardedHeader, mark)
@@ -132,7 +133,7 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 	}
 	got := reqs[0]
 	host := strings.TrimPrefix(follower.url, "http://")
-	if got.Method != "POST" || got.URL.RequestURI() != "/teams?x=1" || bodies[0] != `{"id":"support"}` ||
+	if got.Method != "POST" || got.URL.RequestURI() != "/v1/workspaces/default/teams?x=1" || bodies[0] != `{"id":"support"}` ||
 		got.Header.Get("Authorization") != "Bearer "+token || got.Host != host {
 		t.Fatalf("the leader got %s %s %q, Authorization %q, Host %q", got.Method, got.URL.RequestURI(), bodies[0],
 			got.Header.Get("Authorization"), got.Host)
@@ -146,7 +147,7 @@ func TestFollowerForwardsWritesOnce(t *testing.T) {
 	// follower's address (the follower limited its clients already); a
 	// client's own requests are limited.
 	for i, m := range []string{mark, mark, mark, "", ""} {
-		req, _ := http.NewRequest("GET", leader.url+"/cluster", nil)
+		req, _ := http.NewRequest("GET", leader.url+"/v1/cluster", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		if m != "" {
 			req.Header.Set(api.ForwardedHeader, m)

@@ -41,13 +41,13 @@ func TestBlockedTelephonyBlocksNoRequest(t *testing.T) {
 	e := newEnvWith(t, tel, nil, api.Config{})
 	defer close(tel.release)
 	e.seed()
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 	within(t, tel.entered) // the ring is stuck in the telephony
-	e.c.do("POST", "/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, nil)
-	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
-	e.c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("GET", "/v1/workspaces/default/dashboard", "", http.StatusOK, nil)
+	e.c.do("GET", "/v1/workspaces/default/calls/call-1/timeline", "", http.StatusOK, nil)
 	e.c.do("GET", "/metrics", "", http.StatusOK, nil)
-	e.c.do("POST", "/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, nil)
 }
 
 // Past MaxInFlight requests at once, the next is refused with 503 at
@@ -65,7 +65,7 @@ func TestInFlightLimit(t *testing.T) {
 		done <- code
 	}()
 	within(t, entered)
-	code, body := e.c.try("GET", "/dashboard", "")
+	code, body := e.c.try("GET", "/v1/workspaces/default/dashboard", "")
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("second request: %d %s", code, body)
 	}
@@ -73,7 +73,7 @@ func TestInFlightLimit(t *testing.T) {
 	if code := within(t, done); code != http.StatusOK {
 		t.Fatalf("first request: %d", code)
 	}
-	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
+	e.c.do("GET", "/v1/workspaces/default/dashboard", "", http.StatusOK, nil)
 }
 
 // The HTTP server has every timeout and a header limit.
@@ -101,9 +101,9 @@ func within[T any](t *testing.T, ch <-chan T) T {
 // limited.
 func TestRateLimitPerClient(t *testing.T) {
 	e := newEnv(t, nil, api.Config{RatePerIP: 0.001, RateBurst: 2})
-	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
-	e.c.do("GET", "/dashboard", "", http.StatusOK, nil)
-	code, body := e.c.try("GET", "/dashboard", "")
+	e.c.do("GET", "/v1/workspaces/default/dashboard", "", http.StatusOK, nil)
+	e.c.do("GET", "/v1/workspaces/default/dashboard", "", http.StatusOK, nil)
+	code, body := e.c.try("GET", "/v1/workspaces/default/dashboard", "")
 	if code != http.StatusTooManyRequests {
 		t.Fatalf("third request: %d %s", code, body)
 	}

@@ -220,10 +220,10 @@ func (c client) do(method, path, body string, want int, out any) string {
 // seed adds team "support" with ana and ben, both available.
 func (e *env) seed() {
 	e.t.Helper()
-	e.c.do("POST", "/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
 	for _, id := range []string{"ana", "ben"} {
-		e.c.do("POST", "/teammates", `{"id":"`+id+`","name":"`+strings.ToUpper(id[:1])+id[1:]+`"}`, http.StatusCreated, nil)
-		e.c.do("POST", "/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
+		e.c.do("POST", "/v1/workspaces/default/teammates", `{"id":"`+id+`","name":"`+strings.ToUpper(id[:1])+id[1:]+`"}`, http.StatusCreated, nil)
+		e.c.do("POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
 	}
 }
 
@@ -248,4 +248,14 @@ func toStrings[T ~string](s []T) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+// ringOf returns the teammate the command's result rings, if any.
+func ringOf(res api.Result) string {
+	for _, ef := range res.Effects {
+		if ef.Kind == "ring" {
+			return string(ef.Teammate)
+		}
+	}
+	return ""
 }

@@ -45,11 +45,11 @@ func TestBoundedLoad(t *testing.T) {
 	e := newEnvWith(t, newFakeTelephony(), &ecfg, api.Config{MaxInFlight: 4 * loadClients}, func(c *raft.Config) {
 		c.SnapshotInterval, c.SnapshotThreshold, c.TrailingLogs = 100*time.Millisecond, 256, 256
 	})
-	e.c.do("POST", "/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
 	for i := range 20 {
 		id := fmt.Sprintf("tm-%02d", i)
-		e.c.do("POST", "/teammates", `{"id":"`+id+`","name":"`+id+`"}`, http.StatusCreated, nil)
-		e.c.do("POST", "/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
+		e.c.do("POST", "/v1/workspaces/default/teammates", `{"id":"`+id+`","name":"`+id+`"}`, http.StatusCreated, nil)
+		e.c.do("POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
 	}
 	transport := &http.Transport{MaxIdleConnsPerHost: loadClients}
 	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
@@ -82,19 +82,19 @@ func TestBoundedLoad(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < loadCallsEach && time.Now().Before(deadline); i++ {
 				id := fmt.Sprintf("load-%d-%d", c, i)
-				code, body := send("POST", "/calls", `{"id":"`+id+`","team":"support"}`)
+				code, body := send("POST", "/v1/workspaces/default/calls", `{"id":"`+id+`","team":"support"}`)
 				if code != http.StatusCreated {
 					continue
 				}
 				calls.Add(1)
 				lastCall.Store(id)
-				var call api.Call
-				if json.Unmarshal(body, &call) == nil && call.Ringing != "" {
-					if code, _ := send("POST", "/calls/"+id+"/answer", `{"teammate":"`+string(call.Ringing)+`"}`); code == http.StatusOK {
+				var res api.Result
+				if json.Unmarshal(body, &res) == nil && ringOf(res) != "" {
+					if code, _ := send("POST", "/v1/workspaces/default/calls/"+id+"/answer", `{"teammate":"`+ringOf(res)+`"}`); code == http.StatusOK {
 						answered.Add(1)
 					}
 				}
-				send("POST", "/calls/"+id+"/hangup", "")
+				send("POST", "/v1/workspaces/default/calls/"+id+"/hangup", "")
 			}
 		}()
 	}
@@ -107,11 +107,11 @@ func TestBoundedLoad(t *testing.T) {
 		t.Fatalf("%d calls, %d answered", calls.Load(), answered.Load())
 	}
 	eventually(t, 30*time.Second, func() bool {
-		code, _ := e.c.try("GET", "/calls/"+lastCall.Load().(string), "")
+		code, _ := e.c.try("GET", "/v1/workspaces/default/calls/"+lastCall.Load().(string), "")
 		return code == http.StatusNotFound
 	}, func() string { return "the engine still remembers the last call" })
 	var team api.Team
-	e.c.do("GET", "/teams/support", "", http.StatusOK, &team)
+	e.c.do("GET", "/v1/workspaces/default/teams/support", "", http.StatusOK, &team)
 	if team.InQueue != 0 || team.Available != 20 {
 		t.Fatalf("after the load: %+v", team)
 	}

@@ -52,9 +52,12 @@ const (
 
 func precheckOf(cmd assign.Command) lookup {
 	switch cmd.Op {
-	case assign.OpAnswer, assign.OpHold, assign.OpResume, assign.OpEndCall, assign.OpTransfer:
+	case assign.OpAnswer, assign.OpHold, assign.OpResume, assign.OpEndCall, assign.OpTransfer,
+		assign.OpManualAnswer, assign.OpBarge, assign.OpVoicemail, assign.OpRecordVoicemail,
+		assign.OpRequestCallback, assign.OpForwardUnanswered:
 		return callExists
-	case assign.OpRemoveTeammate, assign.OpSetClient, assign.OpSetChannel, assign.OpSetStatus:
+	case assign.OpRemoveTeammate, assign.OpSetClient, assign.OpSetChannel, assign.OpSetStatus,
+		assign.OpSetReassignReplies, assign.OpStartMessengerCall, assign.OpReportAssignment:
 		return teammateExists
 	case assign.OpAddTeam:
 		return teamIsNew

@@ -14,34 +14,79 @@ import (
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
+// WorkspacePrefix is the prefix of every workspace-scoped route: the
+// versioned host API lives under /v1, a workspace's resources under
+// /v1/workspaces/{ws}.
+const WorkspacePrefix = "/v1/workspaces/{ws}"
+
+// routes is the API's one routing table. Every engine command but Advance
+// (the leader's clock drives it) has a route; see server/README.md.
 func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
-	m.HandleFunc("POST /teammates", s.addTeammate)
-	m.HandleFunc("GET /teammates/{id}", s.getTeammate)
-	m.HandleFunc("DELETE /teammates/{id}", onID(s, "id", s.removeTeammate))
-	m.HandleFunc("PUT /teammates/{id}/status", onID(s, "id", s.setStatus))
-	m.HandleFunc("PUT /teammates/{id}/channel", onID(s, "id", s.setChannel))
-	m.HandleFunc("PUT /teammates/{id}/client", onID(s, "id", s.setClient))
-	m.HandleFunc("POST /teams", s.addTeam)
-	m.HandleFunc("GET /teams/{team}", s.getTeam)
-	m.HandleFunc("POST /teams/{team}/members", onID(s, "team", s.addMember))
-	m.HandleFunc("DELETE /teams/{team}/members/{id}", onID(s, "team", s.removeMember))
-	m.HandleFunc("POST /calls", s.arrive)
-	m.HandleFunc("GET /calls/{id}", s.getCall)
-	m.HandleFunc("POST /calls/{id}/answer", onID(s, "id", s.answer))
-	m.HandleFunc("POST /calls/{id}/decline", onID(s, "id", s.decline))
-	m.HandleFunc("POST /calls/{id}/hold", onID(s, "id", s.hold))
-	m.HandleFunc("POST /calls/{id}/resume", onID(s, "id", s.resume))
-	m.HandleFunc("POST /calls/{id}/transfer", onID(s, "id", s.transfer))
-	m.HandleFunc("POST /calls/{id}/hangup", onID(s, "id", s.hangUp))
-	m.HandleFunc("POST /calls/{id}/end", onID(s, "id", s.end))
-	m.HandleFunc("GET /calls/{id}/explain", s.explain)
-	m.HandleFunc("GET /calls/{id}/timeline", s.timeline)
-	m.HandleFunc("GET /dashboard", s.dashboard)
-	m.HandleFunc("GET /cluster", s.cluster)
-	m.HandleFunc("POST /cluster/join", s.join)
-	m.HandleFunc("POST /cluster/remove", s.remove)
+	ws := func(method, path string, h http.HandlerFunc) {
+		m.HandleFunc(method+" "+WorkspacePrefix+path, s.inWorkspace(h))
+	}
+	// Teammates.
+	ws("GET", "/teammates", s.listTeammates)
+	ws("POST", "/teammates", s.addTeammate)
+	ws("GET", "/teammates/{id}", s.getTeammate)
+	ws("DELETE", "/teammates/{id}", onID(s, "id", s.removeTeammate))
+	ws("PUT", "/teammates/{id}/status", onID(s, "id", s.setStatus))
+	ws("PUT", "/teammates/{id}/channel", onID(s, "id", s.setChannel))
+	ws("PUT", "/teammates/{id}/client", onID(s, "id", s.setClient))
+	ws("PUT", "/teammates/{id}/reassign_replies", onID(s, "id", s.setReassignReplies))
+	ws("POST", "/teammates/{id}/assignments", onID(s, "id", s.reportAssignment))
+	ws("POST", "/teammates/{id}/messenger_calls", onID(s, "id", s.startMessengerCall))
+	// Teams.
+	ws("GET", "/teams", s.listTeams)
+	ws("POST", "/teams", s.addTeam)
+	ws("GET", "/teams/{team}", s.getTeam)
+	ws("POST", "/teams/{team}/members", onID(s, "team", s.addMember))
+	ws("DELETE", "/teams/{team}/members/{id}", onID(s, "team", s.removeMember))
+	ws("PUT", "/teams/{team}/override", onID(s, "team", s.setTeamOverride))
+	// Calls.
+	ws("GET", "/calls", s.listCalls)
+	ws("POST", "/calls", s.arrive)
+	ws("POST", "/calls/outbound", s.placeOutbound)
+	ws("GET", "/calls/{id}", s.getCall)
+	ws("POST", "/calls/{id}/queue", onID(s, "id", s.queue))
+	ws("POST", "/calls/{id}/answer", onID(s, "id", s.answer))
+	ws("POST", "/calls/{id}/decline", onID(s, "id", s.decline))
+	ws("POST", "/calls/{id}/manual_answer", onID(s, "id", s.manualAnswer))
+	ws("POST", "/calls/{id}/barge", onID(s, "id", s.barge))
+	ws("POST", "/calls/{id}/hold", onID(s, "id", s.hold))
+	ws("POST", "/calls/{id}/resume", onID(s, "id", s.resume))
+	ws("POST", "/calls/{id}/transfer", onID(s, "id", s.transfer))
+	ws("POST", "/calls/{id}/voicemail", onID(s, "id", s.voicemail))
+	ws("POST", "/calls/{id}/voicemail/recorded", onID(s, "id", s.recordVoicemail))
+	ws("POST", "/calls/{id}/callback", onID(s, "id", s.requestCallback))
+	ws("POST", "/calls/{id}/forward", onID(s, "id", s.forwardUnanswered))
+	ws("POST", "/calls/{id}/customer_answered", onID(s, "id", s.customerAnswered))
+	ws("POST", "/calls/{id}/hangup", onID(s, "id", s.hangUp))
+	ws("POST", "/calls/{id}/end", onID(s, "id", s.end))
+	ws("GET", "/calls/{id}/explain", s.explain)
+	ws("GET", "/calls/{id}/timeline", s.timeline)
+	// The workspace.
+	ws("GET", "/settings", s.getSettings)
+	ws("PUT", "/settings/override", s.setWorkspaceOverride)
+	ws("GET", "/dashboard", s.dashboard)
+	// The cluster.
+	m.HandleFunc("GET /v1/cluster", s.cluster)
+	m.HandleFunc("POST /v1/cluster/join", s.join)
+	m.HandleFunc("POST /v1/cluster/remove", s.remove)
 	return m
+}
+
+// inWorkspace serves h for the server's workspace; any other {ws} is 404
+// workspace_not_found (this server runs one workspace).
+func (s *Server) inWorkspace(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ws := r.PathValue("ws"); ws != string(s.rt.Workspace()) {
+			s.writeError(w, r, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws))
+			return
+		}
+		h(w, r)
+	}
 }
 
 // decode reads a JSON body into v with the edge's strict decoder
@@ -83,60 +128,59 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, req validator, opt
 	return true
 }
 
-// do submits cmd to the engine with the server's deadline and reports
-// whether it applied; if not, it has answered the request (an error, or a
-// 503 naming the leader).
-func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) bool {
-	if err := Precheck(s.rt, cmd); err != nil {
+// do submits cmd to the engine with the server's deadline and returns
+// what the command produced; if it did not apply, it has answered the
+// request (an error, or a 503 naming the leader) and ok is false. With an
+// Idempotency-Key header the key travels with the command into its log
+// entry (idempotency.go): a retry gets the first outcome.
+func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) (rd assign.Ready, ok bool) {
+	key, hash, err := idempotencyOf(r, cmd)
+	if err == nil && key != "" {
+		if out, found := s.rt.Recorded(key, hash); found { // answered before: no log entry
+			if out.Err != nil {
+				s.writeError(w, r, out.Err)
+				return rd, false
+			}
+			return out.Ready, true
+		}
+	}
+	if err == nil {
+		err = Precheck(s.rt, cmd)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
-		return false
+		return rd, false
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
-	if _, err := s.rt.Do(ctx, cmd); err != nil {
+	if key != "" {
+		rd, err = s.rt.DoIdempotent(ctx, cmd, key, hash)
+	} else {
+		rd, err = s.rt.Do(ctx, cmd)
+	}
+	if err != nil {
 		if s.answerNotLeader(w, r, err) {
-			return false
+			return rd, false
 		}
 		s.writeError(w, r, err)
-		return false
+		return rd, false
 	}
-	return true
+	return rd, true
+}
+
+// command runs cmd and answers status with what it produced (its events
+// and effects, from the Ready that Do returns: no second read of the
+// engine).
+func (s *Server) command(w http.ResponseWriter, r *http.Request, status int, cmd assign.Command) {
+	if rd, ok := s.do(w, r, cmd); ok {
+		writeJSON(w, status, resultOf(rd))
+	}
 }
 
 // view reads this node's engine; false while the workspace is empty.
 func (s *Server) view(read func(e *assign.Engine)) bool {
 	ok, err := s.rt.View(read)
 	return ok && err == nil
-}
-
-// teammateCommand runs cmd and answers with the teammate's state after it.
-func (s *Server) teammateCommand(w http.ResponseWriter, r *http.Request, status int, id pb.TeammateID, cmd assign.Command) {
-	if !s.do(w, r, cmd) {
-		return
-	}
-	var v assign.TeammateView
-	var ok bool
-	s.view(func(e *assign.Engine) { v, ok = e.Teammate(id) })
-	if !ok {
-		w.WriteHeader(http.StatusNoContent) // removed meanwhile
-		return
-	}
-	writeJSON(w, status, teammateOf(v))
-}
-
-// callCommand runs cmd and answers with the call's state after it.
-func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, status int, id pb.CallID, cmd assign.Command) {
-	if !s.do(w, r, cmd) {
-		return
-	}
-	var v assign.CallView
-	var ok bool
-	s.view(func(e *assign.Engine) { v, ok = e.Call(id) })
-	if !ok {
-		w.WriteHeader(http.StatusNoContent) // forgotten meanwhile
-		return
-	}
-	writeJSON(w, status, v)
 }
 
 // GET /teammates/{id}
@@ -265,7 +309,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tl)
 }
 
-// GET /dashboard: this node's live metrics, read under the collector's
+// GET /v1/workspaces/{ws}/dashboard: this node's live metrics, read under the collector's
 // lock; it never waits on the engine or the telephony.
 func (s *Server) dashboard(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, dashboardOf(s.rt.Dashboard(s.rt.Now())))

@@ -24,65 +24,75 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	c := e.c
 	var team api.Team
-	c.do("POST", "/teams", `{"id":"support","name":"Support","max_queue":5,"max_wait_ms":600000}`, http.StatusCreated, &team)
-	equal(t, "team", team.ID, "support")
+	var res api.Result
+	c.do("POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support","max_queue":5,"max_wait_ms":600000}`, http.StatusCreated, &res)
+	equal(t, "events of add team", len(res.Events), 0)
 	var ana api.Teammate
-	c.do("POST", "/teammates", `{"id":"ana","name":"Ana"}`, http.StatusCreated, &ana)
+	c.do("POST", "/v1/workspaces/default/teammates", `{"id":"ana","name":"Ana"}`, http.StatusCreated, &res)
+	equal(t, "event", strings.Join(kinds(res.Events), ","), "teammate_added")
+	c.do("GET", "/v1/workspaces/default/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "default channel", ana.Channel.String(), "All")
 	equal(t, "default status", ana.Status.String(), "Active")
 	equal(t, "default client", ana.ClientOpen, true)
-	c.do("POST", "/teammates", `{"id":"ben","name":"Ben","channel":"Phone"}`, http.StatusCreated, nil)
-	c.do("POST", "/teams/support/members", `{"teammate":"ana"}`, http.StatusCreated, &ana)
+	c.do("POST", "/v1/workspaces/default/teammates", `{"id":"ben","name":"Ben","channel":"Phone"}`, http.StatusCreated, nil)
+	c.do("POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"ana"}`, http.StatusCreated, nil)
+	c.do("GET", "/v1/workspaces/default/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "ana's teams", strings.Join(toStrings(ana.Teams), ","), "support")
-	c.do("POST", "/teams/support/members", `{"teammate":"ben"}`, http.StatusCreated, nil)
-	c.do("GET", "/teams/support", "", http.StatusOK, &team)
+	c.do("POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"ben"}`, http.StatusCreated, nil)
+	c.do("GET", "/v1/workspaces/default/teams/support", "", http.StatusOK, &team)
+	equal(t, "team", team.ID, "support")
 	equal(t, "available", team.Available, 2)
 	equal(t, "offer order", strings.Join(toStrings(team.OfferOrder), ","), "ana,ben")
 
 	var call api.Call
-	c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &call)
+	c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &res)
+	equal(t, "ringing in the result", ringOf(res), "ana")
+	equal(t, "events", strings.Join(kinds(res.Events), ","), "call_placed,call_queued,call_offered")
+	c.do("GET", "/v1/workspaces/default/calls/call-1", "", http.StatusOK, &call)
 	equal(t, "stage", call.Stage, eventlog.StageRinging)
 	equal(t, "ringing", call.Ringing, "ana")
 	e.tel.waitFor(t, "ring call-1 ana")
 
 	var x api.Explanation
-	c.do("GET", "/calls/call-1/explain", "", http.StatusOK, &x)
+	c.do("GET", "/v1/workspaces/default/calls/call-1/explain", "", http.StatusOK, &x)
 	equal(t, "candidates", len(x.Candidates), 2)
-	text := c.do("GET", "/calls/call-1/explain?format=text", "", http.StatusOK, nil)
+	text := c.do("GET", "/v1/workspaces/default/calls/call-1/explain?format=text", "", http.StatusOK, nil)
 	if !strings.Contains(text, "1. Ana: ringing until") || text != x.Text {
 		t.Fatalf("explain text:\n%s\nJSON text:\n%s", text, x.Text)
 	}
 
-	c.do("POST", "/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, &call)
+	c.do("POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, nil)
+	c.do("GET", "/v1/workspaces/default/calls/call-1", "", http.StatusOK, &call)
 	equal(t, "stage", call.Stage, eventlog.StageTalking)
-	c.do("GET", "/teammates/ana", "", http.StatusOK, &ana)
+	c.do("GET", "/v1/workspaces/default/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "ana's reason", ana.Reason, "On a call")
 	// The dashboard is fed as the command applies: no wait.
 	// Durations are integer milliseconds in *_ms fields, everywhere.
 	var d api.Dashboard
-	raw := c.do("GET", "/dashboard", "", http.StatusOK, &d)
+	raw := c.do("GET", "/v1/workspaces/default/dashboard", "", http.StatusOK, &d)
 	equal(t, "active", d.Active, 1)
 	equal(t, "ana's active calls", d.Teammates["ana"].ActiveCalls, 1)
 	if !strings.Contains(raw, `"talk_time_ms"`) || strings.Contains(raw, `"talk_time"`) {
 		t.Fatalf("dashboard durations not in milliseconds:\n%s", raw)
 	}
 
-	c.do("POST", "/calls/call-1/hold", "", http.StatusOK, &call)
-	equal(t, "stage", call.Stage, eventlog.StageOnHold)
-	c.do("POST", "/calls/call-1/resume", "", http.StatusOK, &call)
-	equal(t, "stage", call.Stage, eventlog.StageTalking)
-	c.do("POST", "/calls/call-1/transfer", `{"team":"support"}`, http.StatusOK, &call)
-	equal(t, "ringing after transfer", call.Ringing, "ben")
-	c.do("POST", "/calls/call-1/answer", `{"teammate":"ben"}`, http.StatusOK, &call)
-	c.do("POST", "/calls/call-1/end", "", http.StatusOK, &call)
+	c.do("POST", "/v1/workspaces/default/calls/call-1/hold", "", http.StatusOK, &res)
+	equal(t, "hold", strings.Join(kinds(res.Events), ","), "call_on_hold")
+	c.do("POST", "/v1/workspaces/default/calls/call-1/resume", "", http.StatusOK, &res)
+	equal(t, "resume", strings.Join(kinds(res.Events), ","), "call_resumed")
+	c.do("POST", "/v1/workspaces/default/calls/call-1/transfer", `{"team":"support"}`, http.StatusOK, &res)
+	equal(t, "ringing after transfer", ringOf(res), "ben")
+	c.do("POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"ben"}`, http.StatusOK, nil)
+	c.do("POST", "/v1/workspaces/default/calls/call-1/end", "", http.StatusOK, nil)
+	c.do("GET", "/v1/workspaces/default/calls/call-1", "", http.StatusOK, &call)
 	equal(t, "ended", call.Ended, true)
 
 	var tl api.Timeline
-	c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
+	c.do("GET", "/v1/workspaces/default/calls/call-1/timeline", "", http.StatusOK, &tl)
 	equal(t, "timeline", strings.Join(kinds(tl.Events), ","),
 		"call_placed,call_queued,call_offered,call_answered,call_on_hold,call_resumed,call_transferred,"+
 			"call_queued,call_offered,call_answered,call_ended")
-	text = c.do("GET", "/calls/call-1/timeline?format=text", "", http.StatusOK, nil)
+	text = c.do("GET", "/v1/workspaces/default/calls/call-1/timeline?format=text", "", http.StatusOK, nil)
 	for _, want := range []string{"Call call-1\n", "Call placed by customer.", "Call answered by Ben."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("timeline text lacks %q:\n%s", want, text)
@@ -98,16 +108,19 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	}
 
 	// Membership and teammates go away.
-	c.do("DELETE", "/teams/support/members/ben", "", http.StatusOK, nil)
-	c.do("GET", "/teams/support", "", http.StatusOK, &team)
+	c.do("DELETE", "/v1/workspaces/default/teams/support/members/ben", "", http.StatusOK, nil)
+	c.do("GET", "/v1/workspaces/default/teams/support", "", http.StatusOK, &team)
 	equal(t, "offer order", strings.Join(toStrings(team.OfferOrder), ","), "ana")
-	c.do("DELETE", "/teammates/ben", "", http.StatusNoContent, nil)
-	c.do("GET", "/teammates/ben", "", http.StatusNotFound, nil)
-	c.do("PUT", "/teammates/ana/status", `{"status":"Away","reason":"Lunch"}`, http.StatusOK, &ana)
+	c.do("DELETE", "/v1/workspaces/default/teammates/ben", "", http.StatusOK, nil)
+	c.do("GET", "/v1/workspaces/default/teammates/ben", "", http.StatusNotFound, nil)
+	c.do("PUT", "/v1/workspaces/default/teammates/ana/status", `{"status":"Away","reason":"Lunch"}`, http.StatusOK, nil)
+	c.do("GET", "/v1/workspaces/default/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "reason", ana.Reason, "Lunch")
-	c.do("PUT", "/teammates/ana/channel", `{"channel":"Conversations"}`, http.StatusOK, &ana)
+	c.do("PUT", "/v1/workspaces/default/teammates/ana/channel", `{"channel":"Conversations"}`, http.StatusOK, nil)
+	c.do("GET", "/v1/workspaces/default/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "channel", ana.Channel.String(), "Conversations")
-	c.do("PUT", "/teammates/ana/client", `{"open":false}`, http.StatusOK, &ana)
+	c.do("PUT", "/v1/workspaces/default/teammates/ana/client", `{"open":false}`, http.StatusOK, nil)
+	c.do("GET", "/v1/workspaces/default/teammates/ana", "", http.StatusOK, &ana)
 	equal(t, "client", ana.ClientOpen, false)
 }
 
@@ -121,11 +134,11 @@ func TestFailedRingDeclines(t *testing.T) {
 	e.tel.mu.Lock()
 	e.tel.fail["ana"] = errors.New("softphone unreachable")
 	e.tel.mu.Unlock()
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 	e.tel.waitFor(t, "ring call-1 ana failed")
 	e.tel.waitFor(t, "ring call-1 ben")
 	var tl api.Timeline
-	e.c.do("GET", "/calls/call-1/timeline", "", http.StatusOK, &tl)
+	e.c.do("GET", "/v1/workspaces/default/calls/call-1/timeline", "", http.StatusOK, &tl)
 	var declined *eventlog.Event
 	for i := range tl.Events {
 		if tl.Events[i].Kind == eventlog.CallDeclined {
@@ -141,7 +154,7 @@ func TestFailedRingDeclines(t *testing.T) {
 func (e *env) state() string {
 	e.t.Helper()
 	var b strings.Builder
-	for _, p := range []string{"/teams/support", "/teammates/ana", "/teammates/ben", "/calls/call-1"} {
+	for _, p := range []string{"/v1/workspaces/default/teams/support", "/v1/workspaces/default/teammates/ana", "/v1/workspaces/default/teammates/ben", "/v1/workspaces/default/calls/call-1"} {
 		b.WriteString(e.c.do("GET", p, "", http.StatusOK, nil))
 	}
 	fmt.Fprintf(&b, "events %d", e.rt.Events().Len())
@@ -156,7 +169,7 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 	cfg.RingTimeout = assign.MaxRingTimeout // no timer proposes an Advance during the test
 	e := newEnv(t, &cfg, api.Config{})
 	e.seed()
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 	long := strings.Repeat("x", 201)
 	// logs marks the refusals that only the engine can make: the command
 	// is proposed, written to the raft log and refused on apply by every
@@ -169,85 +182,85 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		logs               bool
 	}{
 		// Unknown IDs: the leader prechecks what is cheap and exact.
-		{"POST", "/calls", `{"id":"call-2","team":"sales"}`, 404, "unknown_team", false},
-		{"POST", "/calls/nope/answer", `{"teammate":"ana"}`, 404, "unknown_call", false},
-		{"POST", "/calls/nope/hold", ``, 404, "unknown_call", false},
-		{"POST", "/calls/nope/end", ``, 404, "unknown_call", false},
-		{"POST", "/calls/call-1/answer", `{"teammate":"zoe"}`, 404, "unknown_teammate", true},
-		{"PUT", "/teammates/zoe/status", `{"status":"Active"}`, 404, "unknown_teammate", false},
-		{"PUT", "/teammates/zoe/client", `{"open":true}`, 404, "unknown_teammate", false},
-		{"DELETE", "/teammates/zoe", ``, 404, "unknown_teammate", false},
-		{"POST", "/teams/sales/members", `{"teammate":"ana"}`, 404, "unknown_team", false},
-		{"POST", "/teams/support/members", `{"teammate":"zoe"}`, 404, "unknown_teammate", false},
-		{"GET", "/calls/nope", ``, 404, "unknown_call", false},
-		{"GET", "/calls/nope/timeline", ``, 404, "unknown_call", false},
-		{"GET", "/calls/nope/explain", ``, 404, "unknown_call", false},
-		{"GET", "/teammates/zoe", ``, 404, "unknown_teammate", false},
-		{"GET", "/teams/sales", ``, 404, "unknown_team", false},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"call-2","team":"sales"}`, 404, "unknown_team", false},
+		{"POST", "/v1/workspaces/default/calls/nope/answer", `{"teammate":"ana"}`, 404, "unknown_call", false},
+		{"POST", "/v1/workspaces/default/calls/nope/hold", ``, 404, "unknown_call", false},
+		{"POST", "/v1/workspaces/default/calls/nope/end", ``, 404, "unknown_call", false},
+		{"POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"zoe"}`, 404, "unknown_teammate", true},
+		{"PUT", "/v1/workspaces/default/teammates/zoe/status", `{"status":"Active"}`, 404, "unknown_teammate", false},
+		{"PUT", "/v1/workspaces/default/teammates/zoe/client", `{"open":true}`, 404, "unknown_teammate", false},
+		{"DELETE", "/v1/workspaces/default/teammates/zoe", ``, 404, "unknown_teammate", false},
+		{"POST", "/v1/workspaces/default/teams/sales/members", `{"teammate":"ana"}`, 404, "unknown_team", false},
+		{"POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"zoe"}`, 404, "unknown_teammate", false},
+		{"GET", "/v1/workspaces/default/calls/nope", ``, 404, "unknown_call", false},
+		{"GET", "/v1/workspaces/default/calls/nope/timeline", ``, 404, "unknown_call", false},
+		{"GET", "/v1/workspaces/default/calls/nope/explain", ``, 404, "unknown_call", false},
+		{"GET", "/v1/workspaces/default/teammates/zoe", ``, 404, "unknown_teammate", false},
+		{"GET", "/v1/workspaces/default/teams/sales", ``, 404, "unknown_team", false},
 		// Duplicates.
-		{"POST", "/teammates", `{"id":"ana","name":"Ana"}`, 409, "duplicate_teammate", false},
-		{"POST", "/teams", `{"id":"support"}`, 409, "duplicate_team", false},
-		{"POST", "/teams/support/members", `{"teammate":"ana"}`, 409, "duplicate_member", true},
-		{"POST", "/calls", `{"id":"call-1","team":"support"}`, 409, "duplicate_call", true},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"ana","name":"Ana"}`, 409, "duplicate_teammate", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"support"}`, 409, "duplicate_team", false},
+		{"POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"ana"}`, 409, "duplicate_member", true},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, 409, "duplicate_call", true},
 		// Wrong state: the call rings Ana, not Ben.
-		{"POST", "/calls/call-1/answer", `{"teammate":"ben"}`, 409, "not_ringing", true},
-		{"POST", "/calls/call-1/decline", `{"teammate":"ben","cause":"button"}`, 409, "not_ringing", true},
-		{"POST", "/calls/call-1/hold", ``, 409, "wrong_state", true},
+		{"POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"ben"}`, 409, "not_ringing", true},
+		{"POST", "/v1/workspaces/default/calls/call-1/decline", `{"teammate":"ben","cause":"button"}`, 409, "not_ringing", true},
+		{"POST", "/v1/workspaces/default/calls/call-1/hold", ``, 409, "wrong_state", true},
 		// Invalid arguments, refused as the engine would.
-		{"POST", "/calls/call-1/decline", `{"teammate":"ana"}`, 400, "invalid_argument", false},
-		{"POST", "/teammates", `{"id":"cleo","status":"Away"}`, 400, "invalid_argument", false},
-		{"PUT", "/teammates/ana/channel", `{}`, 400, "invalid_argument", false},
-		{"PUT", "/teammates/ana/status", `{"status":"Active","reason":"lunch"}`, 400, "invalid_argument", false},
+		{"POST", "/v1/workspaces/default/calls/call-1/decline", `{"teammate":"ana"}`, 400, "invalid_argument", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"cleo","status":"Away"}`, 400, "invalid_argument", false},
+		{"PUT", "/v1/workspaces/default/teammates/ana/channel", `{}`, 400, "invalid_argument", false},
+		{"PUT", "/v1/workspaces/default/teammates/ana/status", `{"status":"Active","reason":"lunch"}`, 400, "invalid_argument", false},
 		// The edge's limits: IDs, names, reasons.
-		{"POST", "/calls", `{"id":"","team":"support"}`, 400, "invalid_id", false},
-		{"POST", "/calls", `{"id":"call-9","team":""}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":".","name":"Dot"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"..","name":"Dots"}`, 400, "invalid_id", false},
-		{"POST", "/teams", `{"id":".."}`, 400, "invalid_id", false},
-		{"POST", "/calls", `{"id":".","team":"support"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"a/b","name":"Slash"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"bell\u0007","name":"Bell"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"del\u007f","name":"Del"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"c1\u0085","name":"NEL"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"ana\u202egpj","name":"Bidi"}`, 400, "invalid_id", false},
-		{"POST", "/teams", `{"id":"\u2066sales\u2069"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"an\u200ba","name":"ZWSP"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"an\u2060a","name":"WJ"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"\ufeffana","name":"BOM"}`, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"` + strings.Repeat("i", httpedge.MaxIDBytes+1) + `"}`, 400, "invalid_id", false},
-		{"POST", "/calls/call-1/answer", `{"teammate":"an\u200da"}`, 400, "invalid_id", false},
-		{"POST", "/calls/%FF/hold", ``, 400, "invalid_id", false},
-		{"PUT", "/teammates/an%E2%80%8Ba/channel", `{"channel":"Phone"}`, 400, "invalid_id", false},
-		{"DELETE", "/teams/support/members/%E2%80%AEana", ``, 400, "invalid_id", false},
-		{"POST", "/teammates", `{"id":"eve","name":"Eve\nCall answered by Ana."}`, 400, "invalid_text", false},
-		{"POST", "/teammates", `{"id":"eve","name":"` + long + `"}`, 400, "invalid_text", false},
-		{"POST", "/teammates", `{"id":"eve","name":"Eve\u202e"}`, 400, "invalid_text", false},
-		{"PUT", "/teammates/ana/status", `{"status":"Away","reason":"x\ry"}`, 400, "invalid_text", false},
-		{"POST", "/teams", `{"id":"sales","max_queue":-1}`, 400, "invalid_config", false},
-		{"POST", "/teams", `{"id":"sales","max_queue":10001}`, 400, "invalid_config", false},
-		{"POST", "/teams", `{"id":"sales","max_wait_ms":9223372036854775807}`, 400, "invalid_config", false},
-		{"POST", "/teams", `{"id":"sales","max_wait_ms":-1000}`, 400, "invalid_config", false},
-		{"POST", "/teams", `{"id":"sales","max_wait_ms":1}`, 400, "invalid_config", false},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"","team":"support"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"call-9","team":"a\u0007"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":".","name":"Dot"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"..","name":"Dots"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":".."}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/calls", `{"id":".","team":"support"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"a/b","name":"Slash"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"bell\u0007","name":"Bell"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"del\u007f","name":"Del"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"c1\u0085","name":"NEL"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"ana\u202egpj","name":"Bidi"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"\u2066sales\u2069"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"an\u200ba","name":"ZWSP"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"an\u2060a","name":"WJ"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"\ufeffana","name":"BOM"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"` + strings.Repeat("i", httpedge.MaxIDBytes+1) + `"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"an\u200da"}`, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/calls/%FF/hold", ``, 400, "invalid_id", false},
+		{"PUT", "/v1/workspaces/default/teammates/an%E2%80%8Ba/channel", `{"channel":"Phone"}`, 400, "invalid_id", false},
+		{"DELETE", "/v1/workspaces/default/teams/support/members/%E2%80%AEana", ``, 400, "invalid_id", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"eve","name":"Eve\nCall answered by Ana."}`, 400, "invalid_text", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"eve","name":"` + long + `"}`, 400, "invalid_text", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"eve","name":"Eve\u202e"}`, 400, "invalid_text", false},
+		{"PUT", "/v1/workspaces/default/teammates/ana/status", `{"status":"Away","reason":"x\ry"}`, 400, "invalid_text", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_queue":-1}`, 400, "invalid_config", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_queue":10001}`, 400, "invalid_config", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_wait_ms":9223372036854775807}`, 400, "invalid_config", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_wait_ms":-1000}`, 400, "invalid_config", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_wait_ms":1}`, 400, "invalid_config", false},
 		// Bodies that are not valid UTF-8: encoding/json would turn the
 		// bad bytes into U+FFFD and accept them.
-		{"POST", "/teammates", "{\"id\":\"eve\",\"name\":\"Eve \xff\"}", 400, "invalid_utf8", false},
-		{"POST", "/teammates", "{\"id\":\"e\xc3\",\"name\":\"Eve\"}", 400, "invalid_utf8", false},
+		{"POST", "/v1/workspaces/default/teammates", "{\"id\":\"eve\",\"name\":\"Eve \xff\"}", 400, "invalid_utf8", false},
+		{"POST", "/v1/workspaces/default/teammates", "{\"id\":\"e\xc3\",\"name\":\"Eve\"}", 400, "invalid_utf8", false},
 		// Requests the server cannot read.
-		{"POST", "/teammates", `{"id":`, 400, "bad_request", false},
-		{"POST", "/teammates", ``, 400, "bad_request", false},
-		{"POST", "/teammates", `{"id":"cleo","colour":"red"}`, 400, "bad_request", false},
-		{"POST", "/teammates", `{"id":"cleo","channel":"Fax"}`, 400, "bad_request", false},
-		{"POST", "/calls/call-1/decline", `{"teammate":"ana","cause":"shrug"}`, 400, "bad_request", false},
-		{"PUT", "/teammates/ana/client", `{}`, 400, "bad_request", false},
-		{"POST", "/teams", `{"id":"sales","max_wait":"10m"}`, 400, "bad_request", false},
-		{"POST", "/calls", `{"id":"a","team":"support"} {}`, 400, "bad_request", false},
-		{"POST", "/calls", `{"id":"a","team":"support"} x`, 400, "bad_request", false},
-		{"POST", "/calls", `["id"]`, 400, "bad_request", false},
-		{"POST", "/calls/call-1/end", `{"by":"nobody"}`, 400, "bad_request", false},
-		{"POST", "/cluster/join", `{"id":"nowhere","raft_addr":"127.0.0.1:1"}`, 400, "bad_request", false},
-		{"POST", "/calls", `{"id":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "too_large", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/teammates", ``, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"cleo","colour":"red"}`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/teammates", `{"id":"cleo","channel":"Fax"}`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/calls/call-1/decline", `{"teammate":"ana","cause":"shrug"}`, 400, "bad_request", false},
+		{"PUT", "/v1/workspaces/default/teammates/ana/client", `{}`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_wait":"10m"}`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"a","team":"support"} {}`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"a","team":"support"} x`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/calls", `["id"]`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/calls/call-1/end", `{"by":"nobody"}`, 400, "bad_request", false},
+		{"POST", "/v1/cluster/join", `{"id":"nowhere","raft_addr":"127.0.0.1:1"}`, 400, "bad_request", false},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "too_large", false},
 		// Routes the mux refuses: the same body, Allow kept (see TestNotFoundAndMethodNotAllowed).
-		{"DELETE", "/calls/call-1", ``, 405, "method_not_allowed", false},
+		{"DELETE", "/v1/workspaces/default/calls/call-1", ``, 405, "method_not_allowed", false},
 		{"GET", "/nowhere", ``, 404, "not_found", false},
 	}
 	before := e.state()
@@ -278,18 +291,18 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 func TestEndedCall(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	e.seed()
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
-	e.c.do("POST", "/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"ana"}`, http.StatusOK, nil)
 	for _, st := range []struct {
 		method, path string
 		status       int
 		code         string
 	}{
-		{"GET", "/calls/call-1/explain", 409, "wrong_state"},
-		{"POST", "/calls/call-1/end", 200, ""},
-		{"POST", "/calls/call-1/end", 409, "call_ended"},
-		{"POST", "/calls/call-1/hangup", 409, "call_ended"},
-		{"GET", "/calls/call-1", 200, ""},
+		{"GET", "/v1/workspaces/default/calls/call-1/explain", 409, "wrong_state"},
+		{"POST", "/v1/workspaces/default/calls/call-1/end", 200, ""},
+		{"POST", "/v1/workspaces/default/calls/call-1/end", 409, "call_ended"},
+		{"POST", "/v1/workspaces/default/calls/call-1/hangup", 409, "call_ended"},
+		{"GET", "/v1/workspaces/default/calls/call-1", 200, ""},
 	} {
 		code, body := e.c.try(st.method, st.path, "")
 		if code != st.status || !strings.Contains(body, st.code) {
@@ -305,7 +318,7 @@ func TestTestWorkspaceIs422(t *testing.T) {
 	e := newEnv(t, &cfg, api.Config{})
 	e.seed()
 	var eb api.ErrorBody
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusUnprocessableEntity, &eb)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusUnprocessableEntity, &eb)
 	equal(t, "code", eb.Code, "test_workspace")
 }
 
@@ -315,7 +328,7 @@ func TestClosedNodeIs503(t *testing.T) {
 	e.seed()
 	e.rt.Close()
 	var eb api.ErrorBody
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusServiceUnavailable, &eb)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusServiceUnavailable, &eb)
 	equal(t, "code", eb.Code, "closed")
 }
 

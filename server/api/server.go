@@ -15,6 +15,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/phonebalance/phonebalance/client"
 	"log/slog"
 	"net/http"
 	"time"
@@ -198,10 +199,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 
 // HealthBody is GET /healthz, the one unauthenticated endpoint: it says
 // the process serves and whether it leads, and nothing about the state.
-type HealthBody struct {
-	Status string `json:"status"`
-	Leader bool   `json:"leader"`
-}
+type HealthBody = client.HealthBody
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, HealthBody{Status: "ok", Leader: s.rt.Node().IsLeader()})

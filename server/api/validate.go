@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"github.com/phonebalance/phonebalance/client"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/schedule"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
@@ -25,6 +28,27 @@ const (
 	MinMaxWait = time.Second
 	// MaxMaxWait is the longest max_wait_ms a team may set.
 	MaxMaxWait = 24 * time.Hour
+)
+
+// The request bodies as the handlers decode them: the client package's
+// wire types (wire.go), as local types that carry the checks.
+type (
+	addTeammateBody      client.AddTeammateRequest
+	addTeamBody          client.AddTeamRequest
+	overrideBody         client.OverrideRequest
+	reassignRepliesBody  client.ReassignRepliesRequest
+	outboundBody         client.OutboundRequest
+	customerAnsweredBody client.CustomerAnsweredRequest
+	memberBody           client.MemberRequest
+	statusBody           client.StatusRequest
+	channelBody          client.ChannelRequest
+	clientBody           client.ClientRequest
+	arriveBody           client.ArriveRequest
+	teammateBody         client.TeammateRequest
+	declineBody          client.DeclineRequest
+	endBody              client.EndRequest
+	teamBody             client.TeamRequest
+	hoursBody            client.Hours
 )
 
 // checkText is the edge's text check (httpedge.CheckText).
@@ -66,7 +90,7 @@ func checkStatus(status presence.Status, reason string) error {
 
 // presence is the teammate's presence the request asks for, with the
 // defaults filled in: channel All, Active, client open.
-func (req AddTeammateRequest) presence() presence.State {
+func (req addTeammateBody) presence() presence.State {
 	st := presence.State{Channel: req.Channel, Status: req.Status, Reason: req.Reason,
 		ClientOpen: true, Backgrounded: req.Backgrounded}
 	if st.Channel == 0 {
@@ -81,7 +105,7 @@ func (req AddTeammateRequest) presence() presence.State {
 	return st
 }
 
-func (req AddTeammateRequest) validate() error {
+func (req addTeammateBody) validate() error {
 	if err := checkID("id", string(req.ID)); err != nil {
 		return err
 	}
@@ -91,36 +115,168 @@ func (req AddTeammateRequest) validate() error {
 	return checkPresence(req.presence())
 }
 
-func (req AddTeamRequest) validate() error { _, err := req.config(); return err }
+func (req addTeamBody) validate() error { _, err := req.config(); return err }
 
-func (req MemberRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+func (req memberBody) validate() error { return checkID("teammate", string(req.Teammate)) }
 
-func (req StatusRequest) validate() error { return checkStatus(req.Status, req.Reason) }
+func (req statusBody) validate() error { return checkStatus(req.Status, req.Reason) }
 
-func (req ChannelRequest) validate() error {
+func (req channelBody) validate() error {
 	if !req.Channel.Valid() {
 		return invalid("channel %v", req.Channel)
 	}
 	return nil
 }
 
-func (req ClientRequest) validate() error {
+func (req clientBody) validate() error {
 	if req.Open == nil {
 		return fmt.Errorf("%w: \"open\" is required", errBadRequest)
 	}
 	return nil
 }
 
-func (req ArriveRequest) validate() error {
+func (req arriveBody) validate() error {
 	if err := checkID("id", string(req.ID)); err != nil {
 		return err
+	}
+	if req.Team == "" {
+		return nil
 	}
 	return checkID("team", string(req.Team))
 }
 
-func (req AnswerRequest) validate() error { return checkID("teammate", string(req.Teammate)) }
+func (req teammateBody) validate() error { return checkID("teammate", string(req.Teammate)) }
 
-func (req DeclineRequest) validate() error {
+func (req outboundBody) validate() error {
+	if err := checkID("id", string(req.ID)); err != nil {
+		return err
+	}
+	return checkID("teammate", string(req.Teammate))
+}
+
+func (req reassignRepliesBody) validate() error {
+	if req.On == nil {
+		return fmt.Errorf("%w: \"on\" is required", errBadRequest)
+	}
+	return nil
+}
+
+func (customerAnsweredBody) validate() error { return nil }
+
+func (req overrideBody) validate() error { _, err := req.override(); return err }
+
+// override returns the request's override.
+func (req overrideBody) override() (schedule.Override, error) {
+	return parseOverride(req.Override, false)
+}
+
+// overrideNames are the overrides' wire names.
+var overrideNames = map[string]schedule.Override{
+	"follow_hours": schedule.FollowHours, "force_open": schedule.ForceOpen, "out_of_office": schedule.OutOfOffice}
+
+// parseOverride decodes an override's wire name; with optional, "" is
+// follow_hours.
+func parseOverride(name string, optional bool) (schedule.Override, error) {
+	if name == "" && optional {
+		return schedule.FollowHours, nil
+	}
+	o, ok := overrideNames[name]
+	if !ok {
+		return 0, invalid("override %q: want follow_hours, force_open or out_of_office", name)
+	}
+	return o, nil
+}
+
+// overrideName is parseOverride's inverse.
+func overrideName(o schedule.Override) string {
+	for name, v := range overrideNames {
+		if v == o {
+			return name
+		}
+	}
+	return o.String()
+}
+
+// hours decodes wire hours into the schedule's.
+func (h hoursBody) hours() (schedule.Hours, error) {
+	var out schedule.Hours
+	var err error
+	if out.Override, err = parseOverride(h.Override, true); err != nil {
+		return out, err
+	}
+	if h.TimeZone != "" {
+		if len(h.TimeZone) > maxName {
+			return out, fmt.Errorf("%w: time_zone too long", assign.ErrInvalidConfig)
+		}
+		if out.Location, err = time.LoadLocation(h.TimeZone); err != nil {
+			return out, fmt.Errorf("%w: time_zone %q: %v", assign.ErrInvalidConfig, h.TimeZone, err)
+		}
+	}
+	if len(h.Weekly) > maxOpenings {
+		return out, fmt.Errorf("%w: more than %d weekly openings", assign.ErrInvalidConfig, maxOpenings)
+	}
+	for _, o := range h.Weekly {
+		iv, err := interval(o)
+		if err != nil {
+			return out, err
+		}
+		out.Weekly = append(out.Weekly, iv)
+	}
+	if err := out.Validate(); err != nil {
+		return out, fmt.Errorf("%w: %w", assign.ErrInvalidConfig, err)
+	}
+	return out, nil
+}
+
+// maxOpenings bounds a schedule's weekly openings.
+const maxOpenings = 7 * 8
+
+var weekdays = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
+	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
+
+func interval(o Opening) (schedule.Interval, error) {
+	day, ok := weekdays[o.Day]
+	if !ok {
+		return schedule.Interval{}, fmt.Errorf("%w: day %q", assign.ErrInvalidConfig, o.Day)
+	}
+	start, err1 := clockTime(o.Start)
+	end, err2 := clockTime(o.End)
+	if err := errors.Join(err1, err2); err != nil {
+		return schedule.Interval{}, err
+	}
+	return schedule.Interval{Day: day, Start: start, End: end}, nil
+}
+
+// clockTime decodes "HH:MM" (00:00 to 24:00) as a duration since midnight.
+func clockTime(s string) (time.Duration, error) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return 0, fmt.Errorf("%w: time of day %q: want HH:MM", assign.ErrInvalidConfig, s)
+	}
+	h, err1 := strconv.Atoi(s[:2])
+	m, err2 := strconv.Atoi(s[3:])
+	if err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("%w: time of day %q: want HH:MM", assign.ErrInvalidConfig, s)
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+}
+
+// hoursOf encodes schedule hours for the wire.
+func hoursOf(h schedule.Hours) Hours {
+	out := Hours{Override: overrideName(h.Override), Weekly: []Opening{}}
+	if h.Location != nil && h.Location != time.UTC {
+		out.TimeZone = h.Location.String()
+	}
+	hhmm := func(d time.Duration) string {
+		return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	for _, iv := range h.Weekly {
+		out.Weekly = append(out.Weekly, Opening{Day: strings.ToLower(iv.Day.String()), Start: hhmm(iv.Start), End: hhmm(iv.End)})
+	}
+	return out
+}
+
+func (req declineBody) validate() error {
 	if err := checkID("teammate", string(req.Teammate)); err != nil {
 		return err
 	}
@@ -130,9 +286,9 @@ func (req DeclineRequest) validate() error {
 	return nil
 }
 
-func (req TransferRequest) validate() error { return checkID("team", string(req.Team)) }
+func (req teamBody) validate() error { return checkID("team", string(req.Team)) }
 
-func (req EndRequest) validate() error {
+func (req endBody) validate() error {
 	if !req.By.Valid() {
 		return invalid("party %v", req.By)
 	}
@@ -140,7 +296,7 @@ func (req EndRequest) validate() error {
 }
 
 // config range-checks the request and returns the team's config.
-func (req AddTeamRequest) config() (assign.TeamConfig, error) {
+func (req addTeamBody) config() (assign.TeamConfig, error) {
 	cfg := assign.TeamConfig{MaxQueue: req.MaxQueue, DeflectWhenNobodyOnline: req.DeflectWhenNobodyOnline}
 	if err := checkID("id", string(req.ID)); err != nil {
 		return cfg, err
@@ -158,6 +314,13 @@ func (req AddTeamRequest) config() (assign.TeamConfig, error) {
 				req.MaxWaitMS, httpedge.Millis(MinMaxWait), httpedge.Millis(MaxMaxWait))
 		}
 		cfg.MaxWait = d
+	}
+	if req.Hours != nil {
+		h, err := hoursBody(*req.Hours).hours()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Hours = h
 	}
 	return cfg, cfg.Validate()
 }

@@ -1,116 +1,52 @@
 package api
 
 import (
-	"time"
-
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/client"
 	"github.com/phonebalance/phonebalance/metrics"
-	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
-// The request bodies. Enums are sent by name, as the library encodes
-// them: channel "All", "Conversations" or "Phone"; status "Active" or
-// "Away"; decline cause "button", "busy", "connectivity" or "went_away";
-// party "customer", "teammate" or "system".
+// The wire types live in the client package (package client), which hosts
+// import without the server's dependencies; these are their API names.
+// Enums are sent by name, as the library encodes them: channel "All",
+// "Conversations" or "Phone"; status "Active" or "Away"; decline cause
+// "button", "busy", "connectivity" or "went_away"; party "customer",
+// "teammate" or "system".
+type (
+	AddTeammateRequest      = client.AddTeammateRequest
+	AddTeamRequest          = client.AddTeamRequest
+	Hours                   = client.Hours
+	Opening                 = client.Opening
+	OverrideRequest         = client.OverrideRequest
+	ReassignRepliesRequest  = client.ReassignRepliesRequest
+	OutboundRequest         = client.OutboundRequest
+	CustomerAnsweredRequest = client.CustomerAnsweredRequest
+	MemberRequest           = client.MemberRequest
+	StatusRequest           = client.StatusRequest
+	ChannelRequest          = client.ChannelRequest
+	ClientRequest           = client.ClientRequest
+	ArriveRequest           = client.ArriveRequest
+	TeammateRequest         = client.TeammateRequest
+	DeclineRequest          = client.DeclineRequest
+	EndRequest              = client.EndRequest
+	Teammate                = client.Teammate
+	Team                    = client.Team
+	TeamRequest             = client.TeamRequest
+	Result                  = client.Result
+	Effect                  = client.Effect
+	Settings                = client.Settings
+	Call                    = client.Call
+	Explanation             = client.Explanation
+	Timeline                = client.Timeline
+	Dashboard               = client.Dashboard
+	DashboardTeam           = client.DashboardTeam
+	DashboardTeammate       = client.DashboardTeammate
+)
 
-// AddTeammateRequest is the body of POST /teammates.
-type AddTeammateRequest struct {
-	ID   pb.TeammateID `json:"id"`
-	Name string        `json:"name"`
-	// Channel defaults to "All".
-	Channel presence.Channel `json:"channel,omitempty"`
-	// Status defaults to "Active"; "Away" needs a Reason.
-	Status presence.Status `json:"status,omitempty"`
-	Reason string          `json:"reason,omitempty"`
-	// ClientOpen reports whether the teammate's phone client is open;
-	// it defaults to true.
-	ClientOpen   *bool `json:"client_open,omitempty"`
-	Backgrounded bool  `json:"backgrounded,omitempty"`
-}
-
-// AddTeamRequest is the body of POST /teams.
-type AddTeamRequest struct {
-	ID   pb.TeamID `json:"id"`
-	Name string    `json:"name"`
-	// MaxQueue is the most calls the queue holds; 0 means no limit.
-	MaxQueue int `json:"max_queue,omitempty"`
-	// MaxWaitMS is the longest a caller waits on hold, in milliseconds
-	// (the server's one duration encoding); 0 means no limit.
-	MaxWaitMS int64 `json:"max_wait_ms,omitempty"`
-	// DeflectWhenNobodyOnline deflects calls arriving when no member is
-	// online for phone.
-	DeflectWhenNobodyOnline bool `json:"deflect_when_nobody_online,omitempty"`
-}
-
-// MemberRequest is the body of POST /teams/{team}/members.
-type MemberRequest struct {
-	Teammate pb.TeammateID `json:"teammate"`
-}
-
-// StatusRequest is the body of PUT /teammates/{id}/status.
-type StatusRequest struct {
-	Status presence.Status `json:"status"`
-	Reason string          `json:"reason,omitempty"`
-}
-
-// ChannelRequest is the body of PUT /teammates/{id}/channel.
-type ChannelRequest struct {
-	Channel presence.Channel `json:"channel"`
-}
-
-// ClientRequest is the body of PUT /teammates/{id}/client: the phone
-// client opened, closed, backgrounded or brought to the foreground.
-type ClientRequest struct {
-	// Open is required.
-	Open         *bool `json:"open"`
-	Backgrounded bool  `json:"backgrounded,omitempty"`
-}
-
-// ArriveRequest is the body of POST /calls: an inbound call arrived for a
-// team, as a CPaaS provider's "incoming call" webhook reports it.
-type ArriveRequest struct {
-	// ID is the provider's call ID (a call SID, a SIP Call-ID).
-	ID   pb.CallID `json:"id"`
-	Team pb.TeamID `json:"team"`
-}
-
-// AnswerRequest is the body of POST /calls/{id}/answer.
-type AnswerRequest struct {
-	Teammate pb.TeammateID `json:"teammate"`
-}
-
-// DeclineRequest is the body of POST /calls/{id}/decline.
-type DeclineRequest struct {
-	Teammate pb.TeammateID         `json:"teammate"`
-	Cause    eventlog.DeclineCause `json:"cause"`
-}
-
-// EndRequest is the optional body of POST /calls/{id}/end.
-type EndRequest struct {
-	// By is who ended the call; it defaults to "teammate".
-	By eventlog.Party `json:"by,omitempty"`
-}
-
-// Teammate is a teammate as the API shows it.
-type Teammate struct {
-	ID              pb.TeammateID    `json:"id"`
-	Name            string           `json:"name"`
-	Channel         presence.Channel `json:"channel"`
-	Status          presence.Status  `json:"status"`
-	Reason          string           `json:"reason,omitempty"`
-	ClientOpen      bool             `json:"client_open"`
-	Backgrounded    bool             `json:"backgrounded"`
-	ReassignReplies bool             `json:"reassign_replies"`
-	WrapUpUntil     time.Time        `json:"wrap_up_until,omitzero"`
-	LastAssigned    time.Time        `json:"last_assigned,omitzero"`
-	Ringing         pb.CallID        `json:"ringing,omitempty"`
-	Calls           int              `json:"calls"`
-	Eligible        bool             `json:"eligible"`
-	Teams           []pb.TeamID      `json:"teams"`
-}
+// Page is one page of a list (client.Page).
+type Page[T any] = client.Page[T]
 
 func teammateOf(v assign.TeammateView) Teammate {
 	p := v.Presence
@@ -126,74 +62,18 @@ func teammateOf(v assign.TeammateView) Teammate {
 	}
 }
 
-// Team is a team as the API shows it.
-type Team struct {
-	ID pb.TeamID `json:"id"`
-	// Away, NoActiveClient and Available are the team's composition now.
-	Away           int `json:"away"`
-	NoActiveClient int `json:"no_active_client"`
-	Available      int `json:"available"`
-	// InQueue counts its queued calls, ringing ones included.
-	InQueue int `json:"in_queue"`
-	// Waiting lists the queued calls not ringing anyone, oldest first.
-	Waiting []pb.CallID `json:"waiting"`
-	// OfferOrder lists the eligible members, longest idle first: the
-	// order they would be rung in.
-	OfferOrder []pb.TeammateID `json:"offer_order"`
+// EffectOf returns ef as the wire shows it.
+func EffectOf(ef assign.Effect) Effect {
+	return Effect{Kind: ef.Kind.String(), Call: ef.Call, Teammate: ef.Teammate, Team: ef.Team,
+		Until: ef.Until, AutoAnswer: ef.AutoAnswer, Deflection: ef.Deflection}
 }
 
-// TransferRequest is the body of POST /calls/{id}/transfer.
-type TransferRequest struct {
-	Team pb.TeamID `json:"team"`
-}
-
-// Call is GET /calls/{id}: the library's call view, which encodes to JSON
-// as it is.
-type Call = assign.CallView
-
-// Explanation is GET /calls/{id}/explain: every member of the call's team
-// in offer order, with why they are or are not being offered the call (the
-// library's explanation, which encodes to JSON), and the whole of it as a
-// support lead reads it.
-type Explanation struct {
-	assign.Explanation
-	Text string `json:"text"`
-}
-
-// Timeline is GET /calls/{id}/timeline: the call's events in order, as
-// the JSON lines log holds them, and as a support lead reads them.
-type Timeline struct {
-	Call   pb.CallID        `json:"call"`
-	Events []httpedge.Event `json:"events"`
-	// Text has one line per event: its time of day and its wording.
-	Text []string `json:"text"`
-}
-
-// Dashboard is GET /dashboard: the library's live view (metrics.Dashboard)
-// with its durations in milliseconds (talk_time_ms), the server's one
-// duration encoding. The TalkTime fields, never set, hide the library's
-// nanoseconds (a field of the outer struct wins over the embedded one's of
-// the same JSON name).
-type Dashboard struct {
-	metrics.Dashboard
-	TalkTime   struct{}                            `json:"talk_time,omitzero"`
-	TalkTimeMS int64                               `json:"talk_time_ms"`
-	Teams      map[pb.TeamID]DashboardTeam         `json:"teams"`
-	Teammates  map[pb.TeammateID]DashboardTeammate `json:"teammates"`
-}
-
-// DashboardTeam is one team's row of [Dashboard].
-type DashboardTeam struct {
-	metrics.TeamView
-	TalkTime   struct{} `json:"talk_time,omitzero"`
-	TalkTimeMS int64    `json:"talk_time_ms"`
-}
-
-// DashboardTeammate is one teammate's row of [Dashboard].
-type DashboardTeammate struct {
-	metrics.TeammateView
-	TalkTime   struct{} `json:"talk_time,omitzero"`
-	TalkTimeMS int64    `json:"talk_time_ms"`
+func resultOf(rd assign.Ready) Result {
+	out := Result{Events: httpedge.Events(rd.Events), Effects: make([]Effect, len(rd.Effects))}
+	for i, ef := range rd.Effects {
+		out.Effects[i] = EffectOf(ef)
+	}
+	return out
 }
 
 func dashboardOf(d metrics.Dashboard) Dashboard {

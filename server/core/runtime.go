@@ -119,6 +119,7 @@ type Runtime struct {
 	exp        *promexport.Exporter
 	clock      clock.Clock
 	logger     *slog.Logger
+	engine     assign.Config // Config.Engine
 
 	// mu guards the collector, the one fold of the stream (metrics,
 	// Prometheus counters, staffing loads), folded by the stream's
@@ -138,7 +139,7 @@ type Runtime struct {
 // replays its log into the stream: the entries at or below the store's
 // applied index are skipped.
 func Open(cfg Config) (*Runtime, error) {
-	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(),
+	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), engine: cfg.Engine,
 		stream: newStream(cfg.StreamBuffer), pruneEvery: cfg.PruneEvery}
 	if r.clock == nil {
 		r.clock = clock.New()
@@ -255,6 +256,10 @@ func (r *Runtime) stopStream() {
 // Workspace, cmd) (or [Runtime.Do]); on a follower they fail with a
 // *replica.NotLeaderError.
 func (r *Runtime) Node() *replica.Node { return r.node }
+
+// EngineConfig returns the engine configuration the workspace is created
+// with (Config.Engine). Safe for concurrent use.
+func (r *Runtime) EngineConfig() assign.Config { return r.engine }
 
 // Workspace returns the workspace the server runs, [Workspace].
 func (r *Runtime) Workspace() replica.WorkspaceID { return Workspace }

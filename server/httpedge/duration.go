@@ -1,6 +1,7 @@
 package httpedge
 
 import (
+	"github.com/phonebalance/phonebalance/client"
 	"math"
 	"time"
 
@@ -33,14 +34,9 @@ func FromMillis(ms int64) time.Duration {
 
 // Event is a call's event as the server sends it (the timelines of the API
 // and of the dashboard): the library's eventlog.Event with its one
-// duration, hold_limit (nanoseconds in the library's JSON), sent as
-// hold_limit_ms. HoldLimit, never set, hides the library's field (a field
-// of the outer struct wins over the embedded one's of the same JSON name).
-type Event struct {
-	eventlog.Event
-	HoldLimit   struct{} `json:"hold_limit,omitzero"`
-	HoldLimitMS int64    `json:"hold_limit_ms,omitempty"`
-}
+// duration, hold_limit, sent as hold_limit_ms. The type is the client
+// package's wire type (client.Event).
+type Event = client.Event
 
 // Events returns evs as the server sends them; never nil.
 func Events(evs []eventlog.Event) []Event {

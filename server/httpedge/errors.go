@@ -49,6 +49,9 @@ var (
 	ErrNoLeader = errors.New("no leader: the cluster is electing one; retry")
 	// ErrUnavailable: a feature this server does not offer.
 	ErrUnavailable = errors.New("not available on this server")
+	// ErrWorkspaceNotFound: a /v1/workspaces/{ws} path naming a workspace
+	// this server does not run.
+	ErrWorkspaceNotFound = errors.New("workspace not found")
 )
 
 // entry is one row of the error table.
@@ -80,6 +83,7 @@ var table = []entry{
 	{ErrCrossOrigin, http.StatusForbidden, "cross_origin"},
 	{ErrNotFound, http.StatusNotFound, "not_found"},
 	{ErrUnavailable, http.StatusNotFound, "not_available"},
+	{ErrWorkspaceNotFound, http.StatusNotFound, "workspace_not_found"},
 	{ErrMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed"},
 	{ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
 	{ErrBusy, http.StatusServiceUnavailable, "busy"},
@@ -106,6 +110,7 @@ var table = []entry{
 	{assign.ErrCallEnded, http.StatusConflict, "call_ended"},
 	{assign.ErrTeammateBusy, http.StatusConflict, "teammate_busy"},
 	{assign.ErrTestWorkspace, http.StatusUnprocessableEntity, "test_workspace"},
+	{replica.ErrIdempotencyKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	// The leader never dates a command before the engine's time; seeing
 	// this is a bug, not the caller's mistake.
 	{assign.ErrTimeWentBackwards, http.StatusInternalServerError, "time_went_backwards"},

@@ -31,7 +31,7 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 	n1, _ := node("n1", "127.0.0.1")
 	eventually(t, 30*time.Second, "n1 leads", func() bool {
 		var cl api.ClusterBody
-		code, body := request(n1.addr, "GET", "/cluster", "")
+		code, body := request(n1.addr, "GET", "/v1/cluster", "")
 		return code == http.StatusOK && decodeInto(body, &cl) && cl.IsLeader
 	})
 	n2, _ := node("n2", "127.0.0.2", "-join", n1.addr)
@@ -39,7 +39,7 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 	nodes := []*child{n1, n2, n3}
 	eventually(t, 30*time.Second, "n3 knows the three members", func() bool {
 		var cl api.ClusterBody
-		code, body := request(n3.addr, "GET", "/cluster", "")
+		code, body := request(n3.addr, "GET", "/v1/cluster", "")
 		return code == http.StatusOK && decodeInto(body, &cl) && len(cl.Members) == 3
 	})
 
@@ -51,22 +51,22 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 			followers = append(followers, n)
 		}
 	}
-	must(t, followers[0].addr, "POST", "/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
+	must(t, followers[0].addr, "POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
 	for _, id := range []string{"ana", "ben"} {
-		must(t, followers[1].addr, "POST", "/teammates", `{"id":"`+id+`","name":"`+id+`"}`, http.StatusCreated, nil)
-		must(t, followers[1].addr, "POST", "/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
+		must(t, followers[1].addr, "POST", "/v1/workspaces/default/teammates", `{"id":"`+id+`","name":"`+id+`"}`, http.StatusCreated, nil)
+		must(t, followers[1].addr, "POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
 	}
 	// Every node applies the log: a follower reads it locally.
 	for _, n := range nodes {
 		eventually(t, 30*time.Second, "the team reaches "+n.addr, func() bool {
 			var team api.Team
-			code, body := request(n.addr, "GET", "/teams/support", "")
+			code, body := request(n.addr, "GET", "/v1/workspaces/default/teams/support", "")
 			return code == http.StatusOK && decodeInto(body, &team) && len(team.OfferOrder) == 2
 		})
 	}
 	// A client cannot pass for a node: its forwarded mark is replaced,
 	// and the follower forwards the write once.
-	req, _ := http.NewRequest("POST", "http://"+followers[0].addr+"/teams", strings.NewReader(`{"id":"sales"}`))
+	req, _ := http.NewRequest("POST", "http://"+followers[0].addr+"/v1/workspaces/default/teams", strings.NewReader(`{"id":"sales"}`))
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	req.Header.Set(api.ForwardedHeader, "forged")
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
@@ -82,7 +82,7 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 	// included, on its HTTP and raft addresses.
 	n1.kill()
 	var c2 api.ClusterBody
-	must(t, n2.addr, "GET", "/cluster", "", http.StatusOK, &c2)
+	must(t, n2.addr, "GET", "/v1/cluster", "", http.StatusOK, &c2)
 	if err := n2.stop(); err != nil {
 		t.Fatalf("n2: %v\n%s", err, n2.stderr())
 	}
@@ -95,20 +95,21 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 	// A new leader is elected; a write through either survivor succeeds
 	// (retried while the election runs: 503).
 	eventually(t, 60*time.Second, "a write after n1's death", func() bool {
-		code, _ := request(alive[0].addr, "POST", "/teammates", `{"id":"cleo","name":"Cleo"}`)
+		code, _ := request(alive[0].addr, "POST", "/v1/workspaces/default/teammates", `{"id":"cleo","name":"Cleo"}`)
 		return code == http.StatusCreated || code == http.StatusConflict
 	})
-	must(t, alive[1].addr, "POST", "/teams/support/members", `{"teammate":"cleo"}`, http.StatusCreated, nil)
+	must(t, alive[1].addr, "POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"cleo"}`, http.StatusCreated, nil)
 	var call struct {
 		Ringing string `json:"ringing"`
 	}
-	must(t, alive[1].addr, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &call)
+	must(t, alive[1].addr, "POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	newLeader := findLeader(t, alive)
+	must(t, newLeader.addr, "GET", "/v1/workspaces/default/calls/call-1", "", http.StatusOK, &call)
 	if call.Ringing == "" {
 		t.Fatal("call-1 rings nobody after the failover")
 	}
-	newLeader := findLeader(t, alive)
 	var team api.Team
-	must(t, newLeader.addr, "GET", "/teams/support", "", http.StatusOK, &team)
+	must(t, newLeader.addr, "GET", "/v1/workspaces/default/teams/support", "", http.StatusOK, &team)
 	// The ringing teammate is out of the offer order; the two others,
 	// Cleo among the three, are in it.
 	members := append(toStrings(team.OfferOrder), call.Ringing)
@@ -122,11 +123,11 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 
 	// A join of an address where no node answers is refused and changes
 	// nothing; the dead node is removed through a follower.
-	must(t, alive[0].addr, "POST", "/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"`+n1.raftAddr(t, c2)+`"}`, http.StatusBadRequest, nil)
-	must(t, alive[1].addr, "POST", "/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusOK, nil)
+	must(t, alive[0].addr, "POST", "/v1/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"`+n1.raftAddr(t, c2)+`"}`, http.StatusBadRequest, nil)
+	must(t, alive[1].addr, "POST", "/v1/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusOK, nil)
 	eventually(t, 30*time.Second, "two members", func() bool {
 		var cl api.ClusterBody
-		code, body := request(alive[0].addr, "GET", "/cluster", "")
+		code, body := request(alive[0].addr, "GET", "/v1/cluster", "")
 		return code == http.StatusOK && decodeInto(body, &cl) && len(cl.Members) == 2
 	})
 	for _, n := range alive {
@@ -155,17 +156,17 @@ func TestStandaloneRefusesJoin(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"-data", dir, "-http", "127.0.0.1:0"}
 	c := startChild(t, args...)
-	must(t, c.addr, "POST", "/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
-	body := must(t, c.addr, "POST", "/cluster/join", `{"id":"127.0.0.2:8080","raft_addr":"127.0.0.2:7000"}`, http.StatusBadRequest, nil)
+	must(t, c.addr, "POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
+	body := must(t, c.addr, "POST", "/v1/cluster/join", `{"id":"127.0.0.2:8080","raft_addr":"127.0.0.2:7000"}`, http.StatusBadRequest, nil)
 	if !strings.Contains(body, "-raft") {
 		t.Fatalf("the refusal does not say why: %s", body)
 	}
-	must(t, c.addr, "POST", "/teams", `{"id":"sales","name":"Sales"}`, http.StatusCreated, nil)
+	must(t, c.addr, "POST", "/v1/workspaces/default/teams", `{"id":"sales","name":"Sales"}`, http.StatusCreated, nil)
 	if err := c.stop(); err != nil {
 		t.Fatal(err)
 	}
 	c = startChild(t, args...)
-	must(t, c.addr, "POST", "/teams", `{"id":"billing","name":"Billing"}`, http.StatusCreated, nil)
+	must(t, c.addr, "POST", "/v1/workspaces/default/teams", `{"id":"billing","name":"Billing"}`, http.StatusCreated, nil)
 	if err := c.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func findLeader(t *testing.T, nodes []*child) *child {
 	eventually(t, 60*time.Second, "a leader", func() bool {
 		for _, n := range nodes {
 			var cl api.ClusterBody
-			code, body := request(n.addr, "GET", "/cluster", "")
+			code, body := request(n.addr, "GET", "/v1/cluster", "")
 			if code == http.StatusOK && decodeInto(body, &cl) && cl.IsLeader {
 				leader = n
 				return true

@@ -13,9 +13,9 @@ import (
 // raft log.
 func TestShippedDashboardRefusesBeforeRaft(t *testing.T) {
 	c := startChild(t, "-data", t.TempDir(), "-http", "127.0.0.1:0")
-	must(t, c.addr, "POST", "/teammates", `{"id":"ana","name":"Ana"}`, http.StatusCreated, nil)
+	must(t, c.addr, "POST", "/v1/workspaces/default/teammates", `{"id":"ana","name":"Ana"}`, http.StatusCreated, nil)
 	var before api.ClusterBody
-	must(t, c.addr, "GET", "/cluster", "", http.StatusOK, &before)
+	must(t, c.addr, "GET", "/v1/cluster", "", http.StatusOK, &before)
 	for _, r := range []struct {
 		path, body string
 		status     int
@@ -32,7 +32,7 @@ func TestShippedDashboardRefusesBeforeRaft(t *testing.T) {
 		}
 	}
 	var after api.ClusterBody
-	must(t, c.addr, "GET", "/cluster", "", http.StatusOK, &after)
+	must(t, c.addr, "GET", "/v1/cluster", "", http.StatusOK, &after)
 	if after.AppliedIndex != before.AppliedIndex {
 		t.Fatalf("refused actions reached the raft log: applied index %d, was %d", after.AppliedIndex, before.AppliedIndex)
 	}

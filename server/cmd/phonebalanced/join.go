@@ -37,7 +37,7 @@ func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, lo
 	defer tick.Stop()
 	var last error
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/cluster/join", bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/cluster/join", bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func reportUnreachable(ctx context.Context, rt *core.Runtime, addr string, logge
 	for _, m := range down {
 		logger.Warn("a voter of the cluster does not answer; if it is gone for good, remove it (on any node, while a majority answers)",
 			"id", m.ID, "raft_addr", m.Addr,
-			"remove_with", fmt.Sprintf(`curl -X POST -H "Authorization: Bearer $PHONEBALANCE_TOKEN" http://%s/cluster/remove -d '{"id":%q}'`, addr, m.ID))
+			"remove_with", fmt.Sprintf(`curl -X POST -H "Authorization: Bearer $PHONEBALANCE_TOKEN" http://%s/v1/cluster/remove -d '{"id":%q}'`, addr, m.ID))
 	}
 	if need := voters/2 + 1; voters-len(down) < need {
 		logger.Warn("too few voters answer to elect a leader: bring back the ones that do not answer; writes wait until then",

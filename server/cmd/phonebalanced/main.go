@@ -74,6 +74,10 @@ type config struct {
 
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 	sipTCP, sipTLS, sipTLSCert, sipTLSKey                            string
+
+	// The webhook telephony side.
+	webhook           string
+	webhookSecretFile string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -100,6 +104,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sipTLS, "sip-tls", "", "TCP address SIP over TLS is served on (e.g. 0.0.0.0:5061), with -sip-tls-cert and -sip-tls-key; empty: none")
 	fs.StringVar(&c.sipTLSCert, "sip-tls-cert", "", "PEM certificate (chain) of the -sip-tls listener")
 	fs.StringVar(&c.sipTLSKey, "sip-tls-key", "", "PEM private key of the -sip-tls listener")
+	fs.StringVar(&c.webhook, "webhook", "", "URL each effect is POSTed to as signed JSON (the telephony side for hosts not written in Go); needs -webhook-secret-file")
+	fs.StringVar(&c.webhookSecretFile, "webhook-secret-file", "", "file holding the webhook signing secret (at least 16 bytes)")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
 	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")
@@ -307,9 +313,9 @@ func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
 	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`
 	fmt.Fprintln(w, "Try:")
 	for _, cmd := range []string{
-		`curl -s ` + auth + ` -X POST ` + base + `/calls -d '{"id":"call-1","team":"support"}'`,
-		`curl -s ` + auth + ` '` + base + `/calls/call-1/explain?format=text'`,
-		`curl -s ` + auth + ` ` + base + `/dashboard`,
+		`curl -s ` + auth + ` -X POST ` + base + `/v1/workspaces/default/calls -d '{"id":"call-1","team":"support"}'`,
+		`curl -s ` + auth + ` '` + base + `/v1/workspaces/default/calls/call-1/explain?format=text'`,
+		`curl -s ` + auth + ` ` + base + `/v1/workspaces/default/dashboard`,
 		`curl -s ` + auth + ` ` + base + `/metrics`,
 		`curl -s ` + auth + ` -X PUT ` + base + `/v1/workspaces/default/teammates/ana/credential -d '{"password":"choose-a-password","role":"teammate"}'`,
 	} {

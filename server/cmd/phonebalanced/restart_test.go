@@ -25,24 +25,26 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	args := []string{"-data", dir, "-http", "127.0.0.1:0", "-ring-timeout", "2s", "-wrap-up", "1h"}
 	a := startChild(t, args...)
-	must(t, a.addr, "POST", "/teams", `{"id":"support","name":"Support","max_queue":10}`, http.StatusCreated, nil)
+	must(t, a.addr, "POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support","max_queue":10}`, http.StatusCreated, nil)
 	for _, id := range []string{"ana", "ben", "cleo"} {
-		must(t, a.addr, "POST", "/teammates", `{"id":"`+id+`","name":"`+id+`"}`, http.StatusCreated, nil)
-		must(t, a.addr, "POST", "/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
+		must(t, a.addr, "POST", "/v1/workspaces/default/teammates", `{"id":"`+id+`","name":"`+id+`"}`, http.StatusCreated, nil)
+		must(t, a.addr, "POST", "/v1/workspaces/default/teams/support/members", `{"teammate":"`+id+`"}`, http.StatusCreated, nil)
 	}
 	// call-1: Ana declines, Ben answers and ends it: Ana is excluded from
 	// call-1, Ben is in wrap-up for an hour.
 	var call assign.CallView
-	must(t, a.addr, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, &call)
+	must(t, a.addr, "POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	must(t, a.addr, "GET", "/v1/workspaces/default/calls/call-1", ``, http.StatusOK, &call)
 	if call.Ringing != "ana" {
 		t.Fatalf("call-1 rings %q", call.Ringing)
 	}
-	must(t, a.addr, "POST", "/calls/call-1/decline", `{"teammate":"ana","cause":"button"}`, http.StatusOK, &call)
-	must(t, a.addr, "POST", "/calls/call-1/answer", `{"teammate":"`+string(call.Ringing)+`"}`, http.StatusOK, nil)
+	must(t, a.addr, "POST", "/v1/workspaces/default/calls/call-1/decline", `{"teammate":"ana","cause":"button"}`, http.StatusOK, nil)
+	must(t, a.addr, "GET", "/v1/workspaces/default/calls/call-1", ``, http.StatusOK, &call)
+	must(t, a.addr, "POST", "/v1/workspaces/default/calls/call-1/answer", `{"teammate":"`+string(call.Ringing)+`"}`, http.StatusOK, nil)
 	agent := call.Ringing
-	must(t, a.addr, "POST", "/calls/call-1/end", ``, http.StatusOK, nil)
+	must(t, a.addr, "POST", "/v1/workspaces/default/calls/call-1/end", ``, http.StatusOK, nil)
 	var wrapping api.Teammate
-	must(t, a.addr, "GET", "/teammates/"+string(agent), ``, http.StatusOK, &wrapping)
+	must(t, a.addr, "GET", "/v1/workspaces/default/teammates/"+string(agent), ``, http.StatusOK, &wrapping)
 	if wrapping.WrapUpUntil.IsZero() {
 		t.Fatalf("%s is not in wrap-up: %+v", agent, wrapping)
 	}
@@ -50,33 +52,35 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	// minutes); it rings the other available teammate for 2 s, and the
 	// server dies before that ring times out.
 	var first assign.CallView
-	must(t, a.addr, "POST", "/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, &first)
+	must(t, a.addr, "POST", "/v1/workspaces/default/calls", `{"id":"call-2","team":"support"}`, http.StatusCreated, nil)
+	must(t, a.addr, "GET", "/v1/workspaces/default/calls/call-2", ``, http.StatusOK, &first)
 	if first.Ringing == "" {
 		t.Fatalf("call-2 rings nobody: %+v", first)
 	}
 	var ringing assign.CallView
-	must(t, a.addr, "POST", "/calls/call-2/decline", `{"teammate":"`+string(first.Ringing)+`","cause":"button"}`,
-		http.StatusOK, &ringing)
+	must(t, a.addr, "POST", "/v1/workspaces/default/calls/call-2/decline", `{"teammate":"`+string(first.Ringing)+`","cause":"button"}`,
+		http.StatusOK, nil)
+	must(t, a.addr, "GET", "/v1/workspaces/default/calls/call-2", ``, http.StatusOK, &ringing)
 	if ringing.Ringing == "" || len(ringing.Excluded) != 1 || ringing.Excluded[0].Teammate != first.Ringing {
 		t.Fatalf("call-2 after the decline: %+v", ringing)
 	}
 	var before api.Timeline
-	must(t, a.addr, "GET", "/calls/call-1/timeline", ``, http.StatusOK, &before)
+	must(t, a.addr, "GET", "/v1/workspaces/default/calls/call-1/timeline", ``, http.StatusOK, &before)
 	a.kill()
 
 	b := startChild(t, args...)
 	var team api.Team
-	must(t, b.addr, "GET", "/teams/support", ``, http.StatusOK, &team)
+	must(t, b.addr, "GET", "/v1/workspaces/default/teams/support", ``, http.StatusOK, &team)
 	if len(team.OfferOrder)+team.Away+team.NoActiveClient < 1 {
 		t.Fatalf("team after restart: %+v", team)
 	}
 	var tm api.Teammate
-	must(t, b.addr, "GET", "/teammates/"+string(agent), ``, http.StatusOK, &tm)
+	must(t, b.addr, "GET", "/v1/workspaces/default/teammates/"+string(agent), ``, http.StatusOK, &tm)
 	if !tm.WrapUpUntil.Equal(wrapping.WrapUpUntil) {
 		t.Fatalf("wrap-up until %v after restart, was %v", tm.WrapUpUntil, wrapping.WrapUpUntil)
 	}
 	var after api.Timeline
-	must(t, b.addr, "GET", "/calls/call-1/timeline", ``, http.StatusOK, &after)
+	must(t, b.addr, "GET", "/v1/workspaces/default/calls/call-1/timeline", ``, http.StatusOK, &after)
 	if strings.Join(kinds(after.Events), ",") != strings.Join(kinds(before.Events), ",") {
 		t.Fatalf("call-1's timeline after restart:\n%v\nbefore:\n%v", kinds(after.Events), kinds(before.Events))
 	}
@@ -84,7 +88,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	var missed eventlog.Event
 	eventually(t, 30*time.Second, "call-2's ring times out", func() bool {
 		var tl api.Timeline
-		must(t, b.addr, "GET", "/calls/call-2/timeline", ``, http.StatusOK, &tl)
+		must(t, b.addr, "GET", "/v1/workspaces/default/calls/call-2/timeline", ``, http.StatusOK, &tl)
 		for _, ev := range tl.Events {
 			if ev.Kind == eventlog.CallMissed {
 				missed = ev.Event
@@ -99,7 +103,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	// The exclusion from before the crash is intact, with its own end;
 	// the miss added the second.
 	var c2 assign.CallView
-	must(t, b.addr, "GET", "/calls/call-2", ``, http.StatusOK, &c2)
+	must(t, b.addr, "GET", "/v1/workspaces/default/calls/call-2", ``, http.StatusOK, &c2)
 	if len(c2.Excluded) != 2 {
 		t.Fatalf("call-2's exclusions after the miss: %+v", c2.Excluded)
 	}
@@ -112,7 +116,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	if !strings.Contains(metrics, `phonebalance_calls_offered_total{team="support"} 2`) {
 		t.Fatalf("/metrics after restart:\n%s", metrics)
 	}
-	if code, _ := request(b.addr, "GET", "/teams/support", ""); code != http.StatusOK {
+	if code, _ := request(b.addr, "GET", "/v1/workspaces/default/teams/support", ""); code != http.StatusOK {
 		t.Fatal(code)
 	}
 	if err := b.stop(); err != nil {
@@ -137,7 +141,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 // Without a token, every request but /healthz is refused.
 func TestProcessNeedsToken(t *testing.T) {
 	c := startChild(t, "-data", t.TempDir(), "-http", "127.0.0.1:0", "-demo", "-demo-rate", "0")
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + c.addr + "/teams/support")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + c.addr + "/v1/workspaces/default/teams/support")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +150,7 @@ func TestProcessNeedsToken(t *testing.T) {
 		t.Fatalf("no token: %d", resp.StatusCode)
 	}
 	var team api.Team
-	must(t, c.addr, "GET", "/teams/support", ``, http.StatusOK, &team)
+	must(t, c.addr, "GET", "/v1/workspaces/default/teams/support", ``, http.StatusOK, &team)
 	if strings.Join(toStrings(team.OfferOrder), ",") != "ana,ben,cleo" {
 		t.Fatalf("demo team: %+v", team)
 	}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/phonebalance/phonebalance/assign"
@@ -76,7 +78,33 @@ func wiring(c config, logger *slog.Logger) (Options, error) {
 			return opts, err
 		}
 	}
+	if c.webhook != "" || c.webhookSecretFile != "" {
+		if opts.Telephony != nil {
+			return opts, errors.New("-webhook is a telephony side of its own: drop -sip or -demo's traffic")
+		}
+		if err := wireWebhook(&opts, c, logger); err != nil {
+			return opts, err
+		}
+	}
 	return opts, nil
+}
+
+// wireWebhook makes the webhook the telephony side: each effect POSTed,
+// signed, to -webhook.
+func wireWebhook(opts *Options, c config, logger *slog.Logger) error {
+	if c.webhook == "" || c.webhookSecretFile == "" {
+		return errors.New("-webhook and -webhook-secret-file go together")
+	}
+	secret, err := os.ReadFile(c.webhookSecretFile)
+	if err != nil {
+		return fmt.Errorf("-webhook-secret-file: %w", err)
+	}
+	w, err := telephony.NewWebhook(telephony.WebhookConfig{URL: c.webhook, Secret: bytes.TrimSpace(secret), Logger: logger})
+	if err != nil {
+		return err
+	}
+	opts.Telephony = func(*core.Runtime) (telephony.Telephony, error) { return w, nil }
+	return nil
 }
 
 // mountDashboard serves the dashboard: its page, stream and actions behind

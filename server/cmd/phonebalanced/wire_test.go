@@ -118,7 +118,7 @@ func TestOptionsPlugIn(t *testing.T) {
 	if string(b) != "login" {
 		t.Fatalf("public handler: %q", b)
 	}
-	must(t, addr, "POST", "/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
+	must(t, addr, "POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
 	select {
 	case call := <-rec.rings:
 		if call != "call-1" || rec.rt == nil {

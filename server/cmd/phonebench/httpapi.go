@@ -11,6 +11,9 @@ import (
 	"time"
 )
 
+// ws is the prefix of the server's workspace's routes.
+const ws = "/v1/workspaces/default"
+
 // httpDriver submits the mix to the HTTP API as a client would: JSON
 // bodies, the token on every request, keep-alive connections.
 type httpDriver struct {
@@ -57,41 +60,49 @@ func (d httpDriver) send(ctx context.Context, method, path, body string, want in
 }
 
 func (d httpDriver) addTeam(ctx context.Context, team string) error {
-	_, err := d.send(ctx, "POST", "/teams", `{"id":"`+team+`","name":"`+team+`"}`, http.StatusCreated)
+	_, err := d.send(ctx, "POST", ws+"/teams", `{"id":"`+team+`","name":"`+team+`"}`, http.StatusCreated)
 	return err
 }
 
 func (d httpDriver) addTeammate(ctx context.Context, tm string) error {
-	_, err := d.send(ctx, "POST", "/teammates", `{"id":"`+tm+`","name":"`+tm+`"}`, http.StatusCreated)
+	_, err := d.send(ctx, "POST", ws+"/teammates", `{"id":"`+tm+`","name":"`+tm+`"}`, http.StatusCreated)
 	return err
 }
 
 func (d httpDriver) addMember(ctx context.Context, team, tm string) error {
-	_, err := d.send(ctx, "POST", "/teams/"+team+"/members", `{"teammate":"`+tm+`"}`, http.StatusCreated)
+	_, err := d.send(ctx, "POST", ws+"/teams/"+team+"/members", `{"teammate":"`+tm+`"}`, http.StatusCreated)
 	return err
 }
 
 func (d httpDriver) arrive(ctx context.Context, call, team string) (string, error) {
-	b, err := d.send(ctx, "POST", "/calls", `{"id":"`+call+`","team":"`+team+`"}`, http.StatusCreated)
+	b, err := d.send(ctx, "POST", ws+"/calls", `{"id":"`+call+`","team":"`+team+`"}`, http.StatusCreated)
 	if err != nil {
 		return "", err
 	}
-	var c struct {
-		Ringing string `json:"ringing"`
+	var res struct {
+		Effects []struct {
+			Kind     string `json:"kind"`
+			Teammate string `json:"teammate"`
+		} `json:"effects"`
 	}
-	if err := json.Unmarshal(b, &c); err != nil {
+	if err := json.Unmarshal(b, &res); err != nil {
 		return "", fmt.Errorf("POST /calls: %w", err)
 	}
-	return c.Ringing, nil
+	for _, ef := range res.Effects {
+		if ef.Kind == "ring" {
+			return ef.Teammate, nil
+		}
+	}
+	return "", nil
 }
 
 func (d httpDriver) answer(ctx context.Context, call, tm string) error {
-	_, err := d.send(ctx, "POST", "/calls/"+call+"/answer", `{"teammate":"`+tm+`"}`, http.StatusOK)
+	_, err := d.send(ctx, "POST", ws+"/calls/"+call+"/answer", `{"teammate":"`+tm+`"}`, http.StatusOK)
 	return err
 }
 
 func (d httpDriver) end(ctx context.Context, call string) error {
-	_, err := d.send(ctx, "POST", "/calls/"+call+"/end", "", http.StatusOK)
+	_, err := d.send(ctx, "POST", ws+"/calls/"+call+"/end", "", http.StatusOK)
 	return err
 }
 
@@ -100,7 +111,7 @@ func (d httpDriver) setStatus(ctx context.Context, tm string, away bool) error {
 	if away {
 		body = `{"status":"Away","reason":"break"}`
 	}
-	_, err := d.send(ctx, "PUT", "/teammates/"+tm+"/status", body, http.StatusOK)
+	_, err := d.send(ctx, "PUT", ws+"/teammates/"+tm+"/status", body, http.StatusOK)
 	return err
 }
 
@@ -109,7 +120,7 @@ func (d httpDriver) setStatus(ctx context.Context, tm string, away bool) error {
 func leaderURL(ctx context.Context, base, token string) (string, error) {
 	d := httpDriver{base: base, token: token, client: &http.Client{Timeout: 10 * time.Second}}
 	for {
-		b, err := d.send(ctx, "GET", "/cluster", "", http.StatusOK)
+		b, err := d.send(ctx, "GET", "/v1/cluster", "", http.StatusOK)
 		if err == nil {
 			var c struct {
 				LeaderID string `json:"leader_id"`

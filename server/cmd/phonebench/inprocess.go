@@ -81,7 +81,7 @@ func (p inprocLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 		body, _ := json.Marshal(api.JoinRequest{ID: addr, RaftAddr: rt.Node().Addr()})
 		d := httpDriver{base: "http://" + s.join, token: p.tok, client: &http.Client{Timeout: 15 * time.Second}}
 		for {
-			_, err := d.send(wctx, "POST", "/cluster/join", string(body), http.StatusOK)
+			_, err := d.send(wctx, "POST", "/v1/cluster/join", string(body), http.StatusOK)
 			if err == nil {
 				return n, nil
 			}

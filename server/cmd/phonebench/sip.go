@@ -147,7 +147,7 @@ func runSIP(ctx context.Context, lc launcher, dir string, l load, sl sipLoad) (t
 	}
 	for _, id := range phones {
 		// The phone's client is closed until it registers (rule PR3).
-		if _, err := d.send(ctx, "POST", "/teammates", `{"id":"`+id+`","name":"`+id+`","client_open":false}`, http.StatusCreated); err != nil {
+		if _, err := d.send(ctx, "POST", ws+"/teammates", `{"id":"`+id+`","name":"`+id+`","client_open":false}`, http.StatusCreated); err != nil {
 			return tally{}, 0, err
 		}
 		if err := d.addMember(ctx, "support", id); err != nil {
@@ -179,7 +179,7 @@ func runSIP(ctx context.Context, lc launcher, dir string, l load, sl sipLoad) (t
 	defer cancel()
 	for _, id := range phones {
 		for {
-			b, err := d.send(wctx, "GET", "/teammates/"+id, "", http.StatusOK)
+			b, err := d.send(wctx, "GET", ws+"/teammates/"+id, "", http.StatusOK)
 			var tm struct {
 				ClientOpen bool `json:"client_open"`
 			}

@@ -1,0 +1,120 @@
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/phonebalance/phonebalance/client"
+	"github.com/phonebalance/phonebalance/eventlog"
+)
+
+// A write refused with 503 not_leader or no_leader is sent again, with
+// the same Idempotency-Key, until the cluster takes it; the typed method
+// decodes the answer.
+func TestRetriesKeepTheIdempotencyKey(t *testing.T) {
+	var mu sync.Mutex
+	var keys []string
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		paths = append(paths, r.Method+" "+r.URL.EscapedPath())
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			t.Errorf("authorization %q", r.Header.Get("Authorization"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch len(keys) {
+		case 1:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"code":"no_leader","error":"electing"}`)
+		case 2:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"code":"not_leader","error":"moved"}`)
+		default:
+			var req client.TeammateRequest
+			if err := json.NewDecoder(r.Body).Decode(&req); r.URL.Path != "/v1/workspaces/default/calls/c1/hold" && (err != nil || req.Teammate != "ana") {
+				t.Errorf("body %+v %v", req, err)
+			}
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, `{"events":[{"seq":1,"at":"2026-03-02T09:00:00Z","kind":"call_answered","call":"c/1"}],"effects":[]}`)
+		}
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "tok", client.WithRetries(5, time.Millisecond))
+	res, err := c.Answer(context.Background(), "c/1", "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) != 1 || res.Events[0].Kind != eventlog.CallAnswered {
+		t.Fatalf("result %+v", res)
+	}
+	if len(keys) != 3 || keys[0] == "" || keys[0] != keys[1] || keys[1] != keys[2] {
+		t.Fatalf("keys %q: want one key, sent three times", keys)
+	}
+	if paths[0] != "POST /v1/workspaces/default/calls/c%2F1/answer" {
+		t.Fatalf("path %s", paths[0])
+	}
+	// A second write has a key of its own; a key given in the context is
+	// used as it is.
+	keys = nil
+	ctx := client.WithIdempotencyKey(context.Background(), "host-key-1")
+	if _, err := c.Hold(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if keys[0] != "host-key-1" {
+		t.Fatalf("key %q", keys[0])
+	}
+}
+
+// A refusal that retrying cannot change is returned at once as an *Error
+// with the server's code; reads carry no Idempotency-Key.
+func TestRefusalsAreTypedAndNotRetried(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if r.Header.Get("Idempotency-Key") != "" {
+			t.Errorf("a read carried an Idempotency-Key")
+		}
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"code":"unknown_call","error":"assign: unknown call: \"c9\""}`)
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "tok", client.WithRetries(5, time.Millisecond), client.WithWorkspace("w 2"))
+	_, err := c.Call(context.Background(), "c9")
+	if client.Code(err) != "unknown_call" || calls != 1 {
+		t.Fatalf("err %v after %d calls", err, calls)
+	}
+	var e *client.Error
+	if ok := asError(err, &e); !ok || e.Status != http.StatusNotFound {
+		t.Fatalf("err %#v", err)
+	}
+}
+
+// Retries stop when ctx ends, with the last refusal.
+func TestRetriesAreBoundedByTheContext(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"code":"no_leader","error":"electing"}`)
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "tok", client.WithRetries(1000, time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.HangUp(ctx, "c1")
+	if client.Code(err) != "no_leader" && ctx.Err() == nil {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func asError(err error, target **client.Error) bool {
+	e, ok := err.(*client.Error)
+	*target = e
+	return ok
+}
