@@ -84,7 +84,7 @@ func TestFigures(t *testing.T) {
 	ana, _ := e.signIn("ana", password)
 	openStream(t, ana, true)
 	e.waitUntil("ana's client is open", func() bool { return e.teammate("ana").Eligible })
-	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+	if st, body := e.host("POST", "/v1/workspaces/default/calls", `{"id":"c1","team":"support"}`); st >= 300 {
 		t.Fatalf("%d %s", st, body)
 	}
 	e.waitUntil("c1 rings ana", func() bool { return e.teammate("ana").Ringing == "c1" })

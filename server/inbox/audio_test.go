@@ -90,7 +90,7 @@ func TestBrowserAudio(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitUntil("ana's client is open", func() bool { return e.teammate("ana").Eligible })
-	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+	if st, body := e.host("POST", "/v1/workspaces/default/calls", `{"id":"c1","team":"support"}`); st >= 300 {
 		t.Fatalf("%d %s", st, body)
 	}
 	// The page's own stats, read every 200 ms into window.__rtp.

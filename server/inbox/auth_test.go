@@ -49,7 +49,7 @@ func TestCredentialEndpoint(t *testing.T) {
 		{path, `{"password":"long enough pw","role":"admin"}`, 400, "bad_request"},
 		{path, `{"password":"long enough pw","extra":1}`, 400, "bad_request"},
 		{"/v1/workspaces/default/teammates/zoe/credential", `{"password":"long enough pw"}`, 404, "unknown_teammate"},
-		{"/v1/workspaces/other/teammates/ana/credential", `{"password":"long enough pw"}`, 404, "not_found"},
+		{"/v1/workspaces/other/teammates/ana/credential", `{"password":"long enough pw"}`, 404, "workspace_not_found"},
 	} {
 		st, body := e.host("PUT", c.path, c.body)
 		if st != c.status || decode[httpedge.ErrorBody](t, body).Code != c.code {
@@ -148,7 +148,7 @@ func TestTeammateCannotActForAnother(t *testing.T) {
 	ben, _ := e.signIn("ben", password)
 	stream := openStream(t, ben, true)
 	e.waitUntil("ben's client is open", func() bool { return e.teammate("ben").Presence.ClientOpen })
-	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+	if st, body := e.host("POST", "/v1/workspaces/default/calls", `{"id":"c1","team":"support"}`); st >= 300 {
 		t.Fatalf("%d %s", st, body)
 	}
 	e.waitUntil("c1 rings ben", func() bool { return e.teammate("ben").Ringing == "c1" })
@@ -218,8 +218,11 @@ func TestTeammateCannotActForAnother(t *testing.T) {
 	}
 	// The workspace's API and the wallboard are not a teammate's.
 	for _, r := range []struct{ method, path, body string }{
-		{"GET", "/teammates/ben", ""}, {"GET", "/dashboard", ""}, {"PUT", "/teammates/ben/status", `{"status":"Away","reason":"x"}`},
-		{"POST", "/calls", `{"id":"c2","team":"support"}`}, {"GET", "/calls/c1/explain", ""},
+		{"GET", "/v1/workspaces/default/teammates/ben", ""}, {"GET", "/v1/workspaces/default/dashboard", ""},
+		{"PUT", "/v1/workspaces/default/teammates/ben/status", `{"status":"Away","reason":"x"}`},
+		{"PUT", "/v1/workspaces/default/teammates/ana/status", `{"status":"Away","reason":"x"}`},
+		{"POST", "/v1/workspaces/default/calls", `{"id":"c2","team":"support"}`},
+		{"GET", "/v1/workspaces/default/calls/c1/explain", ""}, {"GET", "/", ""},
 		{"PUT", "/v1/workspaces/default/teammates/ben/credential", `{"password":"0123456789ab"}`},
 	} {
 		if st, _ := ana.send(r.method, r.path, r.body); st != http.StatusUnauthorized {

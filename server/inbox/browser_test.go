@@ -148,7 +148,7 @@ func TestBrowserInbox(t *testing.T) {
 
 	// Ben had a conversation assigned just now: ana is the longest idle.
 	e.do(assign.Command{Op: assign.OpReportAssignment, Teammate: "ben"})
-	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+	if st, body := e.host("POST", "/v1/workspaces/default/calls", `{"id":"c1","team":"support"}`); st >= 300 {
 		t.Fatalf("%d %s", st, body)
 	}
 	if err := chromedp.Do(ana,
@@ -208,7 +208,7 @@ func TestBrowserInbox(t *testing.T) {
 
 	// Closing the tab while ringing: the call moves on within seconds,
 	// long before the 30 s ring timeout.
-	if st, body := e.host("POST", "/calls", `{"id":"c2","team":"support"}`); st >= 300 {
+	if st, body := e.host("POST", "/v1/workspaces/default/calls", `{"id":"c2","team":"support"}`); st >= 300 {
 		t.Fatalf("%d %s", st, body)
 	}
 	e.waitUntil("c2 rings ana", func() bool { return e.teammate("ana").Ringing == "c2" })
@@ -244,7 +244,7 @@ func TestBrowserAutoAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitUntil("ana's client is open", func() bool { return e.teammate("ana").Eligible })
-	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+	if st, body := e.host("POST", "/v1/workspaces/default/calls", `{"id":"c1","team":"support"}`); st >= 300 {
 		t.Fatalf("%d %s", st, body)
 	}
 	if err := chromedp.Do(ana, poll("ana on c1 with no click", `!document.getElementById('oncall').hidden && `+

@@ -47,7 +47,7 @@ func TestTabIsThePhoneClient(t *testing.T) {
 	// A call rings ana (ben has no tab); closing her tab moves it to ben.
 	b := openStream(t, ben, false)
 	e.waitUntil("ben is open in the background", func() bool { return e.teammate("ben").Presence.Backgrounded })
-	if st, body := e.host("POST", "/calls", `{"id":"c1","team":"support"}`); st >= 300 {
+	if st, body := e.host("POST", "/v1/workspaces/default/calls", `{"id":"c1","team":"support"}`); st >= 300 {
 		t.Fatalf("%d %s", st, body)
 	}
 	e.waitUntil("c1 rings ana", func() bool { return e.teammate("ana").Ringing == "c1" })

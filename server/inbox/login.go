@@ -138,7 +138,7 @@ type CredentialBody struct {
 func (s *Server) workspaceTeammate(r *http.Request) (string, error) {
 	ws := r.PathValue("ws")
 	if ws != s.ws {
-		return "", httpedge.Errorf(httpedge.ErrNotFound, "workspace %q", ws)
+		return "", httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
 	}
 	p, _ := httpedge.PrincipalFrom(r.Context())
 	if err := httpedge.RequireRole(p, ws, httpedge.RoleHost); err != nil {
