@@ -238,3 +238,49 @@ func (vs Verifiers) Verify(secret string) (Principal, bool) {
 	}
 	return Principal{}, false
 }
+
+// The authorization helpers: every route a teammate or supervisor can
+// reach decides with one of these, from the [Principal] in the request's
+// context, and answers their error with [WriteError] (403 "forbidden").
+// They are pure functions of their arguments: safe for concurrent use.
+
+// RequireRole returns nil when p is an admin, or when p belongs to
+// workspace ws and its role is one of roles; otherwise an error wrapping
+// [ErrForbidden].
+func RequireRole(p Principal, ws string, roles ...Role) error {
+	if p.Role == RoleAdmin {
+		return nil
+	}
+	if p.Workspace == ws {
+		for _, r := range roles {
+			if p.Role == r {
+				return nil
+			}
+		}
+	}
+	return Errorf(ErrForbidden, "%s %q may not do this in workspace %q", p.Role, p.Name, ws)
+}
+
+// RequireSelf returns nil when p may act as teammate in workspace ws: an
+// admin, the workspace's host, or the teammate's own session (teammate or
+// supervisor role with Teammate == teammate). Anything else, a
+// supervisor acting for someone else included, wraps [ErrForbidden].
+func RequireSelf(p Principal, ws, teammate string) error {
+	if p.Role == RoleAdmin || (p.Role == RoleHost && p.Workspace == ws) {
+		return nil
+	}
+	if (p.Role == RoleTeammate || p.Role == RoleSupervisor) && p.Workspace == ws && p.Teammate == teammate && teammate != "" {
+		return nil
+	}
+	return Errorf(ErrForbidden, "%s %q may not act for teammate %q", p.Role, p.Name, teammate)
+}
+
+// RequireSupervise returns nil when p may read teammate's state or
+// change their channel availability in workspace ws (rule PR7): what
+// [RequireSelf] allows, plus any supervisor of the workspace.
+func RequireSupervise(p Principal, ws, teammate string) error {
+	if p.Role == RoleSupervisor && p.Workspace == ws {
+		return nil
+	}
+	return RequireSelf(p, ws, teammate)
+}

@@ -31,6 +31,9 @@ var (
 	ErrUnsupportedMediaType = errors.New("unsupported media type")
 	// ErrUnauthorized: no credentials, or credentials that are not valid.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: the principal is authenticated but its role does not
+	// allow the request (a teammate acting for another teammate, say).
+	ErrForbidden = errors.New("forbidden")
 	// ErrCrossOrigin: a state-changing request from another origin.
 	ErrCrossOrigin = errors.New("cross-origin request refused")
 	// ErrNotFound: no route for the path.
@@ -76,6 +79,7 @@ var table = []entry{
 	{ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
+	{ErrForbidden, http.StatusForbidden, "forbidden"},
 	{ErrCrossOrigin, http.StatusForbidden, "cross_origin"},
 	{ErrNotFound, http.StatusNotFound, "not_found"},
 	{ErrUnavailable, http.StatusNotFound, "not_available"},

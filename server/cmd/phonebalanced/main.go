@@ -309,6 +309,7 @@ func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
 	fmt.Fprintf(w, "data directory: %s\n", data)
 	fmt.Fprintf(w, "API token: %s\n", tokenWhere)
 	fmt.Fprintf(w, "dashboard: %s/ (log in with the token)\n", base)
+	fmt.Fprintf(w, "teammate inbox: %s/inbox/login (with -demo: teammate \"you\", password in the log line below; else set one with the PUT below)\n", base)
 	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`
 	fmt.Fprintln(w, "Try:")
 	for _, cmd := range []string{
@@ -316,6 +317,7 @@ func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
 		`curl -s ` + auth + ` '` + base + `/v1/workspaces/default/calls/call-1/explain?format=text'`,
 		`curl -s ` + auth + ` ` + base + `/v1/workspaces/default/dashboard`,
 		`curl -s ` + auth + ` ` + base + `/metrics`,
+		`curl -s ` + auth + ` -X PUT ` + base + `/v1/workspaces/default/teammates/ana/credential -d '{"password":"choose-a-password","role":"teammate"}'`,
 	} {
 		fmt.Fprintln(w, "  "+cmd)
 	}

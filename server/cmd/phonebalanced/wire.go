@@ -65,6 +65,7 @@ func fixed(o Options) wireFunc {
 func wiring(c config, logger *slog.Logger) (Options, error) {
 	var opts Options
 	mountDashboard(&opts, logger)
+	mountInbox(&opts, c, logger)
 	switch {
 	case c.sip != "" && c.demo && c.demoRate > 0:
 		return opts, errors.New("-sip and -demo's simulated traffic both want to be the telephony side: add -demo-rate 0 to keep the demo team without traffic")

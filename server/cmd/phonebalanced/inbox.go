@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	pb "github.com/phonebalance/phonebalance"
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/inbox"
+)
+
+// demoInboxTeammate is the teammate a person signs in as with -demo: a
+// member of the demo team whose phone client is their inbox tab.
+const demoInboxTeammate pb.TeammateID = "you"
+
+// mountInbox serves the teammate's inbox next to the dashboard: its page,
+// stream and actions (each checking a teammate session), the teammate
+// sign-in on POST /login (the dashboard's token login for a form without
+// a teammate), and the credential endpoints behind the API's
+// authentication. With -demo it adds the teammate "you" to the demo team
+// with a random password it logs.
+func mountInbox(opts *Options, c config, logger *slog.Logger) {
+	var ib *inbox.Server
+	build := func(rt *core.Runtime) error {
+		if ib != nil {
+			return nil
+		}
+		var err error
+		ib, err = inbox.New(inbox.Config{Runtime: rt, Meta: rt.Node(), Logger: logger})
+		return err
+	}
+	extra, public := opts.Extra, opts.Public
+	opts.Extra = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
+		m := map[string]http.Handler{}
+		if extra != nil {
+			var err error
+			if m, err = extra(rt, auth); err != nil {
+				return nil, err
+			}
+		}
+		if err := build(rt); err != nil {
+			return nil, err
+		}
+		for p, h := range ib.Protected() {
+			m[p] = h
+		}
+		return m, nil
+	}
+	opts.Public = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
+		m := map[string]http.Handler{}
+		if public != nil {
+			var err error
+			if m, err = public(rt, auth); err != nil {
+				return nil, err
+			}
+		}
+		if err := build(rt); err != nil {
+			return nil, err
+		}
+		for p, h := range ib.Public(m["POST /login"]) {
+			m[p] = h
+		}
+		return m, nil
+	}
+	opts.Background = append(opts.Background, func(ctx context.Context, rt *core.Runtime) error {
+		if c.demo && c.join == "" {
+			if err := seedInboxDemo(ctx, rt, ib, logger); err != nil {
+				logger.Warn("demo: the inbox teammate was not added", "err", err)
+			}
+		}
+		<-ctx.Done()
+		if ib != nil {
+			ib.Close()
+		}
+		return ctx.Err()
+	})
+}
+
+// seedInboxDemo adds "you" to the demo team, once the team exists, with
+// the phone client closed until a tab opens, and gives them a fresh
+// random password, logged for the person running the demo.
+func seedInboxDemo(ctx context.Context, rt *core.Runtime, ib *inbox.Server, logger *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		var ok bool
+		_, _ = rt.View(func(e *assign.Engine) { _, _, ok = e.TeamCounts(demoTeam) })
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	st := presence.State{Channel: presence.ChannelAll, Status: presence.Active}
+	for _, cmd := range []assign.Command{
+		{Op: assign.OpAddTeammate, Teammate: demoInboxTeammate, Name: "You", Presence: st},
+		{Op: assign.OpAddMember, Team: demoTeam, Teammate: demoInboxTeammate},
+	} {
+		if _, err := doOnLeader(ctx, rt, cmd); err != nil && !errors.Is(err, assign.ErrDuplicateTeammate) &&
+			!errors.Is(err, assign.ErrDuplicateMember) {
+			return err
+		}
+	}
+	var raw [6]byte
+	_, _ = rand.Read(raw[:])
+	pw := hex.EncodeToString(raw[:])
+	cred, err := inbox.NewCredential("teammate", pw)
+	if err != nil {
+		return err
+	}
+	if err := ib.Credentials().Set(ctx, string(demoInboxTeammate), cred); err != nil {
+		return err
+	}
+	logger.Info("demo: sign in to the teammate inbox at /inbox/login", "teammate", demoInboxTeammate, "password", pw)
+	return nil
+}
