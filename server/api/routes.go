@@ -38,9 +38,9 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /calls/{id}/explain", s.explain)
 	m.HandleFunc("GET /calls/{id}/timeline", s.timeline)
 	m.HandleFunc("GET /dashboard", s.dashboard)
-	m.HandleFunc("GET /cluster", s.cluster)
-	m.HandleFunc("POST /cluster/join", s.join)
-	m.HandleFunc("POST /cluster/remove", s.remove)
+	m.Handle("GET /cluster", httpedge.RequireRole(http.HandlerFunc(s.cluster), httpedge.RoleAdmin, httpedge.RoleHost))
+	m.Handle("POST /cluster/join", httpedge.RequireRole(http.HandlerFunc(s.join), httpedge.RoleAdmin))
+	m.Handle("POST /cluster/remove", httpedge.RequireRole(http.HandlerFunc(s.remove), httpedge.RoleAdmin))
 	return m
 }
 

@@ -35,6 +35,13 @@ type Config struct {
 	// Bearer, or the phonebalance_token cookie). Required, at least 16
 	// bytes.
 	Token string
+	// AdminToken is the cluster's admin credential (httpedge.RoleAdmin):
+	// it alone may change the membership and take backups, and it may not
+	// act on the workspace (403), so a leaked admin token is no telephony
+	// credential and the host token cannot reshape the cluster. Empty
+	// means no admin: those endpoints answer 403 to everyone. It must
+	// differ from Token.
+	AdminToken string
 	// Logger receives request failures; nil means slog.Default().
 	Logger *slog.Logger
 	// CommandTimeout bounds each wait on the engine (commit and apply);
@@ -99,6 +106,17 @@ func New(cfg Config) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var verifier httpedge.Verifier = auth
+	if cfg.AdminToken != "" {
+		if cfg.AdminToken == cfg.Token {
+			return nil, fmt.Errorf("api: the admin token must differ from the host token")
+		}
+		admin, err := httpedge.NewAdminToken(cfg.AdminToken)
+		if err != nil {
+			return nil, fmt.Errorf("api: admin token: %w", err)
+		}
+		verifier = httpedge.Verifiers{auth, admin}
+	}
 	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
 		leaderURL: cfg.LeaderURL}
 	if s.logger == nil {
@@ -144,8 +162,8 @@ func New(cfg Config) (s *Server, err error) {
 	for pattern, h := range cfg.Public {
 		s.open.Handle(pattern, h)
 	}
-	routes := httpedge.Routes(s.mux)
-	s.protected = httpedge.Require(auth, cfg.LoginPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	routes := httpedge.WorkspaceOnly(s.mux, httpedge.Routes(s.mux))
+	s.protected = httpedge.Require(verifier, cfg.LoginPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.forward(w, r) {
 			routes.ServeHTTP(w, r)
 		}

@@ -74,6 +74,7 @@ var table = []entry{
 	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{ErrCrossOrigin, http.StatusForbidden, "cross_origin"},
+	{ErrForbidden, http.StatusForbidden, "forbidden"},
 	{ErrNotFound, http.StatusNotFound, "not_found"},
 	{ErrUnavailable, http.StatusNotFound, "not_available"},
 	{ErrMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed"},

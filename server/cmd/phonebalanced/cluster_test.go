@@ -122,8 +122,12 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 
 	// A join of an address where no node answers is refused and changes
 	// nothing; the dead node is removed through a follower.
-	must(t, alive[0].addr, "POST", "/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"`+n1.raftAddr(t, c2)+`"}`, http.StatusBadRequest, nil)
-	must(t, alive[1].addr, "POST", "/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusOK, nil)
+	// Only the admin token changes the membership: the host token, which a
+	// telephony webhook holds, is refused.
+	must(t, alive[0].addr, "POST", "/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"127.0.0.4:1"}`, http.StatusForbidden, nil)
+	must(t, alive[1].addr, "POST", "/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusForbidden, nil)
+	mustAs(t, testAdminToken, alive[0].addr, "POST", "/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"`+n1.raftAddr(t, c2)+`"}`, http.StatusBadRequest, nil)
+	mustAs(t, testAdminToken, alive[1].addr, "POST", "/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusOK, nil)
 	eventually(t, 30*time.Second, "two members", func() bool {
 		var cl api.ClusterBody
 		code, body := request(alive[0].addr, "GET", "/cluster", "")
@@ -156,7 +160,7 @@ func TestStandaloneRefusesJoin(t *testing.T) {
 	args := []string{"-data", dir, "-http", "127.0.0.1:0"}
 	c := startChild(t, args...)
 	must(t, c.addr, "POST", "/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
-	body := must(t, c.addr, "POST", "/cluster/join", `{"id":"127.0.0.2:8080","raft_addr":"127.0.0.2:7000"}`, http.StatusBadRequest, nil)
+	body := mustAs(t, testAdminToken, c.addr, "POST", "/cluster/join", `{"id":"127.0.0.2:8080","raft_addr":"127.0.0.2:7000"}`, http.StatusBadRequest, nil)
 	if !strings.Contains(body, "-raft") {
 		t.Fatalf("the refusal does not say why: %s", body)
 	}

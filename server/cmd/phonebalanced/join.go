@@ -17,10 +17,10 @@ import (
 
 // joinCluster asks the node at joinAddr (an HTTP address) to add this
 // node (raft ID self, the HTTP address; raft transport at raftAddr) to
-// its cluster. A follower forwards the request to the leader. It retries
-// for up to a minute while the cluster has no leader; a refusal (the
-// token, or a join that could not work: the leader cannot reach raftAddr)
-// ends it at once.
+// its cluster, with the cluster's admin token. A follower forwards the
+// request to the leader. It retries for up to a minute while the cluster
+// has no leader; a refusal (the token, or a join that could not work: the
+// leader cannot reach raftAddr) ends it at once.
 func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, logger *slog.Logger) error {
 	body, err := json.Marshal(api.JoinRequest{ID: self, RaftAddr: raftAddr})
 	if err != nil {
@@ -51,7 +51,7 @@ func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, lo
 			case resp.StatusCode == http.StatusOK:
 				logger.Info("joined the cluster", "via", joinAddr, "id", self)
 				return nil
-			case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusBadRequest:
+			case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden, resp.StatusCode == http.StatusBadRequest:
 				return fmt.Errorf("join %s: %s: %s", joinAddr, resp.Status, bytes.TrimSpace(b))
 			}
 			last = fmt.Errorf("join %s: %s: %s", joinAddr, resp.Status, bytes.TrimSpace(b))
@@ -85,7 +85,7 @@ func reportUnreachable(ctx context.Context, rt *core.Runtime, addr string, logge
 	for _, m := range down {
 		logger.Warn("a voter of the cluster does not answer; if it is gone for good, remove it (on any node, while a majority answers)",
 			"id", m.ID, "raft_addr", m.Addr,
-			"remove_with", fmt.Sprintf(`curl -X POST -H "Authorization: Bearer $PHONEBALANCE_TOKEN" http://%s/cluster/remove -d '{"id":%q}'`, addr, m.ID))
+			"remove_with", fmt.Sprintf(`curl -X POST -H "Authorization: Bearer $PHONEBALANCE_ADMIN_TOKEN" http://%s/cluster/remove -d '{"id":%q}'`, addr, m.ID))
 	}
 	if need := voters/2 + 1; voters-len(down) < need {
 		logger.Warn("too few voters answer to elect a leader: bring back the ones that do not answer; writes wait until then",

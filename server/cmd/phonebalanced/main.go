@@ -56,6 +56,7 @@ type config struct {
 	join        string
 	demo        bool
 	tokenFile   string
+	adminFile   string
 	ringTimeout time.Duration
 	wrapUp      time.Duration
 	maxConns    int
@@ -101,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sipTLSCert, "sip-tls-cert", "", "PEM certificate (chain) of the -sip-tls listener")
 	fs.StringVar(&c.sipTLSKey, "sip-tls-key", "", "PEM private key of the -sip-tls listener")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
+	fs.StringVar(&c.adminFile, "admin-token-file", "", "file holding the cluster's admin token, for membership and backups (else $PHONEBALANCE_ADMIN_TOKEN, else <data>/admin-token, generated); every node of a cluster uses the same")
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
 	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")
 	fs.IntVar(&c.maxConns, "max-conns", api.DefaultMaxConns, "most HTTP connections open at once")
@@ -171,6 +173,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
+	if c.join != "" && !adminTokenGiven(c.adminFile, c.data, getenv) {
+		return errors.New("-join needs the cluster's admin token: give -admin-token-file or $PHONEBALANCE_ADMIN_TOKEN (the first node's is in its <data>/admin-token)")
+	}
+	adminToken, adminWhere, err := loadAdminToken(c.adminFile, c.data, getenv)
+	if err != nil {
+		return err
+	}
 
 	// Listen first: in cluster mode the bound HTTP address is the node's
 	// raft ID.
@@ -200,7 +209,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	}
 	rt.SetTelephony(tel)
 
-	acfg := api.Config{Runtime: rt, Token: token, Logger: logger, LoginPath: opts.LoginPath,
+	acfg := api.Config{Runtime: rt, Token: token, AdminToken: adminToken, Logger: logger, LoginPath: opts.LoginPath,
 		RatePerIP: c.rate, RateBurst: c.rateBurst}
 	if opts.Extra != nil {
 		if acfg.Extra, err = opts.Extra(rt, auth); err != nil {
@@ -230,9 +239,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		go func() { bgErr <- bg(ctx, rt) }()
 	}
 	running := len(opts.Background) // background parts yet to return
-	err = start(ctx, c, rt, token, addr, logger)
+	err = start(ctx, c, rt, adminToken, addr, logger)
 	if err == nil {
-		printBanner(stderr, addr, c, tokenWhere)
+		printBanner(stderr, addr, c, tokenWhere, adminWhere)
 		select {
 		case err = <-serveErr:
 		case err = <-bgErr: // a part that stopped, or saw a signal's cancel first
@@ -269,7 +278,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 // command line whatever the state of the node -join names), says which
 // voters do not answer (cluster mode), and seeds the demo team (with
 // -demo and no demo traffic, on the leader).
-func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, logger *slog.Logger) error {
+func start(ctx context.Context, c config, rt *core.Runtime, adminToken, addr string, logger *slog.Logger) error {
 	if c.raft == "" {
 		if err := waitLeader(ctx, rt); err != nil {
 			return err
@@ -279,7 +288,7 @@ func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, 
 	if c.join != "" {
 		if member {
 			logger.Info("already a member of the cluster: -join skipped", "join", c.join, "id", addr)
-		} else if err := joinCluster(ctx, c.join, token, addr, rt.Node().Addr(), logger); err != nil {
+		} else if err := joinCluster(ctx, c.join, adminToken, addr, rt.Node().Addr(), logger); err != nil {
 			return err
 		}
 	}
@@ -296,12 +305,13 @@ func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, 
 	return nil
 }
 
-func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
+func printBanner(w io.Writer, addr string, c config, tokenWhere, adminWhere string) {
 	base := "http://" + addr
 	data, _ := filepath.Abs(c.data)
 	fmt.Fprintf(w, "phonebalanced listening on %s\n", base)
 	fmt.Fprintf(w, "data directory: %s\n", data)
 	fmt.Fprintf(w, "API token: %s\n", tokenWhere)
+	fmt.Fprintf(w, "admin token (membership, backups; not the API): %s\n", adminWhere)
 	fmt.Fprintf(w, "dashboard: %s/ (log in with the token)\n", base)
 	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`
 	fmt.Fprintln(w, "Try:")

@@ -1,0 +1,66 @@
+package api_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/phonebalance/phonebalance/server/api"
+)
+
+const adminToken = "admin-token-0123456789abcdef"
+
+// The admin boundary: the host token cannot change the cluster's
+// membership, the admin token can, and the admin token cannot act on the
+// workspace (it is no telephony credential).
+func TestAdminBoundary(t *testing.T) {
+	e := newEnv(t, nil, api.Config{AdminToken: adminToken})
+	e.seed()
+	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, 201, nil)
+	admin := client{t: t, base: e.ts.URL, token: adminToken}
+	code := func(c client, method, path, body string) (int, string) {
+		t.Helper()
+		status, b := c.try(method, path, body)
+		var eb api.ErrorBody
+		_ = json.Unmarshal([]byte(b), &eb)
+		return status, eb.Code
+	}
+	for _, st := range []struct {
+		c            client
+		who          string
+		method, path string
+		body         string
+		status       int
+		code         string
+	}{
+		{e.c, "host", "POST", "/cluster/join", `{"id":"127.0.0.1:1","raft_addr":"127.0.0.1:2"}`, 403, "forbidden"},
+		{e.c, "host", "POST", "/cluster/remove", `{"id":"127.0.0.1:1"}`, 403, "forbidden"},
+		{e.c, "host", "GET", "/cluster", ``, 200, ""},
+		// The admin token reaches the membership handlers: this server
+		// runs without -raft, so the join itself is refused as a bad
+		// request, after the authorization.
+		{admin, "admin", "POST", "/cluster/join", `{"id":"127.0.0.1:1","raft_addr":"127.0.0.1:2"}`, 400, "bad_request"},
+		{admin, "admin", "POST", "/cluster/remove", `{"id":"x"}`, 200, ""}, // not a member: nothing to do
+		{admin, "admin", "GET", "/cluster", ``, 200, ""},
+		// ... and nothing of the workspace.
+		{admin, "admin", "POST", "/teams", `{"id":"sales","name":"Sales"}`, 403, "forbidden"},
+		{admin, "admin", "POST", "/calls", `{"id":"call-9","team":"support"}`, 403, "forbidden"},
+		{admin, "admin", "GET", "/teammates/ana", ``, 403, "forbidden"},
+		{admin, "admin", "GET", "/dashboard", ``, 403, "forbidden"},
+		{admin, "admin", "GET", "/metrics", ``, 403, "forbidden"},
+		{admin, "admin", "GET", "/nowhere", ``, 404, "not_found"},
+	} {
+		before := e.state()
+		if status, c := code(st.c, st.method, st.path, st.body); status != st.status || c != st.code {
+			t.Errorf("%s token: %s %s: %d %q, want %d %q", st.who, st.method, st.path, status, c, st.status, st.code)
+		}
+		if after := e.state(); after != before {
+			t.Fatalf("%s token: %s %s changed the state", st.who, st.method, st.path)
+		}
+	}
+	if _, err := api.New(api.Config{Runtime: e.rt, Token: token, AdminToken: token}); err == nil {
+		t.Fatal("an admin token equal to the host token is accepted")
+	}
+	if _, err := api.New(api.Config{Runtime: e.rt, Token: token, AdminToken: "short"}); err == nil {
+		t.Fatal("a short admin token is accepted")
+	}
+}
