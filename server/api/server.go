@@ -14,6 +14,7 @@
 package api
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,10 @@ type Config struct {
 	// server's convention, [LeaderURLFromID]: a cluster node's raft ID is
 	// its HTTP address.
 	LeaderURL func(leaderID string) (string, bool)
+	// PeerTLS verifies the other nodes' HTTPS certificates when a follower
+	// forwards a write to the leader over HTTPS (a LeaderURL with the
+	// https scheme); nil means the system's roots.
+	PeerTLS *tls.Config
 	// Extra are more handlers mounted behind the authentication, by
 	// http.ServeMux pattern: the dashboard page at "GET /", its SSE stream,
 	// anything the host adds. A pattern that conflicts with the API's makes
@@ -128,7 +133,7 @@ func New(cfg Config) (s *Server, err error) {
 	if s.leaderURL == nil {
 		s.leaderURL = LeaderURLFromID
 	}
-	s.fwd = newForwarder(auth, s.timeout)
+	s.fwd = newForwarder(auth, s.timeout, cfg.PeerTLS)
 	n := cfg.MaxInFlight
 	if n <= 0 {
 		n = 256

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -73,6 +74,10 @@ type config struct {
 
 	logFormat, logLevel string
 
+	tlsCert, tlsKey, tlsCA             string
+	raftTLSCert, raftTLSKey, raftTLSCA string
+	behindTLSProxy                     bool
+
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 	sipTCP, sipTLS, sipTLSCert, sipTLSKey                            string
 }
@@ -110,6 +115,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.rateBurst, "rate-burst", 400, "requests one client IP may make in a burst")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one object per line)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "least level logged: debug (every ring and request), info, warn or error")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, with -tls-key; re-read on SIGHUP and when the files change")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
+	fs.StringVar(&c.tlsCA, "tls-ca", "", "with -tls-cert: PEM CA bundle that verifies the other nodes' HTTPS certificates (forwarded writes, -join); default the system's roots")
+	fs.StringVar(&c.raftTLSCert, "raft-tls-cert", "", "PEM certificate of this node's raft transport (mutual TLS, with -raft-tls-key and -raft-tls-ca); it must name the host of -raft")
+	fs.StringVar(&c.raftTLSKey, "raft-tls-key", "", "PEM private key of -raft-tls-cert")
+	fs.StringVar(&c.raftTLSCA, "raft-tls-ca", "", "PEM CA bundle that verifies the other nodes' raft certificates, both ways")
+	fs.BoolVar(&c.behindTLSProxy, "behind-tls-proxy", false, "a TLS-terminating proxy serves this server to browsers: mark the login cookie Secure on plain HTTP too")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -124,6 +136,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.data == "" {
 		return c, errors.New("-data is empty")
+	}
+	if err := checkTLSFlags(c); err != nil {
+		return c, err
 	}
 	if c.rate < 0 || c.rateBurst < 1 || c.maxConns < 1 {
 		return c, errors.New("-rate must be at least 0, -rate-burst and -max-conns at least 1")
@@ -154,6 +169,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		return err
 	}
 	opts, err := wire(c, logger)
+	if err != nil {
+		return err
+	}
+	tlss, err := loadTLS(c, logger)
 	if err != nil {
 		return err
 	}
@@ -191,7 +210,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	rcfg := core.Config{Dir: c.data, Engine: ecfg, Logger: logger, EventRetention: c.eventRetention,
 		Advice: advice.Config{Default: advice.Target{Within: c.slWithin, Fraction: c.slTarget}}}
 	if c.raft != "" {
-		rcfg.NodeID, rcfg.RaftAddr, rcfg.Bootstrap = addr, c.raft, c.join == ""
+		rcfg.NodeID, rcfg.RaftAddr, rcfg.Bootstrap, rcfg.RaftTLS = addr, c.raft, c.join == "", tlss.raft
 	}
 	rt, err := core.Open(rcfg)
 	if err != nil {
@@ -210,7 +229,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	rt.SetTelephony(tel)
 
 	acfg := api.Config{Runtime: rt, Token: token, AdminToken: adminToken, Logger: logger, LoginPath: opts.LoginPath,
-		RatePerIP: c.rate, RateBurst: c.rateBurst}
+		RatePerIP: c.rate, RateBurst: c.rateBurst, PeerTLS: tlss.peer}
+	if tlss.cert != nil { // the other nodes serve HTTPS too
+		acfg.LeaderURL = func(id string) (string, bool) {
+			u, ok := api.LeaderURLFromID(id)
+			return "https" + strings.TrimPrefix(u, "http"), ok
+		}
+	}
 	if opts.Extra != nil {
 		if acfg.Extra, err = opts.Extra(rt, auth); err != nil {
 			ln.Close()
@@ -230,18 +255,24 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	}
 	hs := api.NewHTTPServer(srv, logger)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(api.LimitListener(ln, c.maxConns)) }()
+	if tlss.cert != nil {
+		hs.TLSConfig = tlss.cert.TLSConfig()
+		go func() { serveErr <- hs.ServeTLS(api.LimitListener(ln, c.maxConns), "", "") }()
+	} else {
+		go func() { serveErr <- hs.Serve(api.LimitListener(ln, c.maxConns)) }()
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	tlss.reloadOnHangup(ctx)
 	bgErr := make(chan error, len(opts.Background))
 	for _, bg := range opts.Background {
 		go func() { bgErr <- bg(ctx, rt) }()
 	}
 	running := len(opts.Background) // background parts yet to return
-	err = start(ctx, c, rt, adminToken, addr, logger)
+	err = start(ctx, c, rt, adminToken, addr, tlss, logger)
 	if err == nil {
-		printBanner(stderr, addr, c, tokenWhere, adminWhere)
+		printBanner(stderr, tlss.scheme()+"://"+addr, c, tokenWhere, adminWhere)
 		select {
 		case err = <-serveErr:
 		case err = <-bgErr: // a part that stopped, or saw a signal's cancel first
@@ -278,7 +309,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 // command line whatever the state of the node -join names), says which
 // voters do not answer (cluster mode), and seeds the demo team (with
 // -demo and no demo traffic, on the leader).
-func start(ctx context.Context, c config, rt *core.Runtime, adminToken, addr string, logger *slog.Logger) error {
+func start(ctx context.Context, c config, rt *core.Runtime, adminToken, addr string, tlss tlsSetup, logger *slog.Logger) error {
 	if c.raft == "" {
 		if err := waitLeader(ctx, rt); err != nil {
 			return err
@@ -288,12 +319,12 @@ func start(ctx context.Context, c config, rt *core.Runtime, adminToken, addr str
 	if c.join != "" {
 		if member {
 			logger.Info("already a member of the cluster: -join skipped", "join", c.join, "id", addr)
-		} else if err := joinCluster(ctx, c.join, adminToken, addr, rt.Node().Addr(), logger); err != nil {
+		} else if err := joinCluster(ctx, c.join, adminToken, addr, rt.Node().Addr(), tlss, logger); err != nil {
 			return err
 		}
 	}
 	if member {
-		reportUnreachable(ctx, rt, addr, logger)
+		reportUnreachable(ctx, rt, tlss.scheme()+"://"+addr, logger)
 	}
 	// With traffic the demo adds its own team and teammates (the ones it
 	// plays); without, the demo team is seeded here.
@@ -305,8 +336,7 @@ func start(ctx context.Context, c config, rt *core.Runtime, adminToken, addr str
 	return nil
 }
 
-func printBanner(w io.Writer, addr string, c config, tokenWhere, adminWhere string) {
-	base := "http://" + addr
+func printBanner(w io.Writer, base string, c config, tokenWhere, adminWhere string) {
 	data, _ := filepath.Abs(c.data)
 	fmt.Fprintf(w, "phonebalanced listening on %s\n", base)
 	fmt.Fprintf(w, "data directory: %s\n", data)

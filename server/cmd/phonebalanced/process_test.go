@@ -81,7 +81,8 @@ func startChild(t *testing.T, args ...string) *child {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
-			if a, ok := strings.CutPrefix(line, "phonebalanced listening on http://"); ok {
+			if a, ok := strings.CutPrefix(line, "phonebalanced listening on "); ok {
+				_, a, _ = strings.Cut(a, "://")
 				addrc <- a
 			}
 			c.mu.Lock()

@@ -62,7 +62,7 @@ func fixed(o Options) wireFunc {
 // -demo-rate above 0).
 func wiring(c config, logger *slog.Logger) (Options, error) {
 	var opts Options
-	mountDashboard(&opts, logger)
+	mountDashboard(&opts, logger, c.behindTLSProxy)
 	switch {
 	case c.sip != "" && c.demo && c.demoRate > 0:
 		return opts, errors.New("-sip and -demo's simulated traffic both want to be the telephony side: add -demo-rate 0 to keep the demo team without traffic")
@@ -82,7 +82,9 @@ func wiring(c config, logger *slog.Logger) (Options, error) {
 // the authentication, its login form and static files before it. Every
 // applied log entry notifies it (through a runtime subscription, which
 // never holds up the log).
-func mountDashboard(opts *Options, logger *slog.Logger) {
+// With secureCookie (a TLS proxy in front) the login cookie is Secure on
+// plain HTTP too; over TLS it always is.
+func mountDashboard(opts *Options, logger *slog.Logger, secureCookie bool) {
 	var dash *dashboard.Server
 	build := func(rt *core.Runtime, auth *api.Authenticator) error {
 		if dash != nil {
@@ -104,10 +106,11 @@ func mountDashboard(opts *Options, logger *slog.Logger) {
 				_, err := rt.Do(ctx, cmd)
 				return err
 			},
-			Timeline:   dashboard.TimelineFunc(rt.Events().Timeline),
-			Explain:    dashboard.ExplainFunc(rt.View),
-			CheckToken: auth.Valid,
-			Logger:     logger,
+			Timeline:     dashboard.TimelineFunc(rt.Events().Timeline),
+			Explain:      dashboard.ExplainFunc(rt.View),
+			CheckToken:   auth.Valid,
+			SecureCookie: secureCookie,
+			Logger:       logger,
 		})
 		return err
 	}
