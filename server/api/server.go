@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/phonebalance/phonebalance/server/core"
@@ -79,9 +80,9 @@ type Config struct {
 	LoginPath string
 }
 
-// healthSlots bounds the GET /healthz requests served at once. They have
-// their own budget: a flood of health checks never takes the API's slots,
-// and the API's load never fails a health check.
+// healthSlots bounds the GET /healthz and /readyz requests served at
+// once. They have their own budget: a flood of health checks never takes
+// the API's slots, and the API's load never fails a health check.
 const healthSlots = 8
 
 // Server is the API's http.Handler. It is safe for concurrent use.
@@ -100,6 +101,7 @@ type Server struct {
 	protected http.Handler // mux behind the authentication
 	edge      http.Handler // the whole chain behind the same-origin guard
 	registry  *prometheus.Registry
+	replayTo  atomic.Uint64 // the first commit index GET /readyz saw
 }
 
 // New returns the API for cfg.Runtime.
@@ -164,6 +166,7 @@ func New(cfg Config) (s *Server, err error) {
 	}
 	s.open = http.NewServeMux()
 	s.open.HandleFunc("GET /healthz", s.healthz)
+	s.open.HandleFunc("GET /readyz", s.readyz)
 	for pattern, h := range cfg.Public {
 		s.open.Handle(pattern, h)
 	}
@@ -193,7 +196,7 @@ func (s *Server) Authenticator() *Authenticator { return s.auth }
 // body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	slots := s.slots
-	if r.URL.Path == "/healthz" {
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 		slots = s.health
 	} else if s.limiter != nil && !s.fwd.fromPeer(r) && !s.limiter.allow(clientIP(r), time.Now()) {
 		httpedge.WriteError(w, httpedge.ErrRateLimited)
@@ -219,8 +222,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	s.protected.ServeHTTP(w, r)
 }
 
-// HealthBody is GET /healthz, the one unauthenticated endpoint: it says
-// the process serves and whether it leads, and nothing about the state.
+// HealthBody is GET /healthz, unauthenticated: it says the process lives
+// and whether it leads, and nothing about the state (GET /readyz says
+// whether it can serve).
 type HealthBody struct {
 	Status string `json:"status"`
 	Leader bool   `json:"leader"`
