@@ -1,10 +1,16 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 const adminToken = "admin-token-0123456789abcdef"
@@ -62,5 +68,52 @@ func TestAdminBoundary(t *testing.T) {
 	}
 	if _, err := api.New(api.Config{Runtime: e.rt, Token: token, AdminToken: "short"}); err == nil {
 		t.Fatal("a short admin token is accepted")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The logs of a command carry the ID of the request that caused it, as
+// the access line does.
+func TestRequestIDInCommandLogs(t *testing.T) {
+	e := newEnv(t, nil, api.Config{})
+	var buf syncBuffer
+	srv, err := api.New(api.Config{Runtime: e.rt, Token: token, AdminToken: adminToken,
+		Logger: slog.New(httpedge.WithRequestID(slog.NewTextHandler(&buf, nil)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c := client{t: t, base: ts.URL, token: adminToken}
+	code, body := c.raw("POST", "/cluster/remove", `{"id":"gone"}`, map[string]string{"Authorization": "Bearer " + adminToken,
+		"Content-Type": "application/json", "X-Request-ID": "remove-42"})
+	if code != 200 {
+		t.Fatalf("remove: %d %s", code, body)
+	}
+	var removed, access bool
+	for _, line := range strings.Split(buf.String(), "\n") {
+		removed = removed || strings.Contains(line, `msg="node removed"`) && strings.Contains(line, "request_id=remove-42")
+		access = access || strings.Contains(line, "msg=request") && strings.Contains(line, "request_id=remove-42") &&
+			strings.Contains(line, `pattern="POST /cluster/remove"`) && strings.Contains(line, "role=admin")
+	}
+	if !removed || !access {
+		t.Fatalf("the command's line (%v) or the access line (%v) lacks the request ID:\n%s", removed, access, buf.String())
 	}
 }

@@ -130,7 +130,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.logger.Info("node joined", "id", req.ID, "raft_addr", req.RaftAddr)
+	s.logger.InfoContext(r.Context(), "node joined", "id", req.ID, "raft_addr", req.RaftAddr)
 	s.cluster(w, r)
 }
 
@@ -160,7 +160,7 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.logger.Info("node removed", "id", req.ID)
+	s.logger.InfoContext(r.Context(), "node removed", "id", req.ID)
 	s.cluster(w, r)
 }
 

@@ -100,6 +100,7 @@ type Server struct {
 	open      *http.ServeMux
 	protected http.Handler // mux behind the authentication
 	edge      http.Handler // the whole chain behind the same-origin guard
+	logged    http.Handler // serve behind the access log
 	registry  *prometheus.Registry
 	replayTo  atomic.Uint64 // the first commit index GET /readyz saw
 }
@@ -177,6 +178,7 @@ func New(cfg Config) (s *Server, err error) {
 		}
 	}))
 	s.edge = httpedge.SameOrigin(http.HandlerFunc(s.dispatch))
+	s.logged = httpedge.AccessLog(s.logger, http.HandlerFunc(s.serve))
 	return s, nil
 }
 
@@ -187,7 +189,9 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 // Authenticator returns the token check, for a login handler.
 func (s *Server) Authenticator() *Authenticator { return s.auth }
 
-// ServeHTTP bounds the requests in flight (GET /healthz in its own small
+// ServeHTTP logs each request (httpedge.AccessLog: one line at Info with
+// its request ID, which the logs of what it causes carry too), bounds the
+// requests in flight (GET /healthz in its own small
 // budget) and each client's rate (a write forwarded by a follower was
 // limited there), refuses a state-changing request from another origin,
 // serves the public handlers, then authenticates, forwards writes to the
@@ -195,6 +199,10 @@ func (s *Server) Authenticator() *Authenticator { return s.auth }
 // handlers. Every refusal, 404 and 405 included, is the edge's error
 // body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.logged.ServeHTTP(w, r)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	slots := s.slots
 	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 		slots = s.health
@@ -216,6 +224,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (forwarding writes to the leader on a follower).
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := s.open.Handler(r); pattern != "" {
+		httpedge.NoteRoute(r, pattern)
 		h.ServeHTTP(w, r)
 		return
 	}

@@ -186,7 +186,8 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 // (Accept: text/html) is sent to loginPath (303) when loginPath is set.
 func Require(v Verifier, loginPath string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := PrincipalFrom(r.Context()); ok {
+		if p, ok := PrincipalFrom(r.Context()); ok {
+			noteRole(r.Context(), p.Role)
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -200,6 +201,7 @@ func Require(v Verifier, loginPath string, h http.Handler) http.Handler {
 			return
 		}
 		markAuthenticated(w, r)
+		noteRole(r.Context(), p.Role)
 		h.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
 }
