@@ -41,6 +41,7 @@ func TestAdminBoundary(t *testing.T) {
 		{e.c, "host", "POST", "/cluster/join", `{"id":"127.0.0.1:1","raft_addr":"127.0.0.1:2"}`, 403, "forbidden"},
 		{e.c, "host", "POST", "/cluster/remove", `{"id":"127.0.0.1:1"}`, 403, "forbidden"},
 		{e.c, "host", "GET", "/cluster", ``, 200, ""},
+		{e.c, "host", "GET", "/v1/cluster/backup", ``, 403, "forbidden"},
 		// The admin token reaches the membership handlers: this server
 		// runs without -raft, so the join itself is refused as a bad
 		// request, after the authorization.

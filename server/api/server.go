@@ -160,6 +160,7 @@ func New(cfg Config) (s *Server, err error) {
 		}
 	}()
 	s.mux = s.routes()
+	s.backupRoute(s.mux)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError), MaxRequestsInFlight: 4}))
 	for pattern, h := range cfg.Extra {

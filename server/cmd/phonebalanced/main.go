@@ -43,6 +43,19 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") { // backup.go, restore.go
+		var err error
+		if os.Args[1] == "backup" {
+			err = backupCommand(ctx, os.Args[2:], os.Stdout, os.Stderr, os.Getenv)
+		} else {
+			err = restoreCommand(os.Args[2:], os.Stdout, os.Stderr)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "phonebalanced:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Args[1:], os.Stderr, os.Getenv, wiring); err != nil {
 		fmt.Fprintln(os.Stderr, "phonebalanced:", err)
 		os.Exit(1)

@@ -29,9 +29,9 @@ func TestServeTLS(t *testing.T) {
 	c := startChild(t, "-data", filepath.Join(dir, "data"), "-http", "127.0.0.1:0", "-raft", "127.0.0.1:0",
 		"-tls-cert", httpPair.CertFile, "-tls-key", httpPair.KeyFile,
 		"-raft-tls-cert", raftPair.CertFile, "-raft-tls-key", raftPair.KeyFile, "-raft-tls-ca", raftPair.CertFile)
-	if !strings.Contains(c.stderr(), "listening on https://") {
-		t.Fatalf("the banner does not say https:\n%s", c.stderr())
-	}
+	eventually(t, 10*time.Second, "the banner says https", func() bool {
+		return strings.Contains(c.stderr(), "listening on https://")
+	})
 	renewed := testcert.New(t, t.TempDir(), "renewed", 2)
 	roots := x509.NewCertPool()
 	roots.AddCert(httpPair.Cert)
