@@ -48,8 +48,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		add("stores_open", true, "raft %s, event store open", st.State)
 	}
 	add("leader", st.LeaderID != "", "leader %q", st.LeaderID)
-	// The first commit index seen (raft learns it from the leader) is
-	// what a starting node must replay.
+	// The commit index known at start, or else the first seen (raft
+	// learns it from the leader), is what a starting node must replay.
 	if st.CommitIndex > 0 {
 		s.replayTo.CompareAndSwap(0, st.CommitIndex)
 	}

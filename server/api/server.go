@@ -102,7 +102,7 @@ type Server struct {
 	edge      http.Handler // the whole chain behind the same-origin guard
 	logged    http.Handler // serve behind the access log
 	registry  *prometheus.Registry
-	replayTo  atomic.Uint64 // the first commit index GET /readyz saw
+	replayTo  atomic.Uint64 // the commit index known at start, or the first GET /readyz saw
 }
 
 // New returns the API for cfg.Runtime.
@@ -137,6 +137,10 @@ func New(cfg Config) (s *Server, err error) {
 		s.leaderURL = LeaderURLFromID
 	}
 	s.fwd = newForwarder(auth, s.timeout, cfg.PeerTLS)
+	// What a starting node must replay before it is ready: the commit
+	// index it knows now (a cluster node learns it from the leader, so
+	// GET /readyz takes the first it sees if this is 0).
+	s.replayTo.Store(cfg.Runtime.Node().Status().CommitIndex)
 	n := cfg.MaxInFlight
 	if n <= 0 {
 		n = 256

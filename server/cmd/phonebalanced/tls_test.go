@@ -106,7 +106,81 @@ func TestServeTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "the renewed certificate after SIGHUP", func() bool { return serial() == 2 })
-	if err := c.stop(); err != nil {
-		t.Fatalf("%v\n%s", err, c.stderr())
+
+	// A second node joins over HTTPS (-join without a scheme: the node's
+	// own), verifying the first with -tls-ca, and raft over mutual TLS;
+	// a write sent to it, a follower, is forwarded to the leader over
+	// HTTPS.
+	bundle := filepath.Join(dir, "ca-bundle.crt")
+	var pems []byte
+	for _, f := range []string{renewed.CertFile, raftPair.CertFile} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pems = append(pems, b...)
+	}
+	if err := os.WriteFile(bundle, pems, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c2 := startChild(t, "-data", filepath.Join(dir, "data2"), "-http", "127.0.0.1:0", "-raft", "127.0.0.1:0", "-join", c.addr,
+		"-tls-cert", httpPair.CertFile, "-tls-key", httpPair.KeyFile, "-tls-ca", bundle,
+		"-raft-tls-cert", raftPair.CertFile, "-raft-tls-key", raftPair.KeyFile, "-raft-tls-ca", raftPair.CertFile)
+	post := func(base, path, body string) int {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	eventually(t, 30*time.Second, "a write through the follower", func() bool {
+		code := post("https://"+c2.addr, "/teams", `{"id":"tls","name":"TLS"}`)
+		return code == http.StatusCreated || code == http.StatusConflict
+	})
+	if resp, err := get("/teams/tls", testToken); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the forwarded write on the leader: %v %v", resp, err)
+	}
+	for _, n := range []*child{c2, c} {
+		if err := n.stop(); err != nil {
+			t.Fatalf("%v\n%s", err, n.stderr())
+		}
+	}
+}
+
+// Behind a TLS-terminating proxy (-behind-tls-proxy) the login cookie is
+// Secure although the request came over plain HTTP; without the flag it
+// is not (a plain-HTTP server on a laptop must keep working).
+func TestBehindTLSProxySecureCookie(t *testing.T) {
+	login := func(c *child) *http.Cookie {
+		t.Helper()
+		client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.PostForm("http://"+c.addr+"/login", url.Values{"token": {testToken}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if len(resp.Cookies()) != 1 {
+			t.Fatalf("login: %d, cookies %v", resp.StatusCode, resp.Cookies())
+		}
+		return resp.Cookies()[0]
+	}
+	dir := t.TempDir()
+	proxied := startChild(t, "-data", filepath.Join(dir, "a"), "-http", "127.0.0.1:0", "-behind-tls-proxy")
+	if !login(proxied).Secure {
+		t.Fatal("-behind-tls-proxy: the login cookie is not Secure")
+	}
+	if err := proxied.stop(); err != nil {
+		t.Fatal(err)
+	}
+	plain := startChild(t, "-data", filepath.Join(dir, "b"), "-http", "127.0.0.1:0")
+	if login(plain).Secure {
+		t.Fatal("plain HTTP without -behind-tls-proxy: the login cookie is Secure")
+	}
+	if err := plain.stop(); err != nil {
+		t.Fatal(err)
 	}
 }
