@@ -21,9 +21,9 @@ const backupWriteTime = time.Hour
 // store at the same raft index. The state machine is held at its applied
 // index while the event store catches up with it and a read transaction
 // of the store begins (milliseconds); the store is then copied to a
-// local temporary file (while it is, an append that must grow the store's
-// file waits), and the archive is streamed from there. A follower's
-// backup is as of its own applied index.
+// temporary file in Config.BackupDir (while it is, an append that must
+// grow the store's file waits), and the archive is streamed from there.
+// A follower's backup is as of its own applied index.
 func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
@@ -47,7 +47,7 @@ func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("backup: %w", err))
 		return
 	}
-	tmp, err := os.CreateTemp("", "phonebalance-backup-*.db")
+	tmp, err := os.CreateTemp(s.backupDir, "backup-*.db.partial")
 	if err != nil {
 		cp.Close()
 		s.writeError(w, r, fmt.Errorf("backup: %w", err))

@@ -57,6 +57,10 @@ type Config struct {
 	// server's convention, [LeaderURLFromID]: a cluster node's raft ID is
 	// its HTTP address.
 	LeaderURL func(leaderID string) (string, bool)
+	// BackupDir is where GET /v1/cluster/backup stages its copy of the
+	// event store before sending it (as large as events.db); empty means
+	// os.TempDir(). The server gives its data directory.
+	BackupDir string
 	// PeerTLS verifies the other nodes' HTTPS certificates when a follower
 	// forwards a write to the leader over HTTPS (a LeaderURL with the
 	// https scheme); nil means the system's roots.
@@ -102,6 +106,7 @@ type Server struct {
 	edge      http.Handler // the whole chain behind the same-origin guard
 	logged    http.Handler // serve behind the access log
 	registry  *prometheus.Registry
+	backupDir string
 	replayTo  atomic.Uint64 // the commit index known at start, or the first GET /readyz saw
 }
 
@@ -126,7 +131,7 @@ func New(cfg Config) (s *Server, err error) {
 		verifier = httpedge.Verifiers{auth, admin}
 	}
 	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
-		leaderURL: cfg.LeaderURL}
+		leaderURL: cfg.LeaderURL, backupDir: cfg.BackupDir}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
