@@ -218,12 +218,18 @@ const (
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.captureLocked(), nil
+}
+
+// captureLocked captures the state (f.mu is held): what Snapshot and
+// Node.Capture encode.
+func (f *fsm) captureLocked() *fsmSnapshot {
 	s := &fsmSnapshot{file: snapshotFile{Version: snapshotVersion, Index: f.applied,
 		Workspaces: make(map[WorkspaceID]assign.Snapshot, len(f.engines)), Meta: f.meta.clone()}}
 	for ws, eng := range f.engines {
 		s.file.Workspaces[ws] = eng.Snapshot()
 	}
-	return s, nil
+	return s
 }
 
 // Restore replaces the state with a snapshot's, or refuses it and keeps

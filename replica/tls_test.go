@@ -8,9 +8,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"math/big"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -46,7 +48,7 @@ func selfSigned(t *testing.T) *tls.Config {
 func TestClusterOverTLS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conf := selfSigned(t)
+	conf := fromFiles(t, selfSigned(t)) // as the server's -raft-tls-* flags load it
 	base := t.TempDir()
 	open := func(id string, bootstrap bool, c *tls.Config) *Node {
 		n, err := Open(Config{Dir: filepath.Join(base, id), NodeID: id, RaftAddr: "127.0.0.1:0", Bootstrap: bootstrap,
@@ -81,4 +83,29 @@ func TestClusterOverTLS(t *testing.T) {
 		conn.Close()
 	}
 	require.Error(t, err)
+}
+
+// fromFiles writes conf's certificate and key as PEM files (the
+// certificate also as the CA bundle) and loads them back with MutualTLS;
+// broken files are refused.
+func fromFiles(t *testing.T, conf *tls.Config) *tls.Config {
+	t.Helper()
+	dir := t.TempDir()
+	cert, key, ca := filepath.Join(dir, "raft.crt"), filepath.Join(dir, "raft.key"), filepath.Join(dir, "ca.crt")
+	keyDER, err := x509.MarshalPKCS8PrivateKey(conf.Certificates[0].PrivateKey)
+	require.NoError(t, err)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: conf.Certificates[0].Certificate[0]})
+	require.NoError(t, os.WriteFile(cert, certPEM, 0o600))
+	require.NoError(t, os.WriteFile(ca, certPEM, 0o600))
+	require.NoError(t, os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
+	_, err = MutualTLS(cert, key, filepath.Join(dir, "missing.crt"))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	_, err = MutualTLS(cert, key, key) // no certificate in the CA bundle
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	_, err = MutualTLS(cert, ca, ca) // no key
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	loaded, err := MutualTLS(cert, key, ca)
+	require.NoError(t, err)
+	require.Equal(t, tls.RequireAndVerifyClientCert, loaded.ClientAuth)
+	return loaded
 }

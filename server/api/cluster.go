@@ -82,7 +82,7 @@ func eventGaps(gs []eventstore.Gap) []EventGap {
 	return out
 }
 
-// POST /cluster/join, on the leader (a follower forwards it): adds the
+// POST /v1/cluster/join, on the leader (a follower forwards it): adds the
 // node as a voter. Joining again with the same address changes nothing.
 // A join that could brick the cluster is refused with 400 and changes
 // nothing: on a server without -raft, when no raft node with that ID
@@ -110,7 +110,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.logger.Info("node joined", "id", req.ID, "raft_addr", req.RaftAddr)
+	s.logger.InfoContext(r.Context(), "node joined", "id", req.ID, "raft_addr", req.RaftAddr)
 	s.cluster(w, r)
 }
 
@@ -135,7 +135,7 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.logger.Info("node removed", "id", req.ID)
+	s.logger.InfoContext(r.Context(), "node removed", "id", req.ID)
 	s.cluster(w, r)
 }
 

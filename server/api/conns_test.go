@@ -28,6 +28,10 @@ func serveLimited(t *testing.T, e *env, maxConns int, tune ...func(*http.Server)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if hs.TLSConfig != nil {
+			_ = hs.ServeTLS(api.LimitListener(ln, maxConns), "", "")
+			return
+		}
 		_ = hs.Serve(api.LimitListener(ln, maxConns))
 	}()
 	t.Cleanup(func() {

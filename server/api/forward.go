@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,8 +34,13 @@ type forwarder struct {
 
 // newForwarder returns the forwarder of a server authenticating with
 // auth, whose commands wait at most timeout.
-func newForwarder(auth *Authenticator, timeout time.Duration) *forwarder {
+// The leader's HTTPS certificate is verified with peerTLS (nil: the
+// system's roots).
+func newForwarder(auth *Authenticator, timeout time.Duration, peerTLS *tls.Config) *forwarder {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	if peerTLS != nil {
+		t.TLSClientConfig = peerTLS.Clone()
+	}
 	t.Proxy = nil // node to node, never through an environment's proxy
 	t.DialContext = (&net.Dialer{Timeout: forwardDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.ResponseHeaderTimeout = timeout + 5*time.Second

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -189,8 +190,13 @@ func (c *limitConn) Close() error {
 }
 
 // trackState is NewHTTPServer's ConnState hook: it tells a limitConn
-// whether it has sent a request yet.
+// whether it has sent a request yet. Under TLS the server sees the
+// *tls.Conn that wraps the limitConn: it is unwrapped, or every TLS
+// connection would look silent for ever and be evicted however busy.
 func trackState(c net.Conn, s http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	if lc, ok := c.(*limitConn); ok {
 		lc.state.Store(int32(s))
 	}

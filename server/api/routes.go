@@ -74,10 +74,10 @@ func (s *Server) routes() *http.ServeMux {
 	ws("GET", "/effects", s.effects)
 	ws("GET", "/events", s.events)
 	// The cluster.
-	m.HandleFunc("GET /v1/cluster", s.cluster)
-	m.HandleFunc("POST /v1/cluster/join", s.join)
-	m.HandleFunc("POST /v1/cluster/remove", s.remove)
-	m.HandleFunc("GET /v1/openapi.json", s.openapi)
+	m.Handle("GET /v1/cluster", httpedge.RequireRole(http.HandlerFunc(s.cluster), httpedge.RoleAdmin, httpedge.RoleHost))
+	m.Handle("POST /v1/cluster/join", httpedge.RequireRole(http.HandlerFunc(s.join), httpedge.RoleAdmin))
+	m.Handle("POST /v1/cluster/remove", httpedge.RequireRole(http.HandlerFunc(s.remove), httpedge.RoleAdmin))
+	m.Handle("GET /v1/openapi.json", httpedge.RequireRole(http.HandlerFunc(s.openapi), httpedge.RoleAdmin, httpedge.RoleHost))
 	return m
 }
 

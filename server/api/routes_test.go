@@ -257,7 +257,7 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		{"POST", "/v1/workspaces/default/calls", `{"id":"a","team":"support"} x`, 400, "bad_request", false},
 		{"POST", "/v1/workspaces/default/calls", `["id"]`, 400, "bad_request", false},
 		{"POST", "/v1/workspaces/default/calls/call-1/end", `{"by":"nobody"}`, 400, "bad_request", false},
-		{"POST", "/v1/cluster/join", `{"id":"nowhere","raft_addr":"127.0.0.1:1"}`, 400, "bad_request", false},
+		{"POST", "/v1/cluster/join", `{"id":"nowhere","raft_addr":"127.0.0.1:1"}`, 403, "forbidden", false}, // the host token: see TestAdminBoundary
 		{"POST", "/v1/workspaces/default/calls", `{"id":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "too_large", false},
 		// Routes the mux refuses: the same body, Allow kept (see TestNotFoundAndMethodNotAllowed).
 		{"DELETE", "/v1/workspaces/default/calls/call-1", ``, 405, "method_not_allowed", false},

@@ -14,10 +14,12 @@
 package api
 
 import (
+	"crypto/tls"
 	"fmt"
 	"github.com/phonebalance/phonebalance/client"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/phonebalance/phonebalance/server/core"
@@ -36,6 +38,13 @@ type Config struct {
 	// Bearer, or the phonebalance_token cookie). Required, at least 16
 	// bytes.
 	Token string
+	// AdminToken is the cluster's admin credential (httpedge.RoleAdmin):
+	// it alone may change the membership and take backups, and it may not
+	// act on the workspace (403), so a leaked admin token is no telephony
+	// credential and the host token cannot reshape the cluster. Empty
+	// means no admin: those endpoints answer 403 to everyone. It must
+	// differ from Token.
+	AdminToken string
 	// Logger receives request failures; nil means slog.Default().
 	Logger *slog.Logger
 	// CommandTimeout bounds each wait on the engine (commit and apply);
@@ -49,6 +58,14 @@ type Config struct {
 	// server's convention, [LeaderURLFromID]: a cluster node's raft ID is
 	// its HTTP address.
 	LeaderURL func(leaderID string) (string, bool)
+	// BackupDir is where GET /v1/cluster/backup stages its copy of the
+	// event store before sending it (as large as events.db); empty means
+	// os.TempDir(). The server gives its data directory.
+	BackupDir string
+	// PeerTLS verifies the other nodes' HTTPS certificates when a follower
+	// forwards a write to the leader over HTTPS (a LeaderURL with the
+	// https scheme); nil means the system's roots.
+	PeerTLS *tls.Config
 	// Extra are more handlers mounted behind the authentication, by
 	// http.ServeMux pattern: the dashboard page at "GET /", its SSE stream,
 	// anything the host adds. A pattern that conflicts with the API's makes
@@ -68,9 +85,9 @@ type Config struct {
 	LoginPath string
 }
 
-// healthSlots bounds the GET /healthz requests served at once. They have
-// their own budget: a flood of health checks never takes the API's slots,
-// and the API's load never fails a health check.
+// healthSlots bounds the GET /healthz and /readyz requests served at
+// once. They have their own budget: a flood of health checks never takes
+// the API's slots, and the API's load never fails a health check.
 const healthSlots = 8
 
 // Server is the API's http.Handler. It is safe for concurrent use.
@@ -88,7 +105,10 @@ type Server struct {
 	open      *http.ServeMux
 	protected http.Handler // mux behind the authentication
 	edge      http.Handler // the whole chain behind the same-origin guard
+	logged    http.Handler // serve behind the access log
 	registry  *prometheus.Registry
+	backupDir string
+	replayTo  atomic.Uint64 // the commit index known at start, or the first GET /readyz saw
 }
 
 // New returns the API for cfg.Runtime.
@@ -100,8 +120,19 @@ func New(cfg Config) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var verifier httpedge.Verifier = auth
+	if cfg.AdminToken != "" {
+		if cfg.AdminToken == cfg.Token {
+			return nil, fmt.Errorf("api: the admin token must differ from the host token")
+		}
+		admin, err := httpedge.NewAdminToken(cfg.AdminToken)
+		if err != nil {
+			return nil, fmt.Errorf("api: admin token: %w", err)
+		}
+		verifier = httpedge.Verifiers{auth, admin}
+	}
 	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
-		leaderURL: cfg.LeaderURL}
+		leaderURL: cfg.LeaderURL, backupDir: cfg.BackupDir}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -111,7 +142,11 @@ func New(cfg Config) (s *Server, err error) {
 	if s.leaderURL == nil {
 		s.leaderURL = LeaderURLFromID
 	}
-	s.fwd = newForwarder(auth, s.timeout)
+	s.fwd = newForwarder(auth, s.timeout, cfg.PeerTLS)
+	// What a starting node must replay before it is ready: the commit
+	// index it knows now (a cluster node learns it from the leader, so
+	// GET /readyz takes the first it sees if this is 0).
+	s.replayTo.Store(cfg.Runtime.Node().Status().CommitIndex)
 	n := cfg.MaxInFlight
 	if n <= 0 {
 		n = 256
@@ -135,6 +170,7 @@ func New(cfg Config) (s *Server, err error) {
 		}
 	}()
 	s.mux = s.routes()
+	s.backupRoute(s.mux)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError), MaxRequestsInFlight: 4}))
 	for pattern, h := range cfg.Extra {
@@ -142,16 +178,18 @@ func New(cfg Config) (s *Server, err error) {
 	}
 	s.open = http.NewServeMux()
 	s.open.HandleFunc("GET /healthz", s.healthz)
+	s.open.HandleFunc("GET /readyz", s.readyz)
 	for pattern, h := range cfg.Public {
 		s.open.Handle(pattern, h)
 	}
-	routes := httpedge.Routes(s.mux)
-	s.protected = httpedge.Require(auth, cfg.LoginPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	routes := httpedge.WorkspaceOnly(s.mux, httpedge.Routes(s.mux))
+	s.protected = httpedge.Require(verifier, cfg.LoginPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.forward(w, r) {
 			routes.ServeHTTP(w, r)
 		}
 	}))
 	s.edge = httpedge.SameOrigin(http.HandlerFunc(s.dispatch))
+	s.logged = httpedge.AccessLog(s.logger, http.HandlerFunc(s.serve))
 	return s, nil
 }
 
@@ -162,7 +200,9 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 // Authenticator returns the token check, for a login handler.
 func (s *Server) Authenticator() *Authenticator { return s.auth }
 
-// ServeHTTP bounds the requests in flight (GET /healthz in its own small
+// ServeHTTP logs each request (httpedge.AccessLog: one line at Info with
+// its request ID, which the logs of what it causes carry too), bounds the
+// requests in flight (GET /healthz in its own small
 // budget) and each client's rate (a write forwarded by a follower was
 // limited there), refuses a state-changing request from another origin,
 // serves the public handlers, then authenticates, forwards writes to the
@@ -170,8 +210,12 @@ func (s *Server) Authenticator() *Authenticator { return s.auth }
 // handlers. Every refusal, 404 and 405 included, is the edge's error
 // body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.logged.ServeHTTP(w, r)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	slots := s.slots
-	if r.URL.Path == "/healthz" {
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 		slots = s.health
 	} else if s.limiter != nil && !s.fwd.fromPeer(r) && !s.limiter.allow(clientIP(r), time.Now()) {
 		httpedge.WriteError(w, httpedge.ErrRateLimited)
@@ -191,14 +235,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (forwarding writes to the leader on a follower).
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := s.open.Handler(r); pattern != "" {
+		httpedge.NoteRoute(r, pattern)
 		h.ServeHTTP(w, r)
 		return
 	}
 	s.protected.ServeHTTP(w, r)
 }
 
-// HealthBody is GET /healthz, the one unauthenticated endpoint: it says
-// the process serves and whether it leads, and nothing about the state.
+// HealthBody is GET /healthz, unauthenticated: it says the process lives
+// and whether it leads, and nothing about the state (GET /readyz says
+// whether it can serve).
 type HealthBody = client.HealthBody
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -43,6 +43,7 @@ package core
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,6 +77,9 @@ type Config struct {
 	// settings (see replica.Config); all empty for one durable node.
 	NodeID, RaftAddr, Advertise string
 	Bootstrap                   bool
+	// RaftTLS wraps raft's transport in (mutual) TLS: replica.Config.TLS,
+	// such as replica.MutualTLS makes. Nil: plain TCP.
+	RaftTLS *tls.Config
 	// Engine is the workspace's phone settings.
 	Engine assign.Config
 	// Telephony carries out effects on the leader. Nil: deliveries wait
@@ -185,7 +189,7 @@ func Open(cfg Config) (*Runtime, error) {
 		Timeout: cfg.TelephonyTimeout, Logger: r.logger})
 	r.node, err = replica.Open(replica.Config{
 		Dir: cfg.Dir, InMemory: cfg.InMemory, NodeID: cfg.NodeID, RaftAddr: cfg.RaftAddr,
-		Advertise: cfg.Advertise, Bootstrap: cfg.Bootstrap, Engine: cfg.Engine, Clock: cfg.Clock,
+		Advertise: cfg.Advertise, Bootstrap: cfg.Bootstrap, TLS: cfg.RaftTLS, Engine: cfg.Engine, Clock: cfg.Clock,
 		Logger: r.logger, OnApply: r.onApply, OnRestore: r.onRestore, Deliver: r.disp.Deliver,
 		TuneRaft: cfg.TuneRaft,
 	})

@@ -186,7 +186,8 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 // (Accept: text/html) is sent to loginPath (303) when loginPath is set.
 func Require(v Verifier, loginPath string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := PrincipalFrom(r.Context()); ok {
+		if p, ok := PrincipalFrom(r.Context()); ok {
+			noteRole(r.Context(), p.Role)
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -200,6 +201,7 @@ func Require(v Verifier, loginPath string, h http.Handler) http.Handler {
 			return
 		}
 		markAuthenticated(w, r)
+		noteRole(r.Context(), p.Role)
 		h.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
 }
@@ -240,18 +242,17 @@ func (vs Verifiers) Verify(secret string) (Principal, bool) {
 }
 
 // The authorization helpers: every route a teammate or supervisor can
-// reach decides with one of these, from the [Principal] in the request's
+// reach decides with one of these (a route of the API's own mux may use
+// [RequireRole] where it is registered instead), from the [Principal] in the request's
 // context, and answers their error with [WriteError] (403 "forbidden").
 // They are pure functions of their arguments: safe for concurrent use.
 
-// RequireRole returns nil when p is an admin, or when p belongs to
-// workspace ws and its role is one of roles; otherwise an error wrapping
-// [ErrForbidden].
-func RequireRole(p Principal, ws string, roles ...Role) error {
-	if p.Role == RoleAdmin {
-		return nil
-	}
-	if p.Workspace == ws {
+// CheckRole returns nil when p belongs to workspace ws and its role is
+// one of roles; otherwise an error wrapping [ErrForbidden]. An admin is
+// refused like any other role not listed: the admin credential manages
+// the cluster and acts on no workspace (see [WorkspaceOnly]).
+func CheckRole(p Principal, ws string, roles ...Role) error {
+	if p.Workspace == ws && p.Role != RoleAdmin {
 		for _, r := range roles {
 			if p.Role == r {
 				return nil
@@ -261,12 +262,13 @@ func RequireRole(p Principal, ws string, roles ...Role) error {
 	return Errorf(ErrForbidden, "%s %q may not do this in workspace %q", p.Role, p.Name, ws)
 }
 
-// RequireSelf returns nil when p may act as teammate in workspace ws: an
-// admin, the workspace's host, or the teammate's own session (teammate or
+// RequireSelf returns nil when p may act as teammate in workspace ws: the
+// workspace's host, or the teammate's own session (teammate or
 // supervisor role with Teammate == teammate). Anything else, a
-// supervisor acting for someone else included, wraps [ErrForbidden].
+// supervisor acting for someone else and an admin included, wraps
+// [ErrForbidden].
 func RequireSelf(p Principal, ws, teammate string) error {
-	if p.Role == RoleAdmin || (p.Role == RoleHost && p.Workspace == ws) {
+	if p.Role == RoleHost && p.Workspace == ws {
 		return nil
 	}
 	if (p.Role == RoleTeammate || p.Role == RoleSupervisor) && p.Workspace == ws && p.Teammate == teammate && teammate != "" {

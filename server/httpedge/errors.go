@@ -32,7 +32,8 @@ var (
 	// ErrUnauthorized: no credentials, or credentials that are not valid.
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrForbidden: the principal is authenticated but its role does not
-	// allow the request (a teammate acting for another teammate, say).
+	// allow the request (a teammate acting for another teammate, a host
+	// token reshaping the cluster, an admin token acting on a workspace).
 	ErrForbidden = errors.New("forbidden")
 	// ErrCrossOrigin: a state-changing request from another origin.
 	ErrCrossOrigin = errors.New("cross-origin request refused")

@@ -13,6 +13,7 @@ func Routes(m *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := m.Handler(r)
 		if pattern != "" {
+			NoteRoute(r, pattern)
 			m.ServeHTTP(w, r)
 			return
 		}

@@ -134,14 +134,14 @@ type CredentialBody struct {
 }
 
 // workspaceTeammate checks the principal may manage credentials in {ws}
-// (host of it, or admin) and returns the {id} of an existing teammate.
+// (its host) and returns the {id} of an existing teammate.
 func (s *Server) workspaceTeammate(r *http.Request) (string, error) {
 	ws := r.PathValue("ws")
 	if ws != s.ws {
 		return "", httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
 	}
 	p, _ := httpedge.PrincipalFrom(r.Context())
-	if err := httpedge.RequireRole(p, ws, httpedge.RoleHost); err != nil {
+	if err := httpedge.CheckRole(p, ws, httpedge.RoleHost); err != nil {
 		return "", err
 	}
 	id := r.PathValue("id")

@@ -43,7 +43,7 @@ func NewNodeCollector(status func() replica.Status, now func() time.Time) *NodeC
 	desc := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "raft", name), help, nil, nil)
 	}
-	version, revision := buildVersion()
+	version, revision := BuildVersion()
 	return &NodeCollector{
 		status: status,
 		now:    now,
@@ -61,9 +61,10 @@ func NewNodeCollector(status func() replica.Status, now func() time.Time) *NodeC
 	}
 }
 
-// buildVersion reads the module version and VCS revision the binary was
-// built with ("(devel)" and "unknown" when not recorded).
-func buildVersion() (version, revision string) {
+// BuildVersion reads the module version and VCS revision the binary was
+// built with ("(devel)" and "unknown" when not recorded), as
+// phonebalance_build_info labels them.
+func BuildVersion() (version, revision string) {
 	version, revision = "(devel)", "unknown"
 	info, ok := debug.ReadBuildInfo()
 	if !ok {

@@ -123,8 +123,12 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 
 	// A join of an address where no node answers is refused and changes
 	// nothing; the dead node is removed through a follower.
-	must(t, alive[0].addr, "POST", "/v1/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"`+n1.raftAddr(t, c2)+`"}`, http.StatusBadRequest, nil)
-	must(t, alive[1].addr, "POST", "/v1/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusOK, nil)
+	// Only the admin token changes the membership: the host token, which a
+	// telephony webhook holds, is refused.
+	must(t, alive[0].addr, "POST", "/v1/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"127.0.0.4:1"}`, http.StatusForbidden, nil)
+	must(t, alive[1].addr, "POST", "/v1/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusForbidden, nil)
+	mustAs(t, testAdminToken, alive[0].addr, "POST", "/v1/cluster/join", `{"id":"127.0.0.4:1","raft_addr":"`+n1.raftAddr(t, c2)+`"}`, http.StatusBadRequest, nil)
+	mustAs(t, testAdminToken, alive[1].addr, "POST", "/v1/cluster/remove", `{"id":"`+n1.addr+`"}`, http.StatusOK, nil)
 	eventually(t, 30*time.Second, "two members", func() bool {
 		var cl api.ClusterBody
 		code, body := request(alive[0].addr, "GET", "/v1/cluster", "")
@@ -149,7 +153,7 @@ func (c *child) raftAddr(t *testing.T, cl api.ClusterBody) string {
 	return ""
 }
 
-// One authenticated POST /cluster/join used to add an unreachable voter
+// One authenticated POST /v1/cluster/join used to add an unreachable voter
 // to a standalone server, and every write then failed for good: it is
 // refused, and the server keeps working, also after a restart.
 func TestStandaloneRefusesJoin(t *testing.T) {
@@ -157,7 +161,7 @@ func TestStandaloneRefusesJoin(t *testing.T) {
 	args := []string{"-data", dir, "-http", "127.0.0.1:0"}
 	c := startChild(t, args...)
 	must(t, c.addr, "POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
-	body := must(t, c.addr, "POST", "/v1/cluster/join", `{"id":"127.0.0.2:8080","raft_addr":"127.0.0.2:7000"}`, http.StatusBadRequest, nil)
+	body := mustAs(t, testAdminToken, c.addr, "POST", "/v1/cluster/join", `{"id":"127.0.0.2:8080","raft_addr":"127.0.0.2:7000"}`, http.StatusBadRequest, nil)
 	if !strings.Contains(body, "-raft") {
 		t.Fatalf("the refusal does not say why: %s", body)
 	}

@@ -17,22 +17,27 @@ import (
 
 // joinCluster asks the node at joinAddr (an HTTP address) to add this
 // node (raft ID self, the HTTP address; raft transport at raftAddr) to
-// its cluster. A follower forwards the request to the leader. It retries
-// for up to a minute while the cluster has no leader; a refusal (the
-// token, or a join that could not work: the leader cannot reach raftAddr)
-// ends it at once.
-func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, logger *slog.Logger) error {
+// its cluster, with the cluster's admin token. A follower forwards the
+// request to the leader. It retries for up to a minute while the cluster
+// has no leader; a refusal (the token, or a join that could not work: the
+// leader cannot reach raftAddr) ends it at once.
+//
+// joinAddr without a scheme is reached over HTTPS when this node serves
+// HTTPS (the cluster's nodes do alike), verified with tlss.peer.
+func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, tlss tlsSetup, logger *slog.Logger) error {
 	body, err := json.Marshal(api.JoinRequest{ID: self, RaftAddr: raftAddr})
 	if err != nil {
 		return err
 	}
 	base := joinAddr
 	if !strings.Contains(base, "://") {
-		base = "http://" + base
+		base = tlss.scheme() + "://" + base
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	client := &http.Client{Timeout: 15 * time.Second}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = tlss.peer
+	client := &http.Client{Timeout: 15 * time.Second, Transport: transport}
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	var last error
@@ -51,7 +56,7 @@ func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, lo
 			case resp.StatusCode == http.StatusOK:
 				logger.Info("joined the cluster", "via", joinAddr, "id", self)
 				return nil
-			case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusBadRequest:
+			case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden, resp.StatusCode == http.StatusBadRequest:
 				return fmt.Errorf("join %s: %s: %s", joinAddr, resp.Status, bytes.TrimSpace(b))
 			}
 			last = fmt.Errorf("join %s: %s: %s", joinAddr, resp.Status, bytes.TrimSpace(b))
@@ -70,7 +75,7 @@ func joinCluster(ctx context.Context, joinAddr, token, self, raftAddr string, lo
 // seconds at most) and logs, for each that does not answer, how to
 // remove it if it is gone for good, and whether the cluster lacks the
 // majority it needs to elect a leader.
-func reportUnreachable(ctx context.Context, rt *core.Runtime, addr string, logger *slog.Logger) {
+func reportUnreachable(ctx context.Context, rt *core.Runtime, base string, logger *slog.Logger) {
 	n := rt.Node()
 	down := n.Unreachable(ctx)
 	if len(down) == 0 {
@@ -85,7 +90,7 @@ func reportUnreachable(ctx context.Context, rt *core.Runtime, addr string, logge
 	for _, m := range down {
 		logger.Warn("a voter of the cluster does not answer; if it is gone for good, remove it (on any node, while a majority answers)",
 			"id", m.ID, "raft_addr", m.Addr,
-			"remove_with", fmt.Sprintf(`curl -X POST -H "Authorization: Bearer $PHONEBALANCE_TOKEN" http://%s/v1/cluster/remove -d '{"id":%q}'`, addr, m.ID))
+			"remove_with", fmt.Sprintf(`curl -X POST -H "Authorization: Bearer $PHONEBALANCE_ADMIN_TOKEN" %s/v1/cluster/remove -d '{"id":%q}'`, base, m.ID))
 	}
 	if need := voters/2 + 1; voters-len(down) < need {
 		logger.Warn("too few voters answer to elect a leader: bring back the ones that do not answer; writes wait until then",

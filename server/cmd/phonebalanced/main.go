@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,6 +43,19 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") { // backup.go, restore.go
+		var err error
+		if os.Args[1] == "backup" {
+			err = backupCommand(ctx, os.Args[2:], os.Stdout, os.Stderr, os.Getenv)
+		} else {
+			err = restoreCommand(os.Args[2:], os.Stdout, os.Stderr)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "phonebalanced:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Args[1:], os.Stderr, os.Getenv, wiring); err != nil {
 		fmt.Fprintln(os.Stderr, "phonebalanced:", err)
 		os.Exit(1)
@@ -56,6 +70,7 @@ type config struct {
 	join        string
 	demo        bool
 	tokenFile   string
+	adminFile   string
 	ringTimeout time.Duration
 	wrapUp      time.Duration
 	maxConns    int
@@ -71,6 +86,10 @@ type config struct {
 	eventRetention time.Duration
 
 	logFormat, logLevel string
+
+	tlsCert, tlsKey, tlsCA             string
+	raftTLSCert, raftTLSKey, raftTLSCA string
+	behindTLSProxy                     bool
 
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 	sipTCP, sipTLS, sipTLSCert, sipTLSKey                            string
@@ -107,6 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.webhook, "webhook", "", "URL each effect is POSTed to as signed JSON (the telephony side for hosts not written in Go); needs -webhook-secret-file")
 	fs.StringVar(&c.webhookSecretFile, "webhook-secret-file", "", "file holding the webhook signing secret (at least 16 bytes)")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
+	fs.StringVar(&c.adminFile, "admin-token-file", "", "file holding the cluster's admin token, for membership and backups (else $PHONEBALANCE_ADMIN_TOKEN, else <data>/admin-token, generated); every node of a cluster uses the same")
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
 	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")
 	fs.IntVar(&c.maxConns, "max-conns", api.DefaultMaxConns, "most HTTP connections open at once")
@@ -114,6 +134,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.rateBurst, "rate-burst", 400, "requests one client IP may make in a burst")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one object per line)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "least level logged: debug (every ring and request), info, warn or error")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, with -tls-key; re-read on SIGHUP and when the files change")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
+	fs.StringVar(&c.tlsCA, "tls-ca", "", "with -tls-cert: PEM CA bundle that verifies the other nodes' HTTPS certificates (forwarded writes, -join); default the system's roots")
+	fs.StringVar(&c.raftTLSCert, "raft-tls-cert", "", "PEM certificate of this node's raft transport (mutual TLS, with -raft-tls-key and -raft-tls-ca); it must name the host of -raft")
+	fs.StringVar(&c.raftTLSKey, "raft-tls-key", "", "PEM private key of -raft-tls-cert")
+	fs.StringVar(&c.raftTLSCA, "raft-tls-ca", "", "PEM CA bundle that verifies the other nodes' raft certificates, both ways")
+	fs.BoolVar(&c.behindTLSProxy, "behind-tls-proxy", false, "a TLS-terminating proxy serves this server to browsers: mark the login cookie Secure on plain HTTP too")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -128,6 +155,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.data == "" {
 		return c, errors.New("-data is empty")
+	}
+	if err := checkTLSFlags(c); err != nil {
+		return c, err
 	}
 	if c.rate < 0 || c.rateBurst < 1 || c.maxConns < 1 {
 		return c, errors.New("-rate must be at least 0, -rate-burst and -max-conns at least 1")
@@ -161,6 +191,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
+	tlss, err := loadTLS(c, logger)
+	if err != nil {
+		return err
+	}
 	ecfg := assign.DefaultConfig()
 	ecfg.RingTimeout, ecfg.WrapUp = c.ringTimeout, c.wrapUp
 	if err := ecfg.Validate(); err != nil {
@@ -177,6 +211,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
+	if c.join != "" && !adminTokenGiven(c.adminFile, c.data, getenv) {
+		return errors.New("-join needs the cluster's admin token: give -admin-token-file or $PHONEBALANCE_ADMIN_TOKEN (the first node's is in its <data>/admin-token)")
+	}
+	adminToken, adminWhere, err := loadAdminToken(c.adminFile, c.data, getenv)
+	if err != nil {
+		return err
+	}
 
 	// Listen first: in cluster mode the bound HTTP address is the node's
 	// raft ID.
@@ -188,7 +229,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	rcfg := core.Config{Dir: c.data, Engine: ecfg, Logger: logger, EventRetention: c.eventRetention,
 		Advice: advice.Config{Default: advice.Target{Within: c.slWithin, Fraction: c.slTarget}}}
 	if c.raft != "" {
-		rcfg.NodeID, rcfg.RaftAddr, rcfg.Bootstrap = addr, c.raft, c.join == ""
+		rcfg.NodeID, rcfg.RaftAddr, rcfg.Bootstrap, rcfg.RaftTLS = addr, c.raft, c.join == "", tlss.raft
 	}
 	rt, err := core.Open(rcfg)
 	if err != nil {
@@ -206,8 +247,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	}
 	rt.SetTelephony(tel)
 
-	acfg := api.Config{Runtime: rt, Token: token, Logger: logger, LoginPath: opts.LoginPath,
-		RatePerIP: c.rate, RateBurst: c.rateBurst}
+	acfg := api.Config{Runtime: rt, Token: token, AdminToken: adminToken, Logger: logger, LoginPath: opts.LoginPath,
+		RatePerIP: c.rate, RateBurst: c.rateBurst, PeerTLS: tlss.peer, BackupDir: c.data}
+	if tlss.cert != nil { // the other nodes serve HTTPS too
+		acfg.LeaderURL = func(id string) (string, bool) {
+			u, ok := api.LeaderURLFromID(id)
+			return "https" + strings.TrimPrefix(u, "http"), ok
+		}
+	}
 	if opts.Extra != nil {
 		if acfg.Extra, err = opts.Extra(rt, auth); err != nil {
 			ln.Close()
@@ -227,18 +274,24 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	}
 	hs := api.NewHTTPServer(srv, logger)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(api.LimitListener(ln, c.maxConns)) }()
+	if tlss.cert != nil {
+		hs.TLSConfig = tlss.cert.TLSConfig()
+		go func() { serveErr <- hs.ServeTLS(api.LimitListener(ln, c.maxConns), "", "") }()
+	} else {
+		go func() { serveErr <- hs.Serve(api.LimitListener(ln, c.maxConns)) }()
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	tlss.reloadOnHangup(ctx)
 	bgErr := make(chan error, len(opts.Background))
 	for _, bg := range opts.Background {
 		go func() { bgErr <- bg(ctx, rt) }()
 	}
 	running := len(opts.Background) // background parts yet to return
-	err = start(ctx, c, rt, token, addr, logger)
+	err = start(ctx, c, rt, adminToken, addr, tlss, logger)
 	if err == nil {
-		printBanner(stderr, addr, c, tokenWhere)
+		printBanner(stderr, tlss.scheme()+"://"+addr, c, tokenWhere, adminWhere)
 		select {
 		case err = <-serveErr:
 		case err = <-bgErr: // a part that stopped, or saw a signal's cancel first
@@ -275,7 +328,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 // command line whatever the state of the node -join names), says which
 // voters do not answer (cluster mode), and seeds the demo team (with
 // -demo and no demo traffic, on the leader).
-func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, logger *slog.Logger) error {
+func start(ctx context.Context, c config, rt *core.Runtime, adminToken, addr string, tlss tlsSetup, logger *slog.Logger) error {
 	if c.raft == "" {
 		if err := waitLeader(ctx, rt); err != nil {
 			return err
@@ -285,12 +338,12 @@ func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, 
 	if c.join != "" {
 		if member {
 			logger.Info("already a member of the cluster: -join skipped", "join", c.join, "id", addr)
-		} else if err := joinCluster(ctx, c.join, token, addr, rt.Node().Addr(), logger); err != nil {
+		} else if err := joinCluster(ctx, c.join, adminToken, addr, rt.Node().Addr(), tlss, logger); err != nil {
 			return err
 		}
 	}
 	if member {
-		reportUnreachable(ctx, rt, addr, logger)
+		reportUnreachable(ctx, rt, tlss.scheme()+"://"+addr, logger)
 	}
 	// With traffic the demo adds its own team and teammates (the ones it
 	// plays); without, the demo team is seeded here.
@@ -302,12 +355,12 @@ func start(ctx context.Context, c config, rt *core.Runtime, token, addr string, 
 	return nil
 }
 
-func printBanner(w io.Writer, addr string, c config, tokenWhere string) {
-	base := "http://" + addr
+func printBanner(w io.Writer, base string, c config, tokenWhere, adminWhere string) {
 	data, _ := filepath.Abs(c.data)
 	fmt.Fprintf(w, "phonebalanced listening on %s\n", base)
 	fmt.Fprintf(w, "data directory: %s\n", data)
 	fmt.Fprintf(w, "API token: %s\n", tokenWhere)
+	fmt.Fprintf(w, "admin token (membership, backups; not the API): %s\n", adminWhere)
 	fmt.Fprintf(w, "dashboard: %s/ (log in with the token)\n", base)
 	fmt.Fprintf(w, "teammate inbox: %s/inbox/login (with -demo: teammate \"you\", password in the log line below; else set one with the PUT below)\n", base)
 	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`

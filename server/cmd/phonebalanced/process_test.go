@@ -24,7 +24,10 @@ const (
 	childArgs = "PHONEBALANCED_TEST_ARGS"
 )
 
-const testToken = "process-test-token-0123456789"
+const (
+	testToken      = "process-test-token-0123456789"
+	testAdminToken = "process-test-admin-token-0123456789"
+)
 
 // TestMain runs the server when the test binary is started as a child
 // process by startChild; otherwise the tests.
@@ -63,7 +66,7 @@ func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
 	b, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1", childArgs+"="+string(b), "PHONEBALANCE_TOKEN="+testToken)
+	cmd.Env = append(os.Environ(), childEnv+"=1", childArgs+"="+string(b), "PHONEBALANCE_TOKEN="+testToken, "PHONEBALANCE_ADMIN_TOKEN="+testAdminToken)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +81,8 @@ func startChild(t *testing.T, args ...string) *child {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
-			if a, ok := strings.CutPrefix(line, "phonebalanced listening on http://"); ok {
+			if a, ok := strings.CutPrefix(line, "phonebalanced listening on "); ok {
+				_, a, _ = strings.Cut(a, "://")
 				addrc <- a
 			}
 			c.mu.Lock()
@@ -146,11 +150,16 @@ func (c *child) stop() error {
 // request sends an authenticated request to base and returns the status and
 // body; a transport error is status 0.
 func request(base, method, path, body string) (int, string) {
+	return requestAs(testToken, base, method, path, body)
+}
+
+// requestAs is request with the given bearer token.
+func requestAs(token, base, method, path, body string) (int, string) {
 	req, err := http.NewRequest(method, "http://"+base+path, strings.NewReader(body))
 	if err != nil {
 		return 0, err.Error()
 	}
-	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Do(req)
@@ -165,7 +174,13 @@ func request(base, method, path, body string) (int, string) {
 // must sends a request and fails unless it gets status want.
 func must(t *testing.T, base, method, path, body string, want int, out any) string {
 	t.Helper()
-	code, b := request(base, method, path, body)
+	return mustAs(t, testToken, base, method, path, body, want, out)
+}
+
+// mustAs is must with the given bearer token.
+func mustAs(t *testing.T, token, base, method, path, body string, want int, out any) string {
+	t.Helper()
+	code, b := requestAs(token, base, method, path, body)
 	if code != want {
 		t.Fatalf("%s %s %s: %d %s, want %d", method, path, body, code, b, want)
 	}

@@ -11,29 +11,57 @@ import (
 	"strings"
 )
 
-// tokenFileName is the generated token's file in the data directory.
-const tokenFileName = "token"
+// tokenFileName is the generated token's file in the data directory;
+// adminTokenFileName the admin token's.
+const (
+	tokenFileName      = "token"
+	adminTokenFileName = "admin-token"
+)
 
-// loadToken returns the API token and a sentence saying where it came
-// from: the -token-file if given, else $PHONEBALANCE_TOKEN, else the data
-// directory's token file, generated (32 random bytes, hex, mode 0600) the
-// first time.
+// loadToken returns the API (host) token and a sentence saying where it
+// came from: the -token-file if given, else $PHONEBALANCE_TOKEN, else the
+// data directory's token file, generated (32 random bytes, hex, mode
+// 0600) the first time.
 func loadToken(tokenFile, dataDir string, getenv func(string) string) (token, where string, err error) {
-	if tokenFile != "" {
-		b, err := os.ReadFile(tokenFile)
+	return loadSecret(tokenFile, "PHONEBALANCE_TOKEN", filepath.Join(dataDir, tokenFileName), getenv)
+}
+
+// loadAdminToken returns the cluster's admin token as loadToken does the
+// host token: -admin-token-file, else $PHONEBALANCE_ADMIN_TOKEN, else
+// <data>/admin-token, generated the first time.
+func loadAdminToken(file, dataDir string, getenv func(string) string) (token, where string, err error) {
+	return loadSecret(file, "PHONEBALANCE_ADMIN_TOKEN", filepath.Join(dataDir, adminTokenFileName), getenv)
+}
+
+// adminTokenGiven reports whether the admin token comes from the flag or
+// the environment, or from a file of the data directory made before:
+// whether it can be the cluster's, not one generated now.
+func adminTokenGiven(file, dataDir string, getenv func(string) string) bool {
+	if file != "" || getenv("PHONEBALANCE_ADMIN_TOKEN") != "" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(dataDir, adminTokenFileName))
+	return err == nil
+}
+
+// loadSecret reads a token from file, else the environment variable env,
+// else path, which it generates (32 random bytes, hex, mode 0600) when
+// missing.
+func loadSecret(file, env, path string, getenv func(string) string) (token, where string, err error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
 		if err != nil {
 			return "", "", err
 		}
-		return strings.TrimSpace(string(b)), "from " + tokenFile, nil
+		return strings.TrimSpace(string(b)), "from " + file, nil
 	}
-	if t := getenv("PHONEBALANCE_TOKEN"); t != "" {
-		return strings.TrimSpace(t), "from $PHONEBALANCE_TOKEN", nil
+	if t := getenv(env); t != "" {
+		return strings.TrimSpace(t), "from $" + env, nil
 	}
-	path := filepath.Join(dataDir, tokenFileName)
 	b, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		return strings.TrimSpace(string(b)), "in " + path + " (export PHONEBALANCE_TOKEN=$(cat " + path + "))", nil
+		return strings.TrimSpace(string(b)), "in " + path + " (export " + env + "=$(cat " + path + "))", nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return "", "", err
 	}
@@ -53,5 +81,5 @@ func loadToken(tokenFile, dataDir string, getenv func(string) string) (token, wh
 	if err := f.Close(); err != nil {
 		return "", "", err
 	}
-	return token, fmt.Sprintf("generated into %s (export PHONEBALANCE_TOKEN=$(cat %s))", path, path), nil
+	return token, fmt.Sprintf("generated into %s (export %s=$(cat %s))", path, env, path), nil
 }

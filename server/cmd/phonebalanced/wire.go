@@ -64,7 +64,7 @@ func fixed(o Options) wireFunc {
 // -demo-rate above 0).
 func wiring(c config, logger *slog.Logger) (Options, error) {
 	var opts Options
-	mountDashboard(&opts, logger)
+	mountDashboard(&opts, logger, c.behindTLSProxy)
 	mountInbox(&opts, c, logger)
 	switch {
 	case c.sip != "" && c.demo && c.demoRate > 0:
@@ -111,7 +111,9 @@ func wireWebhook(opts *Options, c config, logger *slog.Logger) error {
 // the authentication, its login form and static files before it. Every
 // applied log entry notifies it (through a runtime subscription, which
 // never holds up the log).
-func mountDashboard(opts *Options, logger *slog.Logger) {
+// With secureCookie (a TLS proxy in front) the login cookie is Secure on
+// plain HTTP too; over TLS it always is.
+func mountDashboard(opts *Options, logger *slog.Logger, secureCookie bool) {
 	var dash *dashboard.Server
 	build := func(rt *core.Runtime, auth *api.Authenticator) error {
 		if dash != nil {
@@ -133,10 +135,11 @@ func mountDashboard(opts *Options, logger *slog.Logger) {
 				_, err := rt.Do(ctx, cmd)
 				return err
 			},
-			Timeline:   dashboard.TimelineFunc(rt.Timeline),
-			Explain:    dashboard.ExplainFunc(rt.View),
-			CheckToken: auth.Valid,
-			Logger:     logger,
+			Timeline:     dashboard.TimelineFunc(rt.Timeline),
+			Explain:      dashboard.ExplainFunc(rt.View),
+			CheckToken:   auth.Valid,
+			SecureCookie: secureCookie,
+			Logger:       logger,
 		})
 		return err
 	}
