@@ -19,6 +19,7 @@ import (
 	"github.com/phonebalance/phonebalance/client"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -51,8 +52,15 @@ type Config struct {
 	// zero means 10 s.
 	CommandTimeout time.Duration
 	// MaxInFlight bounds the requests served at once; more get 503 at
-	// once. Zero means 256. (Streams mounted under Extra count too.)
+	// once. Zero means 256. Event streams (a GET that accepts
+	// text/event-stream: the wallboard's, each open inbox tab's, the
+	// effects stream) have their own budget, MaxStreams, since each
+	// holds its request for as long as a page stays open.
 	MaxInFlight int
+	// MaxStreams bounds the event streams served at once; more get 503
+	// at once. Zero means 4096 (each stream also counts against
+	// -max-conns).
+	MaxStreams int
 	// LeaderURL maps the leader's raft ID to the base URL of its HTTP API
 	// ("http://10.0.0.5:8080"), for redirecting writes; nil means the
 	// server's convention, [LeaderURLFromID]: a cluster node's raft ID is
@@ -99,6 +107,7 @@ type Server struct {
 	leaderURL func(string) (string, bool)
 	fwd       *forwarder
 	slots     chan struct{}
+	streams   chan struct{}
 	health    chan struct{}
 	limiter   *rateLimiter // nil: no rate limit
 	mux       *http.ServeMux
@@ -153,6 +162,11 @@ func New(cfg Config) (s *Server, err error) {
 	}
 	s.slots = make(chan struct{}, n)
 	s.health = make(chan struct{}, healthSlots)
+	streams := cfg.MaxStreams
+	if streams <= 0 {
+		streams = 4096
+	}
+	s.streams = make(chan struct{}, streams)
 	if cfg.RatePerIP > 0 {
 		s.limiter = newRateLimiter(cfg.RatePerIP, cfg.RateBurst)
 	}
@@ -202,8 +216,8 @@ func (s *Server) Authenticator() *Authenticator { return s.auth }
 
 // ServeHTTP logs each request (httpedge.AccessLog: one line at Info with
 // its request ID, which the logs of what it causes carry too), bounds the
-// requests in flight (GET /healthz in its own small
-// budget) and each client's rate (a write forwarded by a follower was
+// requests in flight (event streams and the health probes in budgets of
+// their own) and each client's rate (a write forwarded by a follower was
 // limited there), refuses a state-changing request from another origin,
 // serves the public handlers, then authenticates, forwards writes to the
 // leader if this node does not lead, and serves the API and the Extra
@@ -215,6 +229,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	slots := s.slots
+	if isStream(r) {
+		slots = s.streams
+	}
 	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 		slots = s.health
 	} else if s.limiter != nil && !s.fwd.fromPeer(r) && !s.limiter.allow(clientIP(r), time.Now()) {
@@ -229,6 +246,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.edge.ServeHTTP(w, r)
+}
+
+// isStream reports whether r asks for an event stream: a GET accepting
+// text/event-stream, which holds its request while the page is open.
+func isStream(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 // dispatch serves a public handler, or else the authenticated routes
