@@ -21,7 +21,7 @@ const adminToken = "admin-token-0123456789abcdef"
 func TestAdminBoundary(t *testing.T) {
 	e := newEnv(t, nil, api.Config{AdminToken: adminToken})
 	e.seed()
-	e.c.do("POST", "/calls", `{"id":"call-1","team":"support"}`, 201, nil)
+	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, 201, nil)
 	admin := client{t: t, base: e.ts.URL, token: adminToken}
 	code := func(c client, method, path, body string) (int, string) {
 		t.Helper()
@@ -112,7 +112,7 @@ func TestRequestIDInCommandLogs(t *testing.T) {
 	for _, line := range strings.Split(buf.String(), "\n") {
 		removed = removed || strings.Contains(line, `msg="node removed"`) && strings.Contains(line, "request_id=remove-42")
 		access = access || strings.Contains(line, "msg=request") && strings.Contains(line, "request_id=remove-42") &&
-			strings.Contains(line, `pattern="POST /cluster/remove"`) && strings.Contains(line, "role=admin")
+			strings.Contains(line, `pattern="POST /v1/cluster/remove"`) && strings.Contains(line, "role=admin")
 	}
 	if !removed || !access {
 		t.Fatalf("the command's line (%v) or the access line (%v) lacks the request ID:\n%s", removed, access, buf.String())

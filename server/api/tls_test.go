@@ -34,7 +34,7 @@ func TestTLSConnectionsKeepTheirState(t *testing.T) {
 		hs.TLSConfig = cf.TLSConfig()
 	})
 	clientTLS := &tls.Config{RootCAs: pair.Pool, ServerName: "127.0.0.1"}
-	get := "GET /teams/support HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + token + "\r\n\r\n"
+	get := "GET /v1/workspaces/default/teams/support HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + token + "\r\n\r\n"
 
 	busy, err := tls.Dial("tcp", addr, clientTLS)
 	if err != nil {
