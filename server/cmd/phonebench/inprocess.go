@@ -66,7 +66,7 @@ func (p inprocLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 		tel = n.gw
 	}
 	rt.SetTelephony(tel)
-	srv, err := api.New(api.Config{Runtime: rt, Token: p.tok, Logger: quietLogger()})
+	srv, err := api.New(api.Config{Runtime: rt, Token: p.tok, AdminToken: adminToken(p.tok), Logger: quietLogger()})
 	if err != nil {
 		ln.Close()
 		n.close()
@@ -79,7 +79,7 @@ func (p inprocLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 	defer cancel()
 	if s.join != "" {
 		body, _ := json.Marshal(api.JoinRequest{ID: addr, RaftAddr: rt.Node().Addr()})
-		d := httpDriver{base: "http://" + s.join, token: p.tok, client: &http.Client{Timeout: 15 * time.Second}}
+		d := httpDriver{base: "http://" + s.join, token: adminToken(p.tok), client: &http.Client{Timeout: 15 * time.Second}}
 		for {
 			_, err := d.send(wctx, "POST", "/v1/cluster/join", string(body), http.StatusOK)
 			if err == nil {

@@ -170,6 +170,11 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// adminToken is the cluster's admin token the nodes of one run share,
+// derived from its host token (membership needs the admin token; the
+// commands measured use the host token).
+func adminToken(host string) string { return host + "-admin" }
+
 // procLauncher runs each node as a phonebalanced process, as deployed.
 type procLauncher struct {
 	bin, tok string
@@ -228,7 +233,7 @@ func (p procLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 		args = append(args, "-sip", s.sip.listen, "-sip-users", s.sip.usersFile)
 	}
 	n := &procNode{cmd: exec.Command(p.bin, args...), done: make(chan struct{})}
-	n.cmd.Env = append(os.Environ(), "PHONEBALANCE_TOKEN="+p.tok)
+	n.cmd.Env = append(os.Environ(), "PHONEBALANCE_TOKEN="+p.tok, "PHONEBALANCE_ADMIN_TOKEN="+adminToken(p.tok))
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := n.cmd.StderrPipe()
 	if err != nil {
