@@ -74,6 +74,11 @@ type config struct {
 
 	sip, sipAdvertise, sipDomain, sipUsers, sipCallers, sipVoicemail string
 	sipTCP, sipTLS, sipTLSCert, sipTLSKey                            string
+
+	// The gateway's media (sipmedia.go).
+	sipMedia                                           bool
+	sipMediaIP, sipMediaAdvertise, holdMusic, sipTrunk string
+	sipAnnounce                                        time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -100,6 +105,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sipTLS, "sip-tls", "", "TCP address SIP over TLS is served on (e.g. 0.0.0.0:5061), with -sip-tls-cert and -sip-tls-key; empty: none")
 	fs.StringVar(&c.sipTLSCert, "sip-tls-cert", "", "PEM certificate (chain) of the -sip-tls listener")
 	fs.StringVar(&c.sipTLSKey, "sip-tls-key", "", "PEM private key of the -sip-tls listener")
+	fs.BoolVar(&c.sipMedia, "sip-media", true, "answer queued SIP callers with hold music and announcements and relay their audio (RTP) to the teammate; false: signalling only, callers hear ringing")
+	fs.StringVar(&c.sipMediaIP, "sip-media-ip", "", "IP address the RTP sockets bind; empty: the -sip listener's")
+	fs.StringVar(&c.sipMediaAdvertise, "sip-media-advertise", "", "IP address put in the gateway's SDP; empty: the -sip-advertise host if an IP, else -sip-media-ip")
+	fs.StringVar(&c.holdMusic, "hold-music", "", "hold music, a WAV file of 8 kHz mono 16-bit PCM or G.711; empty: the shipped loop")
+	fs.DurationVar(&c.sipAnnounce, "sip-announce-every", 30*time.Second, "hold music between announcements of a caller's place in line and expected wait")
+	fs.StringVar(&c.sipTrunk, "sip-trunk", "", "SIP URI (sip:host:port) callers who press 2 are dialled back through; empty: no callbacks")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")
 	fs.DurationVar(&c.wrapUp, "wrap-up", 0, "wrap-up time after each call")
