@@ -15,6 +15,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/server/media"
+	siplib "github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 )
 
@@ -279,6 +280,33 @@ func TestSIPpMediaHoldAndBridge(t *testing.T) {
 	waitIdle(t, e)
 }
 
+// TestSIPpTeammateHold: the SIPp phone that answered puts the call on
+// hold with a re-INVITE (sendonly): the engine records the hold and the
+// caller hears hold music; its resume (sendrecv) is recorded and the
+// audio is bridged again.
+func TestSIPpTeammateHold(t *testing.T) {
+	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
+	e := mediaEnv(t, users, []pb.TeammateID{"zoe"}, MediaConfig{AnnouncePeriod: 10 * time.Second})
+	callerAudio, phoneAudio := newRTPPeer(t), newRTPPeer(t)
+	caller := startMediaCaller(t, e, "caller", callerAudio)
+	ids := waitQueued(t, e, 1)
+	gw := expectAnnouncement(t, callerAudio, 1, media.UnknownWait)
+	phone := startPhone(t, e, "zoe", users["zoe"], "answer_hold.xml", 1, "-d", "1500", "-key", "rtpport", phoneAudio.port())
+	checkBridge(t, callerAudio, gw, phoneAudio, 0x61)
+	e.waitEvent("the hold", func(ev eventlog.Event) bool { return ev.Kind == eventlog.CallOnHold })
+	callerAudio.recvUntil("hold music during the teammate's hold", loud)
+	e.waitEvent("the resume", func(ev eventlog.Event) bool { return ev.Kind == eventlog.CallResumed })
+	checkBridge(t, callerAudio, gw, phoneAudio, 0x71)
+	caller.wait(t)
+	phone.wait(t)
+	// Rule: LC1, MT2
+	want := "call_placed\ncall_queued\ncall_offered zoe\ncall_answered zoe\ncall_on_hold zoe\ncall_resumed zoe\ncall_ended zoe stage=talking by=teammate\n"
+	if got := story(e.waitEnded(ids[0])); got != want {
+		t.Fatalf("timeline:\n%s\nwant:\n%s", got, want)
+	}
+	waitIdle(t, e)
+}
+
 // TestSIPpVoicemail: a waiting SIPp caller presses 1, hears the
 // instructions and the tone, speaks for a second and presses #; the
 // message is in the voicemail directory and the engine recorded it
@@ -297,6 +325,45 @@ func TestSIPpVoicemail(t *testing.T) {
 	leaveMessage(t, audio, gw)
 	caller.wait(t)
 	checkVoicemail(t, e, dir, ids[0], "call_placed\ncall_queued\nvoicemail_started\nvoicemail_recorded\ncall_ended stage=voicemail by=system\n")
+}
+
+// TestSIPpVoicemailDeflected: a SIPp caller the engine deflects as it
+// arrives (nobody online) is answered for voicemail only: the first thing
+// they hear is the instructions, never a place in line; the message is
+// recorded and the engine records it.
+func TestSIPpVoicemailDeflected(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, envOptions{ringTimeout: 5 * time.Second, team: "support", users: map[pb.TeammateID]string{"zoe": "pw-zoe"},
+		teamConfig: assign.TeamConfig{DeflectWhenNobodyOnline: true},
+		tune:       func(c *Config) { c.Media = &MediaConfig{VoicemailDir: dir} }})
+	audio := newRTPPeer(t)
+	caller := startMediaCaller(t, e, "caller-deflected", audio)
+	pkt, gw := audio.recv()
+	if want := promptFrames(t, []string{media.PromptLeaveMessage})[0]; !bytes.Equal(pkt.Payload, want) {
+		t.Fatal("the deflected caller's first frame is not the voicemail instructions")
+	}
+	leaveMessage(t, audio, gw)
+	caller.wait(t)
+	evs, _ := e.snapshot()
+	// Rule: DF2, LC5, MT6
+	checkVoicemail(t, e, dir, placed(evs)[0], "call_placed\ncall_deflected no_teammates\nvoicemail_started\nvoicemail_recorded\ncall_ended stage=voicemail by=system\n")
+}
+
+// With media but no voicemail, a caller the engine deflects as it arrives
+// is refused as without media (480 with the reason): the gateway answers
+// only calls that are queued.
+func TestMediaDeflectedNotAnswered(t *testing.T) {
+	e := newEnv(t, envOptions{mock: true, team: "support", users: map[pb.TeammateID]string{"ana": "pw"},
+		teamConfig: assign.TeamConfig{DeflectWhenNobodyOnline: true},
+		tune:       func(c *Config) { c.Media = &MediaConfig{} }})
+	caller := newUA(t, e, "customer")
+	caller.invite("support", "call-deflected")
+	res := caller.finalResponse(siplib.INVITE)
+	caller.send(ackFor(caller, res))
+	if res.StatusCode != 480 {
+		t.Fatalf("deflected caller got %d %s, want 480", res.StatusCode, res.Reason)
+	}
+	waitIdle(t, e)
 }
 
 // leaveMessage waits for the voicemail instructions and tone, speaks for
