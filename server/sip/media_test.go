@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	siplib "github.com/emiago/sipgo/sip"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/server/media"
-	siplib "github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 )
 
