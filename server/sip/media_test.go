@@ -2,8 +2,10 @@ package sip
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/media"
 	"github.com/pion/rtp"
 )
@@ -395,6 +398,15 @@ func checkVoicemail(t *testing.T, e *env, dir string, id pb.CallID, want string)
 	}
 	if !slices.ContainsFunc(clip.PCM(), func(s int16) bool { return s > 4000 }) {
 		t.Error("the recorded message is silent")
+	}
+	// The API lists it (the handler the server mounts on
+	// /v1/workspaces/{ws}/voicemails).
+	rec := httptest.NewRecorder()
+	api.Voicemails{Dir: dir}.List(rec, httptest.NewRequest("GET", "/voicemails", nil))
+	var list struct{ Voicemails []api.Voicemail }
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || len(list.Voicemails) != 1 ||
+		list.Voicemails[0].Call != id || list.Voicemails[0].DurationMS < 500 {
+		t.Errorf("voicemail listing: %s", rec.Body)
 	}
 	waitIdle(t, e)
 }
