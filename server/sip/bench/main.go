@@ -46,13 +46,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pion/rtp"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/media"
 	"github.com/phonebalance/phonebalance/server/sip"
+	"github.com/pion/rtp"
 )
 
 const domain = "bench.test"
