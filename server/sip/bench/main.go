@@ -239,11 +239,11 @@ func (b *bench) sustained(rate int, d, talk time.Duration, phones int) {
 		"-l", strconv.Itoa(concurrent*2), "-d", strconv.Itoa(int(talk/time.Millisecond)), "-trace_msg")
 	err := caller.wait(d + talk + 120*time.Second)
 	elapsed := time.Since(start)
-	both, heard := pool.sessions()
+	legs, heard, both := pool.sessions()
 	fmt.Printf("\nsustained: %d calls at %d/s over %v (%.1f calls/s achieved), talk %v, %d phones\n",
 		calls, rate, d, float64(calls)/elapsed.Seconds(), talk, phones)
 	fmt.Printf("  SIPp: successful %d, failed %d (exit: %v)\n", caller.successfulCalls(), caller.failedCalls(), err)
-	fmt.Printf("  media: %d caller legs heard hold music, %d carried RTP both ways (the caller's frames echoed back through the phone)\n", heard, both)
+	fmt.Printf("  media: %d caller legs sent RTP, %d hold music first, %d carried RTP both ways (the caller's frames echoed back through the phone)\n", legs, heard, both)
 	ring := ringLatency(caller.dir, ps)
 	if len(ring) > 0 {
 		slices.Sort(ring)
@@ -423,20 +423,25 @@ func (s *sock) write() {
 	}
 }
 
-func (p *pool) sessions() (both, heard int) {
+// sessions counts the gateway's caller legs that sent to the pool (one
+// per call), those that sent hold music (a phone answering within
+// microseconds of the 200 can end the hold before its first frame) and
+// those that carried the caller's own frames back.
+func (p *pool) sessions() (legs, heard, both int) {
 	for _, s := range p.socks {
 		s.mu.Lock()
 		for _, ss := range s.sess {
+			legs++
 			if ss.heard {
 				heard++
-				if ss.echoed {
-					both++
-				}
+			}
+			if ss.echoed {
+				both++
 			}
 		}
 		s.mu.Unlock()
 	}
-	return both, heard
+	return legs, heard, both
 }
 
 func (p *pool) resetLateness() {
