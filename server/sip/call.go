@@ -340,6 +340,9 @@ func (c *call) deflect(why eventlog.Deflection) {
 	if c.answered {
 		return
 	}
+	if c.m != nil && c.m.voicemail {
+		return // already leaving a message
+	}
 	if c.m != nil && c.m.callback {
 		c.g.log.warn("sip: callback deflected before a teammate answered", "call", c.id, "deflection", why.String())
 		c.g.callbacksFailed.Add(1)

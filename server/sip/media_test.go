@@ -253,6 +253,7 @@ func checkBridge(t *testing.T, a *rtpPeer, aGateway netip.AddrPort, b *rtpPeer, 
 // phone registers and answers each in turn, and RTP flows both ways
 // through the gateway until the phone hangs up.
 func TestSIPpMediaHoldAndBridge(t *testing.T) {
+	t.Parallel() // real time (announcements, prompts): run beside the others
 	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
 	wait := func(_ pb.TeamID, place int) time.Duration { return time.Duration(place) * 4 * time.Minute }
 	e := mediaEnv(t, users, []pb.TeammateID{"zoe"}, MediaConfig{AnnouncePeriod: 10 * time.Second, ExpectedWait: wait})
@@ -288,6 +289,7 @@ func TestSIPpMediaHoldAndBridge(t *testing.T) {
 // caller hears hold music; its resume (sendrecv) is recorded and the
 // audio is bridged again.
 func TestSIPpTeammateHold(t *testing.T) {
+	t.Parallel() // real time (announcements, prompts): run beside the others
 	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
 	e := mediaEnv(t, users, []pb.TeammateID{"zoe"}, MediaConfig{AnnouncePeriod: 10 * time.Second})
 	callerAudio, phoneAudio := newRTPPeer(t), newRTPPeer(t)
@@ -315,6 +317,7 @@ func TestSIPpTeammateHold(t *testing.T) {
 // message is in the voicemail directory and the engine recorded it
 // (rule MT6 counts it).
 func TestSIPpVoicemail(t *testing.T) {
+	t.Parallel() // real time (announcements, prompts): run beside the others
 	dir := t.TempDir()
 	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
 	e := newEnv(t, envOptions{ringTimeout: 5 * time.Second, team: "support", teammates: []pb.TeammateID{"zoe"}, users: users,
@@ -335,6 +338,7 @@ func TestSIPpVoicemail(t *testing.T) {
 // they hear is the instructions, never a place in line; the message is
 // recorded and the engine records it.
 func TestSIPpVoicemailDeflected(t *testing.T) {
+	t.Parallel() // real time (announcements, prompts): run beside the others
 	dir := t.TempDir()
 	e := newEnv(t, envOptions{ringTimeout: 5 * time.Second, team: "support", users: map[pb.TeammateID]string{"zoe": "pw-zoe"},
 		teamConfig: assign.TeamConfig{DeflectWhenNobodyOnline: true},
@@ -432,6 +436,7 @@ func queuePlace(e *env, id pb.CallID) (int, error) {
 // registers and answers the first call, the gateway dials the customer
 // back through the trunk (a SIPp UAS) and bridges them, RTP both ways.
 func TestSIPpCallback(t *testing.T) {
+	t.Parallel() // real time (announcements, prompts): run beside the others
 	trunkPort := freeUDPPort(t)
 	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
 	e := mediaEnv(t, users, []pb.TeammateID{"zoe"}, MediaConfig{AnnouncePeriod: 10 * time.Second,
