@@ -439,13 +439,15 @@ func TestSIPpCallback(t *testing.T) {
 	t.Parallel() // real time (announcements, prompts): run beside the others
 	trunkPort := freeUDPPort(t)
 	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
+	// With voicemail and callbacks both on, each announcement ends with
+	// "press 1 to leave a voicemail, press 2 to be called back".
 	e := mediaEnv(t, users, []pb.TeammateID{"zoe"}, MediaConfig{AnnouncePeriod: 10 * time.Second,
-		Trunk: "sip:127.0.0.1:" + trunkPort})
+		Trunk: "sip:127.0.0.1:" + trunkPort, VoicemailDir: t.TempDir()})
 
 	first, second := newRTPPeer(t), newRTPPeer(t)
 	c1 := startMediaCaller(t, e, "caller-cb", first)
 	ids := waitQueued(t, e, 1)
-	gw1 := expectAnnouncement(t, first, 1, media.UnknownWait)
+	gw1 := expectAnnouncement(t, first, 1, media.UnknownWait, media.PromptOptions)
 	first.key(gw1, '2')
 	c1.wait(t) // confirmation played, then BYE from the gateway
 	if place, err := queuePlace(e, ids[0]); err != nil || place != 1 {
@@ -453,7 +455,7 @@ func TestSIPpCallback(t *testing.T) {
 	}
 	c2 := startMediaCaller(t, e, "caller-2", second)
 	waitQueued(t, e, 2)
-	gw2 := expectAnnouncement(t, second, 2, media.UnknownWait)
+	gw2 := expectAnnouncement(t, second, 2, media.UnknownWait, media.PromptOptions)
 
 	customer := newRTPPeer(t)
 	uas := startSIPp(t, e, "customer", "-sf", scenario(t, "customer.xml"), "-p", trunkPort,
