@@ -37,7 +37,7 @@ type UDPConfig struct {
 // Concurrency: as for Leg; SetRemote, LocalAddr and Remote are safe from any goroutine.
 type UDPLeg struct {
 	conn    *net.UDPConn
-	codec   Codec
+	codec   atomic.Uint32 // a Codec; see SetCodec
 	eventPT uint8
 
 	mu     sync.Mutex // guards remote, hdr, wbuf
@@ -71,9 +71,8 @@ func ListenUDP(cfg UDPConfig) (*UDPLeg, error) {
 	if pt == 0 {
 		pt = DefaultEventPayloadType
 	}
-	return &UDPLeg{
+	l := &UDPLeg{
 		conn:    conn,
-		codec:   cfg.Codec,
 		eventPT: pt,
 		hdr: rtp.Header{
 			Version:        2,
@@ -85,7 +84,24 @@ func ListenUDP(cfg UDPConfig) (*UDPLeg, error) {
 		},
 		wbuf: make([]byte, 0, 1500),
 		rbuf: make([]byte, 1500),
-	}, nil
+	}
+	l.codec.Store(uint32(cfg.Codec))
+	return l, nil
+}
+
+// SetCodec changes the leg's codec, for a leg bound before its offer's answer chose one (the
+// gateway offers a phone PCMU and PCMA and learns the codec from the phone's answer). It
+// returns an error for an invalid codec. Safe from any goroutine, but a frame being read or
+// written meanwhile may use either codec: call it before the leg carries audio.
+func (l *UDPLeg) SetCodec(c Codec) error {
+	if !c.Valid() {
+		return fmt.Errorf("media: codec %v is not PCMU or PCMA", c)
+	}
+	l.mu.Lock()
+	l.codec.Store(uint32(c))
+	l.hdr.PayloadType = c.PayloadType()
+	l.mu.Unlock()
+	return nil
 }
 
 // LocalAddr is the address the socket is bound to (the port to advertise in SDP).
@@ -108,7 +124,7 @@ func (l *UDPLeg) Remote() netip.AddrPort {
 }
 
 // Codec implements Leg.
-func (l *UDPLeg) Codec() Codec { return l.codec }
+func (l *UDPLeg) Codec() Codec { return Codec(l.codec.Load()) }
 
 // WriteFrame implements Leg: one RTP packet to the remote, at once.
 func (l *UDPLeg) WriteFrame(audio []byte) error {
@@ -173,7 +189,7 @@ func (l *UDPLeg) ReadFrame(ctx context.Context) (Frame, error) {
 			continue
 		}
 		switch pkt.PayloadType {
-		case l.codec.PayloadType():
+		case l.Codec().PayloadType():
 			return Frame{Audio: append([]byte(nil), pkt.Payload...)}, nil
 		case l.eventPT:
 			if key, ok, _ := l.dtmf.Detect(pkt.Timestamp, pkt.Payload); ok {

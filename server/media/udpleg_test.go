@@ -234,3 +234,30 @@ func TestListenUDPErrors(t *testing.T) {
 		t.Error("unresolvable address accepted")
 	}
 }
+
+// SetCodec switches a leg bound before the answer chose its codec: it
+// sends and accepts the new payload type only, and refuses a codec that
+// is not G.711.
+func TestUDPLegSetCodec(t *testing.T) {
+	leg := listen(t, PCMU)
+	peer := rawPeer(t)
+	leg.SetRemote(addrOf(peer))
+	if err := leg.SetCodec(Codec(18)); err == nil || leg.Codec() != PCMU {
+		t.Fatalf("SetCodec(18): %v, codec %v", err, leg.Codec())
+	}
+	if err := leg.SetCodec(PCMA); err != nil || leg.Codec() != PCMA {
+		t.Fatalf("SetCodec(PCMA): %v, codec %v", err, leg.Codec())
+	}
+	if err := leg.WriteFrame(pattern(1)); err != nil {
+		t.Fatal(err)
+	}
+	if p := readRTP(t, peer); p.PayloadType != PCMA.PayloadType() {
+		t.Fatalf("sent payload type %d, want %d", p.PayloadType, PCMA.PayloadType())
+	}
+	sendRTP(t, peer, leg.LocalAddr(), rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 1}, Payload: pattern(2)})
+	sendRTP(t, peer, leg.LocalAddr(), rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: 2}, Payload: pattern(3)})
+	f, err := leg.ReadFrame(timeoutCtx(t))
+	if err != nil || !bytes.Equal(f.Audio, pattern(3)) {
+		t.Fatalf("read %v, %v: want the PCMA frame only", f, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/server/media"
 )
 
 // call is one caller's call, run by one goroutine (the INVITE handler's)
@@ -37,7 +38,10 @@ type call struct {
 	bridged  *leg                   // the answered phone
 	answered bool                   // the engine took an answer
 	final    bool                   // the caller's INVITE has its final response
+	callerUp bool                   // the caller's INVITE was answered 200 and not hung up
 	ended    bool                   // the engine's call ended, or never began
+
+	m *callMedia // the caller's audio, with Config.Media; else nil
 }
 
 type eventKind uint8
@@ -60,6 +64,10 @@ type event struct {
 	deflection eventlog.Deflection
 	leg        *leg
 	out        outcome
+	digit      byte            // evDigit
+	rec        media.Recording // evVoicemailDone
+	err        error           // evVoicemailDone
+	on         bool            // evTeammateHold
 }
 
 // post queues ev for the call's goroutine; false if the call is over.
@@ -86,9 +94,11 @@ func (c *call) take() []event {
 	return evs
 }
 
-// run answers 100 Trying, submits the arrival, then answers 180 Ringing
-// (the caller hears ringing while the call waits: the gateway plays no
-// media) and handles the call's events until it ends.
+// run answers 100 Trying, submits the arrival, then, with media and the
+// call queued, answers 200 OK with the gateway's SDP and plays hold
+// music; otherwise (signalling only, or a call the engine deflected as it
+// arrived) answers 180 Ringing. It then handles the call's events until
+// the call ends.
 func (c *call) run() {
 	defer c.exit()
 	if err := c.dlg.Respond(100, "Trying", nil); err != nil {
@@ -103,7 +113,16 @@ func (c *call) run() {
 		c.ended = true
 		return
 	}
-	if err := c.dlg.Respond(180, "Ringing", nil); err != nil {
+	if c.m != nil && c.queued() {
+		if err := c.answerQueued(); err != nil {
+			c.g.log.info("sip: answering a queued caller failed", "call", c.id, "error", err)
+			if !c.final {
+				c.reject(500, "Server Internal Error")
+			}
+			c.end(eventlog.ByCustomer)
+			return
+		}
+	} else if err := c.dlg.Respond(180, "Ringing", nil); err != nil {
 		c.end(eventlog.ByCustomer)
 		return
 	}
@@ -143,6 +162,7 @@ func (c *call) exit() {
 	for _, l := range c.legs {
 		l.cancel()
 	}
+	c.closeMedia()
 	if !c.final {
 		c.reject(500, "Server Internal Error")
 	}
@@ -195,12 +215,33 @@ func (c *call) handle(ev event) {
 		c.legDone(ev.leg, ev.out)
 	case evCallerBye:
 		c.final = true
+		c.callerUp = false
+		if c.m != nil && c.m.callback {
+			return // keeps its place; dialled back when answered
+		}
+		if c.m != nil && c.m.voicemail {
+			c.m.caller.Close() // the recording ends and is kept
+			return
+		}
 		c.end(eventlog.ByCustomer)
 	case evTeammateBye:
+		if c.m != nil && ev.leg == c.m.customer {
+			c.m.customer = nil
+			c.end(eventlog.ByCustomer)
+			return
+		}
 		if ev.leg == c.bridged {
 			c.bridged = nil
 			c.end(eventlog.ByTeammate)
 		}
+	case evDigit:
+		c.onDigit(ev.digit)
+	case evVoicemailDone:
+		c.voicemailDone(ev.rec, ev.err)
+	case evCallbackConfirmed:
+		c.callbackConfirmed()
+	case evTeammateHold:
+		c.teammateHold(ev.leg, ev.on)
 	}
 }
 
@@ -215,7 +256,12 @@ func (c *call) ring(t pb.TeammateID, auto bool) {
 		c.decline(t, eventlog.DeclineConnectivity)
 		return
 	}
-	l := newLeg(c, t, b, auto)
+	l, err := newLeg(c, t, b, auto)
+	if err != nil {
+		c.g.log.warn("sip: binding a phone's media failed", "call", c.id, "teammate", t, "error", err)
+		c.decline(t, eventlog.DeclineConnectivity)
+		return
+	}
 	c.legs[t] = l
 	if !c.g.goTracked(l.run) {
 		l.cancel()
@@ -226,6 +272,10 @@ func (c *call) ring(t pb.TeammateID, auto bool) {
 // legDone takes a leg's outcome to the engine: an answer, or a decline
 // with the cause its final response gives.
 func (c *call) legDone(l *leg, out outcome) {
+	if l.customer {
+		c.dialbackDone(l, out)
+		return
+	}
 	current := c.legs[l.teammate] == l
 	if current {
 		delete(c.legs, l.teammate)
@@ -244,6 +294,10 @@ func (c *call) legDone(l *leg, out outcome) {
 			return
 		}
 		c.answered, c.bridged = true, l
+		if c.m != nil {
+			c.mediaAnswered(l)
+			return
+		}
 		err := c.answerCaller(l.answer)
 		c.final = true
 		if err != nil {
@@ -251,6 +305,7 @@ func (c *call) legDone(l *leg, out outcome) {
 			c.end(eventlog.ByCustomer)
 		}
 	case outRejected, outFailed:
+		l.closeRTP()
 		if current {
 			c.decline(l.teammate, out.cause(l.auto))
 		}
@@ -264,7 +319,12 @@ func (c *call) answerCaller(sdp []byte) error {
 	if len(sdp) > 0 {
 		res.AppendHeader(siplib.NewHeader("Content-Type", "application/sdp"))
 	}
-	return c.dlg.WriteResponse(res)
+	c.final = true
+	if err := c.dlg.WriteResponse(res); err != nil {
+		return err
+	}
+	c.callerUp = true
+	return nil
 }
 
 func (c *call) decline(t pb.TeammateID, cause eventlog.DeclineCause) {
@@ -277,7 +337,26 @@ func (c *call) decline(t pb.TeammateID, cause eventlog.DeclineCause) {
 // deflect answers the caller with the deflection (a redirect to voicemail,
 // or a final response naming the reason) and ends the call.
 func (c *call) deflect(why eventlog.Deflection) {
-	if c.answered || c.final {
+	if c.answered {
+		return
+	}
+	if c.m != nil && c.m.voicemail {
+		return // already leaving a message
+	}
+	if c.m != nil && c.m.callback {
+		c.g.log.warn("sip: callback deflected before a teammate answered", "call", c.id, "deflection", why.String())
+		c.g.callbacksFailed.Add(1)
+		c.end(eventlog.BySystem)
+		return
+	}
+	if c.m != nil && c.g.media.VoicemailDir != "" && !c.m.voicemail {
+		c.deflectToVoicemail()
+		return
+	}
+	if c.final {
+		if c.callerUp { // answered with hold music, no voicemail: hang up
+			c.end(eventlog.BySystem)
+		}
 		return
 	}
 	if uri := c.g.cfg.VoicemailURI; uri != "" {
@@ -300,7 +379,15 @@ func (c *call) end(by eventlog.Party) {
 	}
 	c.ended = true
 	c.dropLegs()
-	if c.final && by != eventlog.ByCustomer && c.answered {
+	if c.m != nil && c.m.customer != nil {
+		c.m.customer.cancel()
+		if by != eventlog.ByCustomer {
+			c.m.customer.hangup()
+		}
+		c.m.customer = nil
+	}
+	c.closeMedia()
+	if c.callerUp && by != eventlog.ByCustomer {
 		c.byeCaller()
 	}
 }
@@ -322,6 +409,7 @@ func (c *call) dropLegs() (wasBridged bool) {
 
 // byeCaller hangs up the caller's answered leg.
 func (c *call) byeCaller() {
+	c.callerUp = false
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := c.g.byeCaller(ctx, c.dlg); err != nil {
@@ -333,7 +421,13 @@ func (c *call) byeCaller() {
 // as it is.
 func (c *call) shutdown() {
 	c.ended = true
-	if c.dropLegs() {
+	c.dropLegs()
+	if c.m != nil && c.m.customer != nil {
+		c.m.customer.cancel()
+		c.m.customer.hangup()
+	}
+	c.closeMedia()
+	if c.callerUp {
 		c.byeCaller()
 	}
 	if !c.final {

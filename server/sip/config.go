@@ -58,6 +58,13 @@ type Config struct {
 	// "sip:voicemail@pbx.example.com". Unset, a deflected call is
 	// refused with a final response naming the reason.
 	VoicemailURI string
+	// Media, if set, makes the gateway carry the calls' audio: queued
+	// callers are answered with hold music and announcements, the
+	// answered phone's audio is relayed through the gateway, and
+	// voicemail and callbacks are offered (see [MediaConfig]). Nil: the
+	// gateway relays signalling only and callers hear ringing while they
+	// wait.
+	Media *MediaConfig
 
 	// Node is the replica the gateway submits its commands to (SetClient,
 	// Arrive, Answer, Decline, Voicemail, EndCall). Its effects reach the

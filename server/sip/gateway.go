@@ -54,6 +54,10 @@ type Gateway struct {
 
 	legsRunning atomic.Int32 // teammate legs whose INVITE (and CANCEL) transactions are not over
 
+	media           *MediaConfig // Config.Media with defaults, set by Start; nil without media
+	mediaIP         netip.Addr   // the address in the gateway's SDP
+	callbacksFailed atomic.Int64
+
 	regMu sync.Mutex // serialises registrations, so their SetClient commands follow them in order
 
 	mu       sync.Mutex
@@ -142,6 +146,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return fmt.Errorf("%w: Advertise %q: bad port", ErrInvalidConfig, g.adv)
 	}
 	g.advH = host
+	if err := g.fillMedia(); err != nil {
+		conn.Close()
+		return err
+	}
 
 	g.sides["UDP"] = &side{network: "UDP", addr: bound}
 	if err := g.listenStream(ctx); err != nil {

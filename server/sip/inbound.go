@@ -7,6 +7,7 @@ import (
 	siplib "github.com/emiago/sipgo/sip"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/server/media"
 	"github.com/pion/sdp/v3"
 )
 
@@ -19,8 +20,13 @@ const callIDPrefix = "sip-"
 func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 	if to := req.To(); to != nil {
 		if _, ok := to.Params.Get("tag"); ok {
-			// A re-INVITE in a bridged call (hold, codec change): the
-			// gateway relays signalling only at set-up.
+			// A re-INVITE in a dialog (hold, codec change): with media, a
+			// phone's hold and resume; otherwise the gateway relays
+			// signalling only at set-up.
+			if g.media != nil {
+				g.reinvite(req, tx)
+				return
+			}
 			g.respond(req, tx, 488, "Not Acceptable Here")
 			return
 		}
@@ -55,6 +61,15 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		g.respond(req, tx, code, reason)
 		return
 	}
+	var cm *callMedia
+	if g.media != nil {
+		p, err := media.ParseSDP(body)
+		if err != nil {
+			g.respond(req, tx, 488, "Not Acceptable Here: no G.711 RTP audio offered")
+			return
+		}
+		cm = &callMedia{peer: p}
+	}
 	sd := g.side(req.Transport())
 	if sd == nil {
 		g.respond(req, tx, 400, "Bad Request: transport not served")
@@ -76,6 +91,7 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		done:  make(chan struct{}),
 		wake:  make(chan struct{}, 1),
 		legs:  make(map[pb.TeammateID]*leg),
+		m:     cm,
 	}
 	if from := req.From(); from != nil {
 		c.callerUser, c.callerName = safeToken(from.Address.User), safeToken(from.DisplayName)

@@ -33,6 +33,13 @@ type leg struct {
 	dialogID string
 	answer   []byte
 
+	// With media: the gateway's RTP leg towards this phone (or customer)
+	// and the SDP offer it rings with; nil and empty without media.
+	rtp   *rtpLeg
+	offer []byte
+	// customer marks the leg that dials a caller back (teammate empty).
+	customer bool
+
 	hangupOnce sync.Once
 }
 
@@ -69,10 +76,28 @@ func (o outcome) cause(auto bool) eventlog.DeclineCause {
 	return eventlog.DeclineConnectivity
 }
 
-func newLeg(c *call, t pb.TeammateID, b *binding, auto bool) *leg {
+func newLeg(c *call, t pb.TeammateID, b *binding, auto bool) (*leg, error) {
 	l := &leg{c: c, teammate: t, target: *b.contact.Clone(), dest: b.source, network: b.network, auto: auto, sipID: newID(16)}
+	if c.m != nil {
+		r, err := c.g.newRTPLeg(c.m.peer.Codec, 0)
+		if err != nil {
+			return nil, err
+		}
+		if l.offer, err = r.offerSDP(c.m.peer.Codec); err != nil {
+			r.Close()
+			return nil, err
+		}
+		l.rtp = r
+	}
 	l.ctx, l.cancel = context.WithCancel(c.g.ctx)
-	return l
+	return l, nil
+}
+
+// closeRTP releases the leg's RTP socket, if any.
+func (l *leg) closeRTP() {
+	if l.rtp != nil {
+		l.rtp.Close()
+	}
 }
 
 // run rings the phone and reports the outcome to the call.
@@ -88,6 +113,7 @@ func (l *leg) run() {
 		g.mu.Lock()
 		delete(g.dialogs, l.sipID)
 		g.mu.Unlock()
+		l.closeRTP()
 	}
 	if out.kind == outFailed {
 		g.log.info("sip: ringing a phone failed", "call", l.c.id, "teammate", l.teammate, "error", out.err)
@@ -125,6 +151,10 @@ func (l *leg) ring() outcome {
 	from.Params.Add("tag", siplib.GenerateTagN(16))
 	to := &siplib.ToHeader{Address: siplib.Uri{Scheme: "sip", User: string(l.teammate), Host: g.cfg.Domain},
 		Params: siplib.NewParams()}
+	if l.customer { // a callback: from the team, to the customer
+		from.Address.User = string(c.team)
+		to.Address = *l.target.Clone()
+	}
 	callID := siplib.CallIDHeader(l.sipID)
 	req.AppendHeader(from)
 	req.AppendHeader(to)
@@ -133,10 +163,14 @@ func (l *leg) ring() outcome {
 	if l.auto {
 		req.AppendHeader(siplib.NewHeader("Call-Info", "<sip:"+g.cfg.Domain+">;answer-after=0"))
 	}
-	if len(c.offer) > 0 {
+	body := c.offer
+	if l.rtp != nil {
+		body = l.offer
+	}
+	if len(body) > 0 {
 		req.AppendHeader(siplib.NewHeader("Content-Type", "application/sdp"))
 	}
-	req.SetBody(c.offer)
+	req.SetBody(body)
 
 	dlg, err := sd.dua.WriteInvite(l.ctx, req)
 	if err != nil {
@@ -281,14 +315,15 @@ func byePhone(ctx context.Context, dlg *sipgo.DialogClientSession) error {
 
 // hangup sends BYE on an answered leg, once, on its own goroutine.
 func (l *leg) hangup() {
+	l.closeRTP()
 	l.hangupOnce.Do(func() {
 		g := l.c.g
 		g.mu.Lock()
 		delete(g.dialogs, l.sipID)
-		dlg := l.dlg
+		dlg, answered := l.dlg, l.dialogID != ""
 		g.mu.Unlock()
-		if dlg == nil {
-			return
+		if dlg == nil || !answered {
+			return // never answered: the cancelled INVITE ends it
 		}
 		bye := func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -97,6 +97,10 @@ type config struct {
 	// The webhook telephony side.
 	webhook           string
 	webhookSecretFile string
+	// The gateway's media (sipmedia.go).
+	sipMedia                                           bool
+	sipMediaIP, sipMediaAdvertise, holdMusic, sipTrunk string
+	sipAnnounce                                        time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -125,6 +129,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sipTLSKey, "sip-tls-key", "", "PEM private key of the -sip-tls listener")
 	fs.StringVar(&c.webhook, "webhook", "", "URL each effect is POSTed to as signed JSON (the telephony side for hosts not written in Go); needs -webhook-secret-file")
 	fs.StringVar(&c.webhookSecretFile, "webhook-secret-file", "", "file holding the webhook signing secret (at least 16 bytes)")
+	fs.BoolVar(&c.sipMedia, "sip-media", true, "answer queued SIP callers with hold music and announcements and relay their audio (RTP) to the teammate; false: signalling only, callers hear ringing")
+	fs.StringVar(&c.sipMediaIP, "sip-media-ip", "", "IP address the RTP sockets bind; empty: the -sip listener's")
+	fs.StringVar(&c.sipMediaAdvertise, "sip-media-advertise", "", "IP address put in the gateway's SDP; empty: the -sip-advertise host if an IP, else -sip-media-ip")
+	fs.StringVar(&c.holdMusic, "hold-music", "", "hold music, a WAV file of 8 kHz mono 16-bit PCM or G.711; empty: the shipped loop")
+	fs.DurationVar(&c.sipAnnounce, "sip-announce-every", 30*time.Second, "hold music between announcements of a caller's place in line and expected wait")
+	fs.StringVar(&c.sipTrunk, "sip-trunk", "", "SIP URI (sip:host:port) callers who press 2 are dialled back through; empty: no callbacks")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (else $PHONEBALANCE_TOKEN, else <data>/token, generated)")
 	fs.StringVar(&c.adminFile, "admin-token-file", "", "file holding the cluster's admin token, for membership and backups (else $PHONEBALANCE_ADMIN_TOKEN, else <data>/admin-token, generated); every node of a cluster uses the same")
 	fs.DurationVar(&c.ringTimeout, "ring-timeout", 30*time.Second, "how long a call rings a teammate before it is a miss")

@@ -201,8 +201,12 @@ func wireSIP(opts *Options, c config, logger *slog.Logger) error {
 	}
 	var gw *sip.Gateway
 	opts.Telephony = func(rt *core.Runtime) (telephony.Telephony, error) {
-		var err error
+		mc, err := sipMedia(c, rt)
+		if err != nil {
+			return nil, err
+		}
 		gw, err = sip.New(sip.Config{
+			Media:  mc,
 			Listen: c.sip, Advertise: c.sipAdvertise, Domain: c.sipDomain,
 			Users: users, Callers: callers, VoicemailURI: c.sipVoicemail,
 			ListenTCP: c.sipTCP, ListenTLS: c.sipTLS, TLS: tlsConf,
