@@ -71,6 +71,8 @@ func (s *Server) routes() *http.ServeMux {
 	ws("GET", "/settings", s.getSettings)
 	ws("PUT", "/settings/override", s.setWorkspaceOverride)
 	ws("GET", "/dashboard", s.dashboard)
+	ws("GET", "/voicemails", s.voicemails.List)
+	ws("GET", "/voicemails/{file}", s.voicemails.Audio)
 	ws("GET", "/effects", s.effects)
 	ws("GET", "/events", s.events)
 	// The cluster.

@@ -57,6 +57,10 @@ type Config struct {
 	// effects stream) have their own budget, MaxStreams, since each
 	// holds its request for as long as a page stays open.
 	MaxInFlight int
+	// VoicemailDir is where the SIP gateway records voicemails
+	// (<data>/voicemail), served at GET .../voicemails; empty: none are
+	// recorded and the listing is empty.
+	VoicemailDir string
 	// MaxStreams bounds the event streams served at once; more get 503
 	// at once. Zero means 4096 (each stream also counts against
 	// -max-conns).
@@ -100,24 +104,25 @@ const healthSlots = 8
 
 // Server is the API's http.Handler. It is safe for concurrent use.
 type Server struct {
-	rt        *core.Runtime
-	auth      *Authenticator
-	logger    *slog.Logger
-	timeout   time.Duration
-	leaderURL func(string) (string, bool)
-	fwd       *forwarder
-	slots     chan struct{}
-	streams   chan struct{}
-	health    chan struct{}
-	limiter   *rateLimiter // nil: no rate limit
-	mux       *http.ServeMux
-	open      *http.ServeMux
-	protected http.Handler // mux behind the authentication
-	edge      http.Handler // the whole chain behind the same-origin guard
-	logged    http.Handler // serve behind the access log
-	registry  *prometheus.Registry
-	backupDir string
-	replayTo  atomic.Uint64 // the commit index known at start, or the first GET /readyz saw
+	rt         *core.Runtime
+	auth       *Authenticator
+	logger     *slog.Logger
+	timeout    time.Duration
+	leaderURL  func(string) (string, bool)
+	fwd        *forwarder
+	voicemails Voicemails
+	slots      chan struct{}
+	streams    chan struct{}
+	health     chan struct{}
+	limiter    *rateLimiter // nil: no rate limit
+	mux        *http.ServeMux
+	open       *http.ServeMux
+	protected  http.Handler // mux behind the authentication
+	edge       http.Handler // the whole chain behind the same-origin guard
+	logged     http.Handler // serve behind the access log
+	registry   *prometheus.Registry
+	backupDir  string
+	replayTo   atomic.Uint64 // the commit index known at start, or the first GET /readyz saw
 }
 
 // New returns the API for cfg.Runtime.
@@ -162,6 +167,7 @@ func New(cfg Config) (s *Server, err error) {
 	}
 	s.slots = make(chan struct{}, n)
 	s.health = make(chan struct{}, healthSlots)
+	s.voicemails = Voicemails{Dir: cfg.VoicemailDir}
 	streams := cfg.MaxStreams
 	if streams <= 0 {
 		streams = 4096

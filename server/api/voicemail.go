@@ -43,7 +43,11 @@ type Voicemails struct {
 // List answers 200 with {"voicemails": [Voicemail...]}, newest first, at
 // most 1000; an empty list when the directory does not exist yet.
 func (v Voicemails) List(w http.ResponseWriter, r *http.Request) {
-	entries, err := os.ReadDir(v.Dir)
+	var entries []os.DirEntry
+	var err error
+	if v.Dir != "" {
+		entries, err = os.ReadDir(v.Dir)
+	}
 	if err != nil && !os.IsNotExist(err) {
 		httpedge.WriteError(w, err)
 		return
@@ -82,6 +86,10 @@ func (v Voicemails) Audio(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := httpedge.CheckID("call", call); err != nil {
 		httpedge.WriteError(w, err)
+		return
+	}
+	if v.Dir == "" {
+		httpedge.WriteError(w, httpedge.Errorf(assign.ErrUnknownCall, "no voicemail for call %q", call))
 		return
 	}
 	f, err := os.Open(filepath.Join(v.Dir, call+".wav"))

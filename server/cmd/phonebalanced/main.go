@@ -258,7 +258,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	rt.SetTelephony(tel)
 
 	acfg := api.Config{Runtime: rt, Token: token, AdminToken: adminToken, Logger: logger, LoginPath: opts.LoginPath,
-		RatePerIP: c.rate, RateBurst: c.rateBurst, PeerTLS: tlss.peer, BackupDir: c.data}
+		RatePerIP: c.rate, RateBurst: c.rateBurst, PeerTLS: tlss.peer, BackupDir: c.data, VoicemailDir: voicemailDir(c.data)}
 	if tlss.cert != nil { // the other nodes serve HTTPS too
 		acfg.LeaderURL = func(id string) (string, bool) {
 			u, ok := api.LeaderURLFromID(id)
