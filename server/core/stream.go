@@ -306,5 +306,10 @@ func (r *Runtime) caughtUp() { _ = r.CatchUp(context.Background()) }
 // Gaps returns the ranges of raft entries whose events this node does not
 // hold, because it installed a snapshot past them (see
 // eventstore.Gap); empty when the node holds every event since the store
-// began. Safe for concurrent use.
-func (r *Runtime) Gaps() []eventstore.Gap { return r.store.Gaps() }
+// began. Like [Runtime.Events], it first waits for the stream to consume
+// every entry (and snapshot install) applied before the call, so a gap
+// the stream is about to mark is not missed. Safe for concurrent use.
+func (r *Runtime) Gaps() []eventstore.Gap {
+	r.caughtUp()
+	return r.store.Gaps()
+}
