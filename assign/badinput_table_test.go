@@ -133,6 +133,14 @@ func badInputRows() []badRow {
 		{name: "override of empty team ID", cmd: Command{Op: OpSetTeamOverride}, want: ErrInvalidArgument},
 		{name: "team override 7", cmd: Command{Op: OpSetTeamOverride, Team: "sup", Override: 7}, want: ErrInvalidArgument},
 		{name: "team override backwards", cmd: Command{Op: OpSetTeamOverride, Team: "sup"}, back: true, want: ErrTimeWentBackwards},
+		// Rule: DF1, DF4, DF5
+		{name: "config of unknown team", cmd: Command{Op: OpSetTeamConfig, Team: "nope"}, want: ErrUnknownTeam},
+		{name: "config of empty team ID", cmd: Command{Op: OpSetTeamConfig}, want: ErrInvalidArgument},
+		{name: "config negative MaxQueue", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{MaxQueue: -1}}, want: ErrInvalidConfig},
+		{name: "config negative MaxWait", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{MaxWait: -time.Second}}, want: ErrInvalidConfig},
+		{name: "config MaxWait over 30 days", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{MaxWait: MaxPeriod + 1}}, want: ErrInvalidConfig},
+		{name: "config hours override 7", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{Hours: schedule.Hours{Override: 7}}}, want: ErrInvalidConfig},
+		{name: "config backwards", cmd: Command{Op: OpSetTeamConfig, Team: "sup"}, back: true, want: ErrTimeWentBackwards},
 		// Rule: DF3
 		{name: "workspace override 7", cmd: Command{Op: OpSetWorkspaceOverride, Override: 7}, want: ErrInvalidArgument},
 		{name: "workspace override backwards", cmd: Command{Op: OpSetWorkspaceOverride, Override: schedule.OutOfOffice}, back: true, want: ErrTimeWentBackwards},

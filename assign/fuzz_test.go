@@ -248,6 +248,8 @@ func fuzzCommand(d *fuzzBytes, e *Engine) Command {
 	case OpAddTeam:
 		cmd.Name = string(cmd.Team)
 		cmd.TeamConfig = fuzzTeamConfig(mb, true)
+	case OpSetTeamConfig:
+		cmd.TeamConfig = fuzzTeamConfig(xb>>2|mb&0xC0, true)
 	case OpSetTeamOverride, OpSetWorkspaceOverride:
 		cmd.Override = [8]schedule.Override{schedule.FollowHours, schedule.FollowHours, schedule.ForceOpen,
 			schedule.ForceOpen, schedule.FollowHours, schedule.OutOfOffice, 3, schedule.FollowHours}[xb>>2&7]
@@ -563,7 +565,7 @@ func fuzzString(c Command) string {
 	field("decline", c.Decline, c.Op == OpDecline)
 	field("by", c.By, c.Op == OpEndCall)
 	field("voicemail", c.Voicemail, c.Op == OpCustomerAnswered)
-	field("config", fmt.Sprintf("%+v", c.TeamConfig), c.Op == OpAddTeam)
+	field("config", fmt.Sprintf("%+v", c.TeamConfig), c.Op == OpAddTeam || c.Op == OpSetTeamConfig)
 	field("override", c.Override, c.Op == OpSetTeamOverride || c.Op == OpSetWorkspaceOverride)
 	return b.String()
 }
