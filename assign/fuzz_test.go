@@ -250,6 +250,14 @@ func fuzzCommand(d *fuzzBytes, e *Engine) Command {
 		cmd.TeamConfig = fuzzTeamConfig(mb, true)
 	case OpSetTeamConfig:
 		cmd.TeamConfig = fuzzTeamConfig(xb>>2|mb&0xC0, true)
+	case OpSetWorkspaceConfig:
+		cmd.Config = e.Config()
+		cmd.Config.AutoAnswer, cmd.Config.ShowTeamComposition = xb&1 != 0, xb&2 != 0
+		cmd.Config.Hours.Override = [4]schedule.Override{schedule.FollowHours, schedule.ForceOpen,
+			schedule.OutOfOffice, 3}[xb>>2&3]
+		if xb&0xF0 == 0xF0 {
+			cmd.Config.RingTimeout += time.Second // cannot change: refused
+		}
 	case OpSetTeamOverride, OpSetWorkspaceOverride:
 		cmd.Override = [8]schedule.Override{schedule.FollowHours, schedule.FollowHours, schedule.ForceOpen,
 			schedule.ForceOpen, schedule.FollowHours, schedule.OutOfOffice, 3, schedule.FollowHours}[xb>>2&7]
@@ -567,5 +575,6 @@ func fuzzString(c Command) string {
 	field("voicemail", c.Voicemail, c.Op == OpCustomerAnswered)
 	field("config", fmt.Sprintf("%+v", c.TeamConfig), c.Op == OpAddTeam || c.Op == OpSetTeamConfig)
 	field("override", c.Override, c.Op == OpSetTeamOverride || c.Op == OpSetWorkspaceOverride)
+	field("workspace config", fmt.Sprintf("%+v", c.Config), c.Op == OpSetWorkspaceConfig)
 	return b.String()
 }

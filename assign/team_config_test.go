@@ -147,3 +147,64 @@ func ringLog(effects []Effect) []string {
 	}
 	return out
 }
+
+// The workspace settings that can change apply to the next decision:
+// auto-answer to the next ring, composition logging to the next
+// assignment, the hours to the next arrival; the calls already waiting
+// stay.
+// Rule: AS8, EL3, DF3
+func TestSetWorkspaceConfigAppliesToTheNextDecision(t *testing.T) {
+	s := newScene(t, DefaultConfig())
+	s.team("sup", TeamConfig{}, "ana", "ben")
+	s.ok(s.e.Arrive(s.now, "c1", "sup"))
+	s.take()
+	cfg := s.e.Config()
+	cfg.AutoAnswer, cfg.ShowTeamComposition = true, true
+	s.ok(s.e.SetWorkspaceConfig(s.at(time.Second), cfg))
+	require.Empty(t, s.take(), "changing settings logs nothing")
+	require.Equal(t, cfg, s.e.Config())
+	s.ok(s.e.Arrive(s.now, "c2", "sup"))
+	require.Len(t, s.effects, 1)
+	require.True(t, s.effects[0].AutoAnswer, "the next ring is auto-answered")
+	require.Contains(t, s.callLines(), "09:00:01 Teammates available: 2", "composition is logged")
+	require.ErrorIs(t, s.e.Decline(s.now, "c1", "ana", eventlog.DeclineButton), ErrDeclineUnavailable,
+		"the Decline button follows the setting at once")
+
+	cfg.Hours.Override = schedule.OutOfOffice
+	s.ok(s.e.SetWorkspaceConfig(s.now, cfg))
+	s.ok(s.e.Arrive(s.now, "c3", "sup"))
+	require.Contains(t, s.callLines(), "09:00:01 Call deflected because Workspace out of office.")
+	for _, id := range []string{"c1", "c2"} {
+		v, _ := s.e.Call(callID(id))
+		require.Equal(t, eventlog.StageRinging, v.Stage, "%s still rings", id)
+	}
+	require.NoError(t, checkInvariants(s.e))
+}
+
+// A setting that deadlines already pending depend on cannot change: the
+// command is refused before the engine advances.
+// Rule: AS5, X1
+func TestSetWorkspaceConfigRefusesFixedSettings(t *testing.T) {
+	s := newScene(t, DefaultConfig())
+	s.team("sup", TeamConfig{}, "ana")
+	s.ok(s.e.Arrive(s.now, "c1", "sup"))
+	s.take()
+	before := snapshot(s.e)
+	for name, f := range map[string]func(*Config){
+		"RingTimeout":        func(c *Config) { c.RingTimeout = time.Minute },
+		"ExclusionPeriod":    func(c *Config) { c.ExclusionPeriod = 0 },
+		"CallLimit":          func(c *Config) { c.CallLimit = 3 },
+		"WrapUp":             func(c *Config) { c.WrapUp = time.Minute },
+		"TestWorkspace":      func(c *Config) { c.TestWorkspace = true },
+		"EndedCallRetention": func(c *Config) { c.EndedCallRetention = time.Hour },
+	} {
+		cfg := s.e.Config()
+		cfg.AutoAnswer = true
+		f(&cfg)
+		err := s.e.SetWorkspaceConfig(s.at(time.Hour), cfg)
+		require.ErrorIs(t, err, ErrInvalidConfig, name)
+		require.ErrorContains(t, err, name)
+		require.Equal(t, before, snapshot(s.e), name)
+		require.True(t, s.e.Ready().Empty(), name)
+	}
+}
