@@ -133,9 +133,24 @@ func badInputRows() []badRow {
 		{name: "override of empty team ID", cmd: Command{Op: OpSetTeamOverride}, want: ErrInvalidArgument},
 		{name: "team override 7", cmd: Command{Op: OpSetTeamOverride, Team: "sup", Override: 7}, want: ErrInvalidArgument},
 		{name: "team override backwards", cmd: Command{Op: OpSetTeamOverride, Team: "sup"}, back: true, want: ErrTimeWentBackwards},
+		// Rule: DF1, DF4, DF5
+		{name: "config of unknown team", cmd: Command{Op: OpSetTeamConfig, Team: "nope"}, want: ErrUnknownTeam},
+		{name: "config of empty team ID", cmd: Command{Op: OpSetTeamConfig}, want: ErrInvalidArgument},
+		{name: "config negative MaxQueue", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{MaxQueue: -1}}, want: ErrInvalidConfig},
+		{name: "config negative MaxWait", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{MaxWait: -time.Second}}, want: ErrInvalidConfig},
+		{name: "config MaxWait over 30 days", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{MaxWait: MaxPeriod + 1}}, want: ErrInvalidConfig},
+		{name: "config hours override 7", cmd: Command{Op: OpSetTeamConfig, Team: "sup", TeamConfig: TeamConfig{Hours: schedule.Hours{Override: 7}}}, want: ErrInvalidConfig},
+		{name: "config backwards", cmd: Command{Op: OpSetTeamConfig, Team: "sup"}, back: true, want: ErrTimeWentBackwards},
 		// Rule: DF3
 		{name: "workspace override 7", cmd: Command{Op: OpSetWorkspaceOverride, Override: 7}, want: ErrInvalidArgument},
 		{name: "workspace override backwards", cmd: Command{Op: OpSetWorkspaceOverride, Override: schedule.OutOfOffice}, back: true, want: ErrTimeWentBackwards},
+		// Rule: AS8, DF3, EL3
+		{name: "workspace config invalid", cmd: Command{Op: OpSetWorkspaceConfig}, want: ErrInvalidConfig},
+		{name: "workspace config hours override 7", cmd: Command{Op: OpSetWorkspaceConfig, Config: withConfig(func(c *Config) { c.Hours.Override = 7 })}, want: ErrInvalidConfig},
+		{name: "workspace config changes RingTimeout", cmd: Command{Op: OpSetWorkspaceConfig, Config: withConfig(func(c *Config) { c.RingTimeout = time.Minute })}, want: ErrInvalidConfig},
+		{name: "workspace config changes CallLimit", cmd: Command{Op: OpSetWorkspaceConfig, Config: withConfig(func(c *Config) { c.CallLimit = 2 })}, want: ErrInvalidConfig},
+		{name: "workspace config changes TestWorkspace", cmd: Command{Op: OpSetWorkspaceConfig, Config: withConfig(func(c *Config) { c.TestWorkspace = true })}, want: ErrInvalidConfig},
+		{name: "workspace config backwards", cmd: Command{Op: OpSetWorkspaceConfig, Config: withConfig(func(c *Config) { c.AutoAnswer = true })}, back: true, want: ErrTimeWentBackwards},
 
 		// Teammates and presence. Rule: PR1, PR2, PR3, PR6
 		{name: "empty teammate ID", cmd: addMate("", available()), want: ErrInvalidArgument},
@@ -410,4 +425,11 @@ func TestNotErrors(t *testing.T) {
 		e := badFixture(t, fixturePlain)
 		require.NoError(t, e.Apply(Command{Op: OpAddTeam, At: t0, Team: "new"}))
 	})
+}
+
+// withConfig returns the bad-input fixture's plain config changed by f.
+func withConfig(f func(*Config)) Config {
+	c := DefaultConfig()
+	f(&c)
+	return c
 }

@@ -47,6 +47,8 @@ const (
 	OpEndCall
 	OpPlaceOutbound
 	OpCustomerAnswered
+	OpSetTeamConfig
+	OpSetWorkspaceConfig
 	opEnd
 )
 
@@ -55,7 +57,7 @@ var opNames = [...]string{"", "advance", "add_team", "set_team_override", "set_w
 	"set_client", "set_reassign_replies", "start_messenger_call", "report_assignment", "place_call",
 	"queue_call", "arrive", "answer", "decline", "manual_answer", "hold", "resume", "transfer", "barge",
 	"voicemail", "record_voicemail", "request_callback", "forward_unanswered", "end_call",
-	"place_outbound", "customer_answered"}
+	"place_outbound", "customer_answered", "set_team_config", "set_workspace_config"}
 
 // Ops returns every command in declaration order.
 func Ops() []Op {
@@ -115,6 +117,7 @@ type Command struct {
 	By         eventlog.Party        `json:"by,omitempty"`
 	Voicemail  bool                  `json:"voicemail,omitempty"`
 	TeamConfig TeamConfig            `json:"team_config,omitzero"`
+	Config     Config                `json:"config,omitzero"`
 	Override   schedule.Override     `json:"override,omitempty"`
 }
 
@@ -186,6 +189,10 @@ func (e *Engine) Apply(c Command) error {
 		return e.PlaceOutbound(c.At, c.Call, c.Teammate)
 	case OpCustomerAnswered:
 		return e.CustomerAnswered(c.At, c.Call, c.Voicemail)
+	case OpSetTeamConfig:
+		return e.SetTeamConfig(c.At, c.Team, c.TeamConfig)
+	case OpSetWorkspaceConfig:
+		return e.SetWorkspaceConfig(c.At, c.Config)
 	}
 	return fmt.Errorf("%w: op %v", ErrInvalidArgument, c.Op)
 }

@@ -59,7 +59,8 @@ func New(cfg Config) (*Engine, error) {
 	}, nil
 }
 
-// Config returns the engine's config, including any override set since.
+// Config returns the engine's config, including any override or change
+// made since ([Engine.SetWorkspaceOverride], [Engine.SetWorkspaceConfig]).
 func (e *Engine) Config() Config { return e.cfg }
 
 // Now returns the latest time the engine has been advanced to; zero before
@@ -94,6 +95,55 @@ func (e *Engine) SetWorkspaceOverride(now time.Time, o schedule.Override) error 
 		return err
 	}
 	e.cfg.Hours.Override = o
+	return nil
+}
+
+// SetWorkspaceConfig changes the workspace's settings that can change
+// after [New]: AutoAnswer (rule AS8), ShowTeamComposition (rule EL3) and
+// Hours, the operating hours with their out-of-office override (rule DF3).
+// cfg is the whole config, validated as New validates it; every other field
+// must equal the engine's (see [Engine.Config]), since deadlines already
+// pending were computed from them: a bad config, or one changing another
+// field, fails with ErrInvalidConfig before the engine advances and
+// changes nothing. The new settings apply to the next decision: a ring
+// started from now on carries the new AutoAnswer and the Decline button
+// follows it from now on, even for a call ringing already; composition is
+// logged at the assignments made from now on; the hours deflect calls
+// queued from now on, and calls already waiting stay. It emits no event.
+func (e *Engine) SetWorkspaceConfig(now time.Time, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	fixed := e.cfg
+	fixed.AutoAnswer, fixed.ShowTeamComposition, fixed.Hours = cfg.AutoAnswer, cfg.ShowTeamComposition, cfg.Hours
+	if err := sameFixed(fixed, cfg); err != nil {
+		return err
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	e.cfg = fixed
+	return nil
+}
+
+// sameFixed reports the first setting that differs between a and b, which
+// differ at most in what SetWorkspaceConfig may change.
+func sameFixed(a, b Config) error {
+	for _, f := range []struct {
+		name string
+		same bool
+	}{
+		{"RingTimeout", a.RingTimeout == b.RingTimeout},
+		{"ExclusionPeriod", a.ExclusionPeriod == b.ExclusionPeriod},
+		{"CallLimit", a.CallLimit == b.CallLimit},
+		{"WrapUp", a.WrapUp == b.WrapUp},
+		{"TestWorkspace", a.TestWorkspace == b.TestWorkspace},
+		{"EndedCallRetention", a.EndedCallRetention == b.EndedCallRetention},
+	} {
+		if !f.same {
+			return fmt.Errorf("%w: %s cannot change after the engine is created", ErrInvalidConfig, f.name)
+		}
+	}
 	return nil
 }
 

@@ -248,6 +248,16 @@ func fuzzCommand(d *fuzzBytes, e *Engine) Command {
 	case OpAddTeam:
 		cmd.Name = string(cmd.Team)
 		cmd.TeamConfig = fuzzTeamConfig(mb, true)
+	case OpSetTeamConfig:
+		cmd.TeamConfig = fuzzTeamConfig(xb>>2|mb&0xC0, true)
+	case OpSetWorkspaceConfig:
+		cmd.Config = e.Config()
+		cmd.Config.AutoAnswer, cmd.Config.ShowTeamComposition = xb&1 != 0, xb&2 != 0
+		cmd.Config.Hours.Override = [4]schedule.Override{schedule.FollowHours, schedule.ForceOpen,
+			schedule.OutOfOffice, 3}[xb>>2&3]
+		if xb&0xF0 == 0xF0 {
+			cmd.Config.RingTimeout += time.Second // cannot change: refused
+		}
 	case OpSetTeamOverride, OpSetWorkspaceOverride:
 		cmd.Override = [8]schedule.Override{schedule.FollowHours, schedule.FollowHours, schedule.ForceOpen,
 			schedule.ForceOpen, schedule.FollowHours, schedule.OutOfOffice, 3, schedule.FollowHours}[xb>>2&7]
@@ -563,7 +573,8 @@ func fuzzString(c Command) string {
 	field("decline", c.Decline, c.Op == OpDecline)
 	field("by", c.By, c.Op == OpEndCall)
 	field("voicemail", c.Voicemail, c.Op == OpCustomerAnswered)
-	field("config", fmt.Sprintf("%+v", c.TeamConfig), c.Op == OpAddTeam)
+	field("config", fmt.Sprintf("%+v", c.TeamConfig), c.Op == OpAddTeam || c.Op == OpSetTeamConfig)
 	field("override", c.Override, c.Op == OpSetTeamOverride || c.Op == OpSetWorkspaceOverride)
+	field("workspace config", fmt.Sprintf("%+v", c.Config), c.Op == OpSetWorkspaceConfig)
 	return b.String()
 }

@@ -22,6 +22,7 @@ func TestEmptyIDsRefusedBeforeTheClockMoves(t *testing.T) {
 	full := map[Op]Command{
 		OpAddTeam:            {Team: "x"},
 		OpSetTeamOverride:    {Team: "sup"},
+		OpSetTeamConfig:      {Team: "sup"},
 		OpAddTeammate:        {Teammate: "new", Presence: available()},
 		OpRemoveTeammate:     {Teammate: "fay"},
 		OpAddMember:          {Team: "sup", Teammate: "fay"},

@@ -37,6 +37,11 @@ func genCommand(at time.Time) *rapid.Generator[Command] {
 		c.Presence = presence.State{Channel: c.Channel, Status: c.Status, Reason: c.Reason, ClientOpen: c.Open}
 		c.TeamConfig = TeamConfig{MaxQueue: rapid.IntRange(0, 3).Draw(t, "maxqueue"),
 			MaxWait: rapid.SampledFrom([]time.Duration{0, 3 * time.Minute}).Draw(t, "maxwait")}
+		c.Config = DefaultConfig()
+		c.Config.WrapUp = rapid.SampledFrom([]time.Duration{0, 40 * time.Second}).Draw(t, "ws wrapup")
+		c.Config.AutoAnswer = rapid.Bool().Draw(t, "ws autoanswer")
+		c.Config.ShowTeamComposition = rapid.Bool().Draw(t, "ws composition")
+		c.Config.Hours.Override = c.Override
 		return c
 	})
 }

@@ -1,7 +1,9 @@
 package assign
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/btree"
@@ -132,6 +134,84 @@ func (e *Engine) SetTeamOverride(now time.Time, id pb.TeamID, o schedule.Overrid
 	}
 	tm.cfg.Hours.Override = o
 	return nil
+}
+
+// SetTeamConfig replaces a team's phone settings, the out-of-office
+// override included, validated as [Engine.AddTeam] validates them: a bad
+// config fails with ErrInvalidConfig before the engine advances, and
+// changes nothing. The new settings apply from now on, to the next
+// decision each of them takes part in:
+//
+//   - MaxQueue, DeflectWhenNobodyOnline and Hours (operating hours and
+//     override) are checked when a call enters the queue (rules DF1, DF2,
+//     DF4): calls already waiting or ringing stay, even when the queue is
+//     now over its limit or the team now out of office; calls arriving or
+//     transferred in from now on are deflected.
+//   - MaxWait (rule DF5) applies to the calls already waiting or ringing
+//     too, measured from when they entered the queue, as it would have
+//     been had it always been set: a call's hold deadline becomes its queue
+//     entry plus the new MaxWait (none when it is zero), and a call whose
+//     new deadline is not after now is deflected at once, at now, with the
+//     hold-timeout reason, in queue order (a ringing one stops ringing
+//     first). The teammates this frees may then be offered other calls.
+//
+// It emits no event of its own; only the deflections it causes are
+// logged.
+func (e *Engine) SetTeamConfig(now time.Time, id pb.TeamID, cfg TeamConfig) error {
+	if err := checkID("team", id); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := e.begin(now); err != nil {
+		return err
+	}
+	tm, err := e.team(id)
+	if err != nil {
+		return err
+	}
+	old := tm.cfg.MaxWait
+	tm.cfg = cfg
+	if cfg.MaxWait == old || tm.inQueue == 0 {
+		return nil
+	}
+	var expired []*call
+	for _, c := range tm.waiting() {
+		if cfg.MaxWait == 0 {
+			e.timers.Cancel(&c.hold)
+			continue
+		}
+		until := c.queuedAt.Add(cfg.MaxWait)
+		if !until.After(e.clock) {
+			expired = append(expired, c)
+			continue
+		}
+		e.schedule(&c.hold, until)
+	}
+	for _, c := range expired {
+		e.leaveQueue(c)
+		e.deflect(c, tm, eventlog.DeflectHoldTimeout)
+	}
+	e.dispatch()
+	return nil
+}
+
+// waiting returns tm's calls that wait in its queue or ring for one of its
+// members, in queue order.
+func (tm *team) waiting() []*call {
+	out := make([]*call, 0, tm.inQueue)
+	tm.queue.Ascend(func(c *call) bool {
+		out = append(out, c)
+		return true
+	})
+	for _, t := range tm.members {
+		if c := t.ringing; c != nil && c.team == tm {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *call) int { return cmp.Compare(a.qseq, b.qseq) })
+	return out
 }
 
 // AddMember adds a teammate to a team. If they are eligible, they may be

@@ -107,10 +107,23 @@ func (c *Client) SetTeamOverride(ctx context.Context, team pb.TeamID, override s
 	return c.result(ctx, "PUT", c.ws("/teams/%s/override", team), OverrideRequest{Override: override})
 }
 
+// SetTeamSettings replaces a team's settings (PUT …/teams/{team}/settings):
+// the limits apply to calls arriving from now on, a new max wait also to
+// the calls already waiting (rules DF1, DF2, DF4, DF5).
+func (c *Client) SetTeamSettings(ctx context.Context, team pb.TeamID, s TeamSettings) (Result, error) {
+	return c.result(ctx, "PUT", c.ws("/teams/%s/settings", team), s)
+}
+
 // Settings reads the workspace's settings.
 func (c *Client) Settings(ctx context.Context) (Settings, error) {
 	var s Settings
 	return s, c.Do(ctx, "GET", c.ws("/settings"), nil, &s)
+}
+
+// SetWorkspaceSettings replaces the workspace settings that can change
+// (PUT …/settings): auto-answer, composition logging and operating hours.
+func (c *Client) SetWorkspaceSettings(ctx context.Context, s WorkspaceSettingsRequest) (Result, error) {
+	return c.result(ctx, "PUT", c.ws("/settings"), s)
 }
 
 // SetWorkspaceOverride sets the workspace's out-of-office override (rule

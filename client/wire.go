@@ -84,6 +84,21 @@ type OverrideRequest struct {
 	Override string `json:"override"`
 }
 
+// WorkspaceSettingsRequest is the body of PUT /settings: the workspace
+// settings that can change, all of them (an absent field is false, absent
+// hours are open around the clock). The others (ring timeout, exclusion
+// period, call limit, wrap-up, TEST workspace, ended-call retention) are
+// fixed when the workspace is created.
+type WorkspaceSettingsRequest struct {
+	// AutoAnswer answers assigned calls with no teammate action (rule AS8).
+	AutoAnswer bool `json:"auto_answer"`
+	// ShowTeamComposition logs the team composition at every assignment
+	// (rule EL3).
+	ShowTeamComposition bool `json:"show_team_composition"`
+	// Hours are the workspace's operating hours and override (rule DF3).
+	Hours Hours `json:"hours"`
+}
+
 // ReassignRepliesRequest is the body of PUT
 // /teammates/{id}/reassign_replies.
 type ReassignRepliesRequest struct {
@@ -377,7 +392,9 @@ type EventsPage struct {
 }
 
 // TeamSettings is GET /teams/{team}/settings: a team's queue limits and
-// operating hours, durations in milliseconds.
+// operating hours, durations in milliseconds; it is also the body of PUT
+// /teams/{team}/settings, which replaces them all (an absent field is no
+// limit, off, or open around the clock).
 type TeamSettings struct {
 	MaxQueue                int   `json:"max_queue"`
 	MaxWaitMS               int64 `json:"max_wait_ms"`

@@ -111,6 +111,36 @@ func (s *Server) setTeamOverride(w http.ResponseWriter, r *http.Request, team pb
 	}
 }
 
+// PUT /teams/{team}/settings: replaces the team's settings, the override
+// included (engine SetTeamConfig: the limits apply to calls arriving from
+// now on, a new max wait also to those already waiting; rules DF1, DF2,
+// DF4, DF5).
+func (s *Server) setTeamSettings(w http.ResponseWriter, r *http.Request, team pb.TeamID) {
+	var req teamSettingsBody
+	if s.read(w, r, &req, false) {
+		cfg, _ := req.config() // validated by read
+		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetTeamConfig, Team: team, TeamConfig: cfg})
+	}
+}
+
+// PUT /settings: replaces the workspace settings that can change
+// (auto-answer, composition logging, operating hours; rules AS8, EL3,
+// DF3). The others are fixed when the workspace is created, so the
+// command carries them as this node's engine holds them (the server's
+// engine configuration before the workspace exists); the engine refuses
+// the command if they differ from its own.
+func (s *Server) setWorkspaceSettings(w http.ResponseWriter, r *http.Request) {
+	var req workspaceSettingsBody
+	if !s.read(w, r, &req, false) {
+		return
+	}
+	var base assign.Config
+	if !s.view(func(e *assign.Engine) { base = e.Config() }) {
+		base = s.rt.EngineConfig()
+	}
+	s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetWorkspaceConfig, Config: req.config(base)})
+}
+
 // PUT /settings/override: the workspace's out-of-office override (rule
 // DF3).
 func (s *Server) setWorkspaceOverride(w http.ResponseWriter, r *http.Request) {

@@ -56,6 +56,8 @@ func everyWrite() []write {
 		{method: "POST", path: ws + "/teammates/ana/messenger_calls"},
 		{method: "PUT", path: ws + "/teams/sales/override", body: `{"override":"out_of_office"}`},
 		{method: "PUT", path: ws + "/settings/override", body: `{"override":"force_open"}`},
+		{method: "PUT", path: ws + "/teams/sales/settings", body: `{"max_queue":3,"max_wait_ms":60000}`},
+		{method: "PUT", path: ws + "/settings", body: `{"show_team_composition":true,"hours":{"override":"force_open"}}`},
 		{method: "DELETE", path: ws + "/teams/sales/members/cleo"},
 		{method: "DELETE", path: ws + "/teammates/cleo"},
 		{method: "POST", path: ws + "/calls/nope/hold"}, // a refusal is an outcome too

@@ -44,6 +44,7 @@ const (
 	nothing        lookup = iota
 	callExists            // lookupCall/beginCall: unknown_call
 	teammateExists        // beginTeammate: unknown_teammate
+	teamExists            // SetTeamOverride, SetTeamConfig: unknown_team
 	teamIsNew             // AddTeam: duplicate_team
 	teammateIsNew         // AddTeammate: duplicate_teammate, before the engine advances
 	membership            // beginMembership: unknown_team, then unknown_teammate
@@ -59,6 +60,8 @@ func precheckOf(cmd assign.Command) lookup {
 	case assign.OpRemoveTeammate, assign.OpSetClient, assign.OpSetChannel, assign.OpSetStatus,
 		assign.OpSetReassignReplies, assign.OpStartMessengerCall, assign.OpReportAssignment:
 		return teammateExists
+	case assign.OpSetTeamOverride, assign.OpSetTeamConfig:
+		return teamExists
 	case assign.OpAddTeam:
 		return teamIsNew
 	case assign.OpAddTeammate:
@@ -82,6 +85,10 @@ func (k lookup) check(e *assign.Engine, cmd assign.Command) error {
 	case teammateExists:
 		if unknownTeammate() {
 			return fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, cmd.Teammate)
+		}
+	case teamExists:
+		if unknownTeam() {
+			return fmt.Errorf("%w: %q", assign.ErrUnknownTeam, cmd.Team)
 		}
 	case teamIsNew:
 		if !unknownTeam() {

@@ -44,6 +44,7 @@ func (s *Server) routes() *http.ServeMux {
 	ws("POST", "/teams/{team}/members", onID(s, "team", s.addMember))
 	ws("DELETE", "/teams/{team}/members/{id}", onID(s, "team", s.removeMember))
 	ws("GET", "/teams/{team}/settings", s.getTeamSettings)
+	ws("PUT", "/teams/{team}/settings", onID(s, "team", s.setTeamSettings))
 	ws("PUT", "/teams/{team}/override", onID(s, "team", s.setTeamOverride))
 	// Calls.
 	ws("GET", "/calls", s.listCalls)
@@ -69,6 +70,7 @@ func (s *Server) routes() *http.ServeMux {
 	ws("GET", "/calls/{id}/timeline", s.timeline)
 	// The workspace.
 	ws("GET", "/settings", s.getSettings)
+	ws("PUT", "/settings", s.setWorkspaceSettings)
 	ws("PUT", "/settings/override", s.setWorkspaceOverride)
 	ws("GET", "/dashboard", s.dashboard)
 	ws("GET", "/voicemails", s.voicemails.List)

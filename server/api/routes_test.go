@@ -197,6 +197,8 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		{"GET", "/v1/workspaces/default/calls/nope/explain", ``, 404, "unknown_call", false},
 		{"GET", "/v1/workspaces/default/teammates/zoe", ``, 404, "unknown_teammate", false},
 		{"GET", "/v1/workspaces/default/teams/sales", ``, 404, "unknown_team", false},
+		{"PUT", "/v1/workspaces/default/teams/sales/settings", `{}`, 404, "unknown_team", false},
+		{"PUT", "/v1/workspaces/default/teams/sales/override", `{"override":"force_open"}`, 404, "unknown_team", false},
 		// Duplicates.
 		{"POST", "/v1/workspaces/default/teammates", `{"id":"ana","name":"Ana"}`, 409, "duplicate_teammate", false},
 		{"POST", "/v1/workspaces/default/teams", `{"id":"support"}`, 409, "duplicate_team", false},
@@ -241,6 +243,21 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_wait_ms":9223372036854775807}`, 400, "invalid_config", false},
 		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_wait_ms":-1000}`, 400, "invalid_config", false},
 		{"POST", "/v1/workspaces/default/teams", `{"id":"sales","max_wait_ms":1}`, 400, "invalid_config", false},
+		// Settings, refused as POST /teams refuses them. Rule: DF1, DF4, DF5
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"max_queue":-1}`, 400, "invalid_config", false},
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"max_queue":10001}`, 400, "invalid_config", false},
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"max_wait_ms":1}`, 400, "invalid_config", false},
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"max_wait_ms":86400001}`, 400, "invalid_config", false},
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"hours":{"time_zone":"Mars/Olympus"}}`, 400, "invalid_config", false},
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"hours":{"weekly":[{"day":"monday","start":"17:00","end":"09:00"}]}}`, 400, "invalid_config", false},
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"hours":{"override":"closed"}}`, 400, "invalid_argument", false},
+		{"PUT", "/v1/workspaces/default/teams/support/settings", `{"max_wait":"10m"}`, 400, "bad_request", false},
+		{"PUT", "/v1/workspaces/default/teams/%E2%80%AEsupport/settings", `{}`, 400, "invalid_id", false},
+		// Rule: AS8, DF3
+		{"PUT", "/v1/workspaces/default/settings", `{"ring_timeout_ms":1000}`, 400, "bad_request", false},
+		{"PUT", "/v1/workspaces/default/settings", `{"auto_answer":"yes"}`, 400, "bad_request", false},
+		{"PUT", "/v1/workspaces/default/settings", `{"hours":{"time_zone":"Mars/Olympus"}}`, 400, "invalid_config", false},
+		{"PUT", "/v1/workspaces/default/settings", `{"hours":{"override":"closed"}}`, 400, "invalid_argument", false},
 		// Bodies that are not valid UTF-8: encoding/json would turn the
 		// bad bytes into U+FFFD and accept them.
 		{"POST", "/v1/workspaces/default/teammates", "{\"id\":\"eve\",\"name\":\"Eve \xff\"}", 400, "invalid_utf8", false},

@@ -11,8 +11,9 @@ import (
 )
 
 // GET /settings: the workspace's settings as this node's engine holds
-// them. The operating hours' override changes with PUT
-// /settings/override; the rest is the server's engine configuration.
+// them. Auto-answer, composition logging and the operating hours change
+// with PUT /settings (the override alone with PUT /settings/override); the
+// rest is fixed when the workspace is created.
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 	var c assign.Config
 	if !s.view(func(e *assign.Engine) { c = e.Config() }) {
@@ -25,8 +26,8 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // GET /teams/{team}/settings: the team's queue limits and operating hours
-// as this node's engine holds them (the override changes with PUT
-// /teams/{team}/override).
+// as this node's engine holds them; PUT /teams/{team}/settings replaces
+// them (the override alone changes with PUT /teams/{team}/override).
 func (s *Server) getTeamSettings(w http.ResponseWriter, r *http.Request) {
 	id := pb.TeamID(r.PathValue("team"))
 	var c assign.TeamConfig

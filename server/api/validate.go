@@ -33,22 +33,24 @@ const (
 // The request bodies as the handlers decode them: the client package's
 // wire types (wire.go), as local types that carry the checks.
 type (
-	addTeammateBody      client.AddTeammateRequest
-	addTeamBody          client.AddTeamRequest
-	overrideBody         client.OverrideRequest
-	reassignRepliesBody  client.ReassignRepliesRequest
-	outboundBody         client.OutboundRequest
-	customerAnsweredBody client.CustomerAnsweredRequest
-	memberBody           client.MemberRequest
-	statusBody           client.StatusRequest
-	channelBody          client.ChannelRequest
-	clientBody           client.ClientRequest
-	arriveBody           client.ArriveRequest
-	teammateBody         client.TeammateRequest
-	declineBody          client.DeclineRequest
-	endBody              client.EndRequest
-	teamBody             client.TeamRequest
-	hoursBody            client.Hours
+	addTeammateBody       client.AddTeammateRequest
+	addTeamBody           client.AddTeamRequest
+	overrideBody          client.OverrideRequest
+	reassignRepliesBody   client.ReassignRepliesRequest
+	outboundBody          client.OutboundRequest
+	customerAnsweredBody  client.CustomerAnsweredRequest
+	memberBody            client.MemberRequest
+	statusBody            client.StatusRequest
+	channelBody           client.ChannelRequest
+	clientBody            client.ClientRequest
+	arriveBody            client.ArriveRequest
+	teammateBody          client.TeammateRequest
+	declineBody           client.DeclineRequest
+	endBody               client.EndRequest
+	teamBody              client.TeamRequest
+	hoursBody             client.Hours
+	teamSettingsBody      client.TeamSettings
+	workspaceSettingsBody client.WorkspaceSettingsRequest
 )
 
 // checkText is the edge's text check (httpedge.CheckText).
@@ -297,32 +299,54 @@ func (req endBody) validate() error {
 
 // config range-checks the request and returns the team's config.
 func (req addTeamBody) config() (assign.TeamConfig, error) {
-	cfg := assign.TeamConfig{MaxQueue: req.MaxQueue, DeflectWhenNobodyOnline: req.DeflectWhenNobodyOnline}
 	if err := checkID("id", string(req.ID)); err != nil {
-		return cfg, err
+		return assign.TeamConfig{}, err
 	}
 	if err := checkText("name", req.Name, maxName); err != nil {
-		return cfg, err
+		return assign.TeamConfig{}, err
 	}
-	if req.MaxQueue < 0 || req.MaxQueue > MaxQueueLimit {
-		return cfg, fmt.Errorf("%w: max_queue %d is outside 0..%d", assign.ErrInvalidConfig, req.MaxQueue, MaxQueueLimit)
+	return teamConfig(req.MaxQueue, req.MaxWaitMS, req.DeflectWhenNobodyOnline, req.Hours)
+}
+
+func (req teamSettingsBody) validate() error { _, err := req.config(); return err }
+
+// config range-checks the request and returns the team's new config.
+func (req teamSettingsBody) config() (assign.TeamConfig, error) {
+	return teamConfig(req.MaxQueue, req.MaxWaitMS, req.DeflectWhenNobodyOnline, &req.Hours)
+}
+
+// teamConfig range-checks a team's settings from the wire (POST /teams,
+// PUT /teams/{team}/settings) and returns them as the engine's.
+func teamConfig(maxQueue int, maxWaitMS int64, deflect bool, hours *Hours) (assign.TeamConfig, error) {
+	cfg := assign.TeamConfig{MaxQueue: maxQueue, DeflectWhenNobodyOnline: deflect}
+	if maxQueue < 0 || maxQueue > MaxQueueLimit {
+		return cfg, fmt.Errorf("%w: max_queue %d is outside 0..%d", assign.ErrInvalidConfig, maxQueue, MaxQueueLimit)
 	}
-	if req.MaxWaitMS != 0 {
-		d := httpedge.FromMillis(req.MaxWaitMS)
+	if maxWaitMS != 0 {
+		d := httpedge.FromMillis(maxWaitMS)
 		if d < MinMaxWait || d > MaxMaxWait {
 			return cfg, fmt.Errorf("%w: max_wait_ms %d is outside %d..%d", assign.ErrInvalidConfig,
-				req.MaxWaitMS, httpedge.Millis(MinMaxWait), httpedge.Millis(MaxMaxWait))
+				maxWaitMS, httpedge.Millis(MinMaxWait), httpedge.Millis(MaxMaxWait))
 		}
 		cfg.MaxWait = d
 	}
-	if req.Hours != nil {
-		h, err := hoursBody(*req.Hours).hours()
+	if hours != nil {
+		h, err := hoursBody(*hours).hours()
 		if err != nil {
 			return cfg, err
 		}
 		cfg.Hours = h
 	}
 	return cfg, cfg.Validate()
+}
+
+func (req workspaceSettingsBody) validate() error { _, err := hoursBody(req.Hours).hours(); return err }
+
+// config returns base with the settings the request changes.
+func (req workspaceSettingsBody) config(base assign.Config) assign.Config {
+	base.AutoAnswer, base.ShowTeamComposition = req.AutoAnswer, req.ShowTeamComposition
+	base.Hours, _ = hoursBody(req.Hours).hours() // validated by read
+	return base
 }
 
 // escapeLine makes one line of a text response safe to print: control
