@@ -230,7 +230,7 @@ func (p procLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 		args = append(args, "-join", s.join)
 	}
 	if s.sip != nil {
-		args = append(args, "-sip", s.sip.listen, "-sip-users", s.sip.usersFile)
+		args = append(args, "-sip", s.sip.listen, "-sip-users", s.sip.usersFile, "-sip-media=false") // signalling only: media is measured by server/sip/bench
 	}
 	n := &procNode{cmd: exec.Command(p.bin, args...), done: make(chan struct{})}
 	n.cmd.Env = append(os.Environ(), "PHONEBALANCE_TOKEN="+p.tok, "PHONEBALANCE_ADMIN_TOKEN="+adminToken(p.tok))
