@@ -26,11 +26,16 @@ func TestAccMirrorsFigures(t *testing.T) {
 			t.Fatalf("acc.%s %v has no match in Figures", f.Name, f.Type)
 		}
 		v := av.Field(i)
-		if f.Type == reflect.TypeFor[Durations]() {
+		switch f.Type.Kind() {
+		case reflect.Struct:
 			for j := range v.NumField() {
 				set(v.Field(j))
 			}
-		} else {
+		case reflect.Array:
+			for j := range v.Len() {
+				set(v.Index(j))
+			}
+		default:
 			set(v)
 		}
 	}

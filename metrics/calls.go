@@ -373,6 +373,7 @@ func (c *Collector) endSegment(cl *call, t time.Time) {
 	b := c.bucket()
 	b.all.QueueTime.add(d)
 	b.teamRef(cl.team, &tm.fig).QueueTime.add(d)
+	c.tot.team(cl.team).QueueWait.observe(d)
 }
 
 func (c *Collector) startTalk(cl *call, t time.Time) {

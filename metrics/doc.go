@@ -46,12 +46,15 @@
 //   - Call duration (MT7): inbound from CallPlaced to the end, routing and
 //     queue included; outbound from CustomerAnswered (voicemail included,
 //     MT14) to the end; outbound calls never answered have no duration.
-//   - Answer time (MT8): from CallPlaced to the first CallAnswered.
+//   - Answer time (MT8): from CallPlaced to the first CallAnswered; for the
+//     workspace and each team, also how many were answered within each of
+//     [ServiceLevelPoints] (the service level at 10, 20, 30, 60 s).
 //   - Available for phone (MT9): on channel All or Phone, and either Active
 //     with an active phone client or on a phone call now (answered inbound
 //     or placed outbound). Team counts use MemberAdded/MemberRemoved.
 //   - Queue time (MT10): each queue segment on its own, from CallQueued to
-//     its answer, deflection, voicemail or the end of the call. A ring cut
+//     its answer, deflection, voicemail or the end of the call (windowed,
+//     and in [TeamTotals.QueueWait] since the first event). A ring cut
 //     short by a deflection or by voicemail ends with the segment and is
 //     not an unanswered ring.
 //   - Talk time (MT11, MT12): answered and not on hold. Hold time is not

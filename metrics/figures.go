@@ -92,6 +92,11 @@ type Figures struct {
 	// AnswerTime is the time from CallPlaced to the first answer, for
 	// ended inbound calls that were answered (rule MT8).
 	AnswerTime Durations `json:"answer_time"`
+	// AnsweredWithin counts, for each of [ServiceLevelPoints], the calls
+	// of AnswerTime answered within it: AnsweredWithin[1] /
+	// AnswerTime.Count is the service level at 20 s. Kept for the
+	// workspace and the teams; zero for a teammate.
+	AnsweredWithin [len(ServiceLevelPoints)]int `json:"answered_within"`
 	// QueueTime holds one entry per team queue segment, from CallQueued to
 	// its answer, deflection, voicemail or the end of the call; ringing
 	// counts as queue time (rule MT10).
@@ -120,7 +125,23 @@ func (f Figures) CallDuration() Durations {
 	return d
 }
 
+// ServiceLevelPoints are the answer times [Figures.AnsweredWithin] counts
+// calls within: the common service-level targets.
+var ServiceLevelPoints = [...]time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second, 60 * time.Second}
+
+// countWithin counts an answer time d in AnsweredWithin.
+func (a *acc) countWithin(d time.Duration) {
+	for i, p := range ServiceLevelPoints {
+		if d <= p {
+			a.AnsweredWithin[i]++
+		}
+	}
+}
+
 func (f *Figures) merge(o *Figures) {
+	for i, n := range o.AnsweredWithin {
+		f.AnsweredWithin[i] += n
+	}
 	f.Completed += o.Completed
 	f.Abandoned += o.Abandoned
 	f.AbandonedRinging += o.AbandonedRinging
@@ -169,6 +190,7 @@ type acc struct {
 	OutboundAnswered     int
 	OutboundVoicemail    int
 	OutboundDuration     Durations
+	AnsweredWithin       [len(ServiceLevelPoints)]int
 }
 
 // mergeAcc adds the figures of o, as merge does.
@@ -188,6 +210,7 @@ func (f *Figures) mergeAcc(o *acc) {
 		InboundEnded:         o.InboundEnded,
 		InboundDuration:      o.InboundDuration,
 		AnswerTime:           o.AnswerTime,
+		AnsweredWithin:       o.AnsweredWithin,
 		QueueTime:            o.QueueTime,
 		TalkTime:             o.TalkTime,
 		OutboundEnded:        o.OutboundEnded,

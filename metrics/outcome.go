@@ -95,7 +95,10 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 	if cl.answered {
 		d := cl.firstAnswer.Sub(cl.placedAt)
 		b.all.AnswerTime.add(d)
-		teamFigs(b, cl.firstTeam, cl.firstT).AnswerTime.add(d)
+		b.all.countWithin(d)
+		tf := teamFigs(b, cl.firstTeam, cl.firstT)
+		tf.AnswerTime.add(d)
+		tf.countWithin(d)
 		c.mateFigs(b, cl.firstMate, cl.firstM).AnswerTime.add(d)
 	}
 	c.releaseCall(e.Call, cl)

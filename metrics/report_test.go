@@ -165,6 +165,10 @@ func TestAnswerTimeToFirstAnswer(t *testing.T) {
 	eq(t, "support", r.Teams["support"].AnswerTime.Count, 0)
 	eq(t, "bo", r.Teammates["bo"].AnswerTime.Total, secs(50))
 	eq(t, "cy", r.Teammates["cy"].AnswerTime.Count, 0)
+	// Within 10, 20, 30, 60 s: B (20 s) from 20 s on, A (50 s) at 60 s.
+	eq(t, "answered within", r.Total.AnsweredWithin, [4]int{0, 1, 1, 2})
+	eq(t, "sales answered within", r.Teams["sales"].AnsweredWithin, [4]int{0, 1, 1, 2})
+	eq(t, "support answered within", r.Teams["support"].AnsweredWithin, [4]int{})
 	// A's outcome goes to its last team and last answering teammate.
 	eq(t, "support completed", r.Teams["support"].Completed, 1)
 	eq(t, "cy completed", r.Teammates["cy"].Completed, 1)

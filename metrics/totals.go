@@ -9,9 +9,11 @@ import (
 )
 
 // Bucket bounds of the histograms of [TeamTotals]: the common
-// service-level points (10, 20, 30, 60 s) among the answer waits.
+// service-level points (10, 20, 30, 60 s) among the answer and queue
+// waits.
 var (
 	AnswerWaitBounds = seconds(5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
+	QueueWaitBounds  = seconds(5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
 	TalkBounds       = seconds(15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)
 )
 
@@ -110,10 +112,22 @@ type TeamTotals struct {
 	// Talk holds the talk time of each answered segment, hold excluded,
 	// with TalkBounds.
 	Talk Histogram
+	// QueueWait holds the time in the team's queue of each queue segment,
+	// ringing included, counted on its own when it ends (rule MT10: two
+	// transfers to one team are two segments), with QueueWaitBounds.
+	QueueWait Histogram
 }
 
 func newTeamTotals() *TeamTotals {
-	return &TeamTotals{AnswerWait: newHistogram(AnswerWaitBounds), Talk: newHistogram(TalkBounds)}
+	return &TeamTotals{AnswerWait: newHistogram(AnswerWaitBounds), Talk: newHistogram(TalkBounds),
+		QueueWait: newHistogram(QueueWaitBounds)}
+}
+
+// clone returns a copy of t that shares nothing with it.
+func (t *TeamTotals) clone() TeamTotals {
+	cp := *t
+	cp.AnswerWait, cp.Talk, cp.QueueWait = t.AnswerWait.clone(), t.Talk.clone(), t.QueueWait.clone()
+	return cp
 }
 
 // Totals are the collector's counts since its first event.
@@ -141,18 +155,14 @@ func (c *Collector) Totals() Totals {
 	out := Totals{Events: c.tot.events, Teams: make(map[pb.TeamID]TeamTotals, len(c.teams))}
 	for id := range c.teams {
 		if t := c.tot.teams[id]; t != nil {
-			cp := *t
-			cp.AnswerWait, cp.Talk = t.AnswerWait.clone(), t.Talk.clone()
-			out.Teams[id] = cp
+			out.Teams[id] = t.clone()
 		} else {
 			out.Teams[id] = *newTeamTotals()
 		}
 	}
 	for id, t := range c.tot.teams { // a team seen on a deflection only
 		if _, ok := out.Teams[id]; !ok {
-			cp := *t
-			cp.AnswerWait, cp.Talk = t.AnswerWait.clone(), t.Talk.clone()
-			out.Teams[id] = cp
+			out.Teams[id] = t.clone()
 		}
 	}
 	return out
@@ -188,6 +198,9 @@ func (c *Collector) before(e *eventlog.Event) callBefore {
 
 // team returns team id's totals, created if new.
 func (t *totals) team(id pb.TeamID) *TeamTotals {
+	if t.teams == nil {
+		t.teams = make(map[pb.TeamID]*TeamTotals, 8)
+	}
 	tt := t.teams[id]
 	if tt == nil {
 		tt = newTeamTotals()
@@ -200,8 +213,7 @@ func (t *totals) team(id pb.TeamID) *TeamTotals {
 func (c *Collector) count(e *eventlog.Event, b *callBefore) {
 	t := &c.tot
 	t.events++
-	if t.teams == nil {
-		t.teams = make(map[pb.TeamID]*TeamTotals, 8)
+	if t.held == nil {
 		t.held = make(map[pb.CallID]time.Duration)
 	}
 	if !b.found {

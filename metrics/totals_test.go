@@ -54,3 +54,37 @@ func TestTotalsByTeam(t *testing.T) {
 	sales.Talk.Counts[0] = 99
 	eq(t, "a copy", s.c.Totals().Teams["sales"].Talk.Counts[0], uint64(0))
 }
+
+// The totals' queue-wait histogram counts each queue segment on its own
+// when it ends, by its team, and agrees with the windowed report's queue
+// time; a segment still open counts nowhere yet.
+func TestTotalsQueueWaitPerSegment(t *testing.T) {
+	// Rule: MT10
+	// A: queued Sales 0, answered 30                      -> segment 30s
+	//    transferred back to Sales 90, answered 150       -> segment 60s
+	// B: queued Support 200, hung up 204                  -> 4s
+	// C: queued Support 300, still waiting               -> not yet
+	s := newStream(t)
+	s.mateAdded("ana", presence.ChannelAll, presence.Active, true, "sales")
+	s.mateAdded("bo", presence.ChannelAll, presence.Active, true, "sales", "support")
+	s.at(0).placed("A").queued("A", "sales").at(5).offered("A", "sales", "ana").at(30).answered("A", "sales", "ana")
+	s.at(90).transfer("A", "sales", "ana").at(150).answered("A", "sales", "bo")
+	s.at(160).ended("A", eventlog.StageTalking, eventlog.ByCustomer, "bo")
+	s.at(200).placed("B").queued("B", "support").at(204).endedBeforeAnswer("B", "support", eventlog.StageQueued)
+	s.at(300).placed("C").queued("C", "support")
+
+	tot := s.c.Totals()
+	sales, support := tot.Teams["sales"].QueueWait, tot.Teams["support"].QueueWait
+	eq(t, "sales segments", sales.Count, uint64(2)) // two segments, not one of 90 s
+	eq(t, "sales queue time", sales.Sum, secs(90))
+	eq(t, "sales <= 30 s", sales.Cumulative()[4], uint64(1))
+	eq(t, "sales <= 60 s", sales.Cumulative()[6], uint64(2))
+	eq(t, "support segments", support.Count, uint64(1))
+	eq(t, "support <= 5 s", support.Cumulative()[0], uint64(1))
+	r := s.all()
+	eq(t, "sales as the report", sales.Sum, r.Teams["sales"].QueueTime.Total)
+	eq(t, "support as the report", int(support.Count), r.Teams["support"].QueueTime.Count)
+	// The result is a copy.
+	sales.Counts[0] = 99
+	eq(t, "a copy", s.c.Totals().Teams["sales"].QueueWait.Counts[0], uint64(0))
+}

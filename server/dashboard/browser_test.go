@@ -348,8 +348,9 @@ func TestBrowserDashboard(t *testing.T) {
 	// A second call waits for the one teammate left: the screenshot shows
 	// it ringing, with its explanation.
 	// A supervisor about to pick Bob's channel keeps the control while his
-	// row updates.
-	lr.clk.Add(30 * time.Second)
+	// row updates. It comes at 09:15:39, so the day's 15-minute bucket
+	// 09:00-09:15, which holds call-1, has ended and is charted.
+	lr.clk.Add(14 * time.Minute)
 	if err := chromedp.Do(b, chromedp.Focus(chromedp.CSS(`#teammates tbody tr[data-id="bob"] select`))); err != nil {
 		t.Fatal(err)
 	}
@@ -360,6 +361,28 @@ func TestBrowserDashboard(t *testing.T) {
 		cardIs("in_queue", "1"),
 		chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="call-2"] button`)),
 		poll("call-2's explanation", `document.getElementById('explain').textContent.includes('channel')`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// The day's charts: per team, calls waiting with one point per ended
+	// bucket since midnight (37 by 09:15), and call-1's answer time (4 s)
+	// and service level (100 %, within the 80 % in 20 s target) as one bar
+	// each in the 09:00 bucket; Sales has none.
+	chartOf := func(team, chart, sel string) string {
+		return fmt.Sprintf(`document.querySelectorAll('#day .day-team[data-team=%q] svg.%s %s')`, team, chart, sel)
+	}
+	if err := chromedp.Do(b,
+		poll("a chart set per team", `document.querySelectorAll('#day .day-team').length === 2`),
+		poll("calls waiting over the day", chartOf("support", "waiting", "polyline")+
+			`[0].getAttribute('points').trim().split(' ').length === 37`),
+		poll("the answer time bar", chartOf("support", "answer", "rect.bar.ok")+`.length === 1 && `+
+			chartOf("support", "answer", "rect.bar")+`.length === 1 && `+
+			chartOf("support", "answer", "line.target")+`.length === 1`),
+		poll("the service level bar", chartOf("support", "sl", "rect.bar.ok")+`.length === 1 && `+
+			chartOf("support", "sl", "rect.bar")+`[0].getAttribute('x') === (36 * 4).toFixed(1) && `+
+			chartOf("support", "sl", "line.target")+`.length === 1`),
+		poll("no bars for sales", chartOf("sales", "sl", "rect.bar")+`.length === 0 && `+
+			chartOf("sales", "waiting", "polyline")+`[0].getAttribute('points').trim().split(' ').length === 37`),
 	); err != nil {
 		t.Fatal(err)
 	}

@@ -135,6 +135,7 @@ func Build(in Inputs) State {
 		Teammates: make([]TeammateRow, 0, len(tb.Teammates)),
 		Calls:     []CallRow{},
 		Advice:    slices.Clone(in.Advice),
+		Day:       Day{Teams: []TeamDay{}},
 	}
 	if st.Advice == nil {
 		st.Advice = []TeamAdvice{}

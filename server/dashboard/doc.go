@@ -1,6 +1,8 @@
 // Package dashboard serves the live inbox dashboard (rule MT15) in a
 // browser: summary cards, the team table, the teammate table with a
-// channel-availability control (rule PR7), the staffing advice, and a
+// channel-availability control (rule PR7), the staffing advice, the day's
+// charts per team (calls waiting, answer time, service level against the
+// target, as inline SVG), and a
 // call's timeline and explanation on click. The page is plain HTML, CSS
 // and JavaScript embedded in the binary; it never polls: it follows a
 // Server-Sent Events stream.
@@ -8,7 +10,9 @@
 // # The stream
 //
 // GET /dashboard/events sends a snapshot of the stream's view on connect,
-// then deltas: the summary or advice when they changed, and for each table
+// then deltas: the summary, advice or the day's charts ([Day]: each ended
+// 15-minute bucket, so at most once per bucket) when they changed, and for
+// each table
 // (teams, teammates, calls) only the rows that changed, keyed by ID, the
 // IDs removed, and the new order when it changed. The teammate table is
 // paged and searchable: the query parameters q (a case-insensitive search

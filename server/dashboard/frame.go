@@ -23,6 +23,7 @@ type frame struct {
 	index   uint64
 	summary json.RawMessage
 	advice  json.RawMessage
+	day     json.RawMessage
 	teams   []row
 	calls   []row
 	mates   []row
@@ -48,6 +49,12 @@ func encodeFrame(st State, index uint64, prev *frame) (f *frame, changed bool, e
 		advice = []TeamAdvice{}
 	}
 	if f.advice, err = reuse(advice, prev.advice, &changed); err != nil {
+		return nil, false, err
+	}
+	if st.Day.Teams == nil {
+		st.Day.Teams = []TeamDay{}
+	}
+	if f.day, err = reuse(st.Day, prev.day, &changed); err != nil {
 		return nil, false, err
 	}
 

@@ -35,17 +35,27 @@ type Parts struct {
 	WindowStart func(now time.Time) time.Time
 	// MaxCalls bounds the call list; 0 means DefaultMaxCalls.
 	MaxCalls int
+	// ChartBucket is the width of a bucket of the day's charts; it must
+	// divide a day. 0 means DefaultChartBucket.
+	ChartBucket time.Duration
 }
 
 // NewSource returns a Source that reads the fold under its lock (live view
 // and the report from WindowStart to now), asks for the advice, copies the
 // engine's tables inside View ([Capture]), then builds the State with no
-// lock held; before the workspace exists, the State has the fold's figures
+// lock held, with the day's charts ([Day]; each ended bucket's report is
+// read once, and kept until the window's start moves); before the workspace exists, the State has the fold's figures
 // and empty tables. It fails with ErrInvalidConfig when a
 // required part is missing.
 func NewSource(p Parts) (Source, error) {
 	if p.Now == nil || p.View == nil || p.WithCollector == nil {
 		return nil, fmt.Errorf("%w: Parts needs Now, View and WithCollector", ErrInvalidConfig)
+	}
+	if p.ChartBucket == 0 {
+		p.ChartBucket = DefaultChartBucket
+	}
+	if p.ChartBucket < 0 || (24*time.Hour)%p.ChartBucket != 0 {
+		return nil, fmt.Errorf("%w: ChartBucket %v must be positive and divide a day", ErrInvalidConfig, p.ChartBucket)
 	}
 	if p.WindowStart == nil {
 		p.WindowStart = func(now time.Time) time.Time {
@@ -56,16 +66,23 @@ func NewSource(p Parts) (Source, error) {
 	var (
 		tablesMu sync.Mutex // one capture and Build at a time per Source
 		tables   Tables
+		dayMu    sync.Mutex // guards day, updated under the fold's lock
+		day      dayCache
 	)
 	return SourceFunc(func(context.Context) (State, error) {
 		now := p.Now()
 		var live metrics.Dashboard
 		var window metrics.Report
+		from := p.WindowStart(now)
+		dayMu.Lock()
+		defer dayMu.Unlock()
 		p.WithCollector(func(c *metrics.Collector) {
 			live = c.Dashboard(now)
 			// Report's end is exclusive and rounded down to its
 			// resolution: a minute past now covers now.
-			window = c.Report(p.WindowStart(now), now.Add(time.Minute))
+			window = c.Report(from, now.Add(time.Minute))
+			// The buckets that ended since the last call, each read once.
+			day.update(c, from, now, p.ChartBucket)
 		})
 		var adv []TeamAdvice
 		if p.Advice != nil {
@@ -81,7 +98,9 @@ func NewSource(p Parts) (Source, error) {
 		if err != nil {
 			return State{}, err
 		}
-		return Build(Inputs{At: now, Tables: tables, Live: live, Window: window, Advice: adv, MaxCalls: p.MaxCalls}), nil
+		st := Build(Inputs{At: now, Tables: tables, Live: live, Window: window, Advice: adv, MaxCalls: p.MaxCalls})
+		st.Day = buildDay(&day, p.ChartBucket, st.Teams, adv)
+		return st, nil
 	}), nil
 }
 

@@ -10,7 +10,7 @@ import (
 // State is everything the page shows at one instant, as plain data that
 // encodes to JSON. A [Source] returns it; [Build] makes one from an engine
 // and a metrics fold. The hub encodes each section (Summary, Teams,
-// Teammates, Calls, Advice) on its own and sends only the sections whose
+// Teammates, Calls, Advice, Day) on its own and sends only the sections whose
 // encoding changed.
 type State struct {
 	// At is the instant the state describes.
@@ -26,6 +26,9 @@ type State struct {
 	Calls []CallRow `json:"calls"`
 	// Advice is the staffing advice, one entry per team.
 	Advice []TeamAdvice `json:"advice"`
+	// Day is the day's charts per team ([NewSource] fills it; [Build]
+	// leaves it empty).
+	Day Day `json:"day"`
 }
 
 // Summary is the row of summary cards (rule MT15). The live counts come

@@ -115,6 +115,7 @@ type message struct {
 	Index     uint64          `json:"index"`
 	Summary   json.RawMessage `json:"summary,omitempty"`
 	Advice    json.RawMessage `json:"advice,omitempty"`
+	Day       json.RawMessage `json:"day,omitempty"`
 	Teams     *tableMsg       `json:"teams,omitempty"`
 	Teammates *mateMsg        `json:"teammates,omitempty"`
 	Calls     *tableMsg       `json:"calls,omitempty"`
@@ -164,6 +165,7 @@ type view struct {
 	seq     uint64 // the frame last sent; 0 before the snapshot
 	summary json.RawMessage
 	advice  json.RawMessage
+	day     json.RawMessage
 	teams   sentTable
 	calls   sentTable
 	mates   sentTable
@@ -187,6 +189,9 @@ func (v *view) next(f *frame) (event string, data []byte, ok bool) {
 	if reset || !bytes.Equal(v.advice, f.advice) {
 		m.Advice, v.advice = f.advice, f.advice
 	}
+	if reset || !bytes.Equal(v.day, f.day) {
+		m.Day, v.day = f.day, f.day
+	}
 	m.Teams = v.teams.diff(f.teams, reset)
 	m.Calls = v.calls.diff(f.calls, reset)
 	rows, matched := v.q.page(f)
@@ -199,7 +204,7 @@ func (v *view) next(f *frame) (event string, data []byte, ok bool) {
 		}
 		m.Teammates = mm
 	}
-	if !reset && m.Summary == nil && m.Advice == nil && m.Teams == nil && m.Calls == nil && m.Teammates == nil {
+	if !reset && m.Summary == nil && m.Advice == nil && m.Day == nil && m.Teams == nil && m.Calls == nil && m.Teammates == nil {
 		return "", nil, false
 	}
 	b, err := json.Marshal(m)

@@ -29,6 +29,10 @@ const Namespace = "phonebalance"
 // (10, 20, 30, 60 s) among them.
 var AnswerWaitBuckets = inSeconds(metrics.AnswerWaitBounds)
 
+// QueueWaitBuckets are the bucket bounds of phonebalance_queue_wait_seconds
+// (metrics.QueueWaitBounds in seconds).
+var QueueWaitBuckets = inSeconds(metrics.QueueWaitBounds)
+
 // TalkBuckets are the bucket bounds of phonebalance_talk_seconds
 // (metrics.TalkBounds in seconds).
 var TalkBuckets = inSeconds(metrics.TalkBounds)
@@ -64,6 +68,8 @@ type Config struct {
 //	                                                    or canceled (the call left the queue or ended)
 //	phonebalance_answer_wait_seconds{team}              histogram: placed to first answer (MT8)
 //	phonebalance_talk_seconds{team}                     histogram: talk time of each answered segment, hold excluded
+//	phonebalance_queue_wait_seconds{team}               histogram: time in the team's queue of each queue segment,
+//	                                                    ringing included, observed when it ends (MT10)
 //	phonebalance_events_total                           counter: events folded (every kind); present from the start
 //	phonebalance_staffing_arrivals_per_second{team}     gauge: inbound arrival rate over the advice window
 //	phonebalance_staffing_handle_seconds{team}          gauge: mean handle time (talk, hold, wrap-up) over the window
@@ -84,7 +90,7 @@ type Exporter struct {
 	cfg Config
 
 	offered, answered, abandoned, deflected, rings              *prometheus.Desc
-	answerWait, talk, events                                    *prometheus.Desc
+	answerWait, talk, queueWait, events                         *prometheus.Desc
 	inQueue, active, available                                  *prometheus.Desc
 	arrivalsDesc, handleDesc, neededDesc, ratioDesc, withinDesc *prometheus.Desc
 }
@@ -112,6 +118,7 @@ func New(cfg Config) *Exporter {
 		rings:        desc("ring_outcomes_total", "Rings by how they ended.", "team", "outcome"),
 		answerWait:   desc("answer_wait_seconds", "Time from a call's placement to its first answer.", "team"),
 		talk:         desc("talk_seconds", "Talk time of each answered call segment, hold excluded.", "team"),
+		queueWait:    desc("queue_wait_seconds", "Time in the team's queue of each queue segment, ringing included.", "team"),
 		events:       desc("events_total", "Events of the log folded into these metrics."),
 		inQueue:      desc("calls_in_queue", "Inbound calls waiting in the team's queue now, ringing included.", "team"),
 		active:       desc("calls_active", "Answered inbound calls ongoing now.", "team"),
@@ -127,7 +134,7 @@ func New(cfg Config) *Exporter {
 // Describe implements prometheus.Collector.
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{x.offered, x.answered, x.abandoned, x.deflected, x.rings,
-		x.answerWait, x.talk, x.events, x.inQueue, x.active, x.available,
+		x.answerWait, x.talk, x.queueWait, x.events, x.inQueue, x.active, x.available,
 		x.arrivalsDesc, x.handleDesc, x.neededDesc, x.ratioDesc, x.withinDesc} {
 		ch <- d
 	}
@@ -193,6 +200,7 @@ func (x *Exporter) collectTeam(ch chan<- prometheus.Metric, team pb.TeamID, t me
 	}
 	x.histogram(ch, x.answerWait, id, t.AnswerWait, AnswerWaitBuckets)
 	x.histogram(ch, x.talk, id, t.Talk, TalkBuckets)
+	x.histogram(ch, x.queueWait, id, t.QueueWait, QueueWaitBuckets)
 	gauge(x.inQueue, v.InQueue)
 	gauge(x.active, v.Active)
 	gauge(x.available, v.AvailableForPhone)

@@ -1,7 +1,10 @@
 package promexport_test
 
 import (
+	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +121,10 @@ func pairs(kv []string) []string {
 //	  35 s, talk 15+50 = 65 s, a ring missed and one answered.
 //	call-4 at 210 s for Sales is deflected (nobody online), then ended.
 //
-// Rule: MT1, MT2, MT4, MT8, MT9, MT11
+// Support's queue segments: call-1 12 s, call-2 20 s (until the hang-up),
+// call-3 35 s (ringing included); Sales has none (deflected unqueued).
+//
+// Rule: MT1, MT2, MT4, MT8, MT9, MT10, MT11
 func TestFiguresOfAShortMorning(t *testing.T) {
 	r := newRig(t)
 	e := r.eng
@@ -250,6 +256,29 @@ phonebalance_calls_in_queue{team="support"} 0
 		"phonebalance_talk_seconds", "phonebalance_calls_in_queue"); err != nil {
 		t.Fatal(err)
 	}
+	want = `
+# HELP phonebalance_queue_wait_seconds Time in the team's queue of each queue segment, ringing included.
+# TYPE phonebalance_queue_wait_seconds histogram
+` + zeroHistogram("phonebalance_queue_wait_seconds", "sales", promexport.QueueWaitBuckets) + `
+phonebalance_queue_wait_seconds_bucket{team="support",le="5"} 0
+phonebalance_queue_wait_seconds_bucket{team="support",le="10"} 0
+phonebalance_queue_wait_seconds_bucket{team="support",le="15"} 1
+phonebalance_queue_wait_seconds_bucket{team="support",le="20"} 2
+phonebalance_queue_wait_seconds_bucket{team="support",le="30"} 2
+phonebalance_queue_wait_seconds_bucket{team="support",le="45"} 3
+phonebalance_queue_wait_seconds_bucket{team="support",le="60"} 3
+phonebalance_queue_wait_seconds_bucket{team="support",le="90"} 3
+phonebalance_queue_wait_seconds_bucket{team="support",le="120"} 3
+phonebalance_queue_wait_seconds_bucket{team="support",le="180"} 3
+phonebalance_queue_wait_seconds_bucket{team="support",le="300"} 3
+phonebalance_queue_wait_seconds_bucket{team="support",le="600"} 3
+phonebalance_queue_wait_seconds_bucket{team="support",le="+Inf"} 3
+phonebalance_queue_wait_seconds_sum{team="support"} 67
+phonebalance_queue_wait_seconds_count{team="support"} 3
+`
+	if err := testutil.GatherAndCompare(r.reg, strings.NewReader(want), "phonebalance_queue_wait_seconds"); err != nil {
+		t.Fatal(err)
+	}
 
 	counters := []struct {
 		name   string
@@ -273,7 +302,8 @@ phonebalance_calls_in_queue{team="support"} 0
 	// The same fold as the collector's windowed figures.
 	rep := r.col.Report(t0, at(3600)).Total
 	if rep.Completed != 2 || rep.Abandoned != 1 || rep.Missed != 1 || rep.Declined != 1 || rep.Deflections != 1 ||
-		rep.AnswerTime.Total != 47*time.Second || rep.TalkTime != 125*time.Second {
+		rep.AnswerTime.Total != 47*time.Second || rep.TalkTime != 125*time.Second ||
+		rep.QueueTime.Total != 67*time.Second || rep.QueueTime.Count != 3 {
 		t.Errorf("collector report disagrees: %+v", rep)
 	}
 	if problems, err := testutil.CollectAndLint(r.x); err != nil || len(problems) > 0 {
@@ -294,4 +324,14 @@ phonebalance_calls_in_queue{team="support"} 0
 	if got := r.value("phonebalance_events_total"); got != 0 {
 		t.Errorf("events_total = %v from a new collector: the exporter kept a count of its own", got)
 	}
+}
+
+// zeroHistogram is the exposition of an empty histogram of team.
+func zeroHistogram(name, team string, bounds []float64) string {
+	var b strings.Builder
+	for _, le := range append(slices.Clone(bounds), math.Inf(1)) {
+		fmt.Fprintf(&b, "%s_bucket{team=%q,le=%q} 0\n", name, team, strconv.FormatFloat(le, 'g', -1, 64))
+	}
+	fmt.Fprintf(&b, "%s_sum{team=%q} 0\n%s_count{team=%q} 0", name, team, name, team)
+	return b.String()
 }

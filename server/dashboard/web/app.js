@@ -7,7 +7,7 @@
   // Each table holds its rows by ID and their order, as the stream's
   // snapshot and deltas give them (see apply).
   const table = () => ({ rows: new Map(), order: [] });
-  const state = { summary: null, advice: [], teams: table(), teammates: table(), calls: table() };
+  const state = { summary: null, advice: [], day: null, teams: table(), teammates: table(), calls: table() };
   // The teammates the stream shows: a search and a page.
   const view = { q: '', offset: 0, limit: 50, total: 0, matched: 0 };
   const channels = ['All', 'Conversations', 'Phone'];
@@ -167,12 +167,94 @@
     const rows = state.advice.map((a) => Object.assign({ id: a.team }, a));
     keyed($('advice').tBodies[0], rows, (tr, a) => {
       const target = a.target ? Math.round(a.target.fraction * 100) + ' % within ' +
-        duration(a.target.within / 1e9) : '';
+        duration(a.target.within / 1e6) : ''; // Go durations: nanoseconds
       fill(tr, [teamName(a.team), a.available, a.needed, (a.arrivals_per_hour || 0).toFixed(1),
-        duration((a.mean_handle || 0) / 1e9), target, a.text]);
+        duration((a.mean_handle || 0) / 1e6), target, a.text]);
       tr.classList.toggle('short', a.needed > a.available);
     });
     $('advice-empty').hidden = state.advice.length > 0;
+  }
+
+  // The day's charts: small inline SVGs, one set per team, drawn from the
+  // ended buckets the server sends (the section changes once per bucket).
+  const SVG = 'http://www.w3.org/2000/svg';
+  const CW = 384, CH = 48; // the viewBox; the svg stretches to its box
+
+  function svgEl(tag, attrs) {
+    const e = document.createElementNS(SVG, tag);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+
+  function chart(cls, label) {
+    const fig = el('figure', null, 'chart');
+    fig.append(el('figcaption', label));
+    const svg = svgEl('svg', { viewBox: '0 0 ' + CW + ' ' + CH, preserveAspectRatio: 'none', class: cls, role: 'img' });
+    svg.setAttribute('aria-label', label);
+    fig.append(svg);
+    return { fig, svg };
+  }
+
+  // bars draws one bar per bucket with a value (v >= 0), scaled to max;
+  // cls picks each bar's class.
+  function bars(svg, values, slots, max, cls) {
+    const w = CW / slots;
+    values.forEach((v, i) => {
+      if (v < 0) return;
+      const h = Math.max(1, Math.min(1, v / max) * (CH - 2));
+      svg.append(svgEl('rect', { x: (i * w).toFixed(1), y: (CH - h).toFixed(1), width: Math.max(1, w - 1).toFixed(1),
+        height: h.toFixed(1), class: 'bar ' + (cls ? cls(v) : '') }));
+    });
+  }
+
+  function hline(svg, y, cls) {
+    svg.append(svgEl('line', { x1: 0, x2: CW, y1: y.toFixed(1), y2: y.toFixed(1), class: cls }));
+  }
+
+  function renderDay() {
+    const d = state.day, box = $('day');
+    if (!d || !d.teams) return;
+    const slots = d.slots || 96;
+    const cards = d.teams.map((t) => {
+      const card = el('div', null, 'day-team');
+      card.dataset.team = t.id;
+      card.append(el('h3', t.name || t.id));
+      const n = t.waiting.length;
+      const peak = Math.max(0, ...t.waiting);
+
+      const w = chart('waiting', 'Calls waiting (mean per ' + Math.round(d.bucket_ms / 60000) + ' min), peak ' + peak.toFixed(1));
+      const wmax = Math.max(1, peak), x = CW / slots;
+      const pts = t.waiting.map((v, i) => ((i + 0.5) * x).toFixed(1) + ',' + (CH - 1 - (v / wmax) * (CH - 2)).toFixed(1));
+      if (n > 0) {
+        w.svg.append(svgEl('polygon', { points: (0.5 * x).toFixed(1) + ',' + CH + ' ' + pts.join(' ') + ' ' +
+          ((n - 0.5) * x).toFixed(1) + ',' + CH, class: 'area' }));
+      }
+      w.svg.append(svgEl('polyline', { points: pts.join(' '), class: 'line' }));
+
+      const within = t.within_ms;
+      const amax = Math.max(2 * within, ...t.answer_ms);
+      const a = chart('answer', 'Answer time (target ' + duration(within) + ')');
+      bars(a.svg, t.answer_ms.map((v, i) => t.service_level[i] < 0 ? -1 : v), slots, amax, (v) => v > within ? 'below' : 'ok');
+      hline(a.svg, CH - (within / amax) * (CH - 2), 'target');
+
+      const pct = Math.round(t.target_fraction * 100);
+      const s = chart('sl', 'Service level (target ' + pct + ' % within ' + duration(within) + ')');
+      bars(s.svg, t.service_level, slots, 1, (v) => v + 1e-9 < t.target_fraction ? 'below' : 'ok');
+      hline(s.svg, CH - t.target_fraction * (CH - 2), 'target');
+
+      const axis = el('div', null, 'axis');
+      const span = slots * d.bucket_ms, t0 = Date.parse(d.from);
+      for (let i = 0; i <= 4; i++) {
+        const at = new Date(t0 + i * span / 4);
+        axis.append(el('span', isNaN(at) ? '' : at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+      }
+      card.append(w.fig, a.fig, s.fig, axis);
+      return card;
+    });
+    box.replaceChildren(...cards);
+    $('day-empty').hidden = cards.length > 0;
+    const from = new Date(d.from);
+    $('day-from').textContent = isNaN(from) ? '' : 'since ' + from.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
   }
 
   function renderCalls() {
@@ -280,6 +362,7 @@
   function apply(msg) {
     if ('summary' in msg) state.summary = msg.summary;
     if ('advice' in msg) state.advice = msg.advice || [];
+    if ('day' in msg) state.day = msg.day;
     for (const k of ['teams', 'teammates', 'calls']) if (msg[k]) applyTable(state[k], msg[k]);
     if (msg.teammates) {
       view.total = msg.teammates.total;
@@ -290,6 +373,7 @@
     if (msg.teams || 'advice' in msg) renderAdvice();
     if (msg.teammates) renderTeammates();
     if (msg.calls) renderCalls();
+    if ('day' in msg) renderDay();
     $('updated').textContent = 'updated ' + clock(msg.at);
     document.body.dataset.seq = msg.index;
   }
