@@ -416,4 +416,3 @@ func TestRestartBehindASnapshotMarksTheGap(t *testing.T) {
 		t.Fatalf("call-1 after the gap: %v %v", tl, err)
 	}
 }
-
