@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -68,6 +69,8 @@ type event struct {
 	rec        media.Recording // evVoicemailDone
 	err        error           // evVoicemailDone
 	on         bool            // evTeammateHold
+	handed     *handedLeg      // evHandover, evHandedBack
+	reply      chan error      // evHandover
 }
 
 // post queues ev for the call's goroutine; false if the call is over.
@@ -192,6 +195,9 @@ func (c *call) handle(ev event) {
 		if ev.kind == evLegDone && ev.out.kind == outAnswered {
 			ev.leg.hangup()
 		}
+		if ev.reply != nil {
+			ev.reply <- fmt.Errorf("%w: %s has ended", ErrUnknownCall, c.id)
+		}
 		return
 	}
 	switch ev.kind {
@@ -242,6 +248,10 @@ func (c *call) handle(ev event) {
 		c.callbackConfirmed()
 	case evTeammateHold:
 		c.teammateHold(ev.leg, ev.on)
+	case evHandover:
+		ev.reply <- c.handOver(ev.handed)
+	case evHandedBack:
+		c.handedBack(ev.handed)
 	}
 }
 
@@ -253,6 +263,9 @@ func (c *call) ring(t pb.TeammateID, auto bool) {
 	}
 	b, ok := c.g.binding(t)
 	if !ok {
+		if c.g.otherClient(t) {
+			return // the other client rings (Config.OtherClient)
+		}
 		c.decline(t, eventlog.DeclineConnectivity)
 		return
 	}
