@@ -74,7 +74,10 @@
 // pass to a SIP leg unchanged) and bridges its media.WebRTCLeg to the
 // caller's leg (media.Bridge) until the call ends, the connection fails,
 // or the page negotiates again: a reload during the call rejoins the
-// audio. Without CallAudio the page carries no audio.
+// audio. When the bridge ends the inbox closes the caller's leg it got,
+// which hands the caller's audio back to its owner (the SIP gateway's hold
+// music while the call goes on). Without CallAudio the page carries no
+// audio.
 //
 // Every exported name is safe for concurrent use unless its comment says
 // otherwise.
