@@ -78,6 +78,12 @@ func (c *call) handOver(h *handedLeg) error {
 	if c.m == nil || c.m.caller == nil || !c.callerUp || c.bridged != nil || c.m.voicemail || c.m.callback {
 		return fmt.Errorf("%w: call %s", ErrNoCallerAudio, c.id)
 	}
+	h.mu.Lock()
+	gone := h.isClosed // CallerAudio's ctx ended first
+	h.mu.Unlock()
+	if gone {
+		return context.Canceled
+	}
 	for t, l := range c.legs { // answered elsewhere: no SIP phone rings on
 		l.cancel()
 		delete(c.legs, t)
