@@ -82,7 +82,7 @@ func (c *rtpCaller) run(ctx context.Context) {
 // Chromium (fake microphone); the page's WebRTC leg is bridged to the
 // caller's leg handed over by the gateway (inbox.Config.CallAudio is
 // sip.Gateway.CallerAudio): RTP flows both ways (the page's stats, the
-// caller's count). Hanging up in the page ends the call and the gateway
+// caller's count), again after a reload. Hanging up in the page ends the call and the gateway
 // hangs up the caller (SIPp's scenario ends with the gateway's BYE).
 func TestBrowserAudioSIPCaller(t *testing.T) {
 	sippBin := testtool.Require(t, testtool.SIPp)
@@ -161,6 +161,19 @@ func TestBrowserAudioSIPCaller(t *testing.T) {
 	}
 	before := caller.heard.Load()
 	e.waitUntil("the caller hears the page", func() bool { return caller.heard.Load() > before+25 })
+
+	// A reload during the call: the new page's hand-over replaces the old
+	// one, and the audio flows both ways again.
+	before = caller.heard.Load()
+	if err := chromedp.Do(ana,
+		chromedp.Reload(),
+		poll("the audio rejoined", `document.getElementById('call-audio').textContent === 'audio connected'`),
+		chromedp.Evaluate[chromedp.Void](watch),
+		poll("RTP both ways after the reload", `!!window.__rtp && window.__rtp.rx > 25 && window.__rtp.tx > 25`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	e.waitUntil("the caller hears the reloaded page", func() bool { return caller.heard.Load() > before+25 })
 
 	if err := chromedp.Do(ana, chromedp.Click(chromedp.CSS("#hangup"))); err != nil {
 		t.Fatal(err)
