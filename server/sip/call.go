@@ -129,6 +129,12 @@ func (c *call) run() {
 		c.end(eventlog.ByCustomer)
 		return
 	}
+	var check <-chan time.Time // the engine's end, seen while no phone is bridged
+	if c.m != nil {
+		tk := c.g.cfg.Clock.Ticker(endCheckPeriod)
+		defer tk.Stop()
+		check = tk.C
+	}
 	for !c.ended {
 		var gone <-chan struct{}
 		if !c.final {
@@ -144,6 +150,8 @@ func (c *call) run() {
 			// or the INVITE transaction died.
 			c.final = true
 			c.end(eventlog.ByCustomer)
+		case <-check:
+			c.endedElsewhere()
 		case <-c.g.ctx.Done():
 			c.shutdown()
 		}

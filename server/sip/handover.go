@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
@@ -140,6 +141,29 @@ func (c *call) handedBack(h *handedLeg) {
 		return
 	}
 	c.hold(false)
+}
+
+// endCheckPeriod is how often a call with media looks for the end of
+// its engine call made without the gateway (endedElsewhere).
+const endCheckPeriod = time.Second
+
+// endedElsewhere hangs up a caller answered with media, with no SIP phone
+// bridged, whose engine call has ended without the gateway: the teammate
+// hung up in another client (the inbox page) before or without taking
+// the audio, or the host ended the call. Only the call's goroutine calls
+// it, every endCheckPeriod on the gateway's clock.
+func (c *call) endedElsewhere() {
+	if c.m == nil || !c.callerUp || c.bridged != nil || c.m.voicemail || c.m.callback || c.m.customer != nil {
+		return
+	}
+	ended := false
+	_ = c.g.cfg.Node.View(c.g.cfg.Workspace, func(e *assign.Engine) {
+		v, ok := e.Call(c.id)
+		ended = !ok || v.Ended
+	})
+	if ended {
+		c.end(eventlog.BySystem)
+	}
 }
 
 // handedLeg is the caller's audio handed to another client: frames come

@@ -115,3 +115,39 @@ func TestSIPpCallerAudioHandover(t *testing.T) {
 	}
 	waitIdle(t, e)
 }
+
+// TestSIPpEndedInOtherClient: ana answers a SIPp caller in her other
+// client and hangs up there without ever taking the audio (no
+// CallerAudio): the gateway sees the engine's call end and hangs up the
+// caller, who would otherwise hear hold music with nobody there.
+func TestSIPpEndedInOtherClient(t *testing.T) {
+	t.Parallel() // real time (prompts, RTP): run beside the others
+	mc := MediaConfig{AnnouncePeriod: 10 * time.Second}
+	e := newEnv(t, envOptions{ringTimeout: 20 * time.Second, team: "support", teammates: []pb.TeammateID{"ana"},
+		users: map[pb.TeammateID]string{"zoe": "pw-zoe"},
+		tune: func(c *Config) {
+			c.Media = &mc
+			c.OtherClient = func(t pb.TeammateID) bool { return t == "ana" }
+		}})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if _, err := e.node.Do(ctx, e.ws, assign.Command{Op: assign.OpSetClient, Teammate: "ana", Open: true}); err != nil {
+		t.Fatal(err)
+	}
+	audio := newRTPPeer(t)
+	caller := startMediaCaller(t, e, "caller", audio)
+	id := waitQueued(t, e, 1)[0]
+	e.waitEvent("ana rung", func(ev eventlog.Event) bool {
+		return ev.Call == id && ev.Kind == eventlog.CallOffered && ev.Teammate == "ana"
+	})
+	for _, cmd := range []assign.Command{
+		{Op: assign.OpAnswer, Call: id, Teammate: "ana"},
+		{Op: assign.OpEndCall, Call: id, By: eventlog.ByTeammate},
+	} {
+		if _, err := e.node.Do(ctx, e.ws, cmd); err != nil {
+			t.Fatalf("%v: %v", cmd.Op, err)
+		}
+	}
+	caller.wait(t) // the gateway hung up the caller
+	waitIdle(t, e)
+}
