@@ -71,7 +71,9 @@ type Config struct {
 	// to that client: Execute returns nil and the gateway rings nothing
 	// (the engine's ring shows in the other client, whose Answer answers
 	// the engine; the audio then comes through [Gateway.CallerAudio]).
-	// A teammate with a registration rings on the SIP phone. Nil: every
+	// A teammate with a registration rings on the SIP phone. Meant with
+	// Media: without it the caller of a call answered in the other
+	// client is never answered by the gateway (it hears ringing). Nil: every
 	// teammate's phone is SIP. Called on effect and call goroutines: it
 	// must be safe for concurrent use and return quickly.
 	OtherClient func(pb.TeammateID) bool
