@@ -16,9 +16,11 @@ import (
 )
 
 // CallAudio returns the caller's side of a call's audio, to bridge to the
-// teammate's browser: the SIP gateway's leg of the call, say. The inbox
-// never closes it (its owner does when the call ends). It must be safe for
-// concurrent use.
+// teammate's browser: the SIP gateway's leg of the call handed over
+// (sip.Gateway.CallerAudio), say. The inbox closes the leg it got when its
+// bridge ends (the call ended, the page left or negotiated again) or
+// the negotiation fails: closing hands the audio back to its owner and
+// must not end the call. It must be safe for concurrent use.
 type CallAudio func(ctx context.Context, call pb.CallID) (media.Leg, error)
 
 // NewPeerConnection returns a PeerConnection for a browser leg: G.711
@@ -93,18 +95,21 @@ func (s *Server) negotiateMedia(w http.ResponseWriter, r *http.Request, id pb.Te
 	}
 	pc, err := s.cfg.PeerConnection()
 	if err != nil {
+		_ = caller.Close()
 		s.fail(w, r, err)
 		return
 	}
 	leg, err := media.NewWebRTCLeg(pc, caller.Codec())
 	if err != nil {
 		_ = pc.Close()
+		_ = caller.Close()
 		s.fail(w, r, err)
 		return
 	}
 	answer, err := answerOffer(ctx, pc, req.SDP)
 	if err != nil {
 		_ = leg.Close()
+		_ = caller.Close()
 		s.fail(w, r, err)
 		return
 	}
@@ -136,8 +141,8 @@ func answerOffer(ctx context.Context, pc *webrtc.PeerConnection, offer string) (
 
 // bridge runs media.Bridge between the caller and the browser until the
 // call ends, the PeerConnection fails or closes, the page negotiates
-// again, or the server closes; then it closes the browser leg (never the
-// caller's).
+// again, or the server closes; then it closes the browser leg and the
+// caller's (handing the caller's audio back, see CallAudio).
 func (s *Server) bridge(k audioKey, caller media.Leg, leg *media.WebRTCLeg, pc *webrtc.PeerConnection) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	me := &running{cancel: cancel}
@@ -193,6 +198,7 @@ func (s *Server) bridge(k audioKey, caller media.Leg, leg *media.WebRTCLeg, pc *
 		err := media.Bridge(ctx, caller, leg)
 		cancel()
 		_ = leg.Close()
+		_ = caller.Close()
 		s.audio.mu.Lock()
 		if s.audio.legs[k] == me { // not a replacement's
 			delete(s.audio.legs, k)

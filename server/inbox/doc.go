@@ -74,7 +74,12 @@
 // pass to a SIP leg unchanged) and bridges its media.WebRTCLeg to the
 // caller's leg (media.Bridge) until the call ends, the connection fails,
 // or the page negotiates again: a reload during the call rejoins the
-// audio. Without CallAudio the page carries no audio.
+// audio. When the bridge ends the inbox closes the caller's leg it got,
+// which hands the caller's audio back to its owner (the SIP gateway's hold
+// music while the call goes on). Without CallAudio the page carries no
+// audio. Server.ClientOpen tells the SIP gateway which teammates' phone
+// is their inbox tab (sip.Config.OtherClient): their rings are left to
+// the page, which answers the engine, then takes the caller's leg.
 //
 // Every exported name is safe for concurrent use unless its comment says
 // otherwise.

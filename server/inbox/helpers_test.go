@@ -46,11 +46,18 @@ const password = "correct horse battery"
 
 func newEnv(t *testing.T, ecfg *assign.Config, icfg inbox.Config) *env {
 	t.Helper()
+	return newEnvTelephony(t, ecfg, icfg, nopTelephony{})
+}
+
+// newEnvTelephony is newEnv with tel as the telephony side; nil holds
+// the effects until rt.SetTelephony.
+func newEnvTelephony(t *testing.T, ecfg *assign.Config, icfg inbox.Config, tel telephony.Telephony) *env {
+	t.Helper()
 	cfg := assign.DefaultConfig()
 	if ecfg != nil {
 		cfg = *ecfg
 	}
-	rt, err := core.Open(core.Config{InMemory: true, Engine: cfg, Telephony: nopTelephony{}, Logger: quiet(),
+	rt, err := core.Open(core.Config{InMemory: true, Engine: cfg, Telephony: tel, Logger: quiet(),
 		TuneRaft: func(c *raft.Config) {
 			c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
 		}})

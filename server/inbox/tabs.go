@@ -254,3 +254,16 @@ func (t *tabs) sweep(ctx context.Context) {
 		}
 	}
 }
+
+// ClientOpen reports whether teammate's phone client is open in the inbox
+// on this node: at least one of their tabs holds the stream, or the last
+// one went less than CloseGrace ago (a reload). The SIP gateway asks it
+// (sip.Config.OtherClient) to leave such a teammate's ring to the page.
+// Safe for concurrent use; it does not block.
+func (s *Server) ClientOpen(teammate pb.TeammateID) bool {
+	t := s.tabs
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.mates[teammate]
+	return m != nil && (len(m.tabs) > 0 || m.closing != nil)
+}

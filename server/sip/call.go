@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -68,6 +69,8 @@ type event struct {
 	rec        media.Recording // evVoicemailDone
 	err        error           // evVoicemailDone
 	on         bool            // evTeammateHold
+	handed     *handedLeg      // evHandover, evHandedBack
+	reply      chan error      // evHandover
 }
 
 // post queues ev for the call's goroutine; false if the call is over.
@@ -126,6 +129,12 @@ func (c *call) run() {
 		c.end(eventlog.ByCustomer)
 		return
 	}
+	var check <-chan time.Time // the engine's end, seen while no phone is bridged
+	if c.m != nil {
+		tk := c.g.cfg.Clock.Ticker(endCheckPeriod)
+		defer tk.Stop()
+		check = tk.C
+	}
 	for !c.ended {
 		var gone <-chan struct{}
 		if !c.final {
@@ -141,6 +150,8 @@ func (c *call) run() {
 			// or the INVITE transaction died.
 			c.final = true
 			c.end(eventlog.ByCustomer)
+		case <-check:
+			c.endedElsewhere()
 		case <-c.g.ctx.Done():
 			c.shutdown()
 		}
@@ -192,6 +203,9 @@ func (c *call) handle(ev event) {
 		if ev.kind == evLegDone && ev.out.kind == outAnswered {
 			ev.leg.hangup()
 		}
+		if ev.reply != nil {
+			ev.reply <- fmt.Errorf("%w: %s has ended", ErrUnknownCall, c.id)
+		}
 		return
 	}
 	switch ev.kind {
@@ -242,6 +256,10 @@ func (c *call) handle(ev event) {
 		c.callbackConfirmed()
 	case evTeammateHold:
 		c.teammateHold(ev.leg, ev.on)
+	case evHandover:
+		ev.reply <- c.handOver(ev.handed)
+	case evHandedBack:
+		c.handedBack(ev.handed)
 	}
 }
 
@@ -253,6 +271,9 @@ func (c *call) ring(t pb.TeammateID, auto bool) {
 	}
 	b, ok := c.g.binding(t)
 	if !ok {
+		if c.g.otherClient(t) {
+			return // the other client rings (Config.OtherClient)
+		}
 		c.decline(t, eventlog.DeclineConnectivity)
 		return
 	}

@@ -65,6 +65,18 @@ type Config struct {
 	// gateway relays signalling only and callers hear ringing while they
 	// wait.
 	Media *MediaConfig
+	// OtherClient, if set, reports whether a teammate's phone client is
+	// open elsewhere than SIP (the inbox page, say). A Ring for a
+	// teammate with no SIP registration for whom it reports true is left
+	// to that client: Execute returns nil and the gateway rings nothing
+	// (the engine's ring shows in the other client, whose Answer answers
+	// the engine; the audio then comes through [Gateway.CallerAudio]).
+	// A teammate with a registration rings on the SIP phone. Meant with
+	// Media: without it the caller of a call answered in the other
+	// client is never answered by the gateway (it hears ringing). Nil: every
+	// teammate's phone is SIP. Called on effect and call goroutines: it
+	// must be safe for concurrent use and return quickly.
+	OtherClient func(pb.TeammateID) bool
 
 	// Node is the replica the gateway submits its commands to (SetClient,
 	// Arrive, Answer, Decline, Voicemail, EndCall). Its effects reach the

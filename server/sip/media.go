@@ -182,6 +182,8 @@ type callMedia struct {
 	voicemail bool // recording or about to
 	callback  bool // the caller chose to be called back
 	held      bool // the teammate put the call on hold
+
+	handed *handedLeg // the audio handed to another client (CallerAudio)
 }
 
 // Events the media goroutines and re-INVITEs post to a call.

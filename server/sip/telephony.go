@@ -21,12 +21,15 @@ var _ telephony.Reconciler = (*Gateway)(nil)
 // engine as Answer or Decline from the gateway's goroutines.
 //
 //   - Ring sends an INVITE carrying the caller's SDP to the teammate's
-//     contact registered or refreshed last, over its transport. The ring has no SIP deadline: Until is the
+//     contact registered or refreshed last, over its transport. A
+//     teammate without a registration whose phone client is open
+//     elsewhere (Config.OtherClient: the inbox page) is not rung; the
+//     Ring returns nil and is that client's. The ring has no SIP deadline: Until is the
 //     engine's, and its StopRinging ends the ring. With AutoAnswer the
 //     INVITE asks the phone to answer by itself (Call-Info:
 //     answer-after=0). A Ring for a call and teammate already ringing does
 //     nothing. It fails with ErrNotRegistered when the teammate has no
-//     registration and ErrUnknownCall when the gateway does not carry the
+//     registration (nor another client) and ErrUnknownCall when the gateway does not carry the
 //     call (the dispatcher then declines for connectivity), except for a
 //     call of the gateway's whose caller was lost in a restart: the
 //     gateway ends that call instead, and returns nil (unless closed).
@@ -80,12 +83,20 @@ func (g *Gateway) ring(call pb.CallID, teammate pb.TeammateID, auto bool) error 
 		return fmt.Errorf("%w: %s", ErrUnknownCall, call)
 	}
 	if _, ok := g.binding(teammate); !ok {
+		if g.otherClient(teammate) {
+			return nil // the ring is the other client's (Config.OtherClient)
+		}
 		return fmt.Errorf("%w: %s", ErrNotRegistered, teammate)
 	}
 	if !c.post(event{kind: evRing, teammate: teammate, auto: auto}) {
 		return fmt.Errorf("%w: %s has ended", ErrUnknownCall, call)
 	}
 	return nil
+}
+
+// otherClient reports Config.OtherClient(teammate), false without it.
+func (g *Gateway) otherClient(teammate pb.TeammateID) bool {
+	return g.cfg.OtherClient != nil && g.cfg.OtherClient(teammate)
 }
 
 // Reconcile makes the gateway's rings match rings, every ring the engine

@@ -26,15 +26,23 @@ const demoInboxTeammate pb.TeammateID = "you"
 // sign-in on POST /login (the dashboard's token login for a form without
 // a teammate), and the credential endpoints behind the API's
 // authentication. With -demo it adds the teammate "you" to the demo team
-// with a random password it logs.
-func mountInbox(opts *Options, c config, logger *slog.Logger) {
+// with a random password it logs. With phone, the page carries the call's
+// audio, handed over by the SIP gateway (see browserPhone).
+func mountInbox(opts *Options, c config, logger *slog.Logger, phone *browserPhone) {
 	var ib *inbox.Server
 	build := func(rt *core.Runtime) error {
 		if ib != nil {
 			return nil
 		}
 		var err error
-		ib, err = inbox.New(inbox.Config{Runtime: rt, Meta: rt.Node(), Logger: logger})
+		cfg := inbox.Config{Runtime: rt, Meta: rt.Node(), Logger: logger}
+		if phone != nil {
+			cfg.CallAudio = phone.callerAudio
+		}
+		ib, err = inbox.New(cfg)
+		if err == nil && phone != nil {
+			phone.ib.Store(ib)
+		}
 		return err
 	}
 	extra, public := opts.Extra, opts.Public

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
@@ -65,12 +66,13 @@ func fixed(o Options) wireFunc {
 func wiring(c config, logger *slog.Logger) (Options, error) {
 	var opts Options
 	mountDashboard(&opts, logger, c.behindTLSProxy)
-	mountInbox(&opts, c, logger)
+	phone := newBrowserPhone(c)
+	mountInbox(&opts, c, logger, phone)
 	switch {
 	case c.sip != "" && c.demo && c.demoRate > 0:
 		return opts, errors.New("-sip and -demo's simulated traffic both want to be the telephony side: add -demo-rate 0 to keep the demo team without traffic")
 	case c.sip != "":
-		if err := wireSIP(&opts, c, logger); err != nil {
+		if err := wireSIP(&opts, c, logger, phone); err != nil {
 			return opts, err
 		}
 	case c.demo && c.demoRate > 0:
@@ -178,8 +180,9 @@ func mountDashboard(opts *Options, logger *slog.Logger, secureCookie bool) {
 }
 
 // wireSIP makes the SIP gateway the telephony side and closes it at
-// shutdown.
-func wireSIP(opts *Options, c config, logger *slog.Logger) error {
+// shutdown; with phone (-sip-media), the inbox page is a teammate's other
+// client (see browserPhone).
+func wireSIP(opts *Options, c config, logger *slog.Logger, phone *browserPhone) error {
 	if c.sipUsers == "" {
 		return errors.New("-sip needs -sip-users FILE (teammate:password per line)")
 	}
@@ -205,8 +208,12 @@ func wireSIP(opts *Options, c config, logger *slog.Logger) error {
 		if err != nil {
 			return nil, err
 		}
+		var other func(pb.TeammateID) bool
+		if phone != nil {
+			other = phone.clientOpen
+		}
 		gw, err = sip.New(sip.Config{
-			Media:  mc,
+			Media: mc, OtherClient: other,
 			Listen: c.sip, Advertise: c.sipAdvertise, Domain: c.sipDomain,
 			Users: users, Callers: callers, VoicemailURI: c.sipVoicemail,
 			ListenTCP: c.sipTCP, ListenTLS: c.sipTLS, TLS: tlsConf,
@@ -228,6 +235,9 @@ func wireSIP(opts *Options, c config, logger *slog.Logger) error {
 			attrs = append(attrs, "tls", a.String())
 		}
 		logger.Info("SIP registrar and B2BUA listening", attrs...)
+		if phone != nil {
+			phone.gw.Store(gw)
+		}
 		return gw, nil
 	}
 	opts.Background = append(opts.Background, func(ctx context.Context, _ *core.Runtime) error {
