@@ -78,15 +78,7 @@ func sendKeyed(t *testing.T, base string, w write, key string) (int, string) {
 func TestIdempotentRetriesAcrossAFailover(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	nodes := []*clusterNode{startClusterNode(t, "127.0.0.1", true, api.Config{})}
-	waitLeader(t, nodes[0].rt)
-	for _, host := range []string{"127.0.0.2", "127.0.0.3"} {
-		n := startClusterNode(t, host, false, api.Config{})
-		if err := nodes[0].rt.Node().Join(ctx, n.rt.Node().ID(), n.rt.Node().Addr()); err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, n)
-	}
+	nodes := startThreeNodes(t, ctx, nil)
 	seed := &env{t: t, c: client{t: t, base: nodes[0].url, token: token}}
 	seed.seed()
 	writes := everyWrite()
@@ -98,29 +90,7 @@ func TestIdempotentRetriesAcrossAFailover(t *testing.T) {
 		}
 	}
 	// Every follower has applied it all; then the leader dies.
-	last := nodes[0].rt.Node().AppliedIndex()
-	for _, n := range nodes[1:] {
-		for n.rt.Node().AppliedIndex() < last {
-			if ctx.Err() != nil {
-				t.Fatal("a follower did not catch up")
-			}
-			time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
-		}
-	}
-	nodes[0].ts.Close()
-	_ = nodes[0].rt.Close()
-	var leader *clusterNode
-	for leader == nil {
-		for _, n := range nodes[1:] {
-			if n.rt.Node().IsLeader() {
-				leader = n
-			}
-		}
-		if ctx.Err() != nil {
-			t.Fatal("no new leader")
-		}
-		time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
-	}
+	leader := killLeader(t, ctx, nodes)
 	if err := leader.rt.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -174,28 +144,10 @@ func TestIdempotentRetriesAcrossAFailover(t *testing.T) {
 func TestClientRidesOutAFailover(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	nodes := []*clusterNode{startClusterNode(t, "127.0.0.1", true, api.Config{})}
-	waitLeader(t, nodes[0].rt)
-	for _, host := range []string{"127.0.0.2", "127.0.0.3"} {
-		n := startClusterNode(t, host, false, api.Config{})
-		if err := nodes[0].rt.Node().Join(ctx, n.rt.Node().ID(), n.rt.Node().Addr()); err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, n)
-	}
+	nodes := startThreeNodes(t, ctx, nil)
 	seed := &env{t: t, c: client{t: t, base: nodes[0].url, token: token}}
 	seed.seed()
-	final := nodes[0].rt.Node().AppliedIndex()
-	for _, n := range nodes[1:] {
-		for n.rt.Node().AppliedIndex() < final {
-			if ctx.Err() != nil {
-				t.Fatal("a follower did not catch up")
-			}
-			time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
-		}
-	}
-	nodes[0].ts.Close()
-	_ = nodes[0].rt.Close()
+	stopLeader(t, ctx, nodes) // the client meets the election
 	host := pbclient.New(nodes[1].url, token, pbclient.WithHTTPClient(httpClient), pbclient.WithRetries(100, 10*time.Millisecond))
 	res, err := host.Arrive(ctx, "c1", "support")
 	if err != nil {

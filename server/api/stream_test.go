@@ -63,15 +63,7 @@ func sse(t *testing.T, ctx context.Context, url, lastID string, n int) (got []st
 func TestEffectsStreamSurvivesALeaderKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	nodes := []*clusterNode{startClusterNode(t, "127.0.0.1", true, api.Config{})}
-	waitLeader(t, nodes[0].rt)
-	for _, host := range []string{"127.0.0.2", "127.0.0.3"} {
-		n := startClusterNode(t, host, false, api.Config{})
-		if err := nodes[0].rt.Node().Join(ctx, n.rt.Node().ID(), n.rt.Node().Addr()); err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, n)
-	}
+	nodes := startThreeNodes(t, ctx, nil)
 	var want []string
 	run := func(url, method, path, body string) {
 		t.Helper()
@@ -97,26 +89,7 @@ func TestEffectsStreamSurvivesALeaderKill(t *testing.T) {
 		t.Fatalf("before the kill:\n got %v\nwant %v", got, want)
 	}
 	// The followers hold everything; the leader dies.
-	final := nodes[0].rt.Node().AppliedIndex()
-	for _, n := range nodes[1:] {
-		for n.rt.Node().AppliedIndex() < final {
-			if ctx.Err() != nil {
-				t.Fatal("a follower did not catch up")
-			}
-			time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
-		}
-	}
-	nodes[0].ts.Close()
-	_ = nodes[0].rt.Close()
-	var leader *clusterNode
-	for leader == nil && ctx.Err() == nil {
-		for _, n := range nodes[1:] {
-			if n.rt.Node().IsLeader() {
-				leader = n
-			}
-		}
-		time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
-	}
+	leader := killLeader(t, ctx, nodes)
 	seen := len(want)
 	run(leader.url, "POST", ws+"/calls/c1/answer", `{"teammate":"`+ringing(t, leader.url, "c1")+`"}`)
 	run(leader.url, "POST", ws+"/calls/c2/hangup", ``)

@@ -104,15 +104,7 @@ func TestWebhooksSurviveALeaderKill(t *testing.T) {
 		}
 		return w
 	}
-	nodes := []*clusterNode{startClusterNodeWith(t, "127.0.0.1", true, api.Config{}, hook())}
-	waitLeader(t, nodes[0].rt)
-	for _, host := range []string{"127.0.0.2", "127.0.0.3"} {
-		n := startClusterNodeWith(t, host, false, api.Config{}, hook())
-		if err := nodes[0].rt.Node().Join(ctx, n.rt.Node().ID(), n.rt.Node().Addr()); err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, n)
-	}
+	nodes := startThreeNodes(t, ctx, hook)
 	want := map[string][]string{} // call -> "kind teammate" the commands produced
 	run := func(url, method, path, body string) {
 		t.Helper()
@@ -131,26 +123,7 @@ func TestWebhooksSurviveALeaderKill(t *testing.T) {
 	h.wait(t, ctx, "c1 ringing ana", func(r map[string]string) bool { return r["c1"] == "ana" })
 
 	// The leader dies with c1 ringing.
-	final := nodes[0].rt.Node().AppliedIndex()
-	for _, n := range nodes[1:] {
-		for n.rt.Node().AppliedIndex() < final {
-			if ctx.Err() != nil {
-				t.Fatal("a follower did not catch up")
-			}
-			time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
-		}
-	}
-	nodes[0].ts.Close()
-	_ = nodes[0].rt.Close()
-	var leader *clusterNode
-	for leader == nil && ctx.Err() == nil {
-		for _, n := range nodes[1:] {
-			if n.rt.Node().IsLeader() {
-				leader = n
-			}
-		}
-		time.Sleep(5 * time.Millisecond) // polling a real cluster, bounded by ctx
-	}
+	leader := killLeader(t, ctx, nodes)
 	run(leader.url, "POST", ws+"/calls/c1/decline", `{"teammate":"ana","cause":"button"}`)
 	run(leader.url, "POST", ws+"/calls", `{"id":"c2","team":"support"}`)
 	run(leader.url, "POST", ws+"/calls/c1/hangup", ``)
