@@ -199,58 +199,12 @@ func (s *Server) callOnly(op assign.Op) func(http.ResponseWriter, *http.Request,
 	}
 }
 
-// POST /calls/{id}/answer: the rung teammate answered.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.teammateOnCall(assign.OpAnswer)(w, r, id)
-}
-
-// POST /calls/{id}/manual_answer: a teammate took a waiting call from the
-// pool (rule AS10).
-func (s *Server) manualAnswer(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.teammateOnCall(assign.OpManualAnswer)(w, r, id)
-}
-
-// POST /calls/{id}/barge: a teammate joined a connected call.
-func (s *Server) barge(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.teammateOnCall(assign.OpBarge)(w, r, id)
-}
-
 // POST /calls/{id}/decline
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, id pb.CallID) {
 	var req declineBody
 	if s.read(w, r, &req, false) {
 		s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpDecline, Call: id, Teammate: req.Teammate, Decline: req.Cause})
 	}
-}
-
-// POST /calls/{id}/hold
-func (s *Server) hold(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callOnly(assign.OpHold)(w, r, id)
-}
-
-// POST /calls/{id}/resume
-func (s *Server) resume(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callOnly(assign.OpResume)(w, r, id)
-}
-
-// POST /calls/{id}/voicemail: the caller chose voicemail.
-func (s *Server) voicemail(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callOnly(assign.OpVoicemail)(w, r, id)
-}
-
-// POST /calls/{id}/voicemail/recorded: the caller left a voicemail.
-func (s *Server) recordVoicemail(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callOnly(assign.OpRecordVoicemail)(w, r, id)
-}
-
-// POST /calls/{id}/callback: the caller asked to be called back.
-func (s *Server) requestCallback(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callOnly(assign.OpRequestCallback)(w, r, id)
-}
-
-// POST /calls/{id}/forward: the unanswered call was forwarded elsewhere.
-func (s *Server) forwardUnanswered(w http.ResponseWriter, r *http.Request, id pb.CallID) {
-	s.callOnly(assign.OpForwardUnanswered)(w, r, id)
 }
 
 // POST /calls/{id}/customer_answered: the customer answered an outbound
