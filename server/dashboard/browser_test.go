@@ -20,7 +20,7 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/advice"
-	"github.com/phonebalance/phonebalance/server/internal/testtool"
+	"github.com/phonebalance/phonebalance/server/internal/browsertest"
 )
 
 // screenshotEnv names the variable that makes the browser test rewrite
@@ -128,35 +128,12 @@ func (lr *liveReplica) teammate(t *testing.T, id pb.TeammateID) assign.TeammateV
 
 func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	t.Helper()
-	chromium := testtool.Require(t, testtool.Chromium)
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1100),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancelBrowser() // closes the tab and stops the browser process
-		cancelAlloc()
-	})
-	return bctx
+	return browsertest.Start(t, ctx, 1400, 1100)
 }
 
 // poll waits until a JavaScript predicate holds in the page.
 func poll(what, expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))(ctx, t)
-		if err != nil {
-			return fmt.Errorf("waiting for %s (%s): %w", what, expr, err)
-		}
-		return nil
-	})
+	return browsertest.Poll(what, expr, 20*time.Second)
 }
 
 func cardIs(card, want string) chromedp.Action[chromedp.Void] {

@@ -11,7 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/server/inbox"
-	"github.com/phonebalance/phonebalance/server/internal/testtool"
+	"github.com/phonebalance/phonebalance/server/internal/browsertest"
 )
 
 // screenshotEnv names the variable that makes the browser test rewrite
@@ -22,32 +22,14 @@ const screenshotEnv = "UPDATE_SCREENSHOT"
 // context per teammate, each in its own browser context (own cookies).
 func newBrowser(t *testing.T, ctx context.Context, n int) []context.Context {
 	t.Helper()
-	chromium := testtool.Require(t, testtool.Chromium)
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
+	root := browsertest.Start(t, ctx, 1000, 900,
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		// WebRTC on loopback: host candidates on 127.0.0.1, not hidden
 		// behind mDNS names.
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1000, 900),
 	)
-	root, cancelRoot := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancelRoot() // stops the browser process
-		cancelAlloc()
-	})
-	if err := chromedp.Do(root); err != nil { // start the browser
-		t.Fatal(err)
-	}
 	var out []context.Context
 	for range n {
 		c, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
@@ -59,13 +41,7 @@ func newBrowser(t *testing.T, ctx context.Context, n int) []context.Context {
 
 // poll waits until a JavaScript predicate holds in the page.
 func poll(what, expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))(ctx, t)
-		if err != nil {
-			return fmt.Errorf("waiting for %s (%s): %w", what, expr, err)
-		}
-		return nil
-	})
+	return browsertest.Poll(what, expr, 15*time.Second)
 }
 
 func signInPage(url, id string) []chromedp.Action[chromedp.Void] {
