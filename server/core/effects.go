@@ -18,7 +18,7 @@ type EffectRecord struct {
 	Effect assign.Effect
 }
 
-// EffectLog holds the latest effects of the workspace, on every node, in
+// EffectLog holds the latest effects of a workspace, on every node, in
 // log order, as each applied entry produced them (the replica's OnApply):
 // a host may read them from any node, and resume on another after the
 // leader died. It is kept in memory: a node that restarts holds the
@@ -26,7 +26,7 @@ type EffectRecord struct {
 // concurrent use.
 type EffectLog struct {
 	mu      sync.Mutex
-	buf     []EffectRecord // ring of EffectLogSize
+	buf     []EffectRecord // ring, grown up to EffectLogSize
 	start   int            // index in buf of the oldest
 	n       int
 	last    uint64           // highest index added
@@ -35,8 +35,10 @@ type EffectLog struct {
 	changed chan struct{}    // closed and replaced when effects are added
 }
 
+// newEffectLog returns an empty log; a workspace that has no effects
+// costs no ring.
 func newEffectLog() *EffectLog {
-	return &EffectLog{buf: make([]EffectRecord, EffectLogSize), changed: make(chan struct{})}
+	return &EffectLog{changed: make(chan struct{})}
 }
 
 // restored records that a snapshot at index replaced the state: the
@@ -61,8 +63,12 @@ func (l *EffectLog) add(index uint64, effects []assign.Effect) {
 	}
 	for i, ef := range effects {
 		rec := EffectRecord{ID: replica.EffectID{Index: index, Ordinal: i}, Effect: ef}
-		if l.n < len(l.buf) {
-			l.buf[(l.start+l.n)%len(l.buf)] = rec
+		if l.n < EffectLogSize {
+			if len(l.buf) < EffectLogSize { // growing: start is 0
+				l.buf = append(l.buf, rec)
+			} else {
+				l.buf[(l.start+l.n)%len(l.buf)] = rec
+			}
 			l.n++
 		} else {
 			l.evicted = l.buf[l.start].ID
@@ -96,5 +102,3 @@ func (l *EffectLog) After(id replica.EffectID, max int) (recs []EffectRecord, ga
 	return recs, gap, l.changed
 }
 
-// Effects returns the node's effect log. Safe for concurrent use.
-func (r *Runtime) Effects() *EffectLog { return r.effects }

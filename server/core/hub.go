@@ -4,13 +4,17 @@ import (
 	"sync"
 
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/replica"
 )
 
 // Batch is what one applied log entry added to the event store: its
-// events, in order, with the entry's raft log index.
+// events, in order, with the entry's raft log index and workspace.
 type Batch struct {
 	// Index is the raft log index of the command that produced Events.
 	Index uint64
+	// Workspace is the workspace the command was applied to; empty for a
+	// snapshot installed (Gap set, every workspace's state replaced).
+	Workspace replica.WorkspaceID
 	// Events are new events (never seen by the subscriber before), in Seq
 	// order. They are shared between subscribers: read them, do not
 	// modify them.
@@ -35,6 +39,7 @@ type Hub struct {
 // Subscription receives the batches published after it was made.
 type Subscription struct {
 	hub  *Hub
+	ws   replica.WorkspaceID // "" for every workspace's
 	ch   chan Batch
 	gap  bool // guarded by hub.mu
 	once sync.Once
@@ -43,14 +48,15 @@ type Subscription struct {
 // NewHub returns a hub with no subscribers.
 func NewHub() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
 
-// Subscribe returns a subscription buffering up to buffer batches (at
-// least 1). Close it when done. On a closed hub the subscription's
-// channel is closed at once.
-func (h *Hub) Subscribe(buffer int) *Subscription {
+// Subscribe returns a subscription to workspace ws's batches (ws empty:
+// every workspace's), and to every snapshot installed, buffering up to
+// buffer batches (at least 1). Close it when done. On a closed hub the
+// subscription's channel is closed at once.
+func (h *Hub) Subscribe(ws replica.WorkspaceID, buffer int) *Subscription {
 	if buffer < 1 {
 		buffer = 1
 	}
-	s := &Subscription{hub: h, ch: make(chan Batch, buffer)}
+	s := &Subscription{hub: h, ws: ws, ch: make(chan Batch, buffer)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -62,11 +68,15 @@ func (h *Hub) Subscribe(buffer int) *Subscription {
 	return s
 }
 
-// Publish hands b to every subscriber without blocking.
+// Publish hands b to every subscriber of its workspace (all of them for
+// a snapshot's batch, whose Workspace is empty) without blocking.
 func (h *Hub) Publish(b Batch) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
+		if s.ws != "" && b.Workspace != "" && s.ws != b.Workspace {
+			continue
+		}
 		out := b
 		out.Gap = s.gap
 		select {

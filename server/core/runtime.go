@@ -11,40 +11,48 @@
 // its raft index, folds them into the metrics and publishes them to the
 // live views. Only the leader delivers effects.
 //
-// What other parts of the server use, all on a [*Runtime]:
+// A runtime runs many workspaces (workspace.go): each has its own engine,
+// events, metrics collector, effect log and host token. What other parts
+// of the server use, on a [*Runtime]:
 //
-//   - Node() and Workspace(): the replica node and the workspace ID, to
-//     submit commands (Node().Do(ctx, Workspace(), cmd), or Do(ctx, cmd));
-//     on a follower they fail with a *replica.NotLeaderError.
+//   - Workspace(id), Default(), Workspaces(), CreateWorkspace,
+//     RotateToken, VerifyToken: the workspaces and their registry.
+//   - Node(): the replica node (membership, status, meta store).
+//   - Gaps(): the ranges of entries whose events this node lacks (it
+//     installed a snapshot); Store(): the whole event store (backups,
+//     readiness).
+//
+// and on a [*Workspace]:
+//
+//   - Do(ctx, cmd): submit a command; on a follower it fails with a
+//     *replica.NotLeaderError.
 //   - View(read): this node's engine, for calls, teammates, Explain;
 //     never waits for the event store or the metrics.
 //   - Dashboard(now): the live metrics.Dashboard, read under the
 //     collector's lock; WithCollector(fn) for Report and ChannelAt.
-//   - Events(): the event store (Timeline, Recent); Gaps(): the ranges of
-//     entries whose events this node lacks (it installed a snapshot).
+//   - Events(): the workspace's stored events (Timeline, After, Recent).
 //   - WaitApplied(ctx, index) and CatchUp(ctx): wait for the stream's
 //     consumers, which may lag the state machine by a few entries (Do
 //     does not wait for them; Events, Dashboard, WithCollector and
 //     Advice catch up before they read).
-//   - Subscribe(buffer): the events of each applied entry with its raft
-//     index, as they are stored; never blocking the log (a slow
-//     subscriber misses batches and sees Batch.Gap on the next one).
+//   - Subscribe(buffer): the workspace's events of each applied entry
+//     with its raft index, as they are stored; never blocking the log (a
+//     slow subscriber misses batches and sees Batch.Gap on the next one).
 //   - SetTelephony(t): the telephony side, which may be built on the open
 //     node; deliveries wait for it when Config.Telephony is nil.
 //   - Advice(now): the staffing advice per team (arrival rate and mean
 //     handle time over a sliding window, and the teammates a service-level
 //     target needs), from the collector's staffing loads; also exported on
 //     /metrics.
-//   - Exporter(): the Prometheus collector, which mirrors the metrics
-//     collector at scrape time (no fold of its own), with every team's
-//     series from the team's creation.
+//   - Exporter() (on the runtime): the Prometheus collector, which mirrors
+//     every workspace's metrics collector at scrape time (no fold of its
+//     own), with every team's series from the team's creation.
 package core
 
 import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -63,9 +71,6 @@ import (
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
-// Workspace is the one workspace the server runs.
-const Workspace replica.WorkspaceID = "default"
-
 // Config configures a [Runtime].
 type Config struct {
 	// Dir is the data directory (raft log, snapshots, events.db).
@@ -80,7 +85,7 @@ type Config struct {
 	// RaftTLS wraps raft's transport in (mutual) TLS: replica.Config.TLS,
 	// such as replica.MutualTLS makes. Nil: plain TCP.
 	RaftTLS *tls.Config
-	// Engine is the workspace's phone settings.
+	// Engine is the phone settings every workspace is created with.
 	Engine assign.Config
 	// Telephony carries out effects on the leader. Nil: deliveries wait
 	// until [Runtime.SetTelephony] (so a Telephony built on the open node
@@ -125,15 +130,12 @@ type Runtime struct {
 	clock      clock.Clock
 	logger     *slog.Logger
 	engine     assign.Config // Config.Engine
-	effects    *EffectLog    // the effects stream's log (effects.go)
 
-	// mu guards the collector, the one fold of the stream (metrics,
-	// Prometheus counters, staffing loads), folded by the stream's
-	// goroutine and read by the views.
-	mu  sync.Mutex
-	col *metrics.Collector
-	// tracker holds the staffing targets and turns the collector's
-	// loads into advice; it folds nothing.
+	// spaces holds each workspace's fold of the stream (its metrics
+	// collector) and effect log (workspace.go).
+	spaces spaces
+	// tracker holds the staffing targets and turns a collector's loads
+	// into advice; it folds nothing.
 	tracker *advice.Tracker
 
 	closeOnce sync.Once
@@ -145,8 +147,9 @@ type Runtime struct {
 // replays its log into the stream: the entries at or below the store's
 // applied index are skipped.
 func Open(cfg Config) (*Runtime, error) {
-	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), engine: cfg.Engine, effects: newEffectLog(),
-		stream: newStream(cfg.StreamBuffer), pruneEvery: cfg.PruneEvery}
+	r := &Runtime{clock: cfg.Clock, logger: cfg.Logger, hub: NewHub(), engine: cfg.Engine,
+		stream: newStream(cfg.StreamBuffer), pruneEvery: cfg.PruneEvery,
+		spaces: spaces{m: map[replica.WorkspaceID]*Workspace{}}}
 	if r.clock == nil {
 		r.clock = clock.New()
 	}
@@ -169,16 +172,11 @@ func Open(cfg Config) (*Runtime, error) {
 		r.store.Close()
 		return nil, err
 	}
-	r.exp = promexport.New(promexport.Config{Collector: r.WithCollector, Teams: r.teams, Advice: func() []advice.TeamAdvice {
-		now := r.clock.Now()
-		available := advice.AvailableByTeam(r.Dashboard(now))
-		for _, id := range r.teams() { // every team has advice, from its creation
-			if _, ok := available[id]; !ok {
-				available[id] = 0
-			}
-		}
-		return r.Advice(now, available)
-	}})
+	if _, err := metrics.New(r.metricsConfig()); err != nil {
+		r.store.Close()
+		return nil, err
+	}
+	r.exp = promexport.New(promexport.Config{Workspaces: r.sources})
 	r.prune()
 	if err := r.rebuild(); err != nil {
 		r.store.Close()
@@ -203,18 +201,16 @@ func Open(cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// rebuild folds the whole event store into a new collector (at Open,
-// before the stream starts).
+// rebuild folds the whole event store into the workspaces' collectors
+// (at Open, before the stream starts).
 func (r *Runtime) rebuild() error {
-	mcfg := metrics.DefaultConfig()
-	mcfg.StaffingWindow = r.tracker.Window()
-	col, err := metrics.New(mcfg)
-	if err != nil {
-		return err
-	}
 	rejected := 0
-	err = r.store.Replay(func(ev eventlog.Event) error {
-		if col.Observe(ev) != nil {
+	var w *Workspace
+	err := r.store.Replay(func(ws string, ev eventlog.Event) error {
+		if w == nil || string(w.id) != ws {
+			w = r.space(replica.WorkspaceID(ws))
+		}
+		if w.col.Observe(ev) != nil { // before the stream starts: no reader yet
 			rejected++
 		}
 		return nil
@@ -225,30 +221,63 @@ func (r *Runtime) rebuild() error {
 	if rejected > 0 {
 		r.logger.Warn("metrics refused stored events", "count", rejected)
 	}
-	r.mu.Lock()
-	r.col = col
-	r.mu.Unlock()
 	return nil
 }
 
-// fold folds new events into the metrics, in order.
-func (r *Runtime) fold(events []eventlog.Event) {
+// fold folds a workspace's new events into its metrics, in order.
+func (r *Runtime) fold(ws replica.WorkspaceID, events []eventlog.Event) {
 	if len(events) == 0 {
 		return
 	}
+	w := r.space(ws)
 	rejected := 0
 	var first error
-	r.mu.Lock()
+	w.mu.Lock()
 	for _, ev := range events {
-		if err := r.col.Observe(ev); err != nil {
+		if err := w.col.Observe(ev); err != nil {
 			rejected++
 			first = cmp.Or(first, err)
 		}
 	}
-	r.mu.Unlock()
+	w.mu.Unlock()
 	if rejected > 0 {
-		r.logger.Warn("metrics refused events (after a gap, those of calls it did not see start)", "count", rejected, "first", first)
+		r.logger.Warn("metrics refused events (after a gap, those of calls it did not see start)", "workspace", ws, "count", rejected, "first", first)
 	}
+}
+
+// sources are the exporter's workspaces: every one in the registry (so a
+// new workspace's teams have their series from their creation), each read
+// after one catch-up of the stream.
+func (r *Runtime) sources() []promexport.Source {
+	r.caughtUp()
+	now := r.clock.Now()
+	ids := r.Workspaces()
+	out := make([]promexport.Source, 0, len(ids))
+	for _, id := range ids {
+		w := r.space(id)
+		teams := w.Teams()
+		out = append(out, promexport.Source{
+			Workspace: string(id),
+			Collector: w.withCollector,
+			Teams:     func() []pb.TeamID { return teams },
+			Advice: func() []advice.TeamAdvice {
+				var dash metrics.Dashboard
+				var loads []metrics.TeamLoad
+				w.withCollector(func(c *metrics.Collector) {
+					dash = c.Dashboard(now)
+					loads = c.Staffing(now)
+				})
+				available := advice.AvailableByTeam(dash)
+				for _, id := range teams { // every team has advice, from its creation
+					if _, ok := available[id]; !ok {
+						available[id] = 0
+					}
+				}
+				return r.tracker.Advise(loads, available)
+			},
+		})
+	}
+	return out
 }
 
 // stopStream closes the stream's queue and waits for its goroutine; the
@@ -258,119 +287,27 @@ func (r *Runtime) stopStream() {
 	<-r.stream.done
 }
 
-// Node returns the replica node. Submit commands with Node().Do(ctx,
-// Workspace, cmd) (or [Runtime.Do]); on a follower they fail with a
-// *replica.NotLeaderError.
+// Node returns the replica node (membership, status, the meta store).
+// Submit a workspace's commands with [Workspace.Do].
 func (r *Runtime) Node() *replica.Node { return r.node }
 
 // EngineConfig returns the engine configuration the workspace is created
 // with (Config.Engine). Safe for concurrent use.
 func (r *Runtime) EngineConfig() assign.Config { return r.engine }
 
-// Workspace returns the workspace the server runs, [Workspace].
-func (r *Runtime) Workspace() replica.WorkspaceID { return Workspace }
-
-// Do submits cmd for the workspace through the node (the leader stamps
-// its time) and returns once this node's engine has applied it: a View
-// right after sees it. It does not wait for the stream's consumers (the
-// event store's commit, the metrics, the live views): the readers of those
-// catch up instead (Events, Dashboard, WithCollector and Advice wait until
-// the stream has consumed everything applied before they were called), so
-// a caller still reads its own write there, and a write never waits for a
-// second disk commit. ctx bounds the wait for the log.
-func (r *Runtime) Do(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
-	return r.node.Do(ctx, Workspace, cmd)
-}
-
-// View runs read on this node's engine (possibly stale on a follower). It
-// reports false, without calling read, while no command has created the
-// workspace yet. It never waits for the stream's consumers (the disk).
-func (r *Runtime) View(read func(e *assign.Engine)) (bool, error) {
-	err := r.node.View(Workspace, read)
-	if errors.Is(err, replica.ErrUnknownWorkspace) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-// Dashboard returns the live dashboard at now (the zero time: at the
-// latest event), read under the collector's lock, once the stream has
-// consumed every entry applied before the call (see caughtUp): it
-// reflects every command whose Do returned before. Safe for concurrent
-// use; it waits at most for the entries queued before the call (a bounded
-// queue, consumed at the disk's rate), never on the network or the
-// telephony.
-func (r *Runtime) Dashboard(now time.Time) metrics.Dashboard {
-	r.caughtUp()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.col.Dashboard(now)
-}
-
-// WithCollector runs fn with the metrics collector under its lock (for
-// Report or ChannelAt), once the stream has caught up as for
-// [Runtime.Dashboard]. fn must not keep the collector.
-func (r *Runtime) WithCollector(fn func(c *metrics.Collector)) {
-	r.caughtUp()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fn(r.col)
-}
-
-// Advice returns the staffing advice for every team at now: each team's
-// arrival rate and mean handle time over the advice window, the
-// teammates available for phone as available gives them (see
-// advice.AvailableByTeam of [Runtime.Dashboard]), and how many its
-// service-level target needs. Its signature is advice.Tracker.Advice's,
-// so it plugs in where that does. Like [Runtime.Dashboard], it first
-// lets the stream catch up. Safe for concurrent use; it never waits on
-// the network.
-func (r *Runtime) Advice(now time.Time, available map[pb.TeamID]int) []advice.TeamAdvice {
-	r.caughtUp()
-	r.mu.Lock()
-	loads := r.col.Staffing(now)
-	r.mu.Unlock()
-	return r.tracker.Advise(loads, available)
-}
-
-// teams returns the IDs of the workspace's teams now (none before the
-// workspace exists), read from this node's engine.
-func (r *Runtime) teams() []pb.TeamID {
-	var ids []pb.TeamID
-	_, _ = r.View(func(e *assign.Engine) {
-		e.EachTeam(func(v assign.TeamView) bool {
-			ids = append(ids, v.ID)
-			return true
-		})
-	})
-	return ids
-}
-
 // Now returns the runtime's clock time.
 func (r *Runtime) Now() time.Time { return r.clock.Now() }
 
-// Events returns the durable event store (timelines, recent events),
-// once the stream has consumed every entry applied before the call (see
-// caughtUp): reads made on it right after see every command whose Do
-// returned before. Call it for each read rather than keeping the store.
-func (r *Runtime) Events() *eventstore.Store {
-	r.caughtUp()
-	return r.store
-}
+// Store returns the whole event store (every workspace's events), for
+// backups and readiness; read a workspace's events with
+// [Workspace.Events]. It does not wait for the stream.
+func (r *Runtime) Store() *eventstore.Store { return r.store }
 
-// Timeline returns call's events from the event store, once the stream
-// has consumed every entry applied before the call (as [Runtime.Events]).
-// Its signature is eventstore.Store.Timeline's, so it plugs in where that
-// does; bind it (rt.Timeline), not rt.Events().Timeline, which would read
-// without catching up.
-func (r *Runtime) Timeline(call pb.CallID) ([]eventlog.Event, error) {
-	return r.Events().Timeline(call)
-}
-
-// Subscribe returns a subscription to the events of every entry applied
-// from now on (never blocking the log's application: a slow subscriber
-// misses batches and sees Batch.Gap). Close it when done.
-func (r *Runtime) Subscribe(buffer int) *Subscription { return r.hub.Subscribe(buffer) }
+// Subscribe returns a subscription to the events of every workspace's
+// entries applied from now on (never blocking the log's application: a
+// slow subscriber misses batches and sees Batch.Gap); [Workspace.Subscribe]
+// gets one workspace's. Close it when done.
+func (r *Runtime) Subscribe(buffer int) *Subscription { return r.hub.Subscribe("", buffer) }
 
 // Exporter returns the Prometheus exporter to register.
 func (r *Runtime) Exporter() *promexport.Exporter { return r.exp }

@@ -63,7 +63,8 @@ const GapReasonSnapshot = "snapshot installed: these entries' events never reach
 // snapshot restored at index.
 type item struct {
 	index   uint64
-	events  []eventlog.Event // the runtime's workspace's only
+	ws      replica.WorkspaceID
+	events  []eventlog.Event
 	restore bool
 }
 
@@ -130,17 +131,16 @@ func (s *stream) wait(ctx context.Context, index uint64) error {
 // raft's state machine goroutine, outside the state machine's lock, and
 // waits only while the queue is full.
 func (r *Runtime) onApply(a replica.Applied) {
-	it := item{index: a.Index}
-	if a.Workspace == Workspace {
-		it.events = a.Ready.Events // ours to keep
-		r.effects.add(a.Index, a.Ready.Effects)
+	it := item{index: a.Index, ws: a.Workspace, events: a.Ready.Events} // ours to keep
+	if !a.Meta {
+		r.space(a.Workspace).effects.add(a.Index, a.Ready.Effects)
 	}
 	r.stream.push(it)
 }
 
 // onRestore queues a snapshot restored at index, in log order.
 func (r *Runtime) onRestore(index uint64) {
-	r.effects.restored(index)
+	r.spaces.restored(index)
 	r.stream.push(item{index: index, restore: true})
 }
 
@@ -190,7 +190,7 @@ func (r *Runtime) consumeBatch(batch []item) {
 			r.restored(it.index)
 			continue
 		}
-		entries = append(entries, eventstore.Entry{Index: it.index, Events: it.events})
+		entries = append(entries, eventstore.Entry{Index: it.index, Workspace: string(it.ws), Events: it.events})
 	}
 	r.storeEntries(entries)
 	r.stream.advance(last)
@@ -217,24 +217,15 @@ func (r *Runtime) storeEntries(entries []eventstore.Entry) {
 		// restored). The live views and the metrics go on with the events.
 		r.logger.Error("cannot store the events of applied entries", "from", entries[0].Index,
 			"to", entries[len(entries)-1].Index, "err", err)
-		fresh = nil
-		for _, e := range entries {
-			fresh = append(fresh, e.Events...)
-		}
+		fresh = entries
 	}
-	r.fold(fresh)
-	p := 0
-	for _, e := range entries {
-		var mine []eventlog.Event
-		for _, ev := range e.Events {
-			if p < len(fresh) && fresh[p].Seq == ev.Seq {
-				mine = append(mine, ev)
-				p++
-			}
+	for _, e := range fresh {
+		if len(e.Events) == 0 {
+			continue
 		}
-		if len(mine) > 0 {
-			r.hub.Publish(Batch{Index: e.Index, Events: mine})
-		}
+		ws := replica.WorkspaceID(e.Workspace)
+		r.fold(ws, e.Events)
+		r.hub.Publish(Batch{Index: e.Index, Workspace: ws, Events: e.Events})
 	}
 }
 
@@ -243,7 +234,7 @@ func (r *Runtime) storeEntries(entries []eventstore.Entry) {
 // and the gap is recorded and told.
 func (r *Runtime) restored(index uint64) {
 	applied := r.store.Applied()
-	if applied == 0 && r.store.LastSeq() > 0 && index > 0 {
+	if applied == 0 && r.store.LastSeq(eventstore.LegacyWorkspace) > 0 && index > 0 {
 		// A store imported from events.jsonl, which recorded no index: the
 		// old server wrote every event before raft could snapshot it, so
 		// the store holds the snapshot's events; it adopts its index.

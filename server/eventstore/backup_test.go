@@ -13,7 +13,7 @@ import (
 // resumes after its applied index. Check says whether the store serves.
 func TestCopy(t *testing.T) {
 	s := open(t, eventstore.Config{Dir: t.TempDir()})
-	mustAppend(t, s, eventstore.Entry{Index: 3, Events: callEvents(1, "c1")})
+	mustAppend(t, s, eventstore.Entry{Index: 3, Workspace: ws, Events: callEvents(1, "c1")})
 	c, err := s.Copy()
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestCopy(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	mustAppend(t, s, eventstore.Entry{Index: 4, Events: callEvents(3, "c2")})
+	mustAppend(t, s, eventstore.Entry{Index: 4, Workspace: ws, Events: callEvents(3, "c2")})
 	restored := open(t, eventstore.Config{Dir: dir})
 	if got := replayed(t, restored); !slices.Equal(got, []uint64{1, 2}) || restored.Applied() != 3 {
 		t.Fatalf("the copy holds %v at applied %d", got, restored.Applied())

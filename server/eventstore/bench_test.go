@@ -42,7 +42,7 @@ func fillStore(b *testing.B, dir string, n int) *eventstore.Store {
 	b.Cleanup(func() { s.Close() })
 	const batch = 20000
 	for i := 0; i < n; i += batch {
-		if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Events: benchEvents(i, min(batch, n-i))}); err != nil {
+		if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Workspace: ws, Events: benchEvents(i, min(batch, n-i))}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -81,7 +81,7 @@ func BenchmarkStore(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				call := calls[i%len(calls)]
-				tl, err := s.Timeline(call)
+				tl, err := s.Timeline(ws, call)
 				if err != nil || len(tl) != 10 {
 					b.Fatalf("timeline of %s: %d events, %v", call, len(tl), err)
 				}
@@ -94,7 +94,7 @@ func BenchmarkStore(b *testing.B) {
 		b.Run(fmt.Sprintf("stored=%d/open", n), func(b *testing.B) {
 			for b.Loop() {
 				s, err := eventstore.Open(eventstore.Config{Dir: dir})
-				if err != nil || s.Len() != n {
+				if err != nil || s.Len(ws) != n {
 					b.Fatalf("open: %v", err)
 				}
 				if err := s.Close(); err != nil {
@@ -112,7 +112,7 @@ func BenchmarkAppend(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Events: benchEvents(5*i, 5)}); err != nil {
+		if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Workspace: ws, Events: benchEvents(5*i, 5)}); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -35,7 +35,7 @@ func storeOf4(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	s := open(t, eventstore.Config{Dir: dir, Memory: 1})
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: append(callEvents(1, "c1"), callEvents(3, "c2")...)})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: append(callEvents(1, "c1"), callEvents(3, "c2")...)})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -64,26 +64,26 @@ func TestEventsCorruptValueIsLoud(t *testing.T) {
 		return tx.Bucket([]byte("events")).Put(seqKey(2), []byte(`{"seq":2,"at":"2026-`))
 	})
 	s := open(t, eventstore.Config{Dir: dir, Memory: 1}) // the latest event, seq 4, is sound
-	_, err := s.Timeline("c1")
+	_, err := s.Timeline(ws, "c1")
 	wantCorrupt(t, "timeline", err, "events", seqKey(2))
 	if !strings.Contains(err.Error(), "seq 2") {
 		t.Fatalf("message does not give the seq: %v", err)
 	}
-	wantCorrupt(t, "replay", s.Replay(func(eventlog.Event) error { return nil }), "events", seqKey(2))
+	wantCorrupt(t, "replay", s.Replay(func(string, eventlog.Event) error { return nil }), "events", seqKey(2))
 	var out bytes.Buffer
-	wantCorrupt(t, "export", s.Export(&out), "events", seqKey(2))
-	if tl, err := s.Timeline("c2"); err != nil || len(tl) != 2 {
+	wantCorrupt(t, "export", s.Export(ws, &out), "events", seqKey(2))
+	if tl, err := s.Timeline(ws, "c2"); err != nil || len(tl) != 2 {
 		t.Fatalf("timeline of the sound call: %v %v", tl, err)
 	}
-	if s.Len() != 4 {
-		t.Fatalf("len %d: something was deleted", s.Len())
+	if s.Len(ws) != 4 {
+		t.Fatalf("len %d: something was deleted", s.Len(ws))
 	}
 	s.Close()
 	s = open(t, eventstore.Config{Dir: dir, Memory: 1, Retention: time.Hour})
 	n, err := s.Prune(t0.Add(10 * time.Hour))
 	wantCorrupt(t, "prune", err, "events", seqKey(2))
-	if n != 0 || s.Len() != 4 {
-		t.Fatalf("prune past a corrupt record deleted %d, len %d", n, s.Len())
+	if n != 0 || s.Len(ws) != 4 {
+		t.Fatalf("prune past a corrupt record deleted %d, len %d", n, s.Len(ws))
 	}
 	// A value that decodes but is another event, or has no kind.
 	s.Close()
@@ -91,7 +91,7 @@ func TestEventsCorruptValueIsLoud(t *testing.T) {
 		return tx.Bucket([]byte("events")).Put(seqKey(2), []byte(`{"seq":7,"at":"2026-11-24T09:00:00Z","kind":"call_ended"}`))
 	})
 	s = open(t, eventstore.Config{Dir: dir, Memory: 1})
-	_, err = s.Timeline("c1")
+	_, err = s.Timeline(ws, "c1")
 	wantCorrupt(t, "timeline of a moved event", err, "events", seqKey(2))
 }
 
@@ -102,7 +102,7 @@ func TestEventsCorruptKeyIsLoud(t *testing.T) {
 		return tx.Bucket([]byte("events")).Put([]byte{0}, []byte(`{}`)) // sorts first
 	})
 	s := open(t, eventstore.Config{Dir: dir, Memory: 1})
-	wantCorrupt(t, "replay", s.Replay(func(eventlog.Event) error { return nil }), "events", []byte{0})
+	wantCorrupt(t, "replay", s.Replay(func(string, eventlog.Event) error { return nil }), "events", []byte{0})
 	// Within the recent window it stops Open itself.
 	s.Close()
 	tamper(t, dir, func(tx *bolt.Tx) error {
@@ -121,7 +121,7 @@ func TestEventsDanglingIndexIsLoud(t *testing.T) {
 	key := append([]byte("c1\x00"), seqKey(9)...)
 	tamper(t, dir, func(tx *bolt.Tx) error { return tx.Bucket([]byte("by_call")).Put(key, nil) })
 	s := open(t, eventstore.Config{Dir: dir})
-	_, err := s.Timeline("c1")
+	_, err := s.Timeline(ws, "c1")
 	wantCorrupt(t, "timeline", err, "by_call", key)
 }
 

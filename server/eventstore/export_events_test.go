@@ -27,9 +27,9 @@ func TestEventsExport(t *testing.T) {
 			}
 		}
 	}
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: all})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: all})
 	var got bytes.Buffer
-	if err := s.Export(&got); err != nil {
+	if err := s.Export(ws, &got); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {

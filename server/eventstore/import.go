@@ -86,10 +86,14 @@ func importLines(db *bolt.DB, path string, r *os.File) error {
 	)
 	flush := func() error {
 		err := db.Update(func(tx *bolt.Tx) error {
-			if err := putEvents(tx, chunk); err != nil {
+			b, _, err := wsBuckets(tx, LegacyWorkspace, false)
+			if err != nil {
 				return err
 			}
-			return putMeta(tx.Bucket(bucketMeta), 0, lastSeq, count)
+			if err := putEvents(b, chunk); err != nil {
+				return err
+			}
+			return putCounters(b.meta, lastSeq, count)
 		})
 		chunk = chunk[:0]
 		return err

@@ -36,10 +36,10 @@ func TestEventsImportLegacyFile(t *testing.T) {
 	dir := t.TempDir()
 	legacy := writeLegacy(t, dir, append(callEvents(1, "c1"), callEvents(3, "c2")...), "\n")
 	s := open(t, eventstore.Config{Dir: dir})
-	if s.Len() != 4 || s.LastSeq() != 4 || s.Applied() != 0 {
-		t.Fatalf("imported: len %d, last seq %d, applied %d", s.Len(), s.LastSeq(), s.Applied())
+	if s.Len(ws) != 4 || s.LastSeq(ws) != 4 || s.Applied() != 0 {
+		t.Fatalf("imported: len %d, last seq %d, applied %d", s.Len(ws), s.LastSeq(ws), s.Applied())
 	}
-	if tl, err := s.Timeline("c2"); err != nil || !slices.Equal(seqs(tl), []uint64{3, 4}) {
+	if tl, err := s.Timeline(ws, "c2"); err != nil || !slices.Equal(seqs(tl), []uint64{3, 4}) {
 		t.Fatalf("timeline of c2: %v %v", seqs(tl), err)
 	}
 	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {
@@ -49,15 +49,15 @@ func TestEventsImportLegacyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The raft log replayed at start adds only what the file lacked.
-	if fresh := mustAppend(t, s, eventstore.Entry{Index: 9, Events: append(callEvents(3, "c2"), callEvents(5, "c3")...)}); !slices.Equal(seqs(fresh), []uint64{5, 6}) {
+	if fresh := mustAppend(t, s, eventstore.Entry{Index: 9, Workspace: ws, Events: append(callEvents(3, "c2"), callEvents(5, "c3")...)}); !slices.Equal(seqs(fresh), []uint64{5, 6}) {
 		t.Fatalf("after import: %v", seqs(fresh))
 	}
 	s.Close()
 	// A new events.jsonl next to an existing store is not imported again.
 	writeLegacy(t, dir, callEvents(100, "late"), "")
 	s = open(t, eventstore.Config{Dir: dir})
-	if s.Len() != 6 || s.LastSeq() != 6 {
-		t.Fatalf("reopened: len %d, last seq %d", s.Len(), s.LastSeq())
+	if s.Len(ws) != 6 || s.LastSeq(ws) != 6 {
+		t.Fatalf("reopened: len %d, last seq %d", s.Len(ws), s.LastSeq(ws))
 	}
 }
 

@@ -12,8 +12,8 @@ var pruneChunk = 2000
 
 // Prune deletes the events older than now minus Config.Retention (by
 // Event.At), with their call index entries, in transactions of at most
-// two thousand events, and returns how many it deleted. It walks from the
-// oldest event and stops at the first one within the retention: events
+// two thousand events, and returns how many it deleted. It walks each
+// workspace's events from the oldest and stops at the first one within the retention: events
 // are stored in Seq order and At never decreases along Seq (package
 // eventlog), so that is every older event. With no retention it deletes
 // nothing. Deleted events leave Len, Timeline, Replay, Export and Recent;
@@ -30,29 +30,40 @@ func (s *Store) Prune(now time.Time) (int, error) {
 	}
 	cutoff := now.Add(-s.retention)
 	total := 0
-	for {
-		n, more, err := s.pruneChunk(cutoff)
-		total += n
-		if err != nil || !more {
-			return total, err
+	for _, ws := range s.Workspaces() {
+		for {
+			n, more, err := s.pruneChunk(ws, cutoff)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if !more {
+				break
+			}
 		}
 	}
+	return total, nil
 }
 
-// pruneChunk deletes up to pruneChunk events older than cutoff, reporting
-// whether more may remain.
-func (s *Store) pruneChunk(cutoff time.Time) (deleted int, more bool, err error) {
+// pruneChunk deletes up to pruneChunk events of workspace ws older than
+// cutoff, reporting whether more may remain.
+func (s *Store) pruneChunk(ws string, cutoff time.Time) (deleted int, more bool, err error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.writable(); err != nil {
 		return 0, false, err
 	}
 	s.mu.Lock()
-	applied, lastSeq, count := s.applied, s.lastSeq, s.count
+	p := s.part(ws)
+	lastSeq, count := p.lastSeq, p.count
 	s.mu.Unlock()
 	var lastDeleted uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		events, byCall := tx.Bucket(bucketEvents), tx.Bucket(bucketByCall)
+		b, ok, err := wsBuckets(tx, ws, false)
+		if err != nil || !ok {
+			return err
+		}
+		events, byCall := b.events, b.byCall
 		var seqKeys, callKeys [][]byte
 		c := events.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -88,16 +99,16 @@ func (s *Store) pruneChunk(cutoff time.Time) (deleted int, more bool, err error)
 		if deleted == 0 {
 			return nil
 		}
-		return putMeta(tx.Bucket(bucketMeta), applied, lastSeq, count-deleted)
+		return putCounters(b.meta, lastSeq, count-deleted)
 	})
 	if err != nil {
 		return 0, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.count = count - deleted
 	if deleted > 0 {
-		s.dropRecent(lastDeleted)
+		p.count = count - deleted
+		dropRecent(p, lastDeleted)
 	}
 	return deleted, more, nil
 }

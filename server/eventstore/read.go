@@ -16,7 +16,7 @@ import (
 // pages and hold up a writer that must grow the file's mapping.
 var scanChunk = 4096
 
-// Timeline returns the events of call in Seq order, nil if there are
+// Timeline returns the events of call in workspace ws in Seq order, nil if there are
 // none (or Prune deleted them all). It reads the call's index entries and
 // its events only: its cost grows with the store's size only through the
 // depth of bbolt's B+trees (logarithmic). A
@@ -25,15 +25,19 @@ var scanChunk = 4096
 //
 // Index entries of another call whose ID starts with call and a zero byte
 // share the prefix and are skipped (their key is longer).
-func (s *Store) Timeline(call pb.CallID) ([]eventlog.Event, error) {
+func (s *Store) Timeline(ws string, call pb.CallID) ([]eventlog.Event, error) {
 	if call == "" {
 		return nil, nil // events without a call are not indexed
 	}
 	prefix := callPrefix(call)
 	var out []eventlog.Event
 	err := s.view(func(tx *bolt.Tx) error {
-		events := tx.Bucket(bucketEvents)
-		c := tx.Bucket(bucketByCall).Cursor()
+		b, ok, err := wsBuckets(tx, ws, false)
+		if err != nil || !ok {
+			return err
+		}
+		events := b.events
+		c := b.byCall.Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if len(k) != len(prefix)+8 {
 				continue
@@ -61,18 +65,33 @@ func (s *Store) Timeline(call pb.CallID) ([]eventlog.Event, error) {
 	return out, nil
 }
 
-// Replay calls fn with every stored event in Seq order (to rebuild what is
-// folded from them). It reads in chunks of a few thousand events, each in
+// Replay calls fn with every stored event of every workspace, workspace
+// after workspace (in the order of [Store.Workspaces]), each in Seq order
+// (to rebuild what is folded from them). It reads in chunks of a few thousand events, each in
 // its own read transaction, and calls fn outside them, so appends proceed
 // meanwhile (the events they add after the current chunk are replayed
 // too). It stops at fn's first error, or at a corrupt record
 // (*CorruptError), and returns it. Safe for concurrent use.
-func (s *Store) Replay(fn func(eventlog.Event) error) error {
+func (s *Store) Replay(fn func(ws string, ev eventlog.Event) error) error {
+	for _, ws := range s.Workspaces() {
+		if err := s.replay(ws, func(ev eventlog.Event) error { return fn(ws, ev) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replay calls fn with every stored event of ws, as Replay does.
+func (s *Store) replay(ws string, fn func(eventlog.Event) error) error {
 	var next []byte // the smallest key not yet replayed; nil: the first
 	for {
 		chunk := make([]eventlog.Event, 0, scanChunk)
 		err := s.view(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketEvents).Cursor()
+			b, ok, err := wsBuckets(tx, ws, false)
+			if err != nil || !ok {
+				return err
+			}
+			c := b.events.Cursor()
 			k, v := c.First()
 			if next != nil {
 				k, v = c.Seek(next)
@@ -105,15 +124,15 @@ func (s *Store) Replay(fn func(eventlog.Event) error) error {
 	}
 }
 
-// Export writes every stored event to w as JSON lines (eventlog.JSONLines'
+// Export writes every stored event of workspace ws to w as JSON lines (eventlog.JSONLines'
 // encoding, the format of the old events.jsonl), in Seq order, reading as
 // [Store.Replay] does. A corrupt record stops it with a *CorruptError;
 // what was written until then is a prefix of the events. Safe for
 // concurrent use.
-func (s *Store) Export(w io.Writer) error {
+func (s *Store) Export(ws string, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	sink := eventlog.NewJSONLines(bw)
-	if err := s.Replay(sink.Write); err != nil {
+	if err := s.replay(ws, sink.Write); err != nil {
 		bw.Flush()
 		return err
 	}

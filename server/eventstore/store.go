@@ -111,14 +111,9 @@ type Store struct {
 	mu      sync.Mutex // guards what follows
 	closed  bool
 	applied uint64
-	lastSeq uint64
-	count   int
 	gaps    []Gap
-	// recent is a ring of the latest events, oldest at head once it holds
-	// memory events (it grows to that).
-	recent []eventlog.Event
-	memory int
-	head   int
+	parts   map[string]*part // by workspace
+	memory  int              // Config.Memory: each part's ring
 }
 
 // Open opens the store in cfg.Dir, creating it (and importing an old
@@ -134,7 +129,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Memory <= 0 {
 		cfg.Memory = DefaultMemory
 	}
-	s := &Store{readOnly: cfg.ReadOnly, retention: cfg.Retention}
+	s := &Store{readOnly: cfg.ReadOnly, retention: cfg.Retention, parts: map[string]*part{}}
 	dir := cfg.Dir
 	if dir == "" {
 		if cfg.ReadOnly {
@@ -235,20 +230,12 @@ func initBuckets(tx *bolt.Tx) error {
 		if err := meta.Put(keyVersion, u64(FormatVersion)); err != nil {
 			return err
 		}
-		return putMeta(meta, 0, 0, 0)
+		if err := meta.Put(keyApplied, u64(0)); err != nil {
+			return err
+		}
+		return putCounters(meta, 0, 0)
 	}
 	return nil
-}
-
-// putMeta writes the counters that change with every write.
-func putMeta(meta *bolt.Bucket, applied, lastSeq uint64, count int) error {
-	if err := meta.Put(keyApplied, u64(applied)); err != nil {
-		return err
-	}
-	if err := meta.Put(keyLastSeq, u64(lastSeq)); err != nil {
-		return err
-	}
-	return meta.Put(keyCount, u64(uint64(count)))
 }
 
 // load reads the meta data, the gaps and the latest events, checking
@@ -268,20 +255,12 @@ func (s *Store) load(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	if version != FormatVersion {
+	if version != 1 && version != FormatVersion {
 		return fmt.Errorf("%w: %s is format %d, this version reads %d", ErrVersion, s.path, version, FormatVersion)
 	}
 	if s.applied, err = metaU64(meta, keyApplied); err != nil {
 		return err
 	}
-	if s.lastSeq, err = metaU64(meta, keyLastSeq); err != nil {
-		return err
-	}
-	count, err := metaU64(meta, keyCount)
-	if err != nil {
-		return err
-	}
-	s.count = int(count)
 	if err := tx.Bucket(bucketGaps).ForEach(func(k, v []byte) error {
 		var g Gap
 		if err := json.Unmarshal(v, &g); err != nil {
@@ -295,22 +274,45 @@ func (s *Store) load(tx *bolt.Tx) error {
 	}); err != nil {
 		return err
 	}
+	for _, ws := range workspaceIDs(tx) {
+		if err := s.loadPart(tx, ws); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadPart reads ws's counters and latest events.
+func (s *Store) loadPart(tx *bolt.Tx, ws string) error {
+	b, _, err := wsBuckets(tx, ws, false)
+	if err != nil {
+		return err
+	}
+	p := s.part(ws)
+	if p.lastSeq, err = metaU64(b.meta, keyLastSeq); err != nil {
+		return err
+	}
+	count, err := metaU64(b.meta, keyCount)
+	if err != nil {
+		return err
+	}
+	p.count = int(count)
 	// The latest events, newest first, into the ring.
-	c := tx.Bucket(bucketEvents).Cursor()
+	c := b.events.Cursor()
 	var latest []eventlog.Event
 	for k, v := c.Last(); k != nil && len(latest) < s.memory; k, v = c.Prev() {
 		ev, err := decodeEvent(k, v)
 		if err != nil {
 			return err
 		}
-		if len(latest) == 0 && ev.Seq > s.lastSeq {
-			return &CorruptError{Bucket: bucketMetaName, Key: clone(keyLastSeq), Err: fmt.Errorf("last seq %d is below the stored event %d", s.lastSeq, ev.Seq)}
+		if len(latest) == 0 && ev.Seq > p.lastSeq {
+			return &CorruptError{Bucket: bucketMetaName, Key: clone(keyLastSeq), Err: fmt.Errorf("workspace %q: last seq %d is below the stored event %d", ws, p.lastSeq, ev.Seq)}
 		}
 		latest = append(latest, ev)
 	}
 	slices.Reverse(latest)
 	for _, ev := range latest {
-		s.push(ev)
+		s.push(p, ev)
 	}
 	return nil
 }
@@ -324,20 +326,33 @@ func (s *Store) Applied() uint64 {
 	return s.applied
 }
 
-// LastSeq returns the Seq of the last event stored, 0 if none (it stays
-// when Prune deletes that event). It never blocks on disk.
-func (s *Store) LastSeq() uint64 {
+// LastSeq returns the Seq of the last event of workspace ws stored, 0 if
+// none (it stays when Prune deletes that event). It never blocks on disk.
+func (s *Store) LastSeq(ws string) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lastSeq
+	if p := s.parts[ws]; p != nil {
+		return p.lastSeq
+	}
+	return 0
 }
 
-// Len returns how many events the store holds (pruned ones excluded). It
-// never blocks on disk.
-func (s *Store) Len() int {
+// Len returns how many events of workspace ws the store holds (pruned
+// ones excluded); ws "" counts every workspace's. It never blocks on disk.
+func (s *Store) Len(ws string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.count
+	if ws != "" {
+		if p := s.parts[ws]; p != nil {
+			return p.count
+		}
+		return 0
+	}
+	n := 0
+	for _, p := range s.parts {
+		n += p.count
+	}
+	return n
 }
 
 // Gaps returns the ranges of raft entries whose events this node lacks

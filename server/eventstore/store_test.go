@@ -36,13 +36,21 @@ func open(t *testing.T, cfg eventstore.Config) *eventstore.Store {
 	return s
 }
 
+// ws is the workspace the tests store events of.
+const ws = eventstore.LegacyWorkspace
+
+// mustAppend appends entries and returns the new events, in order.
 func mustAppend(t *testing.T, s *eventstore.Store, entries ...eventstore.Entry) []eventlog.Event {
 	t.Helper()
 	fresh, err := s.Append(entries...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fresh
+	var out []eventlog.Event
+	for _, e := range fresh {
+		out = append(out, e.Events...)
+	}
+	return out
 }
 
 func seqs(evs []eventlog.Event) []uint64 {
@@ -56,7 +64,7 @@ func seqs(evs []eventlog.Event) []uint64 {
 func replayed(t *testing.T, s *eventstore.Store) []uint64 {
 	t.Helper()
 	var out []uint64
-	if err := s.Replay(func(ev eventlog.Event) error { out = append(out, ev.Seq); return nil }); err != nil {
+	if err := s.Replay(func(_ string, ev eventlog.Event) error { out = append(out, ev.Seq); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -66,18 +74,18 @@ func replayed(t *testing.T, s *eventstore.Store) []uint64 {
 // nothing; only the new events come back, in order.
 func TestEventsAppendSkipsReplay(t *testing.T) {
 	s := open(t, eventstore.Config{Dir: t.TempDir()})
-	fresh := mustAppend(t, s, eventstore.Entry{Index: 3, Events: callEvents(1, "c1")})
+	fresh := mustAppend(t, s, eventstore.Entry{Index: 3, Workspace: ws, Events: callEvents(1, "c1")})
 	if !slices.Equal(seqs(fresh), []uint64{1, 2}) {
 		t.Fatalf("fresh %v", seqs(fresh))
 	}
 	fresh = mustAppend(t, s,
-		eventstore.Entry{Index: 3, Events: callEvents(1, "c1")}, // the replay
-		eventstore.Entry{Index: 4, Events: callEvents(3, "c2")})
+		eventstore.Entry{Index: 3, Workspace: ws, Events: callEvents(1, "c1")},
+		eventstore.Entry{Index: 4, Workspace: ws, Events: callEvents(3, "c2")})
 	if !slices.Equal(seqs(fresh), []uint64{3, 4}) {
 		t.Fatalf("fresh after a replay %v", seqs(fresh))
 	}
-	if s.Len() != 4 || s.LastSeq() != 4 || s.Applied() != 4 {
-		t.Fatalf("len %d, last seq %d, applied %d", s.Len(), s.LastSeq(), s.Applied())
+	if s.Len(ws) != 4 || s.LastSeq(ws) != 4 || s.Applied() != 4 {
+		t.Fatalf("len %d, last seq %d, applied %d", s.Len(ws), s.LastSeq(ws), s.Applied())
 	}
 	if got := replayed(t, s); !slices.Equal(got, []uint64{1, 2, 3, 4}) {
 		t.Fatalf("stored %v", got)
@@ -90,20 +98,20 @@ func TestEventsAppendSkipsReplay(t *testing.T) {
 func TestEventsRestartResumesAppliedAndLastSeq(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, eventstore.Config{Dir: dir})
-	mustAppend(t, s, eventstore.Entry{Index: 5, Events: callEvents(1, "c1")}, eventstore.Entry{Index: 6})
+	mustAppend(t, s, eventstore.Entry{Index: 5, Workspace: ws, Events: callEvents(1, "c1")}, eventstore.Entry{Index: 6})
 	mustAppend(t, s, eventstore.Entry{Index: 7})
 	mustAppend(t, s, eventstore.Entry{Index: 2}) // an old index does not lower Applied
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	s = open(t, eventstore.Config{Dir: dir})
-	if s.Applied() != 7 || s.LastSeq() != 2 || s.Len() != 2 {
-		t.Fatalf("reopened: applied %d, last seq %d, len %d", s.Applied(), s.LastSeq(), s.Len())
+	if s.Applied() != 7 || s.LastSeq(ws) != 2 || s.Len(ws) != 2 {
+		t.Fatalf("reopened: applied %d, last seq %d, len %d", s.Applied(), s.LastSeq(ws), s.Len(ws))
 	}
-	if fresh := mustAppend(t, s, eventstore.Entry{Index: 5, Events: callEvents(1, "c1")}); len(fresh) != 0 {
+	if fresh := mustAppend(t, s, eventstore.Entry{Index: 5, Workspace: ws, Events: callEvents(1, "c1")}); len(fresh) != 0 {
 		t.Fatalf("replay after restart stored %v", seqs(fresh))
 	}
-	if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{1, 2}) {
+	if got := s.Recent(ws, 0); !slices.Equal(seqs(got), []uint64{1, 2}) {
 		t.Fatalf("recent after restart %v", seqs(got))
 	}
 }
@@ -112,16 +120,16 @@ func TestEventsRestartResumesAppliedAndLastSeq(t *testing.T) {
 // nothing of it, Applied included.
 func TestEventsAppendErrorStoresNothing(t *testing.T) {
 	s := open(t, eventstore.Config{})
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "c1")})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: callEvents(1, "c1")})
 	bad := callEvents(3, "c2")
 	bad[1].Kind = eventlog.Kind(250)
-	if _, err := s.Append(eventstore.Entry{Index: 2, Events: bad}); err == nil {
+	if _, err := s.Append(eventstore.Entry{Index: 2, Workspace: ws, Events: bad}); err == nil {
 		t.Fatal("an invalid kind was stored")
 	}
-	if s.Len() != 2 || s.LastSeq() != 2 || s.Applied() != 1 || len(s.Recent(0)) != 2 {
-		t.Fatalf("after a failed append: len %d, last seq %d, applied %d", s.Len(), s.LastSeq(), s.Applied())
+	if s.Len(ws) != 2 || s.LastSeq(ws) != 2 || s.Applied() != 1 || len(s.Recent(ws, 0)) != 2 {
+		t.Fatalf("after a failed append: len %d, last seq %d, applied %d", s.Len(ws), s.LastSeq(ws), s.Applied())
 	}
-	if tl, err := s.Timeline("c2"); err != nil || tl != nil {
+	if tl, err := s.Timeline(ws, "c2"); err != nil || tl != nil {
 		t.Fatalf("timeline of the refused call: %v %v", tl, err)
 	}
 }
@@ -130,17 +138,17 @@ func TestEventsAppendErrorStoresNothing(t *testing.T) {
 func TestEventsRecent(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, eventstore.Config{Dir: dir, Memory: 3})
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "a")})
-	mustAppend(t, s, eventstore.Entry{Index: 2, Events: callEvents(3, "b")})
-	if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{2, 3, 4}) {
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: callEvents(1, "a")})
+	mustAppend(t, s, eventstore.Entry{Index: 2, Workspace: ws, Events: callEvents(3, "b")})
+	if got := s.Recent(ws, 0); !slices.Equal(seqs(got), []uint64{2, 3, 4}) {
 		t.Fatalf("recent %v", seqs(got))
 	}
-	if got := s.Recent(2); !slices.Equal(seqs(got), []uint64{3, 4}) {
+	if got := s.Recent(ws, 2); !slices.Equal(seqs(got), []uint64{3, 4}) {
 		t.Fatalf("recent 2 %v", seqs(got))
 	}
 	s.Close()
 	s = open(t, eventstore.Config{Dir: dir, Memory: 3})
-	if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{2, 3, 4}) {
+	if got := s.Recent(ws, 0); !slices.Equal(seqs(got), []uint64{2, 3, 4}) {
 		t.Fatalf("recent after reopening %v", seqs(got))
 	}
 }
@@ -158,9 +166,9 @@ func TestEventsTimeline(t *testing.T) {
 	for i := range all {
 		all[i].Seq = uint64(i + 1)
 	}
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: all[:3]}, eventstore.Entry{Index: 2, Events: all[3:]})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: all[:3]}, eventstore.Entry{Index: 2, Workspace: ws, Events: all[3:]})
 	for call, want := range map[pb.CallID][]uint64{"a": {1, 6}, "b": {2, 4}, "a\x00b": {3, 5}, "none": nil, "": nil} {
-		tl, err := s.Timeline(call)
+		tl, err := s.Timeline(ws, call)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +181,7 @@ func TestEventsTimeline(t *testing.T) {
 			}
 		}
 	}
-	tl, _ := s.Timeline("a")
+	tl, _ := s.Timeline(ws, "a")
 	if tl[0].Kind != eventlog.CallPlaced || tl[1].Kind != eventlog.CallEnded || !tl[0].At.Equal(t0) {
 		t.Fatalf("timeline of a decoded as %+v", tl)
 	}
@@ -184,7 +192,7 @@ func TestEventsTimeline(t *testing.T) {
 func TestEventsGapSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, eventstore.Config{Dir: dir})
-	mustAppend(t, s, eventstore.Entry{Index: 4, Events: callEvents(1, "c1")})
+	mustAppend(t, s, eventstore.Entry{Index: 4, Workspace: ws, Events: callEvents(1, "c1")})
 	if err := s.MarkGap(4, 90, "snapshot installed"); err != nil {
 		t.Fatal(err)
 	}
@@ -197,10 +205,10 @@ func TestEventsGapSurvivesRestart(t *testing.T) {
 	s.Close()
 	s = open(t, eventstore.Config{Dir: dir})
 	want := []eventstore.Gap{{After: 4, Upto: 90, Reason: "snapshot installed"}}
-	if got := s.Gaps(); !slices.Equal(got, want) || s.Applied() != 90 || s.LastSeq() != 2 {
-		t.Fatalf("after restart: gaps %+v, applied %d, last seq %d", got, s.Applied(), s.LastSeq())
+	if got := s.Gaps(); !slices.Equal(got, want) || s.Applied() != 90 || s.LastSeq(ws) != 2 {
+		t.Fatalf("after restart: gaps %+v, applied %d, last seq %d", got, s.Applied(), s.LastSeq(ws))
 	}
-	if fresh := mustAppend(t, s, eventstore.Entry{Index: 91, Events: callEvents(3, "c2")}); len(fresh) != 2 {
+	if fresh := mustAppend(t, s, eventstore.Entry{Index: 91, Workspace: ws, Events: callEvents(3, "c2")}); len(fresh) != 2 {
 		t.Fatalf("after the gap: %v", seqs(fresh))
 	}
 }
@@ -216,7 +224,7 @@ func TestEventsPruneDeletes(t *testing.T) {
 		for i := range evs {
 			evs[i].At = t0.Add(time.Duration(day) * 24 * time.Hour)
 		}
-		entries = append(entries, eventstore.Entry{Index: uint64(day + 1), Events: evs})
+		entries = append(entries, eventstore.Entry{Index: uint64(day + 1), Workspace: ws, Events: evs})
 	}
 	mustAppend(t, s, entries...)
 	// At t0+49h the cutoff is t0+25h: days 0 and 1 go.
@@ -226,18 +234,18 @@ func TestEventsPruneDeletes(t *testing.T) {
 	}
 	check := func() {
 		t.Helper()
-		if s.Len() != 2 || s.LastSeq() != 6 || s.Applied() != 3 {
-			t.Fatalf("len %d, last seq %d, applied %d", s.Len(), s.LastSeq(), s.Applied())
+		if s.Len(ws) != 2 || s.LastSeq(ws) != 6 || s.Applied() != 3 {
+			t.Fatalf("len %d, last seq %d, applied %d", s.Len(ws), s.LastSeq(ws), s.Applied())
 		}
 		for call, want := range map[pb.CallID]int{"day0": 0, "day1": 0, "day2": 2} {
-			if tl, err := s.Timeline(call); err != nil || len(tl) != want {
+			if tl, err := s.Timeline(ws, call); err != nil || len(tl) != want {
 				t.Fatalf("timeline of %s: %v %v", call, tl, err)
 			}
 		}
 		if got := replayed(t, s); !slices.Equal(got, []uint64{5, 6}) {
 			t.Fatalf("replay %v", got)
 		}
-		if got := s.Recent(0); !slices.Equal(seqs(got), []uint64{5, 6}) {
+		if got := s.Recent(ws, 0); !slices.Equal(seqs(got), []uint64{5, 6}) {
 			t.Fatalf("recent %v", seqs(got))
 		}
 	}
@@ -260,20 +268,20 @@ func TestEventsTemporaryAndClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "a")})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: callEvents(1, "a")})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second close: %v", err)
 	}
-	if _, err := s.Append(eventstore.Entry{Index: 2, Events: callEvents(3, "b")}); err != eventstore.ErrClosed {
+	if _, err := s.Append(eventstore.Entry{Index: 2, Workspace: ws, Events: callEvents(3, "b")}); err != eventstore.ErrClosed {
 		t.Fatalf("append after close: %v", err)
 	}
-	if _, err := s.Timeline("a"); err != eventstore.ErrClosed {
+	if _, err := s.Timeline(ws, "a"); err != eventstore.ErrClosed {
 		t.Fatalf("timeline after close: %v", err)
 	}
-	if err := s.Replay(func(eventlog.Event) error { return nil }); err != eventstore.ErrClosed {
+	if err := s.Replay(func(string, eventlog.Event) error { return nil }); err != eventstore.ErrClosed {
 		t.Fatalf("replay after close: %v", err)
 	}
 	if err := s.MarkGap(1, 2, "x"); err != eventstore.ErrClosed {
@@ -288,7 +296,7 @@ func TestEventsLockedAndReadOnly(t *testing.T) {
 	eventstore.ShortLockWait(t, 10*time.Millisecond)
 	dir := t.TempDir()
 	s := open(t, eventstore.Config{Dir: dir})
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: callEvents(1, "a")})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: callEvents(1, "a")})
 	if _, err := eventstore.Open(eventstore.Config{Dir: dir}); !errors.Is(err, eventstore.ErrLocked) {
 		t.Fatalf("second writer: %v", err)
 	}
@@ -297,7 +305,7 @@ func TestEventsLockedAndReadOnly(t *testing.T) {
 	}
 	s.Close()
 	ro := open(t, eventstore.Config{Dir: dir, ReadOnly: true})
-	if tl, err := ro.Timeline("a"); err != nil || len(tl) != 2 {
+	if tl, err := ro.Timeline(ws, "a"); err != nil || len(tl) != 2 {
 		t.Fatalf("read-only timeline %v %v", tl, err)
 	}
 	if _, err := ro.Append(eventstore.Entry{Index: 2}); err != eventstore.ErrReadOnly {
@@ -322,21 +330,21 @@ func TestEventsPruneInChunks(t *testing.T) {
 		evs = append(evs, eventlog.Event{Seq: uint64(i + 1), At: t0.Add(time.Duration(i) * time.Second),
 			Kind: eventlog.CallPlaced, Call: pb.CallID(fmt.Sprint("c", i%7)), Direction: pb.Inbound})
 	}
-	mustAppend(t, s, eventstore.Entry{Index: 1, Events: evs})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: evs})
 	// The cutoff is t0 + 45 s: events 1 to 45 go, in 7 transactions.
 	n, err := s.Prune(t0.Add(time.Hour + 45*time.Second))
-	if err != nil || n != 45 || s.Len() != 5 {
-		t.Fatalf("pruned %d (%v), len %d", n, err, s.Len())
+	if err != nil || n != 45 || s.Len(ws) != 5 {
+		t.Fatalf("pruned %d (%v), len %d", n, err, s.Len(ws))
 	}
 	if got := replayed(t, s); len(got) != 5 || got[0] != 46 {
 		t.Fatalf("kept %d events from %v", len(got), got[:1])
 	}
-	if got := s.Recent(0); len(got) != 5 || got[0].Seq != 46 {
+	if got := s.Recent(ws, 0); len(got) != 5 || got[0].Seq != 46 {
 		t.Fatalf("recent holds %d events", len(got))
 	}
 	total := 0
 	for call := range 7 {
-		tl, err := s.Timeline(pb.CallID(fmt.Sprint("c", call)))
+		tl, err := s.Timeline(ws, pb.CallID(fmt.Sprint("c", call)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -357,7 +365,7 @@ func TestEventsConcurrentReadsSeeWholeAppends(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := range calls {
-			if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Events: callEvents(uint64(2*i+1), pb.CallID(fmt.Sprint("c", i)))}); err != nil {
+			if _, err := s.Append(eventstore.Entry{Index: uint64(i + 1), Workspace: ws, Events: callEvents(uint64(2*i+1), pb.CallID(fmt.Sprint("c", i)))}); err != nil {
 				t.Error(err)
 				return
 			}
@@ -370,7 +378,7 @@ func TestEventsConcurrentReadsSeeWholeAppends(t *testing.T) {
 		default:
 		}
 		for i := range calls {
-			tl, err := s.Timeline(pb.CallID(fmt.Sprint("c", i)))
+			tl, err := s.Timeline(ws, pb.CallID(fmt.Sprint("c", i)))
 			if err != nil || (len(tl) != 0 && len(tl) != 2) {
 				t.Fatalf("timeline of c%d while appending: %v %v", i, seqs(tl), err)
 			}
@@ -385,7 +393,7 @@ func TestEventsConcurrentReadsSeeWholeAppends(t *testing.T) {
 			t.Fatalf("replay saw half an append: %v", got)
 		}
 	}
-	if s.Len() != 2*calls || s.Applied() != calls {
-		t.Fatalf("len %d, applied %d", s.Len(), s.Applied())
+	if s.Len(ws) != 2*calls || s.Applied() != calls {
+		t.Fatalf("len %d, applied %d", s.Len(ws), s.Applied())
 	}
 }

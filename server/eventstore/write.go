@@ -10,25 +10,27 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Entry is what one applied raft entry produced: its index and its events
-// (possibly none).
+// Entry is what one applied raft entry produced: its index, the
+// workspace it was applied to, and its events (possibly none).
 type Entry struct {
-	Index  uint64
-	Events []eventlog.Event
+	Index     uint64
+	Workspace string
+	Events    []eventlog.Event
 }
 
 // Append stores entries, given in raft log order, in one bbolt
 // transaction (one commit, so one round of fsyncs: batch entries to
 // amortize it), together with the new Applied: the largest Entry.Index
-// (Applied never decreases). Events whose Seq is not above LastSeq (a
-// replay of the log) are skipped, as are events out of Seq order. It
-// returns the events newly stored, in order. Entries without events still
-// advance Applied.
+// (Applied never decreases). Events whose Seq is not above their
+// workspace's LastSeq (a replay of the log) are skipped, as are events
+// out of Seq order. It returns, for each entry with new events, the entry
+// with those events only, in order. Entries without events still advance
+// Applied (their Workspace may then be empty).
 //
-// On error (an event that cannot be encoded, a disk error) nothing is
-// stored and Applied is unchanged. Safe for concurrent use; appends are
-// serialized.
-func (s *Store) Append(entries ...Entry) ([]eventlog.Event, error) {
+// On error (an invalid workspace ID, an event that cannot be encoded, a
+// disk error) nothing is stored and Applied is unchanged. Safe for
+// concurrent use; appends are serialized.
+func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.writable(); err != nil {
@@ -37,40 +39,93 @@ func (s *Store) Append(entries ...Entry) ([]eventlog.Event, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
+	type counters struct {
+		lastSeq uint64
+		count   int
+	}
+	next := map[string]*counters{}
 	s.mu.Lock()
-	applied, lastSeq, count := s.applied, s.lastSeq, s.count
-	s.mu.Unlock()
-	var fresh []eventlog.Event
+	applied := s.applied
+	var fresh []Entry
 	for _, e := range entries {
 		applied = max(applied, e.Index)
+		if len(e.Events) == 0 {
+			continue
+		}
+		if err := checkWorkspace(e.Workspace); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		c := next[e.Workspace]
+		if c == nil {
+			c = &counters{}
+			if p := s.parts[e.Workspace]; p != nil {
+				c.lastSeq, c.count = p.lastSeq, p.count
+			}
+			next[e.Workspace] = c
+		}
+		out := Entry{Index: e.Index, Workspace: e.Workspace}
 		for _, ev := range e.Events {
-			if ev.Seq > lastSeq {
-				fresh = append(fresh, ev)
-				lastSeq = ev.Seq
+			if ev.Seq > c.lastSeq {
+				out.Events = append(out.Events, ev)
+				c.lastSeq = ev.Seq
+				c.count++
 			}
 		}
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := putEvents(tx, fresh); err != nil {
-			return err
+		if len(out.Events) > 0 {
+			fresh = append(fresh, out)
 		}
-		return putMeta(tx.Bucket(bucketMeta), applied, lastSeq, count+len(fresh))
+	}
+	s.mu.Unlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, e := range fresh {
+			b, _, err := wsBuckets(tx, e.Workspace, true)
+			if err != nil {
+				return err
+			}
+			if err := putEvents(b, e.Events); err != nil {
+				return err
+			}
+		}
+		for ws, c := range next {
+			b, _, err := wsBuckets(tx, ws, true)
+			if err != nil {
+				return err
+			}
+			if err := putCounters(b.meta, c.lastSeq, c.count); err != nil {
+				return err
+			}
+		}
+		if len(next) > 1 || len(next) == 1 && next[LegacyWorkspace] == nil {
+			if err := tx.Bucket(bucketMeta).Put(keyVersion, u64(FormatVersion)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyApplied, u64(applied))
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	s.applied, s.lastSeq, s.count = applied, lastSeq, count+len(fresh)
-	for _, ev := range fresh {
-		s.push(ev)
+	s.applied = applied
+	for ws, c := range next {
+		p := s.part(ws)
+		p.lastSeq, p.count = c.lastSeq, c.count
+	}
+	for _, e := range fresh {
+		p := s.parts[e.Workspace]
+		for _, ev := range e.Events {
+			s.push(p, ev)
+		}
 	}
 	s.mu.Unlock()
 	return fresh, nil
 }
 
-// putEvents stores evs (new, in Seq order) and their call index entries.
-func putEvents(tx *bolt.Tx, evs []eventlog.Event) error {
-	events, byCall := tx.Bucket(bucketEvents), tx.Bucket(bucketByCall)
+// putEvents stores evs (new, in Seq order) and their call index entries
+// in a workspace's buckets.
+func putEvents(b buckets, evs []eventlog.Event) error {
+	events, byCall := b.events, b.byCall
 	// Seqs only grow: fill the pages that splits leave behind instead of
 	// keeping them half empty for inserts that never come.
 	events.FillPercent = 0.95
@@ -110,13 +165,13 @@ func (s *Store) MarkGap(after, upto uint64, reason string) error {
 		return err
 	}
 	s.mu.Lock()
-	applied, lastSeq, count := max(s.applied, upto), s.lastSeq, s.count
+	applied := max(s.applied, upto)
 	s.mu.Unlock()
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketGaps).Put(append(u64(after), u64(upto)...), v); err != nil {
 			return err
 		}
-		return putMeta(tx.Bucket(bucketMeta), applied, lastSeq, count)
+		return tx.Bucket(bucketMeta).Put(keyApplied, u64(applied))
 	})
 	if err != nil {
 		return err

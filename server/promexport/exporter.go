@@ -1,6 +1,6 @@
 // Package promexport exports the call metrics to Prometheus, under the
 // prefix phonebalance_, in base units (seconds), with the team as a label
-// and never a call or teammate ID.
+// and the workspace as labels and never a call or teammate ID.
 //
 // The exporter keeps no numbers of its own: at each scrape it reads the
 // metrics.Collector behind the dashboard (its Totals for the counters and
@@ -39,9 +39,18 @@ var TalkBuckets = inSeconds(metrics.TalkBounds)
 
 // Config configures an [Exporter].
 type Config struct {
-	// Collector runs fn with the metrics collector under its lock (a
-	// Runtime's WithCollector); fn does not keep it. Nil exports no call
-	// metrics (events_total stays 0).
+	// Workspaces returns, at each scrape, the workspaces to export, each
+	// with its series labelled workspace="<ID>". Nil exports nothing.
+	Workspaces func() []Source
+}
+
+// Source is one workspace's metrics, as [Config.Workspaces] gives them.
+type Source struct {
+	// Workspace is the workspace's ID, the value of the workspace label.
+	Workspace string
+	// Collector runs fn with the workspace's metrics collector under its
+	// lock; fn does not keep it. Nil exports no call metrics
+	// (events_total stays 0).
 	Collector func(fn func(c *metrics.Collector))
 	// Teams returns the teams that exist now (the engine's), so that each
 	// has its series, at 0, before any event names it; nil means the
@@ -54,32 +63,32 @@ type Config struct {
 
 // Exporter is a prometheus.Collector with these metrics:
 //
-//	phonebalance_calls_in_queue{team}                   gauge: inbound calls waiting, ringing included (MT1)
-//	phonebalance_calls_active{team}                     gauge: answered inbound calls ongoing (MT2)
-//	phonebalance_teammates_available_for_phone{team}    gauge: members available for phone or on a call (MT9)
-//	phonebalance_calls_offered_total{team}              counter: calls entering the team's queue (each queue segment)
-//	phonebalance_calls_answered_total{team}             counter: answers (each answered segment)
-//	phonebalance_calls_abandoned_total{team,phase}      counter: inbound calls the customer hung up on before a
+//	phonebalance_calls_in_queue{workspace,team}                   gauge: inbound calls waiting, ringing included (MT1)
+//	phonebalance_calls_active{workspace,team}                     gauge: answered inbound calls ongoing (MT2)
+//	phonebalance_teammates_available_for_phone{workspace,team}    gauge: members available for phone or on a call (MT9)
+//	phonebalance_calls_offered_total{workspace,team}              counter: calls entering the team's queue (each queue segment)
+//	phonebalance_calls_answered_total{workspace,team}             counter: answers (each answered segment)
+//	phonebalance_calls_abandoned_total{workspace,team,phase}      counter: inbound calls the customer hung up on before a
 //	                                                    teammate or voicemail took them, or on hold (MT4); phase is
 //	                                                    where: routing, queued, ringing, on_hold, voicemail
-//	phonebalance_calls_deflected_total{team,reason}     counter: deflections; reason queue_full, no_teammates,
+//	phonebalance_calls_deflected_total{workspace,team,reason}     counter: deflections; reason queue_full, no_teammates,
 //	                                                    workspace_closed, team_closed, hold_timeout
-//	phonebalance_ring_outcomes_total{team,outcome}      counter: how each ring ended: answered, missed, declined,
+//	phonebalance_ring_outcomes_total{workspace,team,outcome}      counter: how each ring ended: answered, missed, declined,
 //	                                                    or canceled (the call left the queue or ended)
-//	phonebalance_answer_wait_seconds{team}              histogram: placed to first answer (MT8)
-//	phonebalance_talk_seconds{team}                     histogram: talk time of each answered segment, hold excluded
-//	phonebalance_queue_wait_seconds{team}               histogram: time in the team's queue of each queue segment,
+//	phonebalance_answer_wait_seconds{workspace,team}              histogram: placed to first answer (MT8)
+//	phonebalance_talk_seconds{workspace,team}                     histogram: talk time of each answered segment, hold excluded
+//	phonebalance_queue_wait_seconds{workspace,team}               histogram: time in the team's queue of each queue segment,
 //	                                                    ringing included, observed when it ends (MT10)
-//	phonebalance_events_total                           counter: events folded (every kind); present from the start
-//	phonebalance_staffing_arrivals_per_second{team}     gauge: inbound arrival rate over the advice window
-//	phonebalance_staffing_handle_seconds{team}          gauge: mean handle time (talk, hold, wrap-up) over the window
-//	phonebalance_staffing_teammates_needed{team}        gauge: teammates the team's service-level target needs under
+//	phonebalance_events_total{workspace}                counter: events folded (every kind); present from the start
+//	phonebalance_staffing_arrivals_per_second{workspace,team}     gauge: inbound arrival rate over the advice window
+//	phonebalance_staffing_handle_seconds{workspace,team}          gauge: mean handle time (talk, hold, wrap-up) over the window
+//	phonebalance_staffing_teammates_needed{workspace,team}        gauge: teammates the team's service-level target needs under
 //	                                                    Erlang C (absent while no finished call sizes the team, or
 //	                                                    when no number of teammates reaches the target)
-//	phonebalance_staffing_target_ratio{team}            gauge: the target's fraction answered within ...
-//	phonebalance_staffing_target_seconds{team}          gauge: ... this many seconds (e.g. 0.8 within 20)
+//	phonebalance_staffing_target_ratio{workspace,team}            gauge: the target's fraction answered within ...
+//	phonebalance_staffing_target_seconds{workspace,team}          gauge: ... this many seconds (e.g. 0.8 within 20)
 //
-// Every team has each series, with every phase, reason and outcome, from
+// Every series has the workspace label first. Every team has each series, with every phase, reason and outcome, from
 // the moment it exists (Config.Teams) or the collector knows it: at 0,
 // not absent, so rates and sums over teams work from the start.
 //
@@ -107,7 +116,7 @@ var (
 // New returns an exporter reading what cfg gives.
 func New(cfg Config) *Exporter {
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
-		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", name), help, labels, nil)
+		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", name), help, append([]string{"workspace"}, labels...), nil)
 	}
 	return &Exporter{
 		cfg:          cfg,
@@ -140,29 +149,39 @@ func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect implements prometheus.Collector: it reads the collector once,
-// under its lock, then exports a copy.
+// Collect implements prometheus.Collector: it reads each workspace's
+// collector once, under its lock, then exports a copy.
 func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
+	if x.cfg.Workspaces == nil {
+		return
+	}
+	for _, src := range x.cfg.Workspaces() {
+		x.collectWorkspace(ch, src)
+	}
+}
+
+// collectWorkspace exports one workspace's series.
+func (x *Exporter) collectWorkspace(ch chan<- prometheus.Metric, src Source) {
 	var totals metrics.Totals
 	var live metrics.Dashboard
-	if x.cfg.Collector != nil {
-		x.cfg.Collector(func(c *metrics.Collector) {
+	if src.Collector != nil {
+		src.Collector(func(c *metrics.Collector) {
 			totals = c.Totals()
 			live = c.Dashboard(time.Time{})
 		})
 	}
-	ch <- prometheus.MustNewConstMetric(x.events, prometheus.CounterValue, float64(totals.Events))
-	if x.cfg.Collector != nil {
-		for _, team := range x.teams(totals, live) {
-			x.collectTeam(ch, team, totals.Teams[team], live.Teams[team])
+	ch <- prometheus.MustNewConstMetric(x.events, prometheus.CounterValue, float64(totals.Events), src.Workspace)
+	if src.Collector != nil {
+		for _, team := range teams(src, totals, live) {
+			x.collectTeam(ch, src.Workspace, team, totals.Teams[team], live.Teams[team])
 		}
 	}
-	x.collectAdvice(ch)
+	x.collectAdvice(ch, src)
 }
 
-// teams returns every team to export, sorted: the collector's and those
-// Config.Teams names.
-func (x *Exporter) teams(totals metrics.Totals, live metrics.Dashboard) []pb.TeamID {
+// teams returns every team of src to export, sorted: the collector's and
+// those Source.Teams names.
+func teams(src Source, totals metrics.Totals, live metrics.Dashboard) []pb.TeamID {
 	ids := make([]pb.TeamID, 0, len(totals.Teams)+len(live.Teams))
 	for id := range totals.Teams {
 		ids = append(ids, id)
@@ -170,8 +189,8 @@ func (x *Exporter) teams(totals metrics.Totals, live metrics.Dashboard) []pb.Tea
 	for id := range live.Teams {
 		ids = append(ids, id)
 	}
-	if x.cfg.Teams != nil {
-		ids = append(ids, x.cfg.Teams()...)
+	if src.Teams != nil {
+		ids = append(ids, src.Teams()...)
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids)
@@ -179,13 +198,13 @@ func (x *Exporter) teams(totals metrics.Totals, live metrics.Dashboard) []pb.Tea
 
 // collectTeam exports one team's series; a zero TeamTotals (a team the
 // collector does not know yet) exports zeros.
-func (x *Exporter) collectTeam(ch chan<- prometheus.Metric, team pb.TeamID, t metrics.TeamTotals, v metrics.TeamView) {
+func (x *Exporter) collectTeam(ch chan<- prometheus.Metric, ws string, team pb.TeamID, t metrics.TeamTotals, v metrics.TeamView) {
 	id := string(team)
 	counter := func(d *prometheus.Desc, n uint64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(n), append([]string{id}, labels...)...)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(n), append([]string{ws, id}, labels...)...)
 	}
 	gauge := func(d *prometheus.Desc, n int) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), id)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), ws, id)
 	}
 	counter(x.offered, t.Offered)
 	counter(x.answered, t.Answered)
@@ -198,9 +217,9 @@ func (x *Exporter) collectTeam(ch chan<- prometheus.Metric, team pb.TeamID, t me
 	for _, o := range outcomes {
 		counter(x.rings, t.Rings[o], o.String())
 	}
-	x.histogram(ch, x.answerWait, id, t.AnswerWait, AnswerWaitBuckets)
-	x.histogram(ch, x.talk, id, t.Talk, TalkBuckets)
-	x.histogram(ch, x.queueWait, id, t.QueueWait, QueueWaitBuckets)
+	x.histogram(ch, x.answerWait, ws, id, t.AnswerWait, AnswerWaitBuckets)
+	x.histogram(ch, x.talk, ws, id, t.Talk, TalkBuckets)
+	x.histogram(ch, x.queueWait, ws, id, t.QueueWait, QueueWaitBuckets)
 	gauge(x.inQueue, v.InQueue)
 	gauge(x.active, v.Active)
 	gauge(x.available, v.AvailableForPhone)
@@ -208,7 +227,7 @@ func (x *Exporter) collectTeam(ch chan<- prometheus.Metric, team pb.TeamID, t me
 
 // histogram exports h (empty for a team the collector does not know yet)
 // with the given bounds in seconds.
-func (x *Exporter) histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, team string, h metrics.Histogram, bounds []float64) {
+func (x *Exporter) histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, ws, team string, h metrics.Histogram, bounds []float64) {
 	buckets := make(map[float64]uint64, len(bounds))
 	var cum []uint64
 	if len(h.Counts) > 0 {
@@ -221,7 +240,7 @@ func (x *Exporter) histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, te
 			buckets[b] = 0
 		}
 	}
-	ch <- prometheus.MustNewConstHistogram(d, h.Count, h.Sum.Seconds(), buckets, team)
+	ch <- prometheus.MustNewConstHistogram(d, h.Count, h.Sum.Seconds(), buckets, ws, team)
 }
 
 func inSeconds(ds []time.Duration) []float64 {
@@ -232,21 +251,22 @@ func inSeconds(ds []time.Duration) []float64 {
 	return out
 }
 
-// collectAdvice exports the staffing gauges of every team the advice
+// collectAdvice exports the staffing gauges of every team src's advice
 // covers. A team whose handle time is not known yet has no "needed" gauge
 // (Needed is 0 then), nor one whose target no staffing reaches (-1).
-func (x *Exporter) collectAdvice(ch chan<- prometheus.Metric) {
-	if x.cfg.Advice == nil {
+func (x *Exporter) collectAdvice(ch chan<- prometheus.Metric, src Source) {
+	if src.Advice == nil {
 		return
 	}
-	for _, a := range x.cfg.Advice() {
+	ws := src.Workspace
+	for _, a := range src.Advice() {
 		t := string(a.Team)
-		ch <- prometheus.MustNewConstMetric(x.arrivalsDesc, prometheus.GaugeValue, a.ArrivalsPerHour/3600, t)
-		ch <- prometheus.MustNewConstMetric(x.handleDesc, prometheus.GaugeValue, a.MeanHandle.Seconds(), t)
+		ch <- prometheus.MustNewConstMetric(x.arrivalsDesc, prometheus.GaugeValue, a.ArrivalsPerHour/3600, ws, t)
+		ch <- prometheus.MustNewConstMetric(x.handleDesc, prometheus.GaugeValue, a.MeanHandle.Seconds(), ws, t)
 		if a.MeanHandle > 0 && a.Needed >= 0 {
-			ch <- prometheus.MustNewConstMetric(x.neededDesc, prometheus.GaugeValue, float64(a.Needed), t)
+			ch <- prometheus.MustNewConstMetric(x.neededDesc, prometheus.GaugeValue, float64(a.Needed), ws, t)
 		}
-		ch <- prometheus.MustNewConstMetric(x.ratioDesc, prometheus.GaugeValue, a.Target.Fraction, t)
-		ch <- prometheus.MustNewConstMetric(x.withinDesc, prometheus.GaugeValue, a.Target.Within.Seconds(), t)
+		ch <- prometheus.MustNewConstMetric(x.ratioDesc, prometheus.GaugeValue, a.Target.Fraction, ws, t)
+		ch <- prometheus.MustNewConstMetric(x.withinDesc, prometheus.GaugeValue, a.Target.Within.Seconds(), ws, t)
 	}
 }

@@ -45,14 +45,17 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, eng: eng, col: col}
-	r.x = promexport.New(promexport.Config{
-		Collector: func(fn func(*metrics.Collector)) { fn(r.col) },
-		Teams: func() []pb.TeamID {
-			var ids []pb.TeamID
-			eng.EachTeam(func(v assign.TeamView) bool { ids = append(ids, v.ID); return true })
-			return ids
-		},
-	})
+	r.x = promexport.New(promexport.Config{Workspaces: func() []promexport.Source {
+		return []promexport.Source{{
+			Workspace: "w1",
+			Collector: func(fn func(*metrics.Collector)) { fn(r.col) },
+			Teams: func() []pb.TeamID {
+				var ids []pb.TeamID
+				eng.EachTeam(func(v assign.TeamView) bool { ids = append(ids, v.ID); return true })
+				return ids
+			},
+		}}
+	}})
 	r.reg = prometheus.NewPedanticRegistry()
 	r.reg.MustRegister(r.x)
 	return r
@@ -76,6 +79,7 @@ func (r *rig) do(err error) {
 // given labels (name, value, name, value, ...); 0 if absent.
 func (r *rig) value(name string, labels ...string) float64 {
 	r.t.Helper()
+	labels = append([]string{"workspace", "w1"}, labels...)
 	mfs, err := r.reg.Gather()
 	if err != nil {
 		r.t.Fatal(err)
@@ -147,20 +151,20 @@ func TestFiguresOfAShortMorning(t *testing.T) {
 	want := `
 # HELP phonebalance_calls_active Answered inbound calls ongoing now.
 # TYPE phonebalance_calls_active gauge
-phonebalance_calls_active{team="sales"} 0
-phonebalance_calls_active{team="support"} 1
+phonebalance_calls_active{team="sales",workspace="w1"} 0
+phonebalance_calls_active{team="support",workspace="w1"} 1
 # HELP phonebalance_calls_in_queue Inbound calls waiting in the team's queue now, ringing included.
 # TYPE phonebalance_calls_in_queue gauge
-phonebalance_calls_in_queue{team="sales"} 0
-phonebalance_calls_in_queue{team="support"} 1
+phonebalance_calls_in_queue{team="sales",workspace="w1"} 0
+phonebalance_calls_in_queue{team="support",workspace="w1"} 1
 # HELP phonebalance_teammates_available_for_phone Team members available for phone calls or on one now.
 # TYPE phonebalance_teammates_available_for_phone gauge
-phonebalance_teammates_available_for_phone{team="sales"} 0
-phonebalance_teammates_available_for_phone{team="support"} 2
+phonebalance_teammates_available_for_phone{team="sales",workspace="w1"} 0
+phonebalance_teammates_available_for_phone{team="support",workspace="w1"} 2
 # HELP phonebalance_calls_offered_total Calls that entered the team's queue (each queue segment).
 # TYPE phonebalance_calls_offered_total counter
-phonebalance_calls_offered_total{team="sales"} 0
-phonebalance_calls_offered_total{team="support"} 2
+phonebalance_calls_offered_total{team="sales",workspace="w1"} 0
+phonebalance_calls_offered_total{team="support",workspace="w1"} 2
 `
 	if err := testutil.GatherAndCompare(r.reg, strings.NewReader(want), "phonebalance_calls_active",
 		"phonebalance_calls_in_queue", "phonebalance_teammates_available_for_phone",
@@ -189,68 +193,68 @@ phonebalance_calls_offered_total{team="support"} 2
 	want = `
 # HELP phonebalance_answer_wait_seconds Time from a call's placement to its first answer.
 # TYPE phonebalance_answer_wait_seconds histogram
-phonebalance_answer_wait_seconds_bucket{team="sales",le="5"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="10"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="15"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="20"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="30"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="45"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="60"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="90"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="120"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="180"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="300"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="600"} 0
-phonebalance_answer_wait_seconds_bucket{team="sales",le="+Inf"} 0
-phonebalance_answer_wait_seconds_sum{team="sales"} 0
-phonebalance_answer_wait_seconds_count{team="sales"} 0
-phonebalance_answer_wait_seconds_bucket{team="support",le="5"} 0
-phonebalance_answer_wait_seconds_bucket{team="support",le="10"} 0
-phonebalance_answer_wait_seconds_bucket{team="support",le="15"} 1
-phonebalance_answer_wait_seconds_bucket{team="support",le="20"} 1
-phonebalance_answer_wait_seconds_bucket{team="support",le="30"} 1
-phonebalance_answer_wait_seconds_bucket{team="support",le="45"} 2
-phonebalance_answer_wait_seconds_bucket{team="support",le="60"} 2
-phonebalance_answer_wait_seconds_bucket{team="support",le="90"} 2
-phonebalance_answer_wait_seconds_bucket{team="support",le="120"} 2
-phonebalance_answer_wait_seconds_bucket{team="support",le="180"} 2
-phonebalance_answer_wait_seconds_bucket{team="support",le="300"} 2
-phonebalance_answer_wait_seconds_bucket{team="support",le="600"} 2
-phonebalance_answer_wait_seconds_bucket{team="support",le="+Inf"} 2
-phonebalance_answer_wait_seconds_sum{team="support"} 47
-phonebalance_answer_wait_seconds_count{team="support"} 2
+phonebalance_answer_wait_seconds_bucket{le="5",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="10",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="15",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="20",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="30",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="45",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="60",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="90",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="120",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="180",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="300",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="600",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="+Inf",team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_sum{team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_count{team="sales",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="5",team="support",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="10",team="support",workspace="w1"} 0
+phonebalance_answer_wait_seconds_bucket{le="15",team="support",workspace="w1"} 1
+phonebalance_answer_wait_seconds_bucket{le="20",team="support",workspace="w1"} 1
+phonebalance_answer_wait_seconds_bucket{le="30",team="support",workspace="w1"} 1
+phonebalance_answer_wait_seconds_bucket{le="45",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_bucket{le="60",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_bucket{le="90",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_bucket{le="120",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_bucket{le="180",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_bucket{le="300",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_bucket{le="600",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_bucket{le="+Inf",team="support",workspace="w1"} 2
+phonebalance_answer_wait_seconds_sum{team="support",workspace="w1"} 47
+phonebalance_answer_wait_seconds_count{team="support",workspace="w1"} 2
 # HELP phonebalance_talk_seconds Talk time of each answered call segment, hold excluded.
 # TYPE phonebalance_talk_seconds histogram
-phonebalance_talk_seconds_bucket{team="sales",le="15"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="30"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="60"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="120"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="180"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="300"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="600"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="900"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="1800"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="3600"} 0
-phonebalance_talk_seconds_bucket{team="sales",le="+Inf"} 0
-phonebalance_talk_seconds_sum{team="sales"} 0
-phonebalance_talk_seconds_count{team="sales"} 0
-phonebalance_talk_seconds_bucket{team="support",le="15"} 0
-phonebalance_talk_seconds_bucket{team="support",le="30"} 0
-phonebalance_talk_seconds_bucket{team="support",le="60"} 1
-phonebalance_talk_seconds_bucket{team="support",le="120"} 2
-phonebalance_talk_seconds_bucket{team="support",le="180"} 2
-phonebalance_talk_seconds_bucket{team="support",le="300"} 2
-phonebalance_talk_seconds_bucket{team="support",le="600"} 2
-phonebalance_talk_seconds_bucket{team="support",le="900"} 2
-phonebalance_talk_seconds_bucket{team="support",le="1800"} 2
-phonebalance_talk_seconds_bucket{team="support",le="3600"} 2
-phonebalance_talk_seconds_bucket{team="support",le="+Inf"} 2
-phonebalance_talk_seconds_sum{team="support"} 125
-phonebalance_talk_seconds_count{team="support"} 2
+phonebalance_talk_seconds_bucket{le="15",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="30",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="60",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="120",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="180",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="300",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="600",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="900",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="1800",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="3600",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="+Inf",team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_sum{team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_count{team="sales",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="15",team="support",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="30",team="support",workspace="w1"} 0
+phonebalance_talk_seconds_bucket{le="60",team="support",workspace="w1"} 1
+phonebalance_talk_seconds_bucket{le="120",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_bucket{le="180",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_bucket{le="300",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_bucket{le="600",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_bucket{le="900",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_bucket{le="1800",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_bucket{le="3600",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_bucket{le="+Inf",team="support",workspace="w1"} 2
+phonebalance_talk_seconds_sum{team="support",workspace="w1"} 125
+phonebalance_talk_seconds_count{team="support",workspace="w1"} 2
 # HELP phonebalance_calls_in_queue Inbound calls waiting in the team's queue now, ringing included.
 # TYPE phonebalance_calls_in_queue gauge
-phonebalance_calls_in_queue{team="sales"} 0
-phonebalance_calls_in_queue{team="support"} 0
+phonebalance_calls_in_queue{team="sales",workspace="w1"} 0
+phonebalance_calls_in_queue{team="support",workspace="w1"} 0
 `
 	if err := testutil.GatherAndCompare(r.reg, strings.NewReader(want), "phonebalance_answer_wait_seconds",
 		"phonebalance_talk_seconds", "phonebalance_calls_in_queue"); err != nil {
@@ -260,21 +264,21 @@ phonebalance_calls_in_queue{team="support"} 0
 # HELP phonebalance_queue_wait_seconds Time in the team's queue of each queue segment, ringing included.
 # TYPE phonebalance_queue_wait_seconds histogram
 ` + zeroHistogram("phonebalance_queue_wait_seconds", "sales", promexport.QueueWaitBuckets) + `
-phonebalance_queue_wait_seconds_bucket{team="support",le="5"} 0
-phonebalance_queue_wait_seconds_bucket{team="support",le="10"} 0
-phonebalance_queue_wait_seconds_bucket{team="support",le="15"} 1
-phonebalance_queue_wait_seconds_bucket{team="support",le="20"} 2
-phonebalance_queue_wait_seconds_bucket{team="support",le="30"} 2
-phonebalance_queue_wait_seconds_bucket{team="support",le="45"} 3
-phonebalance_queue_wait_seconds_bucket{team="support",le="60"} 3
-phonebalance_queue_wait_seconds_bucket{team="support",le="90"} 3
-phonebalance_queue_wait_seconds_bucket{team="support",le="120"} 3
-phonebalance_queue_wait_seconds_bucket{team="support",le="180"} 3
-phonebalance_queue_wait_seconds_bucket{team="support",le="300"} 3
-phonebalance_queue_wait_seconds_bucket{team="support",le="600"} 3
-phonebalance_queue_wait_seconds_bucket{team="support",le="+Inf"} 3
-phonebalance_queue_wait_seconds_sum{team="support"} 67
-phonebalance_queue_wait_seconds_count{team="support"} 3
+phonebalance_queue_wait_seconds_bucket{le="5",team="support",workspace="w1"} 0
+phonebalance_queue_wait_seconds_bucket{le="10",team="support",workspace="w1"} 0
+phonebalance_queue_wait_seconds_bucket{le="15",team="support",workspace="w1"} 1
+phonebalance_queue_wait_seconds_bucket{le="20",team="support",workspace="w1"} 2
+phonebalance_queue_wait_seconds_bucket{le="30",team="support",workspace="w1"} 2
+phonebalance_queue_wait_seconds_bucket{le="45",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_bucket{le="60",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_bucket{le="90",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_bucket{le="120",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_bucket{le="180",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_bucket{le="300",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_bucket{le="600",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_bucket{le="+Inf",team="support",workspace="w1"} 3
+phonebalance_queue_wait_seconds_sum{team="support",workspace="w1"} 67
+phonebalance_queue_wait_seconds_count{team="support",workspace="w1"} 3
 `
 	if err := testutil.GatherAndCompare(r.reg, strings.NewReader(want), "phonebalance_queue_wait_seconds"); err != nil {
 		t.Fatal(err)
@@ -330,8 +334,8 @@ phonebalance_queue_wait_seconds_count{team="support"} 3
 func zeroHistogram(name, team string, bounds []float64) string {
 	var b strings.Builder
 	for _, le := range append(slices.Clone(bounds), math.Inf(1)) {
-		fmt.Fprintf(&b, "%s_bucket{team=%q,le=%q} 0\n", name, team, strconv.FormatFloat(le, 'g', -1, 64))
+		fmt.Fprintf(&b, "%s_bucket{team=%q,le=%q,workspace=\"w1\"} 0\n", name, team, strconv.FormatFloat(le, 'g', -1, 64))
 	}
-	fmt.Fprintf(&b, "%s_sum{team=%q} 0\n%s_count{team=%q} 0", name, team, name, team)
+	fmt.Fprintf(&b, "%s_sum{team=%q,workspace=\"w1\"} 0\n%s_count{team=%q,workspace=\"w1\"} 0", name, team, name, team)
 	return b.String()
 }
