@@ -2,7 +2,10 @@ package dashboard
 
 import (
 	"html/template"
+	"io/fs"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
@@ -12,23 +15,55 @@ import (
 // as an Authorization: Bearer header.
 const CookieName = httpedge.CookieName
 
-// checkFunc adapts Config.CheckToken to the edge's httpedge.Verifier: the
-// server's one token is the principal "token".
-type checkFunc func(token string) bool
-
-func (f checkFunc) Verify(secret string) (httpedge.Principal, bool) {
-	if secret == "" || !f(secret) {
-		return httpedge.Principal{}, false
-	}
-	return httpedge.Principal{Name: "token"}, true
+// front is the wallboard's public part, the same for every workspace:
+// the login form, its post, the logout and the static assets, none of
+// which holds a workspace's data. A [Server] has one, and [Boards] one
+// for all its boards. It holds no mutable state: safe for concurrent use.
+type front struct {
+	verifier httpedge.Verifier
+	maxAge   time.Duration
+	secure   bool
+	files    fs.FS
+	static   http.Handler
 }
 
-// guard wraps a handler of the dashboard's data behind the edge's one
-// authentication (httpedge.Require): 401 with the error body without a
-// valid token. (Cross-origin changes are refused for every route by
-// ServeHTTP's same-origin guard.)
-func (s *Server) guard(h http.HandlerFunc) http.Handler {
-	return httpedge.Require(s.verifier, "", h)
+// newFront returns the public part checking login tokens with v.
+func newFront(v httpedge.Verifier, maxAge time.Duration, secure bool) (*front, error) {
+	sub, err := fs.Sub(webFS, "web")
+	if err != nil {
+		return nil, err
+	}
+	return &front{verifier: v, maxAge: maxAge, secure: secure, files: sub,
+		static: http.StripPrefix("/dashboard/static/", http.FileServerFS(sub))}, nil
+}
+
+// publicRoutes are the patterns front serves.
+var publicRoutes = []string{"GET /login", "POST /login", "POST /logout", "GET /dashboard/static/"}
+
+// handle registers front's routes on m.
+func (f *front) handle(m *http.ServeMux) {
+	m.HandleFunc("GET /login", f.getLogin)
+	m.HandleFunc("POST /login", f.postLogin)
+	m.HandleFunc("POST /logout", f.postLogout)
+	m.HandleFunc("GET /dashboard/static/", f.assets)
+}
+
+// principal returns who r is: the principal an outer authentication put
+// in its context, or else the one its token or cookie authenticates as
+// with v (httpedge.Authenticate).
+func principal(v httpedge.Verifier, r *http.Request) (httpedge.Principal, error) {
+	if p, ok := httpedge.PrincipalFrom(r.Context()); ok {
+		return p, nil
+	}
+	return httpedge.Authenticate(v, r)
+}
+
+// mayWatch returns nil when p may see workspace ws's wallboard and act
+// on it: the workspace's host or one of its supervisors. Anyone else
+// (another workspace's credential, a teammate, the cluster's admin, who
+// belongs to no workspace) is refused with httpedge.ErrForbidden (403).
+func mayWatch(p httpedge.Principal, ws string) error {
+	return httpedge.CheckRole(p, ws, httpedge.RoleHost, httpedge.RoleSupervisor)
 }
 
 var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
@@ -43,39 +78,51 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 </form></main></body></html>
 `))
 
-func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (f *front) loginForm(w http.ResponseWriter, status int, msg string) {
 	securityHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_ = loginPage.Execute(w, msg)
 }
 
-func (s *Server) getLogin(w http.ResponseWriter, r *http.Request) {
-	s.loginForm(w, r, http.StatusOK, "")
+func (f *front) getLogin(w http.ResponseWriter, r *http.Request) {
+	f.loginForm(w, http.StatusOK, "")
 }
 
 // postLogin checks the token and sets the cookie, then sends the browser
-// to the page. A cross-site post never gets here (ServeHTTP's same-origin
-// guard refuses it: no login CSRF).
-func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
+// to the page, which shows the workspace the token belongs to. A
+// cross-site post never gets here (the same-origin guard refuses it: no
+// login CSRF).
+func (f *front) postLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, httpedge.MaxFormBody)
 	if err := r.ParseForm(); err != nil {
-		s.loginForm(w, r, http.StatusBadRequest, "The form could not be read.")
+		f.loginForm(w, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
 	tok := r.PostForm.Get("token")
-	if _, ok := s.verifier.Verify(tok); !ok {
-		s.loginForm(w, r, http.StatusUnauthorized, "Wrong token.")
+	if _, ok := f.verifier.Verify(tok); tok == "" || !ok {
+		f.loginForm(w, http.StatusUnauthorized, "Wrong token.")
 		return
 	}
-	httpedge.SetLoginCookie(w, r, tok, s.cfg.CookieMaxAge, s.cfg.SecureCookie)
+	httpedge.SetLoginCookie(w, r, tok, f.maxAge, f.secure)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // postLogout clears the cookie.
-func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
-	httpedge.ClearLoginCookie(w, r, s.cfg.SecureCookie)
+func (f *front) postLogout(w http.ResponseWriter, r *http.Request) {
+	httpedge.ClearLoginCookie(w, r, f.secure)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (f *front) assets(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/dashboard/static/")
+	if st, err := fs.Stat(f.files, name); err != nil || st.IsDir() { // no directory listings
+		httpedge.WriteError(w, httpedge.Errorf(httpedge.ErrNotFound, "%s", r.URL.Path))
+		return
+	}
+	securityHeaders(w)
+	w.Header().Set("Cache-Control", "no-cache")
+	f.static.ServeHTTP(w, r)
 }
 
 // securityHeaders keeps the page to its own scripts and styles and out of

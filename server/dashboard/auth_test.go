@@ -212,7 +212,7 @@ func TestNewValidates(t *testing.T) {
 		t.Fatal("New(Config{}) succeeded")
 	}
 	if _, err := New(Config{Source: &fakeSource{}, Submit: (&submitted{}).submit,
-		CheckToken: func(string) bool { return true }, History: -1}); err == nil {
+		Verifier: testTokens, History: -1}); err == nil {
 		t.Fatal("negative History accepted")
 	}
 }

@@ -185,11 +185,11 @@ func TestBrowserDashboard(t *testing.T) {
 			_, err := lr.node.Do(ctx, ws, cmd)
 			return err
 		},
-		Timeline:   TimelineFunc(func(call pb.CallID) ([]eventlog.Event, error) { return lr.log.Timeline(call), nil }),
-		Explain:    ExplainFunc(parts.View),
-		CheckToken: func(tok string) bool { return tok == testToken },
-		Coalesce:   20 * time.Millisecond,
-		Refresh:    -1, // the mock clock does not move by itself
+		Timeline: TimelineFunc(func(call pb.CallID) ([]eventlog.Event, error) { return lr.log.Timeline(call), nil }),
+		Explain:  ExplainFunc(parts.View),
+		Verifier: testTokens,
+		Coalesce: 20 * time.Millisecond,
+		Refresh:  -1, // the mock clock does not move by itself
 	})
 	if err != nil {
 		t.Fatal(err)

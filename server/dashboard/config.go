@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // ErrInvalidConfig is returned by [New] for a Config it cannot run with.
@@ -30,7 +31,10 @@ type SourceFunc func(ctx context.Context) (State, error)
 // State calls f.
 func (f SourceFunc) State(ctx context.Context) (State, error) { return f(ctx) }
 
-// Config is what [New] needs. Source, Submit and CheckToken are required;
+// defaultCookieMaxAge is the login cookie's lifetime unless configured.
+const defaultCookieMaxAge = 12 * time.Hour
+
+// Config is what [New] needs. Source, Submit and Verifier are required;
 // the durations and bounds have defaults.
 type Config struct {
 	// Source gives the state the page shows.
@@ -48,12 +52,17 @@ type Config struct {
 	// each team member (assign.Engine.Explain) as a JSON-able value; nil
 	// hides it. assign.ErrWrongState answers 409.
 	Explain func(ctx context.Context, call pb.CallID) (any, error)
-	// CheckToken reports whether a token is the server's; it must compare
-	// in constant time (httpedge.Token.Valid does). The edge's one
-	// authentication (httpedge.Require, httpedge.Authenticate) uses it on
-	// POST /login and on every request the dashboard serves (cookie or
-	// Authorization: Bearer, the scheme in any case).
-	CheckToken func(token string) bool
+	// Verifier checks the token POST /login is given, and authenticates
+	// every data request that does not already carry a principal (from
+	// the host's own authentication, httpedge.Require): the cookie or
+	// Authorization: Bearer, the scheme in any case. It must compare in
+	// constant time (api.HostVerifier does: every workspace's host token).
+	Verifier httpedge.Verifier
+	// Workspace is the workspace whose wallboard this is; empty means
+	// httpedge.DefaultWorkspace. Only its host and its supervisors may
+	// read the data routes or act on them (403 for anyone else, the
+	// cluster's admin included).
+	Workspace string
 	// SecureCookie sets the cookie's Secure attribute even on plain HTTP
 	// (behind a TLS-terminating proxy). It is always set on TLS requests.
 	SecureCookie bool
@@ -89,14 +98,17 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.Source == nil || c.Submit == nil || c.CheckToken == nil {
-		return c, fmt.Errorf("%w: Source, Submit and CheckToken are required", ErrInvalidConfig)
+	if c.Source == nil || c.Submit == nil || c.Verifier == nil {
+		return c, fmt.Errorf("%w: Source, Submit and Verifier are required", ErrInvalidConfig)
+	}
+	if c.Workspace == "" {
+		c.Workspace = httpedge.DefaultWorkspace
 	}
 	for _, d := range []struct {
 		v   *time.Duration
 		def time.Duration
 	}{
-		{&c.CookieMaxAge, 12 * time.Hour},
+		{&c.CookieMaxAge, defaultCookieMaxAge},
 		{&c.Coalesce, 250 * time.Millisecond},
 		{&c.Refresh, time.Second},
 		{&c.Heartbeat, 15 * time.Second},

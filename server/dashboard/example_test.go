@@ -2,73 +2,78 @@ package dashboard_test
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 
 	"github.com/phonebalance/phonebalance/assign"
-	"github.com/phonebalance/phonebalance/server/advice"
-	"github.com/phonebalance/phonebalance/server/api"
+	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/dashboard"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
-// The dashboard over a server runtime: the runtime's reads make the
-// Source, its Do submits the page's channel changes, the event store gives
-// timelines, and every applied entry notifies the dashboard.
+// The wallboards over a server runtime, one per workspace, built when a
+// workspace's host or supervisor first opens theirs: the workspace's
+// reads make the Source, its Do submits the page's channel changes, its
+// event store gives timelines, and its applied entries notify the board.
 func Example() {
 	rt, err := core.Open(core.Config{InMemory: true, Engine: assign.DefaultConfig()})
 	if err != nil {
 		panic(err)
 	}
 	defer rt.Close()
-	auth, err := api.NewAuthenticator("a-token-of-sixteen-bytes")
+	// The server's token, the default workspace's host; a server checks
+	// every workspace's host token with api.HostVerifier(rt, auth).
+	verifier, err := httpedge.NewToken("a-token-of-sixteen-bytes")
 	if err != nil {
 		panic(err)
 	}
-	tracker, err := advice.New(advice.Config{})
-	if err != nil {
-		panic(err)
-	}
-	src, err := dashboard.NewSource(dashboard.Parts{
-		Now: rt.Now, View: rt.View, WithCollector: rt.WithCollector, Advice: tracker.Advice,
-	})
-	if err != nil {
-		panic(err)
-	}
-	dash, err := dashboard.New(dashboard.Config{
-		Source: src,
-		Submit: func(ctx context.Context, cmd assign.Command) error {
-			_, err := rt.Do(ctx, cmd)
-			return err
-		},
-		Timeline:   dashboard.TimelineFunc(rt.Timeline),
-		Explain:    dashboard.ExplainFunc(rt.View),
-		CheckToken: auth.Valid,
-	})
-	if err != nil {
-		panic(err)
-	}
-	defer dash.Close()
-
-	sub := rt.Subscribe(64)
-	defer sub.Close()
-	go func() {
-		// The subscription drops batches for a slow reader (b.Gap): the
-		// dashboard only needs the nudge; a tracker that must see every
-		// event is better fed where the runtime applies them.
-		for b := range sub.C() {
-			for _, ev := range b.Events {
-				tracker.Observe(ev)
+	boards, err := dashboard.NewBoards(dashboard.BoardsConfig{
+		Verifier: verifier,
+		Board: func(ws string) (*dashboard.Server, func(), error) {
+			w, err := rt.Workspace(replica.WorkspaceID(ws))
+			if err != nil {
+				return nil, nil, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
 			}
-			dash.Notify(b.Index)
-		}
-	}()
-
-	public, protected := dash.Handlers()
-	mux := http.NewServeMux()
-	for _, routes := range []map[string]http.Handler{public, protected} {
-		for pattern, h := range routes {
-			mux.Handle(pattern, h)
-		}
+			src, err := dashboard.NewSource(dashboard.Parts{
+				Now: rt.Now, View: w.View, WithCollector: w.WithCollector, Advice: w.Advice,
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			dash, err := dashboard.New(dashboard.Config{
+				Workspace: ws,
+				Source:    src,
+				Submit: func(ctx context.Context, cmd assign.Command) error {
+					_, err := w.Do(ctx, cmd) // a server runs api.Precheck(w, cmd) first
+					return err
+				},
+				Timeline: dashboard.TimelineFunc(w.Timeline),
+				Explain:  dashboard.ExplainFunc(w.View),
+				Verifier: verifier,
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			// The subscription drops batches for a slow reader (b.Gap):
+			// the board only needs the nudge.
+			sub := w.Subscribe(64)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for b := range sub.C() {
+					dash.Notify(b.Index)
+				}
+			}()
+			return dash, func() { sub.Close(); <-done }, nil
+		},
+	})
+	if err != nil {
+		panic(err)
 	}
-	_ = mux // serve it, or pass public and protected to api.Config's Public and Extra
+	defer boards.Close()
+
+	public, protected := boards.Handlers() // pass them to api.Config's Public and Extra
+	board, err := boards.Board("default")
+	fmt.Println(len(public), len(protected), board.Workspace(), err)
+	// Output: 4 5 default <nil>
 }

@@ -13,9 +13,27 @@ import (
 	"time"
 
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 const testToken = "s3cret-token"
+
+// tokens is a Verifier of test tokens, each a principal (no constant
+// time: tests only).
+type tokens map[string]httpedge.Principal
+
+func (t tokens) Verify(secret string) (httpedge.Principal, bool) {
+	p, ok := t[secret]
+	return p, ok
+}
+
+// hostOf is the principal of workspace ws's host token.
+func hostOf(ws string) httpedge.Principal {
+	return httpedge.Principal{Name: "token", Role: httpedge.RoleHost, Workspace: ws}
+}
+
+// testTokens verifies testToken as the default workspace's host.
+var testTokens = tokens{testToken: hostOf(httpedge.DefaultWorkspace)}
 
 // fakeSource is a Source whose state the test sets.
 type fakeSource struct {
@@ -84,7 +102,9 @@ func newTestServer(t *testing.T, cfg Config) (*Server, *httptest.Server, *fakeSo
 		cfg.Source = src
 	}
 	cfg.Submit = sub.submit
-	cfg.CheckToken = func(tok string) bool { return tok == testToken }
+	if cfg.Verifier == nil {
+		cfg.Verifier = testTokens
+	}
 	if cfg.Coalesce == 0 {
 		cfg.Coalesce = time.Millisecond
 	}

@@ -84,7 +84,7 @@ func TestStreamSnapshotThenDeltas(t *testing.T) {
 func TestNothingBuiltWhileUnwatched(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &fakeSource{st: baseState()}
-		s, err := New(Config{Source: src, Submit: (&submitted{}).submit, CheckToken: func(string) bool { return false }})
+		s, err := New(Config{Source: src, Submit: (&submitted{}).submit, Verifier: tokens{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -471,7 +471,7 @@ func (g *gatedSource) State(ctx context.Context) (State, error) {
 // one per notification.
 func TestBurstCoalesces(t *testing.T) {
 	g := &gatedSource{entered: make(chan struct{}), gate: make(chan struct{})}
-	s, err := New(Config{Source: g, Submit: (&submitted{}).submit, CheckToken: func(string) bool { return false },
+	s, err := New(Config{Source: g, Submit: (&submitted{}).submit, Verifier: tokens{},
 		Coalesce: time.Millisecond, Refresh: -1})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/dashboard"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
@@ -40,13 +41,18 @@ type benchServer struct {
 func openBench(b *testing.B) *benchServer {
 	b.Helper()
 	quiet := slog.New(slog.DiscardHandler)
+	verifier, err := httpedge.NewToken("bench-token-0123456789")
+	if err != nil {
+		b.Fatal(err)
+	}
 	rt, err := core.Open(core.Config{Dir: b.TempDir(), Engine: assign.DefaultConfig(), Logger: quiet,
 		Telephony: telephony.LogTelephony{Logger: quiet}})
 	if err != nil {
 		b.Fatal(err)
 	}
+	w := rt.Default()
 	src, err := dashboard.NewSource(dashboard.Parts{
-		Now: rt.Now, View: rt.View, WithCollector: rt.WithCollector, Advice: rt.Advice,
+		Now: rt.Now, View: w.View, WithCollector: w.WithCollector, Advice: w.Advice,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -54,10 +60,10 @@ func openBench(b *testing.B) *benchServer {
 	dash, err := dashboard.New(dashboard.Config{
 		Source: src,
 		Submit: func(ctx context.Context, cmd assign.Command) error {
-			_, err := rt.Do(ctx, cmd)
+			_, err := w.Do(ctx, cmd)
 			return err
 		},
-		CheckToken: func(tok string) bool { return tok == "bench-token" },
+		Verifier: verifier,
 		// A render as often as the burst allows: the burst stands for a
 		// long stretch of traffic at the default coalescing.
 		Coalesce: time.Millisecond,
@@ -66,7 +72,7 @@ func openBench(b *testing.B) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := &benchServer{rt: rt, dash: dash, sub: rt.Subscribe(256), done: make(chan struct{})}
+	s := &benchServer{rt: rt, dash: dash, sub: w.Subscribe(256), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		for batch := range s.sub.C() {
@@ -93,7 +99,7 @@ func (s *benchServer) close() {
 
 func (s *benchServer) do(b *testing.B, cmd assign.Command) assign.Ready {
 	b.Helper()
-	rd, err := s.rt.Do(context.Background(), cmd)
+	rd, err := s.rt.Default().Do(context.Background(), cmd)
 	if err != nil {
 		b.Fatalf("%v: %v", cmd.Op, err)
 	}
@@ -191,7 +197,7 @@ func BenchmarkStreamBytes(b *testing.B) {
 		s.populate(b)
 		ts := httptest.NewServer(s.dash)
 		req, _ := http.NewRequest("GET", ts.URL+"/dashboard/events", nil)
-		req.Header.Set("Authorization", "Bearer bench-token")
+		req.Header.Set("Authorization", "Bearer bench-token-0123456789")
 		resp, err := ts.Client().Do(req)
 		if err != nil || resp.StatusCode != http.StatusOK {
 			b.Fatalf("stream: %v %v", resp, err)

@@ -3,8 +3,8 @@ package dashboard
 import (
 	"context"
 	"fmt"
-	"github.com/phonebalance/phonebalance/server/advice"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,6 +12,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/metrics"
+	"github.com/phonebalance/phonebalance/server/advice"
 )
 
 // Parts are the reads a server already has, for [NewSource]. Their
@@ -141,17 +142,20 @@ func ExplainFunc(view func(read func(e *assign.Engine)) (bool, error)) func(cont
 // Handlers returns the dashboard's routes split for a server that
 // authenticates: public must be reachable without a token (the login form,
 // logout and the static assets, which hold no data); protected may sit
-// behind the server's authentication (they check the token themselves as
-// well). Keys are http.ServeMux patterns; every value is s.
+// behind the server's authentication (they check the credential themselves
+// as well). Keys are http.ServeMux patterns; every value is s.
 func (s *Server) Handlers() (public, protected map[string]http.Handler) {
-	public = map[string]http.Handler{}
-	for _, p := range []string{"GET /login", "POST /login", "POST /logout", "GET /dashboard/static/"} {
-		public[p] = s
-	}
-	protected = map[string]http.Handler{}
+	return split(s)
+}
+
+// split maps each of Routes to h, public or protected.
+func split(h http.Handler) (public, protected map[string]http.Handler) {
+	public, protected = map[string]http.Handler{}, map[string]http.Handler{}
 	for _, p := range Routes {
-		if _, ok := public[p]; !ok {
-			protected[p] = s
+		if slices.Contains(publicRoutes, p) {
+			public[p] = h
+		} else {
+			protected[p] = h
 		}
 	}
 	return public, protected

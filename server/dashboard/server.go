@@ -2,9 +2,7 @@ package dashboard
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
@@ -12,17 +10,16 @@ import (
 //go:embed web
 var webFS embed.FS
 
-// Server is the live inbox dashboard: the page, its assets, the login
-// form, the live stream and the page's actions, as one http.Handler. Its
-// methods are safe for concurrent use. New starts one goroutine (the hub's
-// renderer); Close stops it.
+// Server is the live inbox dashboard of one workspace: the page, its
+// assets, the login form, the live stream and the page's actions, as one
+// http.Handler. [Boards] serves one per workspace. Its methods are safe
+// for concurrent use. New starts one goroutine (the hub's renderer);
+// Close stops it.
 type Server struct {
-	cfg      Config
-	verifier httpedge.Verifier
-	hub      *hub
-	handler  http.Handler // the routes behind the edge's guards
-	files    fs.FS        // the static assets
-	static   http.Handler
+	cfg     Config
+	front   *front
+	hub     *hub
+	handler http.Handler // the routes behind the edge's guards
 }
 
 // New returns a running dashboard. It fails with ErrInvalidConfig when a
@@ -32,12 +29,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	sub, err := fs.Sub(webFS, "web")
+	f, err := newFront(cfg.Verifier, cfg.CookieMaxAge, cfg.SecureCookie)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, verifier: checkFunc(cfg.CheckToken), files: sub,
-		static: http.StripPrefix("/dashboard/static/", http.FileServerFS(sub))}
+	s := &Server{cfg: cfg, front: f}
 	s.hub = newHub(cfg)
 	s.handler = httpedge.SameOrigin(httpedge.Routes(s.routes()))
 	return s, nil
@@ -62,11 +58,8 @@ var Routes = []string{
 
 func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
+	s.front.handle(m)
 	m.HandleFunc("GET /{$}", s.page)
-	m.HandleFunc("GET /login", s.getLogin)
-	m.HandleFunc("POST /login", s.postLogin)
-	m.HandleFunc("POST /logout", s.postLogout)
-	m.HandleFunc("GET /dashboard/static/", s.assets)
 	m.Handle("GET /dashboard/events", s.guard(s.events))
 	m.Handle("POST /dashboard/teammates/{id}/channel", s.guard(s.setChannel))
 	m.Handle("GET /dashboard/calls/{id}/timeline", s.guard(s.timeline))
@@ -78,6 +71,9 @@ func (s *Server) routes() *http.ServeMux {
 // same-origin guard for state-changing requests (httpedge.SameOrigin),
 // answering unknown routes and methods with the error body.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Workspace returns the workspace the dashboard shows (Config.Workspace).
+func (s *Server) Workspace() string { return s.cfg.Workspace }
 
 // Notify tells the dashboard that the log applied entry index (call it
 // from replica's OnApply and OnRestore, or after each command of an
@@ -92,11 +88,32 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// page serves the dashboard, or sends a browser without the cookie to the
-// login form.
+// guard wraps a handler of the dashboard's data behind the edge's one
+// authentication (httpedge.Require: 401 with the error body without a
+// valid credential) and lets through only the host and the supervisors
+// of Config.Workspace (403 otherwise). Cross-origin changes are refused
+// for every route by ServeHTTP's same-origin guard.
+func (s *Server) guard(h http.HandlerFunc) http.Handler {
+	return httpedge.Require(s.cfg.Verifier, "", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := httpedge.PrincipalFrom(r.Context())
+		if err := mayWatch(p, s.cfg.Workspace); err != nil {
+			httpedge.WriteError(w, err)
+			return
+		}
+		h(w, r)
+	}))
+}
+
+// page serves the dashboard, or sends a browser without a credential to
+// the login form; a credential that may not watch this workspace is 403.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	if _, err := httpedge.Authenticate(s.verifier, r); err != nil {
+	p, err := principal(s.cfg.Verifier, r)
+	if err != nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	if err := mayWatch(p, s.cfg.Workspace); err != nil {
+		httpedge.WriteError(w, err)
 		return
 	}
 	b, err := webFS.ReadFile("web/index.html")
@@ -108,15 +125,4 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(b)
-}
-
-func (s *Server) assets(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimPrefix(r.URL.Path, "/dashboard/static/")
-	if st, err := fs.Stat(s.files, name); err != nil || st.IsDir() { // no directory listings
-		httpedge.WriteError(w, httpedge.Errorf(httpedge.ErrNotFound, "%s", r.URL.Path))
-		return
-	}
-	securityHeaders(w)
-	w.Header().Set("Cache-Control", "no-cache")
-	s.static.ServeHTTP(w, r)
 }
