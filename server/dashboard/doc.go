@@ -41,40 +41,56 @@
 // deltas from the latest render by itself. When the last stream closes,
 // the render is dropped.
 //
-// # Authentication
+// # Workspaces and authentication
+//
+// A [Server] is one workspace's board (Config.Workspace); [Boards] serves
+// every workspace's behind one set of routes, building a workspace's
+// board on the first request of one of its principals, and dispatching
+// each data request by the workspace of the principal that made it: the
+// routes name no workspace, so a credential sees its own workspace's
+// board and never another's. Only a workspace's host (its token) and its
+// supervisors (a supervisor's session) may read a board or act on it;
+// a teammate's session and the cluster's admin token get 403, as does a
+// credential of another workspace on a board mounted alone.
 //
 // The dashboard uses the server's one HTTP edge (package httpedge). GET
-// /login serves a form; POST /login checks the token with
-// Config.CheckToken and sets the cookie [CookieName] (HttpOnly,
-// SameSite=Strict, Path=/). Every other data route also checks the token
-// itself (httpedge.Require: the cookie or an Authorization header with the
-// Bearer scheme in any case); every state-changing request a browser marks
-// as cross-origin is refused (httpedge.SameOrigin, on
-// net/http.CrossOriginProtection); every refusal, 404 and 405 included, is
-// the edge's {"code", "error"} body; IDs obey the edge's limits.
+// /login serves a form; POST /login checks the token with Config.Verifier
+// (api.HostVerifier: any workspace's host token) and sets the cookie
+// [CookieName] (HttpOnly, SameSite=Strict, Path=/) to it, so the page
+// then shows that token's workspace. Every other data route checks the
+// credential itself unless the host's own authentication already put a
+// principal in the request's context (httpedge.Require: the cookie or an
+// Authorization header with the Bearer scheme in any case); every
+// state-changing request a browser marks as cross-origin is refused
+// (httpedge.SameOrigin, on net/http.CrossOriginProtection); every
+// refusal, 404 and 405 included, is the edge's {"code", "error"} body;
+// IDs obey the edge's limits.
 //
 // # Wiring
 //
-// A server plugs in what it already has: the runtime's clock, engine view
-// and metrics fold, the staffing advice tracker, the event store, and its
-// token check. Method values fit [Parts] as they are:
+// A server plugs in what it already has, per workspace: the runtime's
+// clock, the workspace's engine view, metrics fold, staffing advice and
+// event store, and its token check. Method values fit [Parts] as they
+// are (see the package example for [Boards]):
 //
+//	w, err := rt.Workspace(ws)
 //	src, err := dashboard.NewSource(dashboard.Parts{
-//		Now: rt.Now, View: rt.View, WithCollector: rt.WithCollector,
-//		Advice: tracker.Advice,
+//		Now: rt.Now, View: w.View, WithCollector: w.WithCollector,
+//		Advice: w.Advice,
 //	})
 //	dash, err := dashboard.New(dashboard.Config{
-//		Source: src,
+//		Workspace: string(ws),
+//		Source:    src,
 //		Submit: func(ctx context.Context, cmd assign.Command) error {
-//			_, err := rt.Do(ctx, cmd)
+//			_, err := w.Do(ctx, cmd)
 //			return err
 //		},
-//		Timeline:   dashboard.TimelineFunc(rt.Timeline),
-//		Explain:    dashboard.ExplainFunc(rt.View),
-//		CheckToken: auth.Valid, // constant time
+//		Timeline: dashboard.TimelineFunc(w.Timeline),
+//		Explain:  dashboard.ExplainFunc(w.View),
+//		Verifier: api.HostVerifier(rt, auth), // constant time
 //	})
 //	public, protected := dash.Handlers() // mount without / behind authentication
-//	// For every applied log entry (OnApply, OnRestore, or a loop over the
-//	// runtime's event subscription): dash.Notify(index).
+//	// For every applied log entry of the workspace (a loop over
+//	// w.Subscribe): dash.Notify(index).
 //	// On shutdown: dash.Close().
 package dashboard

@@ -274,9 +274,15 @@ func stream(t *testing.T, ts *httptest.Server, lastID string) *sseClient {
 // streamView opens the live stream with the query query ("q=…&offset=…").
 func streamView(t *testing.T, ts *httptest.Server, query, lastID string) *sseClient {
 	t.Helper()
+	return streamAs(t, ts, testToken, query, lastID)
+}
+
+// streamAs opens the live stream with token as the Bearer credential.
+func streamAs(t *testing.T, ts *httptest.Server, token, query, lastID string) *sseClient {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/dashboard/events?"+query, nil)
-	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
