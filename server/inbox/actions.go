@@ -10,6 +10,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
@@ -26,12 +27,20 @@ const (
 	supervise
 )
 
+// mate is the teammate a route is on: {id} in the session's workspace.
+type mate struct {
+	ws *core.Workspace
+	id pb.TeammateID
+}
+
 // teammateHandler serves a route on one teammate, already authorized.
-type teammateHandler func(w http.ResponseWriter, r *http.Request, id pb.TeammateID)
+type teammateHandler func(w http.ResponseWriter, r *http.Request, m mate)
 
 // onTeammate is the one authorization of the inbox's routes: {id} must be
 // an ID the principal may act for (or, with supervise, read and change
-// the channel of), and the workspace's teammate.
+// the channel of), and everything the route reads or changes is in the
+// principal's own workspace, the only one its session names: a session
+// of one workspace never reaches another's teammates, calls or events.
 func (s *Server) onTeammate(a access, h teammateHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -44,11 +53,16 @@ func (s *Server) onTeammate(a access, h teammateHandler) http.HandlerFunc {
 		if a == supervise {
 			check = httpedge.RequireSupervise
 		}
-		if err := check(p, s.ws, id); err != nil {
+		if err := check(p, p.Workspace, id); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		h(w, r, pb.TeammateID(id))
+		ws, err := s.workspace(p)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, mate{ws: ws, id: pb.TeammateID(id)})
 	}
 }
 
@@ -58,8 +72,8 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	httpedge.WriteJSON(w, http.StatusOK, map[string]string{"teammate": p.Teammate, "role": p.Role.String(), "workspace": p.Workspace})
 }
 
-func (s *Server) getState(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	st, err := s.state(id, time.Time{})
+func (s *Server) getState(w http.ResponseWriter, r *http.Request, m mate) {
+	st, err := s.state(m, time.Time{})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,14 +82,14 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request, id pb.Teammate
 }
 
 // do decodes nothing more, runs cmd and answers the teammate's new state.
-func (s *Server) do(w http.ResponseWriter, r *http.Request, id pb.TeammateID, cmd assign.Command) {
+func (s *Server) do(w http.ResponseWriter, r *http.Request, m mate, cmd assign.Command) {
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
-	if err := s.submit(ctx, cmd); err != nil {
+	if err := submit(ctx, m.ws, cmd); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.getState(w, r, id)
+	s.getState(w, r, m)
 }
 
 // ChannelRequest is the body of PUT .../channel.
@@ -84,7 +98,7 @@ type ChannelRequest struct {
 	Channel string `json:"channel"`
 }
 
-func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
+func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, m mate) {
 	var req ChannelRequest
 	if err := httpedge.DecodeJSON(w, r, &req, false); err != nil {
 		s.fail(w, r, err)
@@ -100,7 +114,7 @@ func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, id pb.Teamma
 		s.fail(w, r, fmt.Errorf("%w: %w: %q (want All, Conversations or Phone)", assign.ErrInvalidArgument, presence.ErrInvalidChannel, req.Channel))
 		return
 	}
-	s.do(w, r, id, assign.Command{Op: assign.OpSetChannel, Teammate: id, Channel: ch})
+	s.do(w, r, m, assign.Command{Op: assign.OpSetChannel, Teammate: m.id, Channel: ch})
 }
 
 // StatusRequest is the body of PUT .../status: Active, or Away with a
@@ -110,7 +124,7 @@ type StatusRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
+func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, m mate) {
 	var req StatusRequest
 	if err := httpedge.DecodeJSON(w, r, &req, false); err != nil {
 		s.fail(w, r, err)
@@ -137,7 +151,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, id pb.Teammat
 		s.fail(w, r, fmt.Errorf("%w: status %q (want Active or Away)", assign.ErrInvalidArgument, req.Status))
 		return
 	}
-	s.do(w, r, id, assign.Command{Op: assign.OpSetStatus, Teammate: id, Status: st, Reason: req.Reason})
+	s.do(w, r, m, assign.Command{Op: assign.OpSetStatus, Teammate: m.id, Status: st, Reason: req.Reason})
 }
 
 // ToggleRequest is the body of PUT .../reassign-replies (rule PR4).
@@ -145,75 +159,75 @@ type ToggleRequest struct {
 	On bool `json:"on"`
 }
 
-func (s *Server) setReassign(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
+func (s *Server) setReassign(w http.ResponseWriter, r *http.Request, m mate) {
 	var req ToggleRequest
 	if err := httpedge.DecodeJSON(w, r, &req, false); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.do(w, r, id, assign.Command{Op: assign.OpSetReassignReplies, Teammate: id, On: req.On})
+	s.do(w, r, m, assign.Command{Op: assign.OpSetReassignReplies, Teammate: m.id, On: req.On})
 }
 
 // ownCall returns {call} when it is the teammate's: ringing for them, or
 // answered by them, or one they were excluded from after missing or
 // declining it (so they can see why it moved on). Others are 403: a
 // teammate reads and acts on their own calls only.
-func (s *Server) ownCall(r *http.Request, id pb.TeammateID) (pb.CallID, assign.CallView, error) {
+func (s *Server) ownCall(r *http.Request, m mate) (pb.CallID, assign.CallView, error) {
 	cid := r.PathValue("call")
 	if err := httpedge.CheckID("call", cid); err != nil {
 		return "", assign.CallView{}, err
 	}
 	var v assign.CallView
 	var ok bool
-	_, _ = s.rt.View(func(e *assign.Engine) { v, ok = e.Call(pb.CallID(cid)) })
+	_, _ = m.ws.View(func(e *assign.Engine) { v, ok = e.Call(pb.CallID(cid)) })
 	if !ok {
 		return "", v, fmt.Errorf("%w: %q", assign.ErrUnknownCall, cid)
 	}
-	mine := v.Ringing == id || v.Agent == id
+	mine := v.Ringing == m.id || v.Agent == m.id
 	for _, x := range v.Excluded {
-		mine = mine || x.Teammate == id
+		mine = mine || x.Teammate == m.id
 	}
 	p, _ := httpedge.PrincipalFrom(r.Context())
-	if !mine && p.Role != httpedge.RoleHost && p.Role != httpedge.RoleAdmin {
-		return "", v, httpedge.Errorf(httpedge.ErrForbidden, "call %q is not teammate %q's", cid, id)
+	if !mine && p.Role != httpedge.RoleHost {
+		return "", v, httpedge.Errorf(httpedge.ErrForbidden, "call %q is not teammate %q's", cid, m.id)
 	}
 	return pb.CallID(cid), v, nil
 }
 
-func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, id pb.TeammateID, cmd func(pb.CallID) assign.Command) {
-	cid, _, err := s.ownCall(r, id)
+func (s *Server) callCommand(w http.ResponseWriter, r *http.Request, m mate, cmd func(pb.CallID) assign.Command) {
+	cid, _, err := s.ownCall(r, m)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.do(w, r, id, cmd(cid))
+	s.do(w, r, m, cmd(cid))
 }
 
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	s.callCommand(w, r, id, func(c pb.CallID) assign.Command {
-		return assign.Command{Op: assign.OpAnswer, Call: c, Teammate: id}
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, m mate) {
+	s.callCommand(w, r, m, func(c pb.CallID) assign.Command {
+		return assign.Command{Op: assign.OpAnswer, Call: c, Teammate: m.id}
 	})
 }
 
 // decline declines with the Decline button: the call moves on and the
 // teammate is excluded from it for 5 minutes (rule AS7).
-func (s *Server) decline(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	s.callCommand(w, r, id, func(c pb.CallID) assign.Command {
-		return assign.Command{Op: assign.OpDecline, Call: c, Teammate: id, Decline: eventlog.DeclineButton}
+func (s *Server) decline(w http.ResponseWriter, r *http.Request, m mate) {
+	s.callCommand(w, r, m, func(c pb.CallID) assign.Command {
+		return assign.Command{Op: assign.OpDecline, Call: c, Teammate: m.id, Decline: eventlog.DeclineButton}
 	})
 }
 
-func (s *Server) hangup(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	cid, v, err := s.ownCall(r, id)
+func (s *Server) hangup(w http.ResponseWriter, r *http.Request, m mate) {
+	cid, v, err := s.ownCall(r, m)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if v.Agent != id {
-		s.fail(w, r, fmt.Errorf("%w: teammate %q is not on call %q", assign.ErrWrongState, id, cid))
+	if v.Agent != m.id {
+		s.fail(w, r, fmt.Errorf("%w: teammate %q is not on call %q", assign.ErrWrongState, m.id, cid))
 		return
 	}
-	s.do(w, r, id, assign.Command{Op: assign.OpEndCall, Call: cid, By: eventlog.ByTeammate})
+	s.do(w, r, m, assign.Command{Op: assign.OpEndCall, Call: cid, By: eventlog.ByTeammate})
 }
 
 // CallDetails is "See details": the call's timeline from the event store
@@ -224,8 +238,8 @@ type CallDetails struct {
 	Why      string          `json:"why"`
 }
 
-func (s *Server) callDetails(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	cid, v, err := s.ownCall(r, id)
+func (s *Server) callDetails(w http.ResponseWriter, r *http.Request, m mate) {
+	cid, v, err := s.ownCall(r, m)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -233,11 +247,11 @@ func (s *Server) callDetails(w http.ResponseWriter, r *http.Request, id pb.Teamm
 	d := CallDetails{Call: v, Timeline: []string{}}
 	var x assign.Explanation
 	xerr := fmt.Errorf("%w: %q", assign.ErrUnknownCall, cid)
-	_, _ = s.rt.View(func(e *assign.Engine) { x, xerr = e.Explain(cid) })
+	_, _ = m.ws.View(func(e *assign.Engine) { x, xerr = e.Explain(cid) })
 	if xerr == nil {
 		d.Why = x.String()
 	}
-	evs, err := s.rt.Events().Timeline(cid)
+	evs, err := m.ws.Events().Timeline(cid)
 	if err != nil {
 		s.fail(w, r, err)
 		return

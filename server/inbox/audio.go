@@ -10,6 +10,7 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/media"
 	"github.com/pion/webrtc/v4"
@@ -39,10 +40,18 @@ func NewPeerConnection(configure func(*webrtc.SettingEngine)) (*webrtc.PeerConne
 	return webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
 }
 
-// audioKey is one teammate's audio on one call.
+// audioKey is one teammate's audio on one call, in a workspace.
 type audioKey struct {
-	teammate pb.TeammateID
-	call     pb.CallID
+	mate mateKey
+	call pb.CallID
+}
+
+// audible reports whether the pages of workspace w carry audio: with
+// Config.CallAudio, whose calls are core.DefaultWorkspace's (the SIP
+// gateway's), for that workspace only, so a call ID of another workspace
+// can never hand over the audio of the default workspace's call.
+func (s *Server) audible(w *core.Workspace) bool {
+	return s.cfg.CallAudio != nil && w.ID() == core.DefaultWorkspace
 }
 
 // audios are the bridges running on this node, one per teammate and call:
@@ -67,14 +76,15 @@ type SDPBody struct {
 // on, and bridges the resulting WebRTC leg (G.711, media.WebRTCLeg) to the
 // call's caller leg until the call ends, the browser's connection fails,
 // or the page negotiates again.
-func (s *Server) negotiateMedia(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	cid, v, err := s.ownCall(r, id)
+func (s *Server) negotiateMedia(w http.ResponseWriter, r *http.Request, m mate) {
+	id := m.id
+	cid, v, err := s.ownCall(r, m)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if s.cfg.CallAudio == nil {
-		s.fail(w, r, httpedge.Errorf(httpedge.ErrUnavailable, "this server bridges no audio to the browser"))
+	if !s.audible(m.ws) {
+		s.fail(w, r, httpedge.Errorf(httpedge.ErrUnavailable, "this server bridges no audio of workspace %q to the browser", m.ws.ID()))
 		return
 	}
 	if v.Agent != id || v.Ended {
@@ -113,7 +123,7 @@ func (s *Server) negotiateMedia(w http.ResponseWriter, r *http.Request, id pb.Te
 		s.fail(w, r, err)
 		return
 	}
-	s.bridge(audioKey{id, cid}, caller, leg, pc)
+	s.bridge(m.ws, audioKey{m.key(), cid}, caller, leg, pc)
 	httpedge.WriteJSON(w, http.StatusOK, SDPBody{SDP: answer})
 }
 
@@ -143,7 +153,7 @@ func answerOffer(ctx context.Context, pc *webrtc.PeerConnection, offer string) (
 // call ends, the PeerConnection fails or closes, the page negotiates
 // again, or the server closes; then it closes the browser leg and the
 // caller's (handing the caller's audio back, see CallAudio).
-func (s *Server) bridge(k audioKey, caller media.Leg, leg *media.WebRTCLeg, pc *webrtc.PeerConnection) {
+func (s *Server) bridge(ws *core.Workspace, k audioKey, caller media.Leg, leg *media.WebRTCLeg, pc *webrtc.PeerConnection) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	me := &running{cancel: cancel}
 	s.audio.mu.Lock()
@@ -160,7 +170,7 @@ func (s *Server) bridge(k audioKey, caller media.Leg, leg *media.WebRTCLeg, pc *
 			cancel()
 		}
 	})
-	sub := s.rt.Subscribe(16)
+	sub := ws.Subscribe(16)
 	s.wg.Add(2)
 	go func() { // the call's end stops the bridge
 		defer s.wg.Done()
@@ -185,8 +195,8 @@ func (s *Server) bridge(k audioKey, caller media.Leg, leg *media.WebRTCLeg, pc *
 			case <-tick.C:
 				var v assign.CallView
 				var ok bool
-				_, _ = s.rt.View(func(e *assign.Engine) { v, ok = e.Call(k.call) })
-				if !ok || v.Ended || v.Agent != k.teammate {
+				_, _ = ws.View(func(e *assign.Engine) { v, ok = e.Call(k.call) })
+				if !ok || v.Ended || v.Agent != k.mate.id {
 					cancel()
 					return
 				}
@@ -204,6 +214,6 @@ func (s *Server) bridge(k audioKey, caller media.Leg, leg *media.WebRTCLeg, pc *
 			delete(s.audio.legs, k)
 		}
 		s.audio.mu.Unlock()
-		s.logger.Debug("inbox: audio bridge ended", "teammate", k.teammate, "call", k.call, "err", err)
+		s.logger.Debug("inbox: audio bridge ended", "workspace", k.mate.ws, "teammate", k.mate.id, "call", k.call, "err", err)
 	}()
 }

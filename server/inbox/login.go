@@ -6,10 +6,13 @@ import (
 	"html/template"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
@@ -18,6 +21,8 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <title>Sign in · Inbox</title><link rel="stylesheet" href="/inbox/static/inbox.css"></head>
 <body class="login"><main><h1>Inbox</h1>
 <form method="post" action="/login" id="login">
+<label for="workspace">Workspace</label>
+<input id="workspace" name="workspace" autocomplete="organization" value="{{.Workspace}}" placeholder="default">
 <label for="teammate">Teammate ID</label>
 <input id="teammate" name="teammate" autocomplete="username" required autofocus value="{{.Teammate}}">
 <label for="password">Password</label>
@@ -29,9 +34,14 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 </main></body></html>
 `))
 
-type loginData struct{ Teammate, Error string }
+// loginData fills the sign-in form: the workspace (core.DefaultWorkspace
+// unless the form or ?workspace= said another), the teammate, an error.
+type loginData struct{ Workspace, Teammate, Error string }
 
 func (s *Server) loginForm(w http.ResponseWriter, status int, d loginData) {
+	if d.Workspace == "" {
+		d.Workspace = string(core.DefaultWorkspace)
+	}
 	securityHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -39,8 +49,14 @@ func (s *Server) loginForm(w http.ResponseWriter, status int, d loginData) {
 	_ = loginPage.Execute(w, d)
 }
 
+// getLogin serves the sign-in form, with the workspace of ?workspace=
+// (a link a workspace's host hands its teammates) or the default one.
 func (s *Server) getLogin(w http.ResponseWriter, r *http.Request) {
-	s.loginForm(w, http.StatusOK, loginData{})
+	ws := strings.TrimSpace(r.URL.Query().Get("workspace"))
+	if httpedge.CheckID("workspace", ws) != nil {
+		ws = ""
+	}
+	s.loginForm(w, http.StatusOK, loginData{Workspace: ws})
 }
 
 // clientAddr is the address a sign-in is throttled by: the connection's
@@ -53,10 +69,12 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// postLogin signs a teammate in: the form's teammate and password are
-// checked against the stored argon2id hash, after the throttles (per
-// teammate and per address, only failures count), and a session cookie is
-// set. A form without a teammate field goes to next.
+// postLogin signs a teammate in: the form's workspace (empty or absent:
+// core.DefaultWorkspace), teammate and password are checked against the
+// argon2id hash stored in that workspace, after the throttles (per
+// teammate of a workspace and per address, only failures count), and a
+// session cookie is set, whose principal is of that workspace. A form
+// without a teammate field goes to next.
 func (s *Server) postLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, httpedge.MaxFormBody)
@@ -72,35 +90,51 @@ func (s *Server) postLogin(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		id, pw := strings.TrimSpace(r.PostForm.Get("teammate")), r.PostForm.Get("password")
-		if err := httpedge.CheckID("teammate", id); err != nil {
-			s.loginForm(w, http.StatusBadRequest, loginData{Error: "That is not a teammate ID."})
+		ws := strings.TrimSpace(r.PostForm.Get("workspace"))
+		if ws == "" {
+			ws = string(core.DefaultWorkspace)
+		}
+		if err := httpedge.CheckID("workspace", ws); err != nil {
+			s.loginForm(w, http.StatusBadRequest, loginData{Error: "That is not a workspace ID."})
 			return
 		}
-		addr := clientAddr(r)
-		if !s.byMate.allowed(id) || !s.byAddr.allowed(addr) {
+		id, pw := strings.TrimSpace(r.PostForm.Get("teammate")), r.PostForm.Get("password")
+		d := loginData{Workspace: ws, Teammate: id}
+		if err := httpedge.CheckID("teammate", id); err != nil {
+			d.Teammate, d.Error = "", "That is not a teammate ID."
+			s.loginForm(w, http.StatusBadRequest, d)
+			return
+		}
+		// A teammate ID is a workspace's own; a workspace ID holds no "/"
+		// (CheckID), so the key names one teammate of one workspace.
+		mateKey, addr := ws+"/"+id, clientAddr(r)
+		if !s.byMate.allowed(mateKey) || !s.byAddr.allowed(addr) {
 			w.Header().Set("Retry-After", "60")
-			s.loginForm(w, http.StatusTooManyRequests, loginData{Teammate: id, Error: "Too many failed sign-ins: wait a minute."})
+			d.Error = "Too many failed sign-ins: wait a minute."
+			s.loginForm(w, http.StatusTooManyRequests, d)
 			return
 		}
 		select {
 		case s.hashes <- struct{}{}:
 		default:
 			w.Header().Set("Retry-After", "1")
-			s.loginForm(w, http.StatusServiceUnavailable, loginData{Teammate: id, Error: "The server is busy: try again."})
+			d.Error = "The server is busy: try again."
+			s.loginForm(w, http.StatusServiceUnavailable, d)
 			return
 		}
-		role, err := s.creds.Check(id, pw)
+		role, err := s.check(replica.WorkspaceID(ws), id, pw)
 		<-s.hashes
 		if err != nil {
-			s.byMate.failed(id)
+			s.byMate.failed(mateKey)
 			s.byAddr.failed(addr)
-			s.loginForm(w, http.StatusUnauthorized, loginData{Teammate: id, Error: "Wrong teammate or password."})
+			d.Error = "Wrong workspace, teammate or password."
+			s.loginForm(w, http.StatusUnauthorized, d)
 			return
 		}
-		sid, err := s.sessions.Create(httpedge.Principal{Name: "session:" + id, Role: role, Workspace: s.ws, Teammate: id})
+		sid, err := s.sessions.Create(httpedge.Principal{Name: "session:" + id, Role: role, Workspace: ws, Teammate: id})
 		if err != nil {
-			s.loginForm(w, http.StatusInternalServerError, loginData{Error: "No session could be made."})
+			d.Error = "No session could be made."
+			s.loginForm(w, http.StatusInternalServerError, d)
 			return
 		}
 		httpedge.SetLoginCookie(w, r, sid, s.cfg.SessionTTL, s.cfg.SecureCookie)
@@ -108,13 +142,29 @@ func (s *Server) postLogin(next http.Handler) http.Handler {
 	})
 }
 
-// postLogout ends the session and clears the cookie.
+// check returns the role of teammate id of workspace ws when pw is their
+// password, or ErrWrongPassword, in one argon2id hash whether or not the
+// workspace and the teammate exist.
+func (s *Server) check(ws replica.WorkspaceID, id, pw string) (httpedge.Role, error) {
+	if _, err := s.rt.Workspace(ws); err != nil {
+		dummy().Matches(pw)
+		return 0, ErrWrongPassword
+	}
+	return s.Credentials(ws).Check(id, pw)
+}
+
+// postLogout ends the session and clears the cookie, and sends the
+// browser to the sign-in form of the session's workspace.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
+	to := "/inbox/login"
 	if c, err := r.Cookie(httpedge.CookieName); err == nil {
+		if p, ok := s.sessions.Verify(c.Value); ok && p.Workspace != string(core.DefaultWorkspace) {
+			to += "?workspace=" + url.QueryEscape(p.Workspace)
+		}
 		s.sessions.End(c.Value)
 	}
 	httpedge.ClearLoginCookie(w, r, s.cfg.SecureCookie)
-	http.Redirect(w, r, "/inbox/login", http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // CredentialRequest is the body of PUT
@@ -133,27 +183,30 @@ type CredentialBody struct {
 	Deleted  bool   `json:"deleted,omitempty"`
 }
 
-// workspaceTeammate checks the principal may manage credentials in {ws}
-// (its host) and returns the {id} of an existing teammate.
-func (s *Server) workspaceTeammate(r *http.Request) (string, error) {
+// workspaceTeammate resolves {ws} (404 workspace_not_found if this node
+// has no such workspace), checks the principal is its host (403
+// otherwise: another workspace's host, an admin, a session), and returns
+// the workspace and the {id} of one of its teammates.
+func (s *Server) workspaceTeammate(r *http.Request) (*core.Workspace, string, error) {
 	ws := r.PathValue("ws")
-	if ws != s.ws {
-		return "", httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
+	w, err := s.rt.Workspace(replica.WorkspaceID(ws))
+	if err != nil {
+		return nil, "", httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
 	}
 	p, _ := httpedge.PrincipalFrom(r.Context())
 	if err := httpedge.CheckRole(p, ws, httpedge.RoleHost); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	id := r.PathValue("id")
 	if err := httpedge.CheckID("teammate", id); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	known := false
-	_, _ = s.rt.View(func(e *assign.Engine) { _, known = e.Teammate(pb.TeammateID(id)) })
+	_, _ = w.View(func(e *assign.Engine) { _, known = e.Teammate(pb.TeammateID(id)) })
 	if !known {
-		return "", fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id)
+		return nil, "", fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id)
 	}
-	return id, nil
+	return w, id, nil
 }
 
 // putCredential sets a teammate's password and role. The password is
@@ -162,7 +215,7 @@ func (s *Server) workspaceTeammate(r *http.Request) (string, error) {
 // lead), and only the hash goes into the log. The teammate's sessions on
 // this node end.
 func (s *Server) putCredential(w http.ResponseWriter, r *http.Request) {
-	id, err := s.workspaceTeammate(r)
+	ws, id, err := s.workspaceTeammate(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -189,29 +242,29 @@ func (s *Server) putCredential(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
-	if err := s.creds.Set(ctx, id, c); err != nil {
+	if err := s.Credentials(ws.ID()).Set(ctx, id, c); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.EndTeammate(id)
+	s.sessions.EndTeammate(ws.ID(), id)
 	httpedge.WriteJSON(w, http.StatusOK, CredentialBody{Teammate: id, Role: req.Role})
 }
 
 // deleteCredential removes a teammate's credential: they can no longer
 // sign in, and their sessions on this node end.
 func (s *Server) deleteCredential(w http.ResponseWriter, r *http.Request) {
-	id, err := s.workspaceTeammate(r)
+	ws, id, err := s.workspaceTeammate(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
-	if err := s.creds.Delete(ctx, id); err != nil {
+	if err := s.Credentials(ws.ID()).Delete(ctx, id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.EndTeammate(id)
+	s.sessions.EndTeammate(ws.ID(), id)
 	httpedge.WriteJSON(w, http.StatusOK, CredentialBody{Teammate: id, Deleted: true})
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
@@ -23,9 +24,11 @@ var webFS embed.FS
 
 // Config configures a [Server]. Only Runtime and Meta are required.
 type Config struct {
-	// Runtime is the node the inbox acts on.
+	// Runtime is the node the inbox acts on: every workspace of it, each
+	// session on its own.
 	Runtime *core.Runtime
-	// Meta stores the credentials (the runtime's replica.Node).
+	// Meta stores the credentials, in each workspace's namespace (the
+	// runtime's replica.Node).
 	Meta Meta
 	// SessionTTL is how long a session lives after sign-in; zero means
 	// 12 hours.
@@ -49,7 +52,9 @@ type Config struct {
 	Logger *slog.Logger
 	// CallAudio, if set, gives a call's caller leg: the page then talks
 	// in the browser (WebRTC, G.711) bridged to it. Nil: no audio in the
-	// page (the telephony side's phone carries it).
+	// page (the telephony side's phone carries it). It serves the calls
+	// of core.DefaultWorkspace only, the SIP gateway's: the pages of other
+	// workspaces carry no audio.
 	CallAudio CallAudio
 	// PeerConnection makes the browser leg's PeerConnection; nil means
 	// NewPeerConnection(nil).
@@ -61,12 +66,10 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	rt       *core.Runtime
-	ws       string
-	creds    *Credentials
 	sessions *Sessions
 	tabs     *tabs
 	audio    audios
-	figures  figureCache
+	figures  figureCaches
 	static   http.Handler
 	page     []byte
 	logger   *slog.Logger
@@ -110,14 +113,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cfg: cfg, rt: cfg.Runtime, ws: string(cfg.Runtime.Workspace()),
-		creds:    NewCredentials(cfg.Meta, cfg.Runtime.Workspace()),
+	s := &Server{cfg: cfg, rt: cfg.Runtime,
 		sessions: NewSessions(cfg.SessionTTL, nil),
 		static:   http.StripPrefix("/inbox/static/", http.FileServerFS(sub)),
 		page:     page, logger: cfg.Logger,
 		hashes: make(chan struct{}, 4),
-		// Five failed sign-ins in a row, then one a minute, per teammate;
-		// twenty, then one every 6 s, per address.
+		// Five failed sign-ins in a row, then one a minute, per teammate
+		// of a workspace; twenty, then one every 6 s, per address.
 		byMate: newThrottle(rate.Every(time.Minute), 5, 50_000),
 		byAddr: newThrottle(rate.Every(6*time.Second), 20, 50_000),
 		ctx:    ctx, cancel: cancel}
@@ -138,8 +140,21 @@ func (s *Server) Close() error {
 // sessions.
 func (s *Server) Sessions() *Sessions { return s.sessions }
 
-// Credentials returns the credential store.
-func (s *Server) Credentials() *Credentials { return s.creds }
+// Credentials returns workspace ws's credential store (it does not check
+// that ws exists).
+func (s *Server) Credentials(ws replica.WorkspaceID) *Credentials {
+	return NewCredentials(s.cfg.Meta, ws)
+}
+
+// workspace returns the workspace of the session p, as an error the edge
+// answers (404 workspace_not_found) if it no longer exists on this node.
+func (s *Server) workspace(p httpedge.Principal) (*core.Workspace, error) {
+	w, err := s.rt.Workspace(replica.WorkspaceID(p.Workspace))
+	if err != nil {
+		return nil, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", p.Workspace)
+	}
+	return w, nil
+}
 
 // Public returns the handlers to mount without the API's authentication:
 // the inbox's own routes, each of which authenticates a teammate session
@@ -185,8 +200,8 @@ func (s *Server) behindMux(routes map[string]http.Handler) map[string]http.Handl
 }
 
 // Protected returns the handlers to mount behind the API's
-// authentication: the credential of a teammate, set or removed by the
-// workspace's host or an admin.
+// authentication: the credential of a teammate of {ws}, set or removed by
+// that workspace's host.
 func (s *Server) Protected() map[string]http.Handler {
 	return s.behindMux(map[string]http.Handler{
 		"PUT /v1/workspaces/{ws}/teammates/{id}/credential":    http.HandlerFunc(s.putCredential),
@@ -194,13 +209,13 @@ func (s *Server) Protected() map[string]http.Handler {
 	})
 }
 
-// submit runs cmd as the API does: the precheck (no log entry for a
-// command that cannot apply), then through the log.
-func (s *Server) submit(ctx context.Context, cmd assign.Command) error {
-	if err := api.Precheck(s.rt, cmd); err != nil {
+// submit runs cmd in workspace w as the API does: the precheck (no log
+// entry for a command that cannot apply), then through the log.
+func submit(ctx context.Context, w *core.Workspace, cmd assign.Command) error {
+	if err := api.Precheck(w, cmd); err != nil {
 		return err
 	}
-	_, err := s.rt.Do(ctx, cmd)
+	_, err := w.Do(ctx, cmd)
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
@@ -107,13 +108,14 @@ func (s *Sessions) End(id string) {
 	s.mu.Unlock()
 }
 
-// EndTeammate ends every session of teammate (their credential changed or
-// was removed).
-func (s *Sessions) EndTeammate(teammate string) {
+// EndTeammate ends every session of teammate of workspace ws (their
+// credential changed or was removed); the sessions of a teammate with the
+// same ID in another workspace go on.
+func (s *Sessions) EndTeammate(ws replica.WorkspaceID, teammate string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, v := range s.byKey {
-		if v.p.Teammate == teammate {
+		if v.p.Teammate == teammate && v.p.Workspace == string(ws) {
 			delete(s.byKey, k)
 		}
 	}

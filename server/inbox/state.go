@@ -9,6 +9,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/replica"
 )
 
 // State is what the inbox page shows of one teammate, sent on the stream
@@ -70,12 +71,14 @@ type Figures struct {
 	TalkTimeMS int64 `json:"talk_time_ms"`
 }
 
-// state reads teammate id's State from the engine, and its figures from
-// the metrics (at now; zero: the runtime's clock).
-func (s *Server) state(id pb.TeammateID, now time.Time) (State, error) {
+// state reads teammate m's State from its workspace's engine, and its
+// figures from the workspace's metrics (at now; zero: the runtime's
+// clock).
+func (s *Server) state(m mate, now time.Time) (State, error) {
+	id := m.id
 	var st State
 	var found bool
-	_, err := s.rt.View(func(e *assign.Engine) {
+	_, err := m.ws.View(func(e *assign.Engine) {
 		v, ok := e.Teammate(id)
 		if !ok {
 			return
@@ -110,35 +113,56 @@ func (s *Server) state(id pb.TeammateID, now time.Time) (State, error) {
 	if !found {
 		return st, fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id)
 	}
-	st.Audio = s.cfg.CallAudio != nil
+	st.Audio = s.audible(m.ws)
 	if now.IsZero() {
 		now = s.rt.Now()
 	}
-	st.Figures = s.figures.of(s, id, now)
+	st.Figures = s.figures.of(m.ws.ID()).of(s, m, now)
 	return st, nil
 }
 
-// figureCache holds every teammate's figures from one metrics report,
-// remade at most every Heartbeat: a report over 24 hours merges every
-// minute's figures under the collector's lock, so the streams share one
-// instead of each making its own. Figures lag by up to a Heartbeat.
+// figureCaches are the workspaces' figure caches, each made on first use.
+type figureCaches struct {
+	mu sync.Mutex
+	m  map[replica.WorkspaceID]*figureCache
+}
+
+// of returns workspace ws's cache.
+func (fc *figureCaches) of(ws replica.WorkspaceID) *figureCache {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.m == nil {
+		fc.m = map[replica.WorkspaceID]*figureCache{}
+	}
+	c := fc.m[ws]
+	if c == nil {
+		c = &figureCache{}
+		fc.m[ws] = c
+	}
+	return c
+}
+
+// figureCache holds every teammate's figures of one workspace from one
+// metrics report, remade at most every Heartbeat: a report over 24 hours
+// merges every minute's figures under the collector's lock, so the
+// streams share one instead of each making its own. Figures lag by up to a Heartbeat.
 type figureCache struct {
 	mu   sync.Mutex
 	at   time.Time
 	figs map[pb.TeammateID]metrics.Figures
 }
 
-func (fc *figureCache) of(s *Server, id pb.TeammateID, now time.Time) Figures {
+func (fc *figureCache) of(s *Server, m mate, now time.Time) Figures {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	if fc.figs == nil || now.Sub(fc.at) >= s.cfg.Heartbeat || now.Before(fc.at) {
 		// A report ends at the start of the bucket its end falls in: end
 		// it an hour on, so the current minute's bucket counts too.
-		s.rt.WithCollector(func(c *metrics.Collector) {
+		m.ws.WithCollector(func(c *metrics.Collector) {
 			fc.figs = c.Report(now.Add(-24*time.Hour), now.Add(time.Hour)).Teammates
 		})
 		fc.at = now
 	}
-	f := fc.figs[id]
+	f := fc.figs[m.id]
 	return Figures{Answered: f.Completed, TalkTimeMS: f.TalkTime.Milliseconds()}
 }

@@ -19,18 +19,20 @@ import (
 // on connect and whenever it changes, and comment lines every Heartbeat.
 // ?visible=0 opens it as a background tab. Every write has a deadline, so
 // a page that stops reading is dropped.
-func (s *Server) events(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
-	if _, err := s.state(id, time.Time{}); err != nil {
+func (s *Server) events(w http.ResponseWriter, r *http.Request, m mate) {
+	id := m.id
+	if _, err := s.state(m, time.Time{}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	visible := r.URL.Query().Get("visible") != "0"
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	sub := s.rt.Subscribe(64)
+	sub := m.ws.Subscribe(64) // its workspace's batches only
 	defer sub.Close()
-	tid := s.tabs.add(id, visible, cancel)
-	defer s.tabs.remove(id, tid)
+	k := m.key()
+	tid := s.tabs.add(k, visible, cancel)
+	defer s.tabs.remove(k, tid)
 
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -61,7 +63,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, id pb.TeammateID
 	var last []byte
 	var calls []string
 	send := func() bool {
-		st, err := s.state(id, time.Time{})
+		st, err := s.state(m, time.Time{})
 		if err != nil { // removed: the page shows it and the stream ends
 			event("gone", httpedge.ErrorBody{Code: "unknown_teammate", Error: err.Error()})
 			return false
@@ -133,13 +135,13 @@ type TabRequest struct {
 	Visible bool `json:"visible"`
 }
 
-func (s *Server) putTab(w http.ResponseWriter, r *http.Request, id pb.TeammateID) {
+func (s *Server) putTab(w http.ResponseWriter, r *http.Request, m mate) {
 	var req TabRequest
 	if err := httpedge.DecodeJSON(w, r, &req, false); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.tabs.update(id, r.PathValue("tab"), req.Visible) {
+	if !s.tabs.update(m.key(), r.PathValue("tab"), req.Visible) {
 		s.fail(w, r, httpedge.Errorf(httpedge.ErrNotFound, "tab %q is not connected: reopen the stream", r.PathValue("tab")))
 		return
 	}

@@ -9,6 +9,8 @@ import (
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/core"
 )
 
 // tabs is the phone-client rule (PR3): a teammate's open inbox tabs on
@@ -31,15 +33,26 @@ import (
 //     when hidden (background timers are throttled to about once a
 //     minute), which covers a connection that died without closing.
 //
-// Changes are submitted by one worker, in order, each as a SetClient
-// command only when the engine's state differs. Safe for concurrent use.
+// Tabs are kept per teammate of a workspace (a teammate ID is a
+// workspace's own). Changes are submitted by one worker, in order, each
+// as a SetClient command in the teammate's workspace only when its
+// engine's state differs. Safe for concurrent use.
 type tabs struct {
 	s       *Server
 	mu      sync.Mutex
-	mates   map[pb.TeammateID]*mateTabs
-	pending map[pb.TeammateID]bool
+	mates   map[mateKey]*mateTabs
+	pending map[mateKey]bool
 	wake    chan struct{}
 }
+
+// mateKey is a teammate of a workspace.
+type mateKey struct {
+	ws replica.WorkspaceID
+	id pb.TeammateID
+}
+
+// key returns m's mateKey.
+func (m mate) key() mateKey { return mateKey{ws: m.ws.ID(), id: m.id} }
 
 type mateTabs struct {
 	tabs    map[string]*tab
@@ -53,13 +66,13 @@ type tab struct {
 }
 
 func newTabs(s *Server) *tabs {
-	return &tabs{s: s, mates: map[pb.TeammateID]*mateTabs{}, pending: map[pb.TeammateID]bool{},
+	return &tabs{s: s, mates: map[mateKey]*mateTabs{}, pending: map[mateKey]bool{},
 		wake: make(chan struct{}, 1)}
 }
 
 // add registers a connected tab and returns its ID; cancel ends its
 // stream.
-func (t *tabs) add(id pb.TeammateID, visible bool, cancel context.CancelFunc) string {
+func (t *tabs) add(id mateKey, visible bool, cancel context.CancelFunc) string {
 	var raw [12]byte
 	_, _ = rand.Read(raw[:])
 	tid := base64.RawURLEncoding.EncodeToString(raw[:])
@@ -76,7 +89,7 @@ func (t *tabs) add(id pb.TeammateID, visible bool, cancel context.CancelFunc) st
 }
 
 // remove unregisters a tab whose stream ended.
-func (t *tabs) remove(id pb.TeammateID, tid string) {
+func (t *tabs) remove(id mateKey, tid string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	m := t.mates[id]
@@ -89,7 +102,7 @@ func (t *tabs) remove(id pb.TeammateID, tid string) {
 
 // update records a tab's heartbeat and visibility; false if the tab is
 // not connected (dropped: the page reconnects its stream).
-func (t *tabs) update(id pb.TeammateID, tid string, visible bool) bool {
+func (t *tabs) update(id mateKey, tid string, visible bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	m := t.mates[id]
@@ -120,7 +133,7 @@ func (m *mateTabs) desired() (open, background bool) {
 
 // changedLocked schedules the sync of id's client: at once, or after the
 // grace when the last tab went.
-func (t *tabs) changedLocked(id pb.TeammateID, m *mateTabs) {
+func (t *tabs) changedLocked(id mateKey, m *mateTabs) {
 	if len(m.tabs) > 0 {
 		if m.closing != nil {
 			m.closing.Stop()
@@ -141,7 +154,7 @@ func (t *tabs) changedLocked(id pb.TeammateID, m *mateTabs) {
 	}
 }
 
-func (t *tabs) queueLocked(id pb.TeammateID) {
+func (t *tabs) queueLocked(id mateKey) {
 	t.pending[id] = true
 	select {
 	case t.wake <- struct{}{}:
@@ -159,7 +172,7 @@ func (t *tabs) run(ctx context.Context) {
 		case <-t.wake:
 		}
 		t.mu.Lock()
-		ids := make([]pb.TeammateID, 0, len(t.pending))
+		ids := make([]mateKey, 0, len(t.pending))
 		for id := range t.pending {
 			ids = append(ids, id)
 		}
@@ -172,7 +185,7 @@ func (t *tabs) run(ctx context.Context) {
 }
 
 // sync makes the engine's client state for id what its tabs say.
-func (t *tabs) sync(ctx context.Context, id pb.TeammateID) {
+func (t *tabs) sync(ctx context.Context, id mateKey) {
 	t.mu.Lock()
 	open, background := false, false
 	if m := t.mates[id]; m != nil {
@@ -182,44 +195,61 @@ func (t *tabs) sync(ctx context.Context, id pb.TeammateID) {
 		}
 	}
 	t.mu.Unlock()
+	w, err := t.s.rt.Workspace(id.ws)
+	if err != nil {
+		return
+	}
 	var cur assign.TeammateView
 	var known bool
-	_, _ = t.s.rt.View(func(e *assign.Engine) { cur, known = e.Teammate(id) })
+	_, _ = w.View(func(e *assign.Engine) { cur, known = e.Teammate(id.id) })
 	if !known || (cur.Presence.ClientOpen == open && (!open || cur.Presence.Backgrounded == background)) {
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, actionTimeout)
 	defer cancel()
-	if err := t.s.submit(cctx, assign.Command{Op: assign.OpSetClient, Teammate: id, Open: open, Background: background}); err != nil {
-		t.s.logger.Warn("inbox: reporting a phone client failed", "teammate", id, "open", open, "background", background, "err", err)
+	if err := submit(cctx, w, assign.Command{Op: assign.OpSetClient, Teammate: id.id, Open: open, Background: background}); err != nil {
+		t.s.logger.Warn("inbox: reporting a phone client failed", "workspace", id.ws, "teammate", id.id,
+			"open", open, "background", background, "err", err)
 	}
 }
 
-// reconcile closes, on the leader, the phone client the engine has open
-// for a teammate who has a credential (the inbox is their phone) but no
-// tab on this node and no close pending: left open by a restart or a
-// failover, it would otherwise ring a phone nobody holds until the ring
-// timeout. It runs with the sweep, so the first time StaleAfter/4 after
-// start, which leaves reloading pages the time to reconnect.
+// reconcile closes, on the leader, the phone client an engine has open
+// for a teammate who has a credential in their workspace (the inbox is
+// their phone) but no tab on this node and no close pending: left open
+// by a restart or a failover, it would otherwise ring a phone nobody
+// holds until the ring timeout. It looks at every workspace, and runs
+// with the sweep, so the first time StaleAfter/4 after start, which
+// leaves reloading pages the time to reconnect.
 func (t *tabs) reconcile() {
 	if !t.s.rt.Node().IsLeader() {
 		return
 	}
-	var open []pb.TeammateID
-	_, _ = t.s.rt.View(func(e *assign.Engine) {
-		e.EachTeammate(func(v assign.TeammateView) bool {
-			if v.Presence.ClientOpen {
-				open = append(open, v.ID)
-			}
-			return true
-		})
-	})
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, id := range open {
-		if t.mates[id] == nil && t.s.creds.Has(string(id)) {
-			t.queueLocked(id)
+	for _, ws := range t.s.rt.Workspaces() {
+		w, err := t.s.rt.Workspace(ws)
+		if err != nil {
+			continue
 		}
+		var open []pb.TeammateID
+		_, _ = w.View(func(e *assign.Engine) {
+			e.EachTeammate(func(v assign.TeammateView) bool {
+				if v.Presence.ClientOpen {
+					open = append(open, v.ID)
+				}
+				return true
+			})
+		})
+		if len(open) == 0 {
+			continue
+		}
+		creds := t.s.Credentials(ws)
+		t.mu.Lock()
+		for _, id := range open {
+			k := mateKey{ws: ws, id: id}
+			if t.mates[k] == nil && creds.Has(string(id)) {
+				t.queueLocked(k)
+			}
+		}
+		t.mu.Unlock()
 	}
 }
 
@@ -255,15 +285,16 @@ func (t *tabs) sweep(ctx context.Context) {
 	}
 }
 
-// ClientOpen reports whether teammate's phone client is open in the inbox
-// on this node: at least one of their tabs holds the stream, or the last
-// one went less than CloseGrace ago (a reload). The SIP gateway asks it
-// (sip.Config.OtherClient) to leave such a teammate's ring to the page.
-// Safe for concurrent use; it does not block.
+// ClientOpen reports whether the phone client of teammate of
+// core.DefaultWorkspace (the SIP gateway's workspace) is open in the
+// inbox on this node: at least one of their tabs holds the stream, or
+// the last one went less than CloseGrace ago (a reload). The SIP gateway
+// asks it (sip.Config.OtherClient) to leave such a teammate's ring to the
+// page. Safe for concurrent use; it does not block.
 func (s *Server) ClientOpen(teammate pb.TeammateID) bool {
 	t := s.tabs
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	m := t.mates[teammate]
+	m := t.mates[mateKey{ws: core.DefaultWorkspace, id: teammate}]
 	return m != nil && (len(m.tabs) > 0 || m.closing != nil)
 }
