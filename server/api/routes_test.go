@@ -157,7 +157,7 @@ func (e *env) state() string {
 	for _, p := range []string{"/v1/workspaces/default/teams/support", "/v1/workspaces/default/teammates/ana", "/v1/workspaces/default/teammates/ben", "/v1/workspaces/default/calls/call-1"} {
 		b.WriteString(e.c.do("GET", p, "", http.StatusOK, nil))
 	}
-	fmt.Fprintf(&b, "events %d", e.rt.Events().Len())
+	fmt.Fprintf(&b, "events %d", e.rt.Default().Events().Len())
 	return b.String()
 }
 
