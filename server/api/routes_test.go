@@ -99,9 +99,9 @@ func TestCallFlowOverHTTP(t *testing.T) {
 		}
 	}
 	metricsText := c.do("GET", "/metrics", "", http.StatusOK, nil)
-	for _, want := range []string{`phonebalance_calls_answered_total{team="support"} 2`,
-		`phonebalance_calls_offered_total{team="support"} 2`, `phonebalance_calls_active{team="support"} 0`,
-		`phonebalance_talk_seconds_count{team="support"} 2`, "go_goroutines"} {
+	for _, want := range []string{`phonebalance_calls_answered_total{team="support",workspace="default"} 2`,
+		`phonebalance_calls_offered_total{team="support",workspace="default"} 2`, `phonebalance_calls_active{team="support",workspace="default"} 0`,
+		`phonebalance_talk_seconds_count{team="support",workspace="default"} 2`, "go_goroutines"} {
 		if !strings.Contains(metricsText, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

@@ -53,7 +53,7 @@ func TestViewIsNotBlockedBySlowConsumers(t *testing.T) {
 	defer release()
 	applied := make(chan error, 1)
 	go func() {
-		_, err := rt.Node().Do(ctx, rt.Workspace(), assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
+		_, err := rt.Node().Do(ctx, core.DefaultWorkspace, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
 		applied <- err
 	}()
 	select {
@@ -130,7 +130,7 @@ func TestFullStreamHoldsTheLogBackAndLosesNothing(t *testing.T) {
 	errs := make(chan error, calls)
 	for i := range calls {
 		go func() {
-			_, err := rt.Node().Do(ctx, rt.Workspace(),
+			_, err := rt.Node().Do(ctx, core.DefaultWorkspace,
 				assign.Command{Op: assign.OpArrive, Call: pb.CallID(fmt.Sprintf("call-%d", i)), Team: "support"})
 			errs <- err
 		}()
@@ -211,11 +211,11 @@ func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
 	if upto == 0 {
 		t.Fatal("the follower installed a snapshot and reports no gap")
 	}
-	want, err := leader.Events().Timeline("call-2")
+	want, err := leader.Default().Events().Timeline("call-2")
 	if err != nil || len(want) == 0 {
 		t.Fatalf("leader's call-2: %v %v", want, err)
 	}
-	got, err := follower.Events().Timeline("call-2")
+	got, err := follower.Default().Events().Timeline("call-2")
 	if err != nil || len(got) != len(want) {
 		t.Fatalf("the follower's call-2 timeline: %d events, want %d (%v)", len(got), len(want), err)
 	}
@@ -291,7 +291,7 @@ func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lines bytes.Buffer
-	if err := st.Export(&lines); err != nil {
+	if err := st.Export(eventstore.LegacyWorkspace, &lines); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -313,7 +313,7 @@ func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
 	if g := rt.Gaps(); len(g) != 0 {
 		t.Fatalf("gaps after importing a complete events.jsonl: %+v", g)
 	}
-	if rt.Default().Events().Applied() == 0 {
+	if rt.Store().Applied() == 0 {
 		t.Fatal("the store adopted no applied index")
 	}
 	got, err := rt.Default().Events().Timeline("call-1")
