@@ -124,7 +124,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	}
 	// The event store holds every event once, in order.
 	var raw bytes.Buffer
-	if err := exportEvents(dir, "", &raw, io.Discard); err != nil {
+	if err := exportEvents(dir, "default", "", &raw, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := eventlog.DecodeJSONLines(&raw)
