@@ -298,3 +298,24 @@ func pageQuery(q url.Values, after string, limit int) string {
 	}
 	return "?" + q.Encode()
 }
+
+// CreateWorkspace creates a workspace (POST /v1/workspaces, admin token)
+// and returns it with its host token, shown only now.
+func (c *Client) CreateWorkspace(ctx context.Context, id string) (Workspace, error) {
+	var w Workspace
+	return w, c.Do(ctx, "POST", "/v1/workspaces", WorkspaceRequest{ID: id}, &w)
+}
+
+// Workspaces lists every workspace (GET /v1/workspaces, admin token).
+func (c *Client) Workspaces(ctx context.Context) (WorkspaceList, error) {
+	var l WorkspaceList
+	return l, c.Do(ctx, "GET", "/v1/workspaces", nil, &l)
+}
+
+// RotateWorkspaceToken replaces a workspace's host token (POST
+// /v1/workspaces/{ws}/token, admin token) and returns the new one, shown
+// only now; the old one stops working.
+func (c *Client) RotateWorkspaceToken(ctx context.Context, id string) (Workspace, error) {
+	var w Workspace
+	return w, c.Do(ctx, "POST", "/v1/workspaces/"+url.PathEscape(id)+"/token", nil, &w)
+}

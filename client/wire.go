@@ -401,3 +401,32 @@ type TeamSettings struct {
 	DeflectWhenNobodyOnline bool  `json:"deflect_when_nobody_online"`
 	Hours                   Hours `json:"hours"`
 }
+
+// WorkspaceRequest is the body of POST /v1/workspaces (admin token): the
+// workspace to create.
+type WorkspaceRequest struct {
+	// ID is the new workspace's ID: 1 to 63 lower-case letters, digits
+	// and inner hyphens (a DNS label).
+	ID string `json:"id"`
+}
+
+// Workspace describes a workspace: GET /v1/workspaces/{ws}, an item of
+// GET /v1/workspaces, and the answer of POST /v1/workspaces and POST
+// /v1/workspaces/{ws}/token, which alone carry HostToken.
+type Workspace struct {
+	// ID is the workspace's ID.
+	ID string `json:"id"`
+	// Created is when it was created; zero for the server's default
+	// workspace, which exists from the start.
+	Created time.Time `json:"created,omitzero"`
+	// HostToken is the workspace's new host token: shown once, when it
+	// is made (the server keeps only its SHA-256). Bearer it to act on
+	// /v1/workspaces/{ws}/....
+	HostToken string `json:"host_token,omitempty"`
+}
+
+// WorkspaceList is GET /v1/workspaces: every workspace, the default one
+// first, then by ID.
+type WorkspaceList struct {
+	Workspaces []Workspace `json:"workspaces"`
+}

@@ -45,7 +45,7 @@ func TestEveryRouteNeedsTheToken(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	e.seed()
 	e.c.do("POST", "/v1/workspaces/default/calls", `{"id":"call-1","team":"support"}`, http.StatusCreated, nil)
-	before := e.rt.Events().Len()
+	before := e.rt.Default().Events().Len()
 	for _, h := range []map[string]string{
 		nil,
 		{"Authorization": "Bearer " + token + "x"},
@@ -61,7 +61,7 @@ func TestEveryRouteNeedsTheToken(t *testing.T) {
 			}
 		}
 	}
-	if got := e.rt.Events().Len(); got != before {
+	if got := e.rt.Default().Events().Len(); got != before {
 		t.Fatalf("unauthenticated requests changed the log: %d events, had %d", got, before)
 	}
 	code, body := e.c.raw("GET", "/healthz", "", nil)

@@ -32,7 +32,7 @@ func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
 		if err := s.rt.WaitApplied(ctx, index); err != nil {
 			return err
 		}
-		c, err := s.rt.Events().Copy()
+		c, err := s.rt.Store().Copy()
 		if err != nil {
 			return err
 		}

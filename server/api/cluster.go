@@ -69,7 +69,7 @@ func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
 		members = append(members, Member{ID: m.ID, RaftAddr: m.Addr, Voter: m.Voter})
 	}
 	writeJSON(w, http.StatusOK, ClusterBody{ID: n.ID(), RaftAddr: n.Addr(), IsLeader: n.IsLeader(),
-		LeaderID: id, LeaderRaftAddr: addr, AppliedIndex: n.AppliedIndex(), Events: s.rt.Events().Len(),
+		LeaderID: id, LeaderRaftAddr: addr, AppliedIndex: n.AppliedIndex(), Events: s.rt.Store().Len(""),
 		Members: members, EventGaps: eventGaps(s.rt.Gaps())})
 }
 

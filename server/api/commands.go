@@ -135,7 +135,7 @@ func (s *Server) setWorkspaceSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var base assign.Config
-	if !s.view(func(e *assign.Engine) { base = e.Config() }) {
+	if !s.view(r, func(e *assign.Engine) { base = e.Config() }) {
 		base = s.rt.EngineConfig()
 	}
 	s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetWorkspaceConfig, Config: req.config(base)})

@@ -147,7 +147,7 @@ func TestNewRoutesRefuseBadInput(t *testing.T) {
 		status             int
 		code               string
 	}{
-		{"GET", "/v1/workspaces/other/teammates/ana", "", 404, "workspace_not_found"},
+		{"GET", "/v1/workspaces/other/teammates/ana", "", 403, "forbidden"},
 		{"PUT", ws + "/teams/support/override", `{"override":"closed"}`, 400, "invalid_argument"},
 		{"PUT", ws + "/settings/override", `{}`, 400, "invalid_argument"},
 		{"PUT", ws + "/teammates/ana/reassign_replies", `{}`, 400, "bad_request"},

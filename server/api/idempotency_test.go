@@ -94,7 +94,7 @@ func TestIdempotentRetriesAcrossAFailover(t *testing.T) {
 	if err := leader.rt.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	events := leader.rt.Events().Len()
+	events := leader.rt.Default().Events().Len()
 	for i, w := range writes {
 		// Half the retries reach the follower, which forwards them.
 		to := leader
@@ -125,7 +125,7 @@ func TestIdempotentRetriesAcrossAFailover(t *testing.T) {
 	if err := leader.rt.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := leader.rt.Events().Len(); got != events {
+	if got := leader.rt.Default().Events().Len(); got != events {
 		t.Fatalf("the retries logged %d events", got-events)
 	}
 	code, body := sendKeyed(t, leader.url, write{method: "POST", path: ws + "/calls/c9/hold"}, "key-1")

@@ -60,7 +60,7 @@ func (s *Server) listTeammates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := Page[Teammate]{Items: []Teammate{}}
-	s.view(func(e *assign.Engine) {
+	s.view(r, func(e *assign.Engine) {
 		var ids []pb.TeammateID
 		e.EachTeammate(func(v assign.TeammateView) bool {
 			if string(v.ID) > after {
@@ -86,7 +86,7 @@ func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := Page[Team]{Items: []Team{}}
-	s.view(func(e *assign.Engine) {
+	s.view(r, func(e *assign.Engine) {
 		var ids []pb.TeamID
 		e.EachTeam(func(v assign.TeamView) bool {
 			if string(v.ID) > after {
@@ -128,7 +128,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := Page[Call]{Items: []Call{}}
-	s.view(func(e *assign.Engine) {
+	s.view(r, func(e *assign.Engine) {
 		var ids []pb.CallID
 		e.EachCall(func(v assign.CallView) bool {
 			if string(v.ID) > after && (stage == 0 || v.Stage == stage) && (team == "" || v.Team == team) {

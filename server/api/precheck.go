@@ -22,18 +22,18 @@ import (
 // proposed and then refused by the engine: that entry is harmless, every
 // node refuses it the same way. On a follower nothing is prechecked (its
 // view may trail); the command goes to the leader. Call it before
-// rt.Do with a command whose arguments were checked (the API's handlers
+// Workspace.Do with a command whose arguments were checked (the API's handlers
 // and the dashboard's actions do).
 //
 // Precheck is safe for concurrent use; it takes the engine's lock for one
 // lookup and never waits on the network.
-func Precheck(rt *core.Runtime, cmd assign.Command) error {
+func Precheck(w *core.Workspace, cmd assign.Command) error {
 	kind := precheckOf(cmd)
-	if kind == nothing || !rt.Node().Status().Ready {
+	if kind == nothing || !w.Ready() {
 		return nil
 	}
 	var err error
-	_, _ = rt.View(func(e *assign.Engine) { err = kind.check(e, cmd) })
+	_, _ = w.View(func(e *assign.Engine) { err = kind.check(e, cmd) })
 	return err
 }
 

@@ -42,7 +42,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	add := func(name string, ok bool, format string, args ...any) {
 		checks = append(checks, ReadyCheck{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
 	}
-	if err := s.rt.Events().Check(); err != nil || st.State == "Shutdown" {
+	if err := s.rt.Store().Check(); err != nil || st.State == "Shutdown" {
 		add("stores_open", false, "raft %s, event store: %v", st.State, err)
 	} else {
 		add("stores_open", true, "raft %s, event store open", st.State)
@@ -60,7 +60,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.rt.CatchUp(ctx); err != nil {
 		add("events_caught_up", false, "the event store is behind the applied index %d: %v", st.AppliedIndex, err)
 	} else {
-		add("events_caught_up", true, "the event store holds up to index %d", s.rt.Events().Applied())
+		add("events_caught_up", true, "the event store holds up to index %d", s.rt.Store().Applied())
 	}
 	body, status := ReadyBody{Status: "ready", Checks: checks}, http.StatusOK
 	for _, c := range checks {

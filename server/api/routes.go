@@ -11,6 +11,8 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
@@ -85,16 +87,36 @@ func (s *Server) routes() *http.ServeMux {
 	return m
 }
 
-// inWorkspace serves h for the server's workspace; any other {ws} is 404
-// workspace_not_found (this server runs one workspace).
+// inWorkspace serves h for the workspace {ws} to its host only: any other
+// principal gets 403 forbidden, whether {ws} exists or not (a credential
+// of one workspace learns nothing of another), and the host of a
+// workspace this node does not know (not created yet, or not replicated
+// here yet) gets 404 workspace_not_found. h finds the workspace with
+// [workspaceOf].
 func (s *Server) inWorkspace(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if ws := r.PathValue("ws"); ws != string(s.rt.Workspace()) {
+		ws := r.PathValue("ws")
+		p, _ := httpedge.PrincipalFrom(r.Context())
+		if err := httpedge.CheckRole(p, ws, httpedge.RoleHost); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		sp, err := s.rt.Workspace(replica.WorkspaceID(ws))
+		if err != nil {
 			s.writeError(w, r, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws))
 			return
 		}
-		h(w, r)
+		h(w, r.WithContext(context.WithValue(r.Context(), workspaceKey{}, sp)))
 	}
+}
+
+// workspaceKey is the request context's key of the workspace inWorkspace
+// resolved.
+type workspaceKey struct{}
+
+// workspaceOf returns the workspace of a request served by inWorkspace.
+func workspaceOf(r *http.Request) *core.Workspace {
+	return r.Context().Value(workspaceKey{}).(*core.Workspace)
 }
 
 // decode reads a JSON body into v with the edge's strict decoder
@@ -142,9 +164,10 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, req validator, opt
 // Idempotency-Key header the key travels with the command into its log
 // entry (idempotency.go): a retry gets the first outcome.
 func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) (rd assign.Ready, ok bool) {
+	sp := workspaceOf(r)
 	key, hash, err := idempotencyOf(r, cmd)
 	if err == nil && key != "" {
-		if out, found := s.rt.Recorded(key, hash); found { // answered before: no log entry
+		if out, found := sp.Recorded(key, hash); found { // answered before: no log entry
 			if out.Err != nil {
 				s.writeError(w, r, out.Err)
 				return rd, false
@@ -153,7 +176,7 @@ func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) 
 		}
 	}
 	if err == nil {
-		err = Precheck(s.rt, cmd)
+		err = Precheck(sp, cmd)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -162,9 +185,9 @@ func (s *Server) do(w http.ResponseWriter, r *http.Request, cmd assign.Command) 
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	if key != "" {
-		rd, err = s.rt.DoIdempotent(ctx, cmd, key, hash)
+		rd, err = sp.DoIdempotent(ctx, cmd, key, hash)
 	} else {
-		rd, err = s.rt.Do(ctx, cmd)
+		rd, err = sp.Do(ctx, cmd)
 	}
 	if err != nil {
 		if s.answerNotLeader(w, r, err) {
@@ -185,9 +208,10 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, status int, cmd
 	}
 }
 
-// view reads this node's engine; false while the workspace is empty.
-func (s *Server) view(read func(e *assign.Engine)) bool {
-	ok, err := s.rt.View(read)
+// view reads this node's engine of the request's workspace; false while
+// the workspace is empty.
+func (s *Server) view(r *http.Request, read func(e *assign.Engine)) bool {
+	ok, err := workspaceOf(r).View(read)
 	return ok && err == nil
 }
 
@@ -196,7 +220,7 @@ func (s *Server) getTeammate(w http.ResponseWriter, r *http.Request) {
 	id := pb.TeammateID(r.PathValue("id"))
 	var v assign.TeammateView
 	var ok bool
-	s.view(func(e *assign.Engine) { v, ok = e.Teammate(id) })
+	s.view(r, func(e *assign.Engine) { v, ok = e.Teammate(id) })
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id))
 		return
@@ -225,7 +249,7 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
 	id := pb.TeamID(r.PathValue("team"))
 	var v Team
 	var ok bool
-	s.view(func(e *assign.Engine) { v, ok = teamOf(e, id) })
+	s.view(r, func(e *assign.Engine) { v, ok = teamOf(e, id) })
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeam, id))
 		return
@@ -238,7 +262,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
 	var v assign.CallView
 	var ok bool
-	s.view(func(e *assign.Engine) { v, ok = e.Call(id) })
+	s.view(r, func(e *assign.Engine) { v, ok = e.Call(id) })
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownCall, id))
 		return
@@ -266,7 +290,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
 	var x assign.Explanation
 	err := fmt.Errorf("%w: %q", assign.ErrUnknownCall, id)
-	s.view(func(e *assign.Engine) { x, err = e.Explain(id) })
+	s.view(r, func(e *assign.Engine) { x, err = e.Explain(id) })
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -287,14 +311,14 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	id := pb.CallID(r.PathValue("id"))
 	_ = s.rt.CatchUp(r.Context()) // on error the store may trail: still serve it
-	events, err := s.rt.Events().Timeline(id)
+	events, err := s.rt.Store().Timeline(string(workspaceOf(r).ID()), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if events == nil {
 		var known bool
-		s.view(func(e *assign.Engine) { _, known = e.Call(id) })
+		s.view(r, func(e *assign.Engine) { _, known = e.Call(id) })
 		if !known {
 			s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownCall, id))
 			return
@@ -319,6 +343,6 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 
 // GET /v1/workspaces/{ws}/dashboard: this node's live metrics, read under the collector's
 // lock; it never waits on the engine or the telephony.
-func (s *Server) dashboard(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, dashboardOf(s.rt.Dashboard(s.rt.Now())))
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, dashboardOf(workspaceOf(r).Dashboard(s.rt.Now())))
 }

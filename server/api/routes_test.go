@@ -99,9 +99,9 @@ func TestCallFlowOverHTTP(t *testing.T) {
 		}
 	}
 	metricsText := c.do("GET", "/metrics", "", http.StatusOK, nil)
-	for _, want := range []string{`phonebalance_calls_answered_total{team="support"} 2`,
-		`phonebalance_calls_offered_total{team="support"} 2`, `phonebalance_calls_active{team="support"} 0`,
-		`phonebalance_talk_seconds_count{team="support"} 2`, "go_goroutines"} {
+	for _, want := range []string{`phonebalance_calls_answered_total{team="support",workspace="default"} 2`,
+		`phonebalance_calls_offered_total{team="support",workspace="default"} 2`, `phonebalance_calls_active{team="support",workspace="default"} 0`,
+		`phonebalance_talk_seconds_count{team="support",workspace="default"} 2`, "go_goroutines"} {
 		if !strings.Contains(metricsText, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
@@ -157,7 +157,7 @@ func (e *env) state() string {
 	for _, p := range []string{"/v1/workspaces/default/teams/support", "/v1/workspaces/default/teammates/ana", "/v1/workspaces/default/teammates/ben", "/v1/workspaces/default/calls/call-1"} {
 		b.WriteString(e.c.do("GET", p, "", http.StatusOK, nil))
 	}
-	fmt.Fprintf(&b, "events %d", e.rt.Events().Len())
+	fmt.Fprintf(&b, "events %d", e.rt.Default().Events().Len())
 	return b.String()
 }
 

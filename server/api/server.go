@@ -35,9 +35,10 @@ import (
 type Config struct {
 	// Runtime is the node the API serves. Required.
 	Runtime *core.Runtime
-	// Token is the API token every request must carry (Authorization:
+	// Token is the host token of core.DefaultWorkspace (Authorization:
 	// Bearer, or the phonebalance_token cookie). Required, at least 16
-	// bytes.
+	// bytes. The workspaces created through POST /v1/workspaces have
+	// tokens of their own (see [HostVerifier]).
 	Token string
 	// AdminToken is the cluster's admin credential (httpedge.RoleAdmin):
 	// it alone may change the membership and take backups, and it may not
@@ -134,7 +135,7 @@ func New(cfg Config) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	var verifier httpedge.Verifier = auth
+	verifier := HostVerifier(cfg.Runtime, auth)
 	if cfg.AdminToken != "" {
 		if cfg.AdminToken == cfg.Token {
 			return nil, fmt.Errorf("api: the admin token must differ from the host token")
@@ -143,7 +144,7 @@ func New(cfg Config) (s *Server, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("api: admin token: %w", err)
 		}
-		verifier = httpedge.Verifiers{auth, admin}
+		verifier = httpedge.Verifiers{verifier, admin}
 	}
 	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
 		leaderURL: cfg.LeaderURL, backupDir: cfg.BackupDir}
@@ -191,6 +192,7 @@ func New(cfg Config) (s *Server, err error) {
 	}()
 	s.mux = s.routes()
 	s.backupRoute(s.mux)
+	s.workspaceRoutes(s.mux)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError), MaxRequestsInFlight: 4}))
 	for pattern, h := range cfg.Extra {

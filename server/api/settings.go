@@ -16,7 +16,7 @@ import (
 // rest is fixed when the workspace is created.
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 	var c assign.Config
-	if !s.view(func(e *assign.Engine) { c = e.Config() }) {
+	if !s.view(r, func(e *assign.Engine) { c = e.Config() }) {
 		c = s.rt.EngineConfig()
 	}
 	writeJSON(w, http.StatusOK, Settings{RingTimeoutMS: httpedge.Millis(c.RingTimeout),
@@ -32,7 +32,7 @@ func (s *Server) getTeamSettings(w http.ResponseWriter, r *http.Request) {
 	id := pb.TeamID(r.PathValue("team"))
 	var c assign.TeamConfig
 	var ok bool
-	s.view(func(e *assign.Engine) { c, ok = e.TeamConfig(id) })
+	s.view(r, func(e *assign.Engine) { c, ok = e.TeamConfig(id) })
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeam, id))
 		return

@@ -75,8 +75,8 @@ func (s *Server) effects(w http.ResponseWriter, r *http.Request) {
 	}
 	beat := time.NewTicker(streamHeartbeat)
 	defer beat.Stop()
-	log := s.rt.Effects()
-	ws := string(s.rt.Workspace())
+	log := workspaceOf(r).Effects()
+	ws := string(workspaceOf(r).ID())
 	for {
 		recs, gap, changed := log.After(last, 256)
 		if gap {
@@ -136,7 +136,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = s.rt.CatchUp(r.Context()) // on error the store may trail: still serve it
-	evs, err := s.rt.Events().After(after, limit+1)
+	evs, err := s.rt.Store().After(string(workspaceOf(r).ID()), after, limit+1)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

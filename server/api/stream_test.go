@@ -122,8 +122,8 @@ func TestEffectsStreamSurvivesALeaderKill(t *testing.T) {
 			t.Fatalf("seqs out of order: %v", seqs)
 		}
 	}
-	if len(seqs) != leader.rt.Events().Len() || len(seqs) < 10 {
-		t.Fatalf("%d events paged, the store holds %d", len(seqs), leader.rt.Events().Len())
+	if len(seqs) != leader.rt.Default().Events().Len() || len(seqs) < 10 {
+		t.Fatalf("%d events paged, the store holds %d", len(seqs), leader.rt.Default().Events().Len())
 	}
 	if code, _ := (client{t: t, base: leader.url, token: token}).try("GET", ws+"/effects?after=x", ""); code != http.StatusBadRequest {
 		t.Fatalf("bad after: %d", code)

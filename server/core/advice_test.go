@@ -29,7 +29,7 @@ func TestAdviceFromTheLog(t *testing.T) {
 	do(t, rt, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
 	clk.Add(10 * time.Second)
 	var rung assign.CallView
-	if _, err := rt.View(func(e *assign.Engine) { rung, _ = e.Call("call-1") }); err != nil {
+	if _, err := rt.Default().View(func(e *assign.Engine) { rung, _ = e.Call("call-1") }); err != nil {
 		t.Fatal(err)
 	}
 	do(t, rt, assign.Command{Op: assign.OpAnswer, Call: "call-1", Teammate: rung.Ringing})
@@ -38,7 +38,7 @@ func TestAdviceFromTheLog(t *testing.T) {
 
 	check := func(rt *core.Runtime) advice.TeamAdvice {
 		t.Helper()
-		got := rt.Advice(clk.Now(), advice.AvailableByTeam(rt.Dashboard(clk.Now())))
+		got := rt.Default().Advice(clk.Now(), advice.AvailableByTeam(rt.Default().Dashboard(clk.Now())))
 		if len(got) != 1 || got[0].Team != "support" {
 			t.Fatalf("advice: %+v", got)
 		}

@@ -101,4 +101,3 @@ func (l *EffectLog) After(id replica.EffectID, max int) (recs []EffectRecord, ga
 	}
 	return recs, gap, l.changed
 }
-

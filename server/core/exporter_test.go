@@ -24,13 +24,13 @@ func TestTeamSeriesExistFromTheTeamsCreation(t *testing.T) {
 	want := `
 # HELP phonebalance_calls_offered_total Calls that entered the team's queue (each queue segment).
 # TYPE phonebalance_calls_offered_total counter
-phonebalance_calls_offered_total{team="support"} 0
+phonebalance_calls_offered_total{team="support",workspace="default"} 0
 # HELP phonebalance_calls_in_queue Inbound calls waiting in the team's queue now, ringing included.
 # TYPE phonebalance_calls_in_queue gauge
-phonebalance_calls_in_queue{team="support"} 0
+phonebalance_calls_in_queue{team="support",workspace="default"} 0
 # HELP phonebalance_staffing_arrivals_per_second Inbound calls arriving per second over the advice window.
 # TYPE phonebalance_staffing_arrivals_per_second gauge
-phonebalance_staffing_arrivals_per_second{team="support"} 0
+phonebalance_staffing_arrivals_per_second{team="support",workspace="default"} 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "phonebalance_calls_offered_total",
 		"phonebalance_calls_in_queue", "phonebalance_staffing_arrivals_per_second"); err != nil {
@@ -46,7 +46,7 @@ phonebalance_staffing_arrivals_per_second{team="support"} 0
 	want = `
 # HELP phonebalance_calls_offered_total Calls that entered the team's queue (each queue segment).
 # TYPE phonebalance_calls_offered_total counter
-phonebalance_calls_offered_total{team="support"} 1
+phonebalance_calls_offered_total{team="support",workspace="default"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "phonebalance_calls_offered_total"); err != nil {
 		t.Fatal(err)

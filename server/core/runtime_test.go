@@ -48,7 +48,7 @@ func do(t *testing.T, rt *core.Runtime, cmd assign.Command) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
-		_, err := rt.Do(ctx, cmd)
+		_, err := rt.Default().Do(ctx, cmd)
 		if err == nil {
 			return
 		}
@@ -81,8 +81,8 @@ func TestReopenRebuildsMetricsWithoutDuplicates(t *testing.T) {
 	do(t, rt, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
 	do(t, rt, assign.Command{Op: assign.OpAnswer, Call: "call-1", Teammate: "ana"})
 	do(t, rt, assign.Command{Op: assign.OpArrive, Call: "call-2", Team: "support"})
-	before := rt.Dashboard(time.Time{})
-	events := rt.Events().Len()
+	before := rt.Default().Dashboard(time.Time{})
+	events := rt.Default().Events().Len()
 	if before.Active != 1 || before.InQueue != 1 {
 		t.Fatalf("dashboard before: active %d, in queue %d", before.Active, before.InQueue)
 	}
@@ -92,23 +92,23 @@ func TestReopenRebuildsMetricsWithoutDuplicates(t *testing.T) {
 
 	rt = open(t, core.Config{Dir: dir, Telephony: tel})
 	defer rt.Close()
-	after := rt.Dashboard(time.Time{})
+	after := rt.Default().Dashboard(time.Time{})
 	if after.Active != 1 || after.InQueue != 1 || after.AvailableForPhone != before.AvailableForPhone {
 		t.Fatalf("dashboard after reopening: %+v, was %+v", after, before)
 	}
 	// Wait until the replayed log is applied, then check nothing doubled.
 	do(t, rt, assign.Command{Op: assign.OpEndCall, Call: "call-2", By: eventlog.ByCustomer})
-	tl, err := rt.Events().Timeline("call-1")
+	tl, err := rt.Default().Events().Timeline("call-1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(tl) != 4 { // placed, queued, offered, answered
 		t.Fatalf("call-1's timeline after reopening: %d events", len(tl))
 	}
-	if got := rt.Events().Len(); got <= events {
+	if got := rt.Default().Events().Len(); got <= events {
 		t.Fatalf("%d events after a hang-up, had %d", got, events)
 	}
-	if d := rt.Dashboard(time.Time{}); d.InQueue != 0 || d.Active != 1 {
+	if d := rt.Default().Dashboard(time.Time{}); d.InQueue != 0 || d.Active != 1 {
 		t.Fatalf("after call-2's hang-up: %+v", d)
 	}
 }
@@ -195,10 +195,10 @@ func TestOldTimelinesComeFromTheFile(t *testing.T) {
 		do(t, rt, assign.Command{Op: assign.OpArrive, Call: call, Team: "support"})
 		do(t, rt, assign.Command{Op: assign.OpEndCall, Call: call, By: eventlog.ByCustomer})
 	}
-	if n := len(rt.Events().Recent(0)); n != 8 {
+	if n := len(rt.Default().Events().Recent(0)); n != 8 {
 		t.Fatalf("%d events in memory, want 8", n)
 	}
-	tl, err := rt.Events().Timeline("call-1")
+	tl, err := rt.Default().Events().Timeline("call-1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,10 +27,11 @@ import (
 // metrics collector until the returned func is called.
 func blockConsumers(rt *core.Runtime) (release func()) {
 	held, done := make(chan struct{}), make(chan struct{})
-	go rt.WithCollector(func(*metrics.Collector) {
+	go rt.Default().WithCollector(func(*metrics.Collector) {
 		close(held)
 		<-done
 	})
+
 	<-held
 	var once sync.Once
 	return func() { once.Do(func() { close(done) }) }
@@ -52,7 +53,7 @@ func TestViewIsNotBlockedBySlowConsumers(t *testing.T) {
 	defer release()
 	applied := make(chan error, 1)
 	go func() {
-		_, err := rt.Node().Do(ctx, rt.Workspace(), assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
+		_, err := rt.Node().Do(ctx, core.DefaultWorkspace, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
 		applied <- err
 	}()
 	select {
@@ -65,7 +66,7 @@ func TestViewIsNotBlockedBySlowConsumers(t *testing.T) {
 	}
 	viewed := make(chan bool, 1)
 	go func() {
-		_, _ = rt.View(func(e *assign.Engine) { _, ok := e.Call("call-1"); viewed <- ok })
+		_, _ = rt.Default().View(func(e *assign.Engine) { _, ok := e.Call("call-1"); viewed <- ok })
 	}()
 	select {
 	case ok := <-viewed:
@@ -79,10 +80,10 @@ func TestViewIsNotBlockedBySlowConsumers(t *testing.T) {
 	if err := rt.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if d := rt.Dashboard(time.Time{}); d.InQueue != 1 {
+	if d := rt.Default().Dashboard(time.Time{}); d.InQueue != 1 {
 		t.Fatalf("after the consumers resumed: in queue %d", d.InQueue)
 	}
-	if tl, err := rt.Events().Timeline("call-1"); err != nil || len(tl) == 0 {
+	if tl, err := rt.Default().Events().Timeline("call-1"); err != nil || len(tl) == 0 {
 		t.Fatalf("call-1's timeline: %v, %v", tl, err)
 	}
 }
@@ -101,14 +102,14 @@ func TestDoDoesNotWaitForTheStreamButReadsSeeIt(t *testing.T) {
 
 	release := blockConsumers(rt)
 	defer release()
-	if _, err := rt.Do(ctx, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"}); err != nil {
+	if _, err := rt.Default().Do(ctx, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"}); err != nil {
 		t.Fatalf("Do waited for the consumers: %v", err)
 	}
 	release()
-	if d := rt.Dashboard(time.Time{}); d.InQueue != 1 {
+	if d := rt.Default().Dashboard(time.Time{}); d.InQueue != 1 {
 		t.Fatalf("the dashboard read after Do shows %d in queue, want 1", d.InQueue)
 	}
-	if tl, err := rt.Events().Timeline("call-1"); err != nil || len(tl) == 0 {
+	if tl, err := rt.Default().Events().Timeline("call-1"); err != nil || len(tl) == 0 {
 		t.Fatalf("the timeline read after Do: %v, %v", tl, err)
 	}
 }
@@ -129,7 +130,7 @@ func TestFullStreamHoldsTheLogBackAndLosesNothing(t *testing.T) {
 	errs := make(chan error, calls)
 	for i := range calls {
 		go func() {
-			_, err := rt.Node().Do(ctx, rt.Workspace(),
+			_, err := rt.Node().Do(ctx, core.DefaultWorkspace,
 				assign.Command{Op: assign.OpArrive, Call: pb.CallID(fmt.Sprintf("call-%d", i)), Team: "support"})
 			errs <- err
 		}()
@@ -143,10 +144,10 @@ func TestFullStreamHoldsTheLogBackAndLosesNothing(t *testing.T) {
 	if err := rt.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := uint64(rt.Events().Len()), rt.Events().LastSeq(); got != want {
+	if got, want := uint64(rt.Default().Events().Len()), rt.Default().Events().LastSeq(); got != want {
 		t.Fatalf("%d events stored, last seq %d: some were dropped", got, want)
 	}
-	if d := rt.Dashboard(time.Time{}); d.InQueue != calls {
+	if d := rt.Default().Dashboard(time.Time{}); d.InQueue != calls {
 		t.Fatalf("in queue %d, want %d", d.InQueue, calls)
 	}
 }
@@ -210,11 +211,11 @@ func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
 	if upto == 0 {
 		t.Fatal("the follower installed a snapshot and reports no gap")
 	}
-	want, err := leader.Events().Timeline("call-2")
+	want, err := leader.Default().Events().Timeline("call-2")
 	if err != nil || len(want) == 0 {
 		t.Fatalf("leader's call-2: %v %v", want, err)
 	}
-	got, err := follower.Events().Timeline("call-2")
+	got, err := follower.Default().Events().Timeline("call-2")
 	if err != nil || len(got) != len(want) {
 		t.Fatalf("the follower's call-2 timeline: %d events, want %d (%v)", len(got), len(want), err)
 	}
@@ -276,7 +277,7 @@ func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
 	seed(t, rt)
 	do(t, rt, assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"})
 	waitSnapshot(t, rt, dir)
-	want, err := rt.Events().Timeline("call-1")
+	want, err := rt.Default().Events().Timeline("call-1")
 	if err != nil || len(want) == 0 {
 		t.Fatal(want, err)
 	}
@@ -290,7 +291,7 @@ func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lines bytes.Buffer
-	if err := st.Export(&lines); err != nil {
+	if err := st.Export(eventstore.LegacyWorkspace, &lines); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -312,10 +313,10 @@ func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
 	if g := rt.Gaps(); len(g) != 0 {
 		t.Fatalf("gaps after importing a complete events.jsonl: %+v", g)
 	}
-	if rt.Events().Applied() == 0 {
+	if rt.Store().Applied() == 0 {
 		t.Fatal("the store adopted no applied index")
 	}
-	got, err := rt.Events().Timeline("call-1")
+	got, err := rt.Default().Events().Timeline("call-1")
 	if err != nil || len(got) != len(want)+1 || got[len(got)-1].Kind != eventlog.CallEndedBeforeAnswer {
 		t.Fatalf("call-1 after the import: %v (%v), was %v", got, err, want)
 	}
@@ -330,7 +331,7 @@ func TestEventsPastTheRetentionArePruned(t *testing.T) {
 	cfg := core.Config{Dir: dir, Clock: clk, EventRetention: time.Hour, Telephony: telephony.LogTelephony{Logger: quiet()}}
 	rt := open(t, cfg)
 	seed(t, rt) // no call: no deadline falls due while the clock moves
-	stored, last := rt.Events().Len(), rt.Events().LastSeq()
+	stored, last := rt.Default().Events().Len(), rt.Default().Events().LastSeq()
 	if stored == 0 {
 		t.Fatal("nothing stored")
 	}
@@ -340,7 +341,7 @@ func TestEventsPastTheRetentionArePruned(t *testing.T) {
 
 	clk.Add(30 * time.Minute)
 	rt = open(t, cfg)
-	if got := rt.Events().Len(); got != stored {
+	if got := rt.Default().Events().Len(); got != stored {
 		t.Fatalf("%d events within the retention, had %d", got, stored)
 	}
 	if err := rt.Close(); err != nil {
@@ -349,11 +350,11 @@ func TestEventsPastTheRetentionArePruned(t *testing.T) {
 	clk.Add(time.Hour)
 	rt = open(t, cfg)
 	defer rt.Close()
-	if got := rt.Events().Len(); got != 0 {
+	if got := rt.Default().Events().Len(); got != 0 {
 		t.Fatalf("%d events older than the retention are left", got)
 	}
-	if rt.Events().LastSeq() != last {
-		t.Fatalf("last seq %d after pruning, was %d", rt.Events().LastSeq(), last)
+	if rt.Default().Events().LastSeq() != last {
+		t.Fatalf("last seq %d after pruning, was %d", rt.Default().Events().LastSeq(), last)
 	}
 }
 
@@ -412,7 +413,7 @@ func TestRestartBehindASnapshotMarksTheGap(t *testing.T) {
 	if len(gaps) != 1 || gaps[0].After == 0 || gaps[0].Upto <= gaps[0].After {
 		t.Fatalf("gaps after restarting behind a snapshot: %+v", gaps)
 	}
-	if tl, err := rt.Events().Timeline("call-1"); err != nil || len(tl) == 0 {
+	if tl, err := rt.Default().Events().Timeline("call-1"); err != nil || len(tl) == 0 {
 		t.Fatalf("call-1 after the gap: %v %v", tl, err)
 	}
 }

@@ -436,3 +436,9 @@ func (s *spaces) restored(index uint64) {
 		w.effects.restored(index)
 	}
 }
+
+// Ready reports whether this node leads and has applied its whole log
+// (replica's Status.Ready): its view of the workspace is then current
+// enough to refuse a command before the log (see api.Precheck). Safe for
+// concurrent use.
+func (w *Workspace) Ready() bool { return w.rt.node.Status().Ready }

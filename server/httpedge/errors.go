@@ -51,8 +51,10 @@ var (
 	// ErrUnavailable: a feature this server does not offer.
 	ErrUnavailable = errors.New("not available on this server")
 	// ErrWorkspaceNotFound: a /v1/workspaces/{ws} path naming a workspace
-	// this server does not run.
+	// that does not exist (on this node).
 	ErrWorkspaceNotFound = errors.New("workspace not found")
+	// ErrWorkspaceExists: creating a workspace whose ID is taken.
+	ErrWorkspaceExists = errors.New("workspace exists")
 )
 
 // entry is one row of the error table.
@@ -100,6 +102,7 @@ var table = []entry{
 	{assign.ErrUnknownTeammate, http.StatusNotFound, "unknown_teammate"},
 	{assign.ErrUnknownTeam, http.StatusNotFound, "unknown_team"},
 	{assign.ErrUnknownCall, http.StatusNotFound, "unknown_call"},
+	{ErrWorkspaceExists, http.StatusConflict, "workspace_exists"},
 	{assign.ErrDuplicateTeammate, http.StatusConflict, "duplicate_teammate"},
 	{assign.ErrDuplicateTeam, http.StatusConflict, "duplicate_team"},
 	{assign.ErrDuplicateCall, http.StatusConflict, "duplicate_call"},

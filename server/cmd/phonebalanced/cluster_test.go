@@ -117,7 +117,7 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 		t.Fatalf("team after failover: %+v (call-1 rings %s)", team, call.Ringing)
 	}
 	metrics := must(t, newLeader.addr, "GET", "/metrics", "", http.StatusOK, nil)
-	if !strings.Contains(metrics, `phonebalance_calls_in_queue{team="support"} 1`) {
+	if !strings.Contains(metrics, `phonebalance_calls_in_queue{team="support",workspace="default"} 1`) {
 		t.Fatalf("/metrics on the new leader:\n%s", metrics)
 	}
 

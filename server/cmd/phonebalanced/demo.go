@@ -52,7 +52,7 @@ func doOnLeader(ctx context.Context, rt *core.Runtime, cmd assign.Command) (assi
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		rd, err := rt.Do(ctx, cmd)
+		rd, err := rt.Default().Do(ctx, cmd)
 		if !errors.Is(err, replica.ErrNotLeader) {
 			return rd, err
 		}
@@ -73,7 +73,7 @@ func waitLeader(ctx context.Context, rt *core.Runtime) error {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		err := rt.Node().ViewConsistent(ctx, rt.Workspace(), func(*assign.Engine) {})
+		err := rt.Node().ViewConsistent(ctx, core.DefaultWorkspace, func(*assign.Engine) {})
 		if err == nil || errors.Is(err, replica.ErrUnknownWorkspace) {
 			return nil
 		}

@@ -86,7 +86,7 @@ func TestEventsExportWhileServerRuns(t *testing.T) {
 	}
 	defer s.Close()
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	err = exportEvents(dir, out, nil, nil)
+	err = exportEvents(dir, "default", out, nil, nil)
 	if !errors.Is(err, eventstore.ErrLocked) || !strings.Contains(err.Error(), "stop the server") {
 		t.Fatalf("export of a held store: %v", err)
 	}
@@ -99,13 +99,13 @@ func TestEventsExportWhileServerRuns(t *testing.T) {
 // there), and so is an unknown subcommand.
 func TestEventsExportErrors(t *testing.T) {
 	dir := t.TempDir()
-	if err := exportEvents(dir, "", nil, nil); !errors.Is(err, eventstore.ErrNotFound) {
+	if err := exportEvents(dir, "default", "", nil, nil); !errors.Is(err, eventstore.ErrNotFound) {
 		t.Fatalf("empty directory: %v", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, eventstore.LegacyFileName), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := exportEvents(dir, "", nil, nil); !errors.Is(err, eventstore.ErrNotFound) || !strings.Contains(err.Error(), eventstore.LegacyFileName) {
+	if err := exportEvents(dir, "default", "", nil, nil); !errors.Is(err, eventstore.ErrNotFound) || !strings.Contains(err.Error(), eventstore.LegacyFileName) {
 		t.Fatalf("directory with the old file: %v", err)
 	}
 	var stderr bytes.Buffer
@@ -130,7 +130,7 @@ func TestEventsExportNamesGaps(t *testing.T) {
 	}
 	s.Close()
 	var stdout, stderr bytes.Buffer
-	if err := exportEvents(dir, "", &stdout, &stderr); err != nil {
+	if err := exportEvents(dir, "default", "", &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stderr.String(), "raft entries 2 to 40 (snapshot installed)") || strings.Count(stdout.String(), "\n") != 2 {

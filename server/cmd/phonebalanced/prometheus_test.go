@@ -80,7 +80,7 @@ func TestPrometheusScrapesAndRules(t *testing.T) {
 	for _, p := range dash.Panels {
 		for _, tg := range p.Targets {
 			n++
-			expr := strings.ReplaceAll(tg.Expr, `"$team"`, `".+"`)
+			expr := strings.NewReplacer(`"$team"`, `".+"`, `"$workspace"`, `".+"`).Replace(tg.Expr)
 			res, err := prom.query(expr)
 			if err != nil {
 				t.Errorf("dashboard panel %q: %s: %v", p.Title, tg.Expr, err)

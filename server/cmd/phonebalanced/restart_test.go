@@ -113,7 +113,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		}
 	}
 	metrics := must(t, b.addr, "GET", "/metrics", ``, http.StatusOK, nil)
-	if !strings.Contains(metrics, `phonebalance_calls_offered_total{team="support"} 2`) {
+	if !strings.Contains(metrics, `phonebalance_calls_offered_total{team="support",workspace="default"} 2`) {
 		t.Fatalf("/metrics after restart:\n%s", metrics)
 	}
 	if code, _ := request(b.addr, "GET", "/v1/workspaces/default/teams/support", ""); code != http.StatusOK {
@@ -124,7 +124,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	}
 	// The event store holds every event once, in order.
 	var raw bytes.Buffer
-	if err := exportEvents(dir, "", &raw, io.Discard); err != nil {
+	if err := exportEvents(dir, "default", "", &raw, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := eventlog.DecodeJSONLines(&raw)

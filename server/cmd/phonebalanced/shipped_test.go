@@ -43,7 +43,7 @@ func TestShippedDashboardAndDemo(t *testing.T) {
 		t.Fatalf("login form: %d %.200s", resp.StatusCode, form)
 	}
 
-	offered := regexp.MustCompile(`(?m)^phonebalance_calls_offered_total\{team="support"\} (\d+)`)
+	offered := regexp.MustCompile(`(?m)^phonebalance_calls_offered_total\{team="support",workspace="default"\} (\d+)`)
 	eventually(t, 60*time.Second, "simulated calls offered and staffing advice on /metrics", func() bool {
 		code, body := request(c.addr, "GET", "/metrics", "")
 		m := offered.FindStringSubmatch(body)
@@ -51,7 +51,7 @@ func TestShippedDashboardAndDemo(t *testing.T) {
 			return false
 		}
 		n, _ := strconv.Atoi(m[1])
-		return n >= 3 && strings.Contains(body, `phonebalance_staffing_target_ratio{team="support"} 0.8`)
+		return n >= 3 && strings.Contains(body, `phonebalance_staffing_target_ratio{team="support",workspace="default"} 0.8`)
 	})
 	if err := c.stop(); err != nil {
 		t.Fatalf("graceful stop: %v\n%s", err, c.stderr())

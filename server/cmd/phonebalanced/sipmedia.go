@@ -54,22 +54,24 @@ func expectedWait(rt *core.Runtime) func(team pb.TeamID, place int) time.Duratio
 	return func(team pb.TeamID, place int) time.Duration {
 		var mean time.Duration
 		ok := false
-		rt.WithCollector(func(col *metrics.Collector) {
+		rt.Default().WithCollector(func(col *metrics.Collector) {
 			for _, l := range col.Staffing(rt.Now()) {
 				if l.Team == team {
 					mean, ok = l.MeanHandle()
 				}
 			}
 		})
+
 		if !ok {
 			return media.UnknownWait
 		}
 		servers := 1
-		_, _ = rt.View(func(e *assign.Engine) {
+		_, _ = rt.Default().View(func(e *assign.Engine) {
 			if counts, _, found := e.TeamCounts(team); found && counts.Available > 1 {
 				servers = counts.Available
 			}
 		})
+
 		return time.Duration(place) * mean / time.Duration(servers)
 	}
 }

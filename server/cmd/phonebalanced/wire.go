@@ -134,7 +134,7 @@ func mountDashboard(opts *Options, logger *slog.Logger, secureCookie bool) {
 				if err := api.Precheck(rt, cmd); err != nil { // as the API does: no log entry
 					return err
 				}
-				_, err := rt.Do(ctx, cmd)
+				_, err := rt.Default().Do(ctx, cmd)
 				return err
 			},
 			Timeline:     dashboard.TimelineFunc(rt.Timeline),
@@ -217,7 +217,7 @@ func wireSIP(opts *Options, c config, logger *slog.Logger, phone *browserPhone) 
 			Listen: c.sip, Advertise: c.sipAdvertise, Domain: c.sipDomain,
 			Users: users, Callers: callers, VoicemailURI: c.sipVoicemail,
 			ListenTCP: c.sipTCP, ListenTLS: c.sipTLS, TLS: tlsConf,
-			Node: rt.Node(), Workspace: rt.Workspace(), Logger: logger,
+			Node: rt.Node(), Workspace: core.DefaultWorkspace, Logger: logger,
 		})
 		if err != nil {
 			return nil, err

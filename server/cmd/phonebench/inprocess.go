@@ -53,7 +53,7 @@ func (p inprocLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 		users, err := sip.ReadUsersFile(s.sip.usersFile)
 		if err == nil {
 			n.gw, err = sip.New(sip.Config{Listen: s.sip.listen, Domain: sipDomain, Users: users,
-				Node: rt.Node(), Workspace: rt.Workspace(), Logger: quietLogger()})
+				Node: rt.Node(), Workspace: core.DefaultWorkspace, Logger: quietLogger()})
 		}
 		if err == nil {
 			err = n.gw.Start(ctx)

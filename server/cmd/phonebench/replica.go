@@ -120,7 +120,7 @@ func runCore(ctx context.Context, dir string, l load) (tally, error) {
 			return tally{}, errors.New("the node never led")
 		}
 	}
-	d := doDriver{submit: rt.Do}
+	d := doDriver{submit: rt.Default().Do}
 	if err := setupMix(ctx, d, l.clients); err != nil {
 		return tally{}, err
 	}

@@ -125,11 +125,11 @@ func (b *bench) start(phones int) *server {
 			assign.Command{Op: assign.OpAddMember, Team: "support", Teammate: id})
 	}
 	for _, c := range cmds {
-		_, err := rt.Do(ctx, c)
+		_, err := rt.Default().Do(ctx, c)
 		check(err)
 	}
 	gw, err := sip.New(sip.Config{Listen: "127.0.0.1:0", Domain: domain, Users: users, Node: rt.Node(),
-		Workspace: rt.Workspace(), Logger: quiet, MaxCalls: 5000, Media: &sip.MediaConfig{}})
+		Workspace: core.DefaultWorkspace, Logger: quiet, MaxCalls: 5000, Media: &sip.MediaConfig{}})
 	check(err)
 	check(gw.Start(ctx))
 	rt.SetTelephony(gw)
@@ -282,7 +282,7 @@ func waitRegistered(s *server, n int) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		open := 0
-		_, _ = s.rt.View(func(e *assign.Engine) {
+		_, _ = s.rt.Default().View(func(e *assign.Engine) {
 			e.EachTeammate(func(v assign.TeammateView) bool {
 				if v.Presence.ClientOpen {
 					open++
@@ -290,6 +290,7 @@ func waitRegistered(s *server, n int) error {
 				return true
 			})
 		})
+
 		if open == n {
 			return nil
 		}

@@ -1,0 +1,121 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/phonebalance/phonebalance/client"
+	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/httpedge"
+)
+
+// The workspace registry's wire types (package client).
+type (
+	WorkspaceRequest = client.WorkspaceRequest
+	WorkspaceBody    = client.Workspace
+	WorkspaceList    = client.WorkspaceList
+)
+
+// workspaceRoutes registers the admin's routes of the workspace registry.
+// A workspace's host may read its own record; creating, listing and
+// rotating tokens are the admin's.
+func (s *Server) workspaceRoutes(m *http.ServeMux) {
+	m.Handle("POST /v1/workspaces", httpedge.RequireRole(http.HandlerFunc(s.createWorkspace), httpedge.RoleAdmin))
+	m.Handle("GET /v1/workspaces", httpedge.RequireRole(http.HandlerFunc(s.listWorkspaces), httpedge.RoleAdmin))
+	m.Handle("GET /v1/workspaces/{ws}", httpedge.RequireRole(http.HandlerFunc(s.getWorkspace), httpedge.RoleAdmin, httpedge.RoleHost))
+	m.Handle("POST /v1/workspaces/{ws}/token", httpedge.RequireRole(http.HandlerFunc(s.rotateToken), httpedge.RoleAdmin))
+}
+
+// workspaceBody describes workspace id from this node's registry.
+func (s *Server) workspaceBody(id replica.WorkspaceID) WorkspaceBody {
+	b := WorkspaceBody{ID: string(id)}
+	if rec, ok := s.rt.Record(id); ok {
+		b.Created = rec.Created
+	}
+	return b
+}
+
+// workspaceErr maps the registry's errors to the edge's table.
+func workspaceErr(err error) error {
+	switch {
+	case errors.Is(err, core.ErrWorkspaceNotFound):
+		return httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%v", err)
+	case errors.Is(err, core.ErrWorkspaceExists):
+		return httpedge.Errorf(httpedge.ErrWorkspaceExists, "%v", err)
+	}
+	return err
+}
+
+// POST /v1/workspaces (admin): creates a workspace, answering 201 with
+// its host token, shown only in this answer. 409 workspace_exists for an
+// ID taken (default included), 400 invalid_argument for an invalid one.
+func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
+	var req WorkspaceRequest
+	if err := decode(w, r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+	defer cancel()
+	id := replica.WorkspaceID(req.ID)
+	token, err := s.rt.CreateWorkspace(ctx, id)
+	if err != nil {
+		if !s.answerNotLeader(w, r, err) {
+			s.writeError(w, r, workspaceErr(err))
+		}
+		return
+	}
+	s.logger.InfoContext(r.Context(), "workspace created", "workspace", id)
+	b := s.workspaceBody(id)
+	b.HostToken = token
+	writeJSON(w, http.StatusCreated, b)
+}
+
+// GET /v1/workspaces (admin): every workspace on this node's registry.
+func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) {
+	ids := s.rt.Workspaces()
+	l := WorkspaceList{Workspaces: make([]WorkspaceBody, 0, len(ids))}
+	for _, id := range ids {
+		l.Workspaces = append(l.Workspaces, s.workspaceBody(id))
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+// GET /v1/workspaces/{ws} (admin, or the workspace's host): the
+// workspace's record. A host asking for another workspace gets 403.
+func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) {
+	ws := r.PathValue("ws")
+	if p, _ := httpedge.PrincipalFrom(r.Context()); p.Role != httpedge.RoleAdmin {
+		if err := httpedge.CheckRole(p, ws, httpedge.RoleHost); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if _, err := s.rt.Workspace(replica.WorkspaceID(ws)); err != nil {
+		s.writeError(w, r, workspaceErr(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.workspaceBody(replica.WorkspaceID(ws)))
+}
+
+// POST /v1/workspaces/{ws}/token (admin): a new host token for the
+// workspace, shown only in this answer; the old one stops working. The
+// default workspace's token is the server's -token: 404.
+func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request) {
+	id := replica.WorkspaceID(r.PathValue("ws"))
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+	defer cancel()
+	token, err := s.rt.RotateToken(ctx, id)
+	if err != nil {
+		if !s.answerNotLeader(w, r, err) {
+			s.writeError(w, r, workspaceErr(err))
+		}
+		return
+	}
+	s.logger.InfoContext(r.Context(), "workspace host token rotated", "workspace", id)
+	b := s.workspaceBody(id)
+	b.HostToken = token
+	writeJSON(w, http.StatusOK, b)
+}
