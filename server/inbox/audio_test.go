@@ -124,7 +124,7 @@ func TestBrowserAudio(t *testing.T) {
 	}
 	e.waitUntil("the caller hears the reloaded page", func() bool { return heard.Load() > before+25 })
 	var c1 assign.CallView
-	_, _ = e.rt.View(func(en *assign.Engine) { c1, _ = en.Call("c1") })
+	_, _ = e.rt.Default().View(func(en *assign.Engine) { c1, _ = en.Call("c1") })
 	if c1.Agent != "ana" || c1.Ended || !e.teammate("ana").Presence.ClientOpen {
 		t.Errorf("after the reload: call %+v, ana %+v", c1, e.teammate("ana").Presence)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/inbox"
 )
@@ -16,19 +17,19 @@ import (
 // what is stored in the replicated meta store never holds the password.
 func TestCredentialIsAHash(t *testing.T) {
 	e := newEnv(t, nil, inbox.Config{})
-	raw, ok := e.rt.Node().GetMeta(e.rt.Workspace(), inbox.CredentialBucket, "ana")
+	raw, ok := e.rt.Node().GetMeta(core.DefaultWorkspace, inbox.CredentialBucket, "ana")
 	if !ok {
 		t.Fatal("no credential stored for ana")
 	}
 	if bytes.Contains(raw, []byte(password)) || !bytes.Contains(raw, []byte(`"alg":"argon2id"`)) {
 		t.Fatalf("stored credential: %s", raw)
 	}
-	role, err := e.ib.Credentials().Check("ana", password)
+	role, err := e.ib.Credentials(core.DefaultWorkspace).Check("ana", password)
 	if err != nil || role != httpedge.RoleTeammate {
 		t.Fatalf("Check(right password) = %v, %v", role, err)
 	}
 	for _, c := range [][2]string{{"ana", password + "x"}, {"ana", ""}, {"nobody", password}} {
-		if _, err := e.ib.Credentials().Check(c[0], c[1]); err != inbox.ErrWrongPassword {
+		if _, err := e.ib.Credentials(core.DefaultWorkspace).Check(c[0], c[1]); err != inbox.ErrWrongPassword {
 			t.Errorf("Check(%q, %q) = %v, want ErrWrongPassword", c[0], c[1], err)
 		}
 	}
@@ -39,7 +40,7 @@ func TestCredentialIsAHash(t *testing.T) {
 func TestCredentialEndpoint(t *testing.T) {
 	e := newEnv(t, nil, inbox.Config{})
 	const path = "/v1/workspaces/default/teammates/ana/credential"
-	before, _ := e.rt.Node().GetMeta(e.rt.Workspace(), inbox.CredentialBucket, "ana")
+	before, _ := e.rt.Node().GetMeta(core.DefaultWorkspace, inbox.CredentialBucket, "ana")
 	for _, c := range []struct {
 		path, body string
 		status     int
@@ -56,7 +57,7 @@ func TestCredentialEndpoint(t *testing.T) {
 			t.Errorf("PUT %s %s = %d %s, want %d %s", c.path, c.body, st, body, c.status, c.code)
 		}
 	}
-	if after, _ := e.rt.Node().GetMeta(e.rt.Workspace(), inbox.CredentialBucket, "ana"); !bytes.Equal(before, after) {
+	if after, _ := e.rt.Node().GetMeta(core.DefaultWorkspace, inbox.CredentialBucket, "ana"); !bytes.Equal(before, after) {
 		t.Error("a refused request changed the credential")
 	}
 	ana, st := e.signIn("ana", password)

@@ -103,7 +103,7 @@ func TestBrowserInbox(t *testing.T) {
 	}
 	available := func() int {
 		var n int
-		_, _ = e.rt.View(func(en *assign.Engine) { c, _, _ := en.TeamCounts("support"); n = c.Available })
+		_, _ = e.rt.Default().View(func(en *assign.Engine) { c, _, _ := en.TeamCounts("support"); n = c.Available })
 		return n
 	}
 	e.waitUntil("both clients open", func() bool { return available() == 2 })
@@ -151,7 +151,7 @@ func TestBrowserInbox(t *testing.T) {
 	}
 	e.waitUntil("c1 rings ben", func() bool { return e.teammate("ben").Ringing == "c1" })
 	var c1 assign.CallView
-	_, _ = e.rt.View(func(en *assign.Engine) { c1, _ = en.Call("c1") })
+	_, _ = e.rt.Default().View(func(en *assign.Engine) { c1, _ = en.Call("c1") })
 	if len(c1.Excluded) != 1 || c1.Excluded[0].Teammate != "ana" ||
 		c1.Excluded[0].Until.Sub(e.rt.Now()) < 4*time.Minute || c1.Excluded[0].Until.Sub(e.rt.Now()) > 5*time.Minute {
 		t.Errorf("c1's exclusions after ana declined: %+v (now %v)", c1.Excluded, e.rt.Now())
@@ -228,7 +228,7 @@ func TestBrowserAutoAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var c1 assign.CallView
-	_, _ = e.rt.View(func(en *assign.Engine) { c1, _ = en.Call("c1") })
+	_, _ = e.rt.Default().View(func(en *assign.Engine) { c1, _ = en.Call("c1") })
 	if c1.Agent != "ana" {
 		t.Errorf("c1 after auto-answer: %+v", c1)
 	}

@@ -59,7 +59,7 @@ func TestTabIsThePhoneClient(t *testing.T) {
 	if v := e.teammate("ana"); v.Presence.ClientOpen {
 		t.Errorf("ana's client still open: %+v", v.Presence)
 	}
-	evs, err := e.rt.Events().Timeline("c1")
+	evs, err := e.rt.Default().Events().Timeline("c1")
 	if err != nil {
 		t.Fatal(err)
 	}

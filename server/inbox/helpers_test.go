@@ -102,7 +102,7 @@ func (e *env) do(cmd assign.Command) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := e.rt.Do(ctx, cmd); err != nil {
+	if _, err := e.rt.Default().Do(ctx, cmd); err != nil {
 		e.t.Fatalf("%v: %v", cmd.Op, err)
 	}
 }
@@ -166,7 +166,7 @@ func (s *session) send(method, path, body string) (int, string) {
 // teammate reads a teammate's state from the engine.
 func (e *env) teammate(id pb.TeammateID) assign.TeammateView {
 	var v assign.TeammateView
-	_, _ = e.rt.View(func(en *assign.Engine) { v, _ = en.Teammate(id) })
+	_, _ = e.rt.Default().View(func(en *assign.Engine) { v, _ = en.Teammate(id) })
 	return v
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/inbox"
 	"github.com/phonebalance/phonebalance/server/internal/testtool"
 	"github.com/phonebalance/phonebalance/server/media"
@@ -98,7 +99,7 @@ func TestBrowserAudioSIPCaller(t *testing.T) {
 	g, err := sip.New(sip.Config{
 		Listen: "127.0.0.1:0", Domain: "pb.test", Users: map[pb.TeammateID]string{"zoe": "pw-zoe"},
 		Media: &sip.MediaConfig{}, OtherClient: e.ib.ClientOpen,
-		Node: e.rt.Node(), Workspace: e.rt.Workspace(), Logger: quiet(),
+		Node: e.rt.Node(), Workspace: core.DefaultWorkspace, Logger: quiet(),
 	})
 	if err != nil {
 		t.Fatal(err)

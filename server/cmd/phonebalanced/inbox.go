@@ -21,11 +21,11 @@ import (
 // member of the demo team whose phone client is their inbox tab.
 const demoInboxTeammate pb.TeammateID = "you"
 
-// mountInbox serves the teammate's inbox next to the dashboard: its page,
-// stream and actions (each checking a teammate session), the teammate
-// sign-in on POST /login (the dashboard's token login for a form without
-// a teammate), and the credential endpoints behind the API's
-// authentication. With -demo it adds the teammate "you" to the demo team
+// mountInbox serves the teammate's inbox of every workspace next to the
+// dashboard: its page, stream and actions (each checking a teammate
+// session, which names its workspace), the teammate sign-in on POST
+// /login (the dashboard's token login for a form without a teammate), and
+// the credential endpoints behind the API's authentication. With -demo it adds the teammate "you" to the demo team
 // with a random password it logs. With phone, the page carries the call's
 // audio, handed over by the SIP gateway (see browserPhone).
 func mountInbox(opts *Options, c config, logger *slog.Logger, phone *browserPhone) {
@@ -92,7 +92,8 @@ func mountInbox(opts *Options, c config, logger *slog.Logger, phone *browserPhon
 	})
 }
 
-// seedInboxDemo adds "you" to the demo team, once the team exists, with
+// seedInboxDemo adds "you" to the demo team of the default workspace (the
+// demo's), once the team exists, with
 // the phone client closed until a tab opens, and gives them a fresh
 // random password, logged for the person running the demo.
 func seedInboxDemo(ctx context.Context, rt *core.Runtime, ib *inbox.Server, logger *slog.Logger) error {
@@ -100,7 +101,7 @@ func seedInboxDemo(ctx context.Context, rt *core.Runtime, ib *inbox.Server, logg
 	defer cancel()
 	for {
 		var ok bool
-		_, _ = rt.View(func(e *assign.Engine) { _, _, ok = e.TeamCounts(demoTeam) })
+		_, _ = rt.Default().View(func(e *assign.Engine) { _, _, ok = e.TeamCounts(demoTeam) })
 		if ok {
 			break
 		}
@@ -127,7 +128,7 @@ func seedInboxDemo(ctx context.Context, rt *core.Runtime, ib *inbox.Server, logg
 	if err != nil {
 		return err
 	}
-	if err := ib.Credentials().Set(ctx, string(demoInboxTeammate), cred); err != nil {
+	if err := ib.Credentials(core.DefaultWorkspace).Set(ctx, string(demoInboxTeammate), cred); err != nil {
 		return err
 	}
 	logger.Info("demo: sign in to the teammate inbox at /inbox/login", "teammate", demoInboxTeammate, "password", pw)

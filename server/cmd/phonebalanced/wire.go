@@ -12,7 +12,6 @@ import (
 	"time"
 
 	pb "github.com/phonebalance/phonebalance"
-	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/dashboard"
@@ -109,40 +108,22 @@ func wireWebhook(opts *Options, c config, logger *slog.Logger) error {
 	return nil
 }
 
-// mountDashboard serves the dashboard: its page, stream and actions behind
-// the authentication, its login form and static files before it. Every
-// applied log entry notifies it (through a runtime subscription, which
-// never holds up the log).
+// mountDashboard serves the wallboard of every workspace (newBoards):
+// its page, stream and actions behind the authentication, dispatched by
+// the workspace of the credential (a workspace's host token, or the login
+// cookie carrying it); its login form and static files before it. Each
+// workspace's board is built on its first use and notified by the
+// workspace's subscription (which never holds up the log) until shutdown.
 // With secureCookie (a TLS proxy in front) the login cookie is Secure on
 // plain HTTP too; over TLS it always is.
 func mountDashboard(opts *Options, logger *slog.Logger, secureCookie bool) {
-	var dash *dashboard.Server
+	var boards *dashboard.Boards
 	build := func(rt *core.Runtime, auth *api.Authenticator) error {
-		if dash != nil {
+		if boards != nil {
 			return nil
 		}
-		src, err := dashboard.NewSource(dashboard.Parts{
-			Now: rt.Now, View: rt.View, WithCollector: rt.WithCollector,
-			Advice: rt.Advice,
-		})
-		if err != nil {
-			return err
-		}
-		dash, err = dashboard.New(dashboard.Config{
-			Source: src,
-			Submit: func(ctx context.Context, cmd assign.Command) error {
-				if err := api.Precheck(rt, cmd); err != nil { // as the API does: no log entry
-					return err
-				}
-				_, err := rt.Default().Do(ctx, cmd)
-				return err
-			},
-			Timeline:     dashboard.TimelineFunc(rt.Timeline),
-			Explain:      dashboard.ExplainFunc(rt.View),
-			CheckToken:   auth.Valid,
-			SecureCookie: secureCookie,
-			Logger:       logger,
-		})
+		var err error
+		boards, err = newBoards(rt, auth, logger, secureCookie)
 		return err
 	}
 	opts.LoginPath = "/login"
@@ -150,32 +131,22 @@ func mountDashboard(opts *Options, logger *slog.Logger, secureCookie bool) {
 		if err := build(rt, auth); err != nil {
 			return nil, err
 		}
-		_, protected := dash.Handlers()
+		_, protected := boards.Handlers()
 		return protected, nil
 	}
 	opts.Public = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
 		if err := build(rt, auth); err != nil {
 			return nil, err
 		}
-		public, _ := dash.Handlers()
+		public, _ := boards.Handlers()
 		return public, nil
 	}
-	opts.Background = append(opts.Background, func(ctx context.Context, rt *core.Runtime) error {
-		sub := rt.Subscribe(256)
-		defer sub.Close()
-		defer dash.Close()
-		dash.Notify(0)
-		for {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case b, ok := <-sub.C():
-				if !ok {
-					return ctx.Err()
-				}
-				dash.Notify(b.Index)
-			}
+	opts.Background = append(opts.Background, func(ctx context.Context, _ *core.Runtime) error {
+		<-ctx.Done()
+		if boards != nil {
+			_ = boards.Close()
 		}
+		return ctx.Err()
 	})
 }
 
