@@ -144,13 +144,25 @@ type session struct {
 	id string
 }
 
-// signIn signs id in through POST /login and returns its client.
+// signIn signs id in through POST /login, with no workspace field (as
+// the form before workspaces), and returns its client.
 func (e *env) signIn(id, pw string) (*session, int) {
+	e.t.Helper()
+	return e.signInTo("", id, pw)
+}
+
+// signInTo signs id of workspace ws in through POST /login (the form's
+// workspace field; none when ws is empty) and returns its client.
+func (e *env) signInTo(ws, id, pw string) (*session, int) {
 	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.PostForm(e.url+"/login", url.Values{"teammate": {id}, "password": {pw}})
+	form := url.Values{"teammate": {id}, "password": {pw}}
+	if ws != "" {
+		form.Set("workspace", ws)
+	}
+	resp, err := c.PostForm(e.url+"/login", form)
 	if err != nil {
 		e.t.Fatal(err)
 	}
