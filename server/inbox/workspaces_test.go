@@ -70,8 +70,8 @@ func TestSignInNamesTheWorkspace(t *testing.T) {
 		{"default", "ana", password, http.StatusSeeOther, "default"},
 		{"b", "ana", passwordB, http.StatusSeeOther, "b"},
 		{"b", "cleo", passwordB, http.StatusSeeOther, "b"},
-		{"b", "ana", password, http.StatusUnauthorized, ""},   // default's password is not b's
-		{"", "ana", passwordB, http.StatusUnauthorized, ""},   // nor b's default's
+		{"b", "ana", password, http.StatusUnauthorized, ""},  // default's password is not b's
+		{"", "ana", passwordB, http.StatusUnauthorized, ""},  // nor b's default's
 		{"", "cleo", passwordB, http.StatusUnauthorized, ""}, // cleo is b's only
 		{"nowhere", "ana", password, http.StatusUnauthorized, ""},
 		{"b/x", "ana", password, http.StatusBadRequest, ""},
