@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
@@ -123,5 +125,34 @@ func TestWebhookLogCarriesTheTrace(t *testing.T) {
 	}
 	if got := logs.got(); !slices.Equal(got, []string{"webhook failed; retrying trace=req-9"}) {
 		t.Fatalf("log records %q", got)
+	}
+}
+
+// At the default level (info), effects that run write nothing: the
+// per-ring lines of LogTelephony are at debug, and the dispatcher and
+// the webhook log only failures.
+func TestEffectsAreQuietAtInfo(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	hook, err := telephony.NewWebhook(telephony.WebhookConfig{URL: srv.URL, Secret: secret, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tel := range []telephony.Telephony{telephony.LogTelephony{Logger: logger}, hook} {
+		d := telephony.NewDispatcher(telephony.DispatcherConfig{Telephony: tel, Logger: logger})
+		d.Deliver(replica.Delivery{Workspace: "ws", Index: 1, Trace: "req-1", Effects: []assign.Effect{
+			ring("c1", "ana"), stop("c1", "ana"), ring("c1", "ben"),
+			{Kind: assign.Deflect, Call: "c2", Team: "support", Deflection: eventlog.DeflectQueueFull},
+			{Kind: assign.ReassignReplies, Teammate: "ben"}}})
+		settle(t, d)
+		d.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if buf.Len() != 0 {
+		t.Fatalf("at info, effects logged:\n%s", buf.String())
 	}
 }
