@@ -263,3 +263,39 @@ func TestRaftTLSRenewedOnDisk(t *testing.T) {
 		}))
 	}
 }
+
+// A CA bundle is re-read when its file changes and on Reload; one that
+// does not load keeps the last good pool in service and is reported.
+func TestCAFileKeepsTheLastGoodBundle(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ca.crt")
+	p1, p2 := newTestPair(t, 1), newTestPair(t, 2)
+	write := func(b []byte, at time.Time) {
+		t.Helper()
+		require.NoError(t, os.WriteFile(path, b, 0o600))
+		require.NoError(t, os.Chtimes(path, at, at))
+	}
+	trusts := func(ca *CAFile, p testPair) bool {
+		_, err := p.leaf.Verify(x509.VerifyOptions{Roots: ca.Pool()})
+		return err == nil
+	}
+	at := time.Now().Add(-time.Hour)
+	write(p1.certPEM, at)
+	var reloads []error
+	ca, err := LoadCAFile(path, func(err error) { reloads = append(reloads, err) })
+	require.NoError(t, err)
+	require.True(t, trusts(ca, p1))
+
+	write([]byte("not PEM"), at.Add(time.Minute))
+	require.True(t, trusts(ca, p1), "a broken bundle replaced the pool")
+	require.Len(t, reloads, 1)
+	require.ErrorIs(t, reloads[0], ErrInvalidConfig)
+	require.True(t, trusts(ca, p1), "the broken bundle is read again without a change")
+	require.Len(t, reloads, 1)
+	require.Error(t, ca.Reload())
+
+	write(p2.certPEM, at.Add(2*time.Minute))
+	require.True(t, trusts(ca, p2), "the renewed bundle is not in use")
+	require.False(t, trusts(ca, p1), "the replaced CA is still trusted")
+	require.NoError(t, reloads[len(reloads)-1])
+}
