@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/phonebalance/phonebalance/replica"
-	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
 // tlsSetup is what the TLS flags load: the HTTP certificate, the roots
@@ -19,7 +18,7 @@ import (
 // -join) and raft's mutual TLS. The certificates and raft's CA bundle
 // are re-read on SIGHUP and when their files change. Nil fields are off.
 type tlsSetup struct {
-	cert *httpedge.CertFile
+	cert *replica.CertFile
 	peer *tls.Config
 	raft *tls.Config
 	// reload re-reads every reloadable file (SIGHUP); each logs its
@@ -55,7 +54,7 @@ func loadTLS(c config, logger *slog.Logger) (tlsSetup, error) {
 	var s tlsSetup
 	var err error
 	if c.tlsCert != "" {
-		s.cert, err = httpedge.LoadCertFile(c.tlsCert, c.tlsKey, logReload(logger, "TLS certificate", c.tlsCert))
+		s.cert, err = replica.LoadCertFile(c.tlsCert, c.tlsKey, logReload(logger, "TLS certificate", c.tlsCert))
 		if err != nil {
 			return s, err
 		}
