@@ -2,10 +2,8 @@ package replica
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/benbjohnson/clock"
 	"github.com/hashicorp/raft"
@@ -46,7 +44,8 @@ type Config struct {
 	// RootCAs pool that verifies the peers, ClientCAs with ClientAuth set
 	// to tls.RequireAndVerifyClientCert for mutual authentication, and a
 	// ServerName (or per-peer verification) that the peers' certificates
-	// carry. Without TLS, raft's traffic is neither encrypted nor
+	// carry. [MutualTLS] makes one from PEM files, re-read when they
+	// change. Without TLS, raft's traffic is neither encrypted nor
 	// authenticated: keep it on a private network.
 	TLS *tls.Config
 	// Engine is the engine config of the workspaces this node creates
@@ -124,26 +123,3 @@ func (c *Config) fill() error {
 
 // single reports one-node mode: no network, bootstrapped on first start.
 func (c *Config) single() bool { return c.RaftAddr == "" && c.transport == nil }
-
-// MutualTLS returns the [Config.TLS] of a node from PEM files: its
-// certificate (chain) and key, which it serves to peers and presents when
-// it dials them, and the CA bundle that verifies every peer, both ways
-// (tls.RequireAndVerifyClientCert, TLS 1.3). A peer's certificate must
-// name the host of its raft address (an IP SAN for an IP address): the
-// dialer checks it as any TLS client does. The files are read once.
-func MutualTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("%w: raft TLS certificate: %w", ErrInvalidConfig, err)
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("%w: raft TLS CA: %w", ErrInvalidConfig, err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%w: raft TLS CA %s holds no PEM certificate", ErrInvalidConfig, caFile)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ClientCAs: pool,
-		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS13}, nil
-}

@@ -30,6 +30,9 @@ type entry struct {
 	Meta      []metaOp       `json:"m,omitempty"`
 	// Idem keys a command ([Node.DoIdempotent]); old entries have none.
 	Idem *idemTag `json:"i,omitempty"`
+	// Trace is the trace of the context the command was submitted with
+	// ([WithTrace]), handed back in its Delivery; none if empty.
+	Trace string `json:"t,omitempty"`
 }
 
 // metaEntry is the encoding of an entry with Meta: the entry without

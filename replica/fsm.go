@@ -142,7 +142,7 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, downstream) {
 		return &result{err: err}, d
 	}
 	if f.n.cfg.Deliver != nil && !r.Empty() {
-		d.delivery = &Delivery{Workspace: e.Workspace, Index: l.Index,
+		d.delivery = &Delivery{Workspace: e.Workspace, Index: l.Index, Trace: e.Trace,
 			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
 	}
 	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}, d

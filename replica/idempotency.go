@@ -231,7 +231,7 @@ func (n *Node) DoIdempotent(ctx context.Context, ws WorkspaceID, cmd assign.Comm
 		return assign.Ready{}, err
 	}
 	cmd.At = n.cfg.Clock.Now()
-	e := entry{Workspace: ws, Command: cmd, Idem: &idemTag{Key: key, Hash: hash}}
+	e := entry{Workspace: ws, Command: cmd, Idem: &idemTag{Key: key, Hash: hash}, Trace: traceOf(ctx)}
 	if !n.fsm.has(ws) {
 		e.Engine = &n.cfg.Engine
 	}

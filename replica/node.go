@@ -241,7 +241,8 @@ func (n *Node) leaderTerm() uint64 {
 // also handed to Config.Deliver in log order. On a follower, or if
 // leadership is lost first, the error is a *[NotLeaderError] (errors.Is
 // ErrNotLeader). ctx bounds the wait; when it expires the command may
-// still commit.
+// still commit. A trace in ctx ([WithTrace]) travels with the command to
+// its Delivery.
 func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assign.Ready, error) {
 	if ws == "" {
 		return assign.Ready{}, fmt.Errorf("%w: empty workspace", assign.ErrInvalidArgument)
@@ -251,7 +252,7 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 		return assign.Ready{}, err
 	}
 	cmd.At = n.cfg.Clock.Now()
-	e := entry{Workspace: ws, Command: cmd}
+	e := entry{Workspace: ws, Command: cmd, Trace: traceOf(ctx)}
 	if !n.exists(ws) { // the entry that creates the workspace carries its config
 		e.Engine = &n.cfg.Engine
 	}

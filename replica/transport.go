@@ -92,12 +92,37 @@ func (s *streamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (n
 	if s.tls == nil {
 		c, err = d.Dial("tcp", string(address))
 	} else {
-		c, err = tls.DialWithDialer(d, "tcp", string(address), s.tls)
+		c, err = s.dialTLS(d, string(address))
 	}
 	if err != nil {
 		return nil, err
 	}
 	return s.track(c)
+}
+
+// dialTLS dials a peer over TLS and, unless the config names the server
+// itself (ServerName), checks that the peer's certificate names the host
+// dialed: crypto/tls does it for a config with RootCAs, but not for
+// [MutualTLS]'s, which verifies the chain itself against its current
+// pool and is not told an IP address dialed.
+func (s *streamLayer) dialTLS(d *net.Dialer, address string) (net.Conn, error) {
+	c, err := tls.DialWithDialer(d, "tcp", address, s.tls)
+	if err != nil || s.tls.ServerName != "" {
+		return c, err
+	}
+	host, _, err := net.SplitHostPort(address)
+	if err == nil {
+		if certs := c.ConnectionState().PeerCertificates; len(certs) == 0 {
+			err = errors.New("replica: the raft peer presented no certificate")
+		} else {
+			err = certs[0].VerifyHostname(host)
+		}
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("replica: raft peer %s: %w", address, err)
+	}
+	return c, nil
 }
 
 func (s *streamLayer) track(c net.Conn) (net.Conn, error) {

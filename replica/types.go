@@ -114,6 +114,10 @@ type Delivery struct {
 	Index     uint64
 	// Reconcile marks a delivery made on gaining leadership.
 	Reconcile bool
+	// Trace is the trace the command was submitted with ([WithTrace]),
+	// "" if none and for a Reconcile delivery: the host passes it to the
+	// logs of the command's effects.
+	Trace string
 	// Effects are owned by the receiver.
 	Effects []assign.Effect
 	// Events are owned by the receiver.

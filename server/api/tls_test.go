@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/api"
-	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/internal/testcert"
 )
 
@@ -24,7 +24,7 @@ func TestTLSConnectionsKeepTheirState(t *testing.T) {
 	e := newEnv(t, nil, api.Config{})
 	e.seed()
 	pair := testcert.New(t, t.TempDir(), "http", 1)
-	cf, err := httpedge.LoadCertFile(pair.CertFile, pair.KeyFile, nil)
+	cf, err := replica.LoadCertFile(pair.CertFile, pair.KeyFile, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -413,18 +412,6 @@ func (e Events) LastSeq() uint64 { return e.s.LastSeq(e.ws) }
 
 // Export writes the workspace's events as JSON lines (eventstore.Store.Export).
 func (e Events) Export(w interface{ Write([]byte) (int, error) }) error { return e.s.Export(e.ws, w) }
-
-// sortedSpaces returns the workspaces with in-memory state, by ID.
-func (r *Runtime) sortedSpaces() []*Workspace {
-	r.spaces.mu.Lock()
-	out := make([]*Workspace, 0, len(r.spaces.m))
-	for _, w := range r.spaces.m {
-		out = append(out, w)
-	}
-	r.spaces.mu.Unlock()
-	slices.SortFunc(out, func(a, b *Workspace) int { return strings.Compare(string(a.id), string(b.id)) })
-	return out
-}
 
 // restored records in every workspace's effect log, and for the logs
 // made later, that a snapshot at index replaced the state.

@@ -118,3 +118,40 @@ func BenchmarkAppend(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkAppendAcrossWorkspaces stores one batch of 64 entries of 3
+// events each per operation (one commit, as the runtime's stream batches
+// what raft applied meanwhile), the entries in 1 workspace or spread over
+// 64 of a store holding 1,000: what many workspaces cost each commit.
+func BenchmarkAppendAcrossWorkspaces(b *testing.B) {
+	for _, spread := range []int{1, 64} {
+		b.Run(fmt.Sprintf("workspaces=%d", spread), func(b *testing.B) {
+			s := fillStore(b, b.TempDir(), 0)
+			seq := make([]uint64, 1000)
+			var index uint64
+			for w := range 1000 { // every workspace has a few events
+				index++
+				if _, err := s.Append(eventstore.Entry{Index: index, Workspace: fmt.Sprintf("ws-%04d", w), Events: benchEvents(0, 3)}); err != nil {
+					b.Fatal(err)
+				}
+				seq[w] = 3
+			}
+			b.ReportAllocs()
+			k := 0
+			for b.Loop() {
+				entries := make([]eventstore.Entry, 64)
+				for e := range entries {
+					w := (k*64 + e) % spread * (1000 / spread)
+					index++
+					evs := benchEvents(int(seq[w]), 3)
+					seq[w] += 3
+					entries[e] = eventstore.Entry{Index: index, Workspace: fmt.Sprintf("ws-%04d", w), Events: evs}
+				}
+				if _, err := s.Append(entries...); err != nil {
+					b.Fatal(err)
+				}
+				k++
+			}
+		})
+	}
+}

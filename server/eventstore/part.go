@@ -23,10 +23,7 @@ const MaxWorkspace = 256
 // workspace ID.
 var ErrBadWorkspace = errors.New("eventstore: invalid workspace ID")
 
-var (
-	bucketWorkspaces = []byte("workspaces")
-	bucketWSMetaName = "workspace meta"
-)
+var bucketWorkspaces = []byte("workspaces")
 
 // part is what the store keeps in memory of one workspace's events.
 type part struct {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/phonebalance/phonebalance/replica"
 )
 
 // RequestIDHeader carries a request's ID: taken from the request when it
@@ -21,21 +23,19 @@ const maxRequestID = 64
 // the route's pattern and the principal's role. It is written and read
 // on the request's goroutine only.
 type reqInfo struct {
-	id      string
 	pattern string
 	role    Role
 }
 
 type reqInfoKey struct{}
 
-// RequestID returns the ID of the request ctx belongs to ("" outside
-// [AccessLog]).
-func RequestID(ctx context.Context) string {
-	if ri, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok {
-		return ri.id
-	}
-	return ""
-}
+// RequestID returns the ID of the request ctx belongs to, or of the
+// request whose command caused the effect ctx belongs to ("" for
+// neither). The ID is the context's replica trace ([replica.WithTrace]):
+// [AccessLog] sets it, a command submitted with the request's context
+// carries it in its log entry, and the telephony dispatcher puts it back
+// in the context of the command's effects.
+func RequestID(ctx context.Context) string { return replica.Trace(ctx) }
 
 // NoteRoute records, for the access log, the ServeMux pattern that serves
 // r. [Routes] calls it; a server that dispatches with a mux of its own
@@ -75,8 +75,10 @@ func saneRequestID(id string) bool {
 // client's address, with the request's ID. The ID is the request's
 // X-Request-ID when sane, else 12 random bytes in hex; it is set on the
 // request (so a forwarded write carries it to the leader) and the
-// response, and put in the request's context ([RequestID]), where a
-// logger made with [WithRequestID] finds it. Safe for concurrent use.
+// response, and put in the request's context as its replica trace
+// ([RequestID]), where a logger made with [WithRequestID] finds it and
+// which the commands the request submits carry. Safe for concurrent
+// use.
 func AccessLog(logger *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -88,9 +90,10 @@ func AccessLog(logger *slog.Logger, h http.Handler) http.Handler {
 			r.Header.Set(RequestIDHeader, id)
 		}
 		w.Header().Set(RequestIDHeader, id)
-		ri := &reqInfo{id: id}
+		ri := &reqInfo{}
 		rec := &countingWriter{ResponseWriter: w}
-		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, ri)))
+		ctx := replica.WithTrace(context.WithValue(r.Context(), reqInfoKey{}, ri), id)
+		h.ServeHTTP(rec, r.WithContext(ctx))
 		level := slog.LevelInfo
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			level = slog.LevelDebug
@@ -149,8 +152,9 @@ func (c *countingWriter) Flush() {
 func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // WithRequestID returns h adding request_id (see [RequestID]) to every
-// record logged with a context that carries one, so the logs of what a
-// request caused carry its ID. It is as safe for concurrent use as h.
+// record logged with a context that carries one, so the logs of a request
+// and of the effects of its commands carry its ID. It is as safe for
+// concurrent use as h.
 func WithRequestID(h slog.Handler) slog.Handler { return requestIDHandler{h} }
 
 type requestIDHandler struct{ slog.Handler }

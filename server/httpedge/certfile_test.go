@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phonebalance/phonebalance/server/httpedge"
+	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/internal/testcert"
 )
 
@@ -20,7 +20,7 @@ func TestCertFileReloads(t *testing.T) {
 	dir := t.TempDir()
 	first := testcert.New(t, dir, "first", 1)
 	reloads := make(chan error, 4)
-	cf, err := httpedge.LoadCertFile(first.CertFile, first.KeyFile, func(err error) { reloads <- err })
+	cf, err := replica.LoadCertFile(first.CertFile, first.KeyFile, func(err error) { reloads <- err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestCertFileReloads(t *testing.T) {
 	if got := served(); got != 2 {
 		t.Fatalf("after a broken renewal: serves serial %d, want 2", got)
 	}
-	if _, err := httpedge.LoadCertFile(first.CertFile, first.KeyFile, nil); err == nil {
+	if _, err := replica.LoadCertFile(first.CertFile, first.KeyFile, nil); err == nil {
 		t.Fatal("LoadCertFile of a broken pair succeeds")
 	}
 }

@@ -39,8 +39,9 @@ type DispatcherConfig struct {
 	// Concurrency bounds the Executes (and Reconciles) running at once;
 	// zero means DefaultConcurrency (32).
 	Concurrency int
-	// Logger receives failures and dropped effects; nil means
-	// slog.Default().
+	// Logger receives failures and dropped effects, each logged with a
+	// context carrying the trace of the effect's command (see
+	// [Telephony]); nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -228,7 +229,7 @@ func (d *Dispatcher) dropLocked(dl replica.Delivery, why string) {
 		return
 	}
 	for i, ef := range dl.Effects {
-		d.dropJobLocked(dl.Workspace, job{ef: Effect{Effect: ef, Workspace: dl.Workspace, ID: dl.ID(i)}})
+		d.dropJobLocked(dl.Workspace, job{ef: Effect{Effect: ef, Workspace: dl.Workspace, ID: dl.ID(i)}, trace: dl.Trace})
 	}
 }
 
@@ -238,7 +239,7 @@ func (d *Dispatcher) dropJobLocked(ws replica.WorkspaceID, j job) {
 		d.dropLocked(*j.reconcile, "the dispatcher is closed")
 		return
 	}
-	d.logger.Warn("telephony: effect dropped at shutdown", "workspace", ws, "id", j.ef.ID,
+	d.logger.WarnContext(traced(j.trace), "telephony: effect dropped at shutdown", "workspace", ws, "id", j.ef.ID,
 		"effect", j.ef.Kind.String(), "call", j.ef.Call, "teammate", j.ef.Teammate)
 }
 
@@ -251,9 +252,13 @@ func (d *Dispatcher) notifyIdleLocked() {
 }
 
 // execute runs one effect with its own deadline and, for a Ring that
-// failed, declines for connectivity.
-func (d *Dispatcher) execute(tel Telephony, doer Doer, ef Effect) {
-	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+// failed, declines for connectivity. The effect's context carries the
+// trace of the command that produced it (replica.Trace: the ID of the
+// HTTP request that submitted it), and so do the dispatcher's logs of it
+// and the decline.
+func (d *Dispatcher) execute(tel Telephony, doer Doer, j job) {
+	ef := j.ef
+	ctx, cancel := context.WithTimeout(replica.WithTrace(d.ctx, j.trace), d.timeout)
 	defer cancel()
 	err := d.guard(func() error { return tel.Execute(ctx, ef) })
 	if err == nil {
@@ -263,12 +268,16 @@ func (d *Dispatcher) execute(tel Telephony, doer Doer, ef Effect) {
 		d.mu.Lock()
 		d.space(ef.Workspace).rings.failed(ef.Call, ef.Teammate, ef.ID)
 		d.mu.Unlock()
-		d.unreachable(doer, ef.Workspace, ef.Call, ef.Teammate, err)
+		d.unreachable(j.trace, doer, ef.Workspace, ef.Call, ef.Teammate, err)
 		return
 	}
-	d.logger.Error("telephony failed", "workspace", ef.Workspace, "id", ef.ID, "effect", ef.Kind.String(),
+	d.logger.ErrorContext(traced(j.trace), "telephony failed", "workspace", ef.Workspace, "id", ef.ID, "effect", ef.Kind.String(),
 		"call", ef.Call, "teammate", ef.Teammate, "err", err)
 }
+
+// traced returns a context carrying trace for the logs of an effect (see
+// replica.WithTrace); the logger's handler adds it to the record.
+func traced(trace string) context.Context { return replica.WithTrace(context.Background(), trace) }
 
 // guard runs f, turning a panic into an error.
 func (d *Dispatcher) guard(f func() error) (err error) {
@@ -288,14 +297,16 @@ func (p *panicError) Error() string { return fmt.Sprintf("telephony: panic: %v",
 // unreachable reports a ring that could not be placed as a connectivity
 // decline, so the engine offers the call to the next teammate at once. If
 // the ring already ended (answered, timed out, the customer hung up), the
-// engine says so and there is nothing to do.
-func (d *Dispatcher) unreachable(doer Doer, ws replica.WorkspaceID, call pb.CallID, tm pb.TeammateID, cause error) {
-	d.logger.Warn("telephony: cannot ring teammate; declining for them", "workspace", ws, "call", call,
+// engine says so and there is nothing to do. The decline is submitted
+// with the trace of the failed Ring's command, so the effects it
+// produces (the next ring) and their logs name the same request.
+func (d *Dispatcher) unreachable(trace string, doer Doer, ws replica.WorkspaceID, call pb.CallID, tm pb.TeammateID, cause error) {
+	d.logger.WarnContext(traced(trace), "telephony: cannot ring teammate; declining for them", "workspace", ws, "call", call,
 		"teammate", tm, "err", cause)
 	if doer == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+	ctx, cancel := context.WithTimeout(replica.WithTrace(d.ctx, trace), d.timeout)
 	defer cancel()
 	_, err := doer.Do(ctx, ws, assign.Command{Op: assign.OpDecline, Call: call, Teammate: tm,
 		Decline: eventlog.DeclineConnectivity})
@@ -303,7 +314,7 @@ func (d *Dispatcher) unreachable(doer Doer, ws replica.WorkspaceID, call pb.Call
 	case err == nil, errors.Is(err, assign.ErrNotRinging), errors.Is(err, assign.ErrCallEnded),
 		errors.Is(err, assign.ErrUnknownCall):
 	default:
-		d.logger.Error("telephony: cannot decline for an unreachable teammate", "workspace", ws, "call", call,
+		d.logger.ErrorContext(traced(trace), "telephony: cannot decline for an unreachable teammate", "workspace", ws, "call", call,
 			"teammate", tm, "err", err)
 	}
 }

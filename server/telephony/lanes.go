@@ -43,9 +43,11 @@ type lane struct {
 	busy bool  // in d.ready or being run by a worker
 }
 
-// job is one effect to execute, or a reconciliation to run.
+// job is one effect to execute, with the trace of the command that
+// produced it (replica.Delivery.Trace), or a reconciliation to run.
 type job struct {
 	ef        Effect
+	trace     string
 	reconcile *replica.Delivery
 }
 
@@ -83,15 +85,15 @@ func (d *Dispatcher) deliverLocked(dl replica.Delivery) {
 	}
 	sp.rings.observe(dl.Events)
 	for i, ef := range dl.Effects {
-		d.queueLocked(sp, Effect{Effect: ef, Workspace: dl.Workspace, ID: dl.ID(i)})
+		d.queueLocked(sp, job{ef: Effect{Effect: ef, Workspace: dl.Workspace, ID: dl.ID(i)}, trace: dl.Trace})
 	}
 }
 
-// queueLocked queues one effect in its lane.
-func (d *Dispatcher) queueLocked(sp *space, ef Effect) {
-	sp.rings.effect(ef)
+// queueLocked queues one effect's job in its lane.
+func (d *Dispatcher) queueLocked(sp *space, j job) {
+	sp.rings.effect(j.ef)
 	d.pending++
-	d.pushLocked(keyOf(ef), job{ef: ef})
+	d.pushLocked(keyOf(j.ef), j)
 }
 
 // startReconcileLocked queues the workspace's pending reconciliation once
@@ -156,7 +158,7 @@ func (d *Dispatcher) work() {
 		if j.reconcile != nil {
 			d.reconcile(tel, doer, *j.reconcile)
 		} else {
-			d.execute(tel, doer, j.ef)
+			d.execute(tel, doer, j)
 		}
 		d.mu.Lock()
 		d.running--

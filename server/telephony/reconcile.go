@@ -138,7 +138,7 @@ func (d *Dispatcher) reconcile(tel Telephony, doer Doer, dl replica.Delivery) {
 		switch {
 		case unplaced != nil:
 			for _, r := range unplaced.Rings {
-				d.unreachable(doer, ws, r.Call, r.Teammate, unplaced.Err)
+				d.unreachable("", doer, ws, r.Call, r.Teammate, unplaced.Err)
 			}
 		case err != nil:
 			d.logger.Error("telephony: reconcile failed", "workspace", ws, "index", dl.Index, "rings", len(rings), "err", err)
@@ -154,10 +154,10 @@ func (d *Dispatcher) reconcile(tel Telephony, doer Doer, dl replica.Delivery) {
 	sp := d.space(ws)
 	stops, starts := sp.rings.diff(rings)
 	for j, r := range stops {
-		d.queueLocked(sp, Effect{Effect: assign.Effect{Kind: assign.StopRinging, Call: r.Call, Teammate: r.Teammate},
-			Workspace: ws, ID: dl.ID(len(rings) + j), Reconcile: true})
+		d.queueLocked(sp, job{ef: Effect{Effect: assign.Effect{Kind: assign.StopRinging, Call: r.Call, Teammate: r.Teammate},
+			Workspace: ws, ID: dl.ID(len(rings) + j), Reconcile: true}})
 	}
 	for _, i := range starts {
-		d.queueLocked(sp, Effect{Effect: rings[i].Effect(), Workspace: ws, ID: dl.ID(i), Reconcile: true})
+		d.queueLocked(sp, job{ef: Effect{Effect: rings[i].Effect(), Workspace: ws, ID: dl.ID(i), Reconcile: true}})
 	}
 }

@@ -53,6 +53,10 @@ type Effect struct {
 // command produces for one phone may overlap). Execute must therefore be
 // safe for concurrent use. Each call gets a context with a deadline
 // ([DispatcherConfig.Timeout], 10 s by default) and must return by then.
+// The context carries the trace of the command that produced the effect
+// (replica.Trace: the ID of the HTTP request that submitted it, "" for a
+// deadline's or a phone's command): log with it, and the server's logger
+// adds it as request_id.
 //
 // Execute is where a real host does its I/O, by Effect.Kind:
 //
@@ -141,7 +145,9 @@ type LogTelephony struct {
 	Logger *slog.Logger
 }
 
-// Execute logs the effect at Debug level (one line per ring: run with -log-level debug to see them).
+// Execute logs the effect at Debug level (one line per ring: run with
+// -log-level debug to see them), with ctx, so the record carries the
+// trace of the command that produced it.
 func (l LogTelephony) Execute(ctx context.Context, ef Effect) error {
 	lg := l.Logger
 	if lg == nil {

@@ -32,7 +32,8 @@ type WebhookConfig struct {
 	Backoff time.Duration
 	// Now stamps the signatures; nil means time.Now.
 	Now func() time.Time
-	// Logger receives the retries; nil means slog.Default().
+	// Logger receives the retries, logged with Execute's context (which
+	// carries the effect's trace); nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -133,7 +134,7 @@ func (w *Webhook) send(ctx context.Context, msg client.WebhookEffect, key string
 		if err == nil || errors.As(err, &refused) {
 			return err
 		}
-		w.cfg.Logger.Warn("webhook failed; retrying", "effect", key, "attempt", attempt, "err", err)
+		w.cfg.Logger.WarnContext(ctx, "webhook failed; retrying", "effect", key, "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("telephony: webhook %s: %w (last: %v)", key, ctx.Err(), err)

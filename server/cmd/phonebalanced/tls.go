@@ -11,17 +11,19 @@ import (
 	"syscall"
 
 	"github.com/phonebalance/phonebalance/replica"
-	"github.com/phonebalance/phonebalance/server/httpedge"
 )
 
-// tlsSetup is what the TLS flags load: the HTTP certificate (reloaded on
-// SIGHUP and when its files change), the roots that verify the other
-// nodes' HTTP certificates (forwarded writes, -join) and raft's mutual
-// TLS. Nil fields are off.
+// tlsSetup is what the TLS flags load: the HTTP certificate, the roots
+// that verify the other nodes' HTTP certificates (forwarded writes,
+// -join) and raft's mutual TLS. The certificates and raft's CA bundle
+// are re-read on SIGHUP and when their files change. Nil fields are off.
 type tlsSetup struct {
-	cert *httpedge.CertFile
+	cert *replica.CertFile
 	peer *tls.Config
 	raft *tls.Config
+	// reload re-reads every reloadable file (SIGHUP); each logs its
+	// outcome.
+	reload []func() error
 }
 
 // checkTLSFlags refuses TLS flags that cannot work together.
@@ -52,16 +54,11 @@ func loadTLS(c config, logger *slog.Logger) (tlsSetup, error) {
 	var s tlsSetup
 	var err error
 	if c.tlsCert != "" {
-		s.cert, err = httpedge.LoadCertFile(c.tlsCert, c.tlsKey, func(err error) {
-			if err != nil {
-				logger.Error("TLS certificate not reloaded: the last good one is still served", "cert", c.tlsCert, "err", err)
-				return
-			}
-			logger.Info("TLS certificate reloaded", "cert", c.tlsCert)
-		})
+		s.cert, err = replica.LoadCertFile(c.tlsCert, c.tlsKey, logReload(logger, "TLS certificate", c.tlsCert))
 		if err != nil {
 			return s, err
 		}
+		s.reload = append(s.reload, s.cert.Reload)
 		s.peer = &tls.Config{MinVersion: tls.VersionTLS12}
 		if c.tlsCA != "" {
 			pem, err := os.ReadFile(c.tlsCA)
@@ -75,11 +72,30 @@ func loadTLS(c config, logger *slog.Logger) (tlsSetup, error) {
 		}
 	}
 	if c.raftTLSCert != "" {
-		if s.raft, err = replica.MutualTLS(c.raftTLSCert, c.raftTLSKey, c.raftTLSCA); err != nil {
-			return s, err
+		cert, err := replica.LoadCertFile(c.raftTLSCert, c.raftTLSKey, logReload(logger, "raft TLS certificate", c.raftTLSCert))
+		if err != nil {
+			return s, fmt.Errorf("-raft-tls-cert: %w", err)
 		}
+		ca, err := replica.LoadCAFile(c.raftTLSCA, logReload(logger, "raft TLS CA bundle", c.raftTLSCA))
+		if err != nil {
+			return s, fmt.Errorf("-raft-tls-ca: %w", err)
+		}
+		s.raft = replica.MutualTLS(cert, ca)
+		s.reload = append(s.reload, cert.Reload, ca.Reload)
 	}
 	return s, nil
+}
+
+// logReload returns the onReload of a reloading TLS file: it logs each
+// reload's outcome.
+func logReload(logger *slog.Logger, what, file string) func(error) {
+	return func(err error) {
+		if err != nil {
+			logger.Error(what+" not reloaded: the last good one is still in use", "file", file, "err", err)
+			return
+		}
+		logger.Info(what+" reloaded", "file", file)
+	}
 }
 
 // scheme is the HTTP API's URL scheme.
@@ -90,10 +106,10 @@ func (s tlsSetup) scheme() string {
 	return "http"
 }
 
-// reloadOnHangup re-reads the HTTP certificate on each SIGHUP until ctx
-// ends.
+// reloadOnHangup re-reads the certificates and raft's CA bundle on each
+// SIGHUP until ctx ends.
 func (s tlsSetup) reloadOnHangup(ctx context.Context) {
-	if s.cert == nil {
+	if len(s.reload) == 0 {
 		return
 	}
 	hup := make(chan os.Signal, 1)
@@ -105,7 +121,9 @@ func (s tlsSetup) reloadOnHangup(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				_ = s.cert.Reload() // the callback logs the outcome
+				for _, reload := range s.reload {
+					_ = reload() // its callback logs the outcome
+				}
 			}
 		}
 	}()

@@ -57,8 +57,8 @@ func TestServeTLS(t *testing.T) {
 		return resp.TLS.PeerCertificates[0].SerialNumber.Int64()
 	}
 	// Raft runs over TLS: the node elects itself and takes writes.
+	var cl api.ClusterBody
 	eventually(t, 30*time.Second, "the node leads", func() bool {
-		var cl api.ClusterBody
 		req, _ := http.NewRequest("GET", base+"/v1/cluster", nil)
 		req.Header.Set("Authorization", "Bearer "+testAdminToken)
 		resp, err := client.Do(req)
@@ -70,6 +70,24 @@ func TestServeTLS(t *testing.T) {
 		_, _ = io.Copy(b, resp.Body)
 		return resp.StatusCode == http.StatusOK && decodeInto(b.String(), &cl) && cl.IsLeader
 	})
+	raftAddr := c.raftAddr(t, cl)
+	// raftServes reports the serial of raft's certificate, dialing with
+	// pair as client certificate and root.
+	raftServes := func(pair testcert.Pair) (int64, error) {
+		cert, err := tls.LoadX509KeyPair(pair.CertFile, pair.KeyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := tls.Dial("tcp", raftAddr, &tls.Config{RootCAs: pair.Pool, Certificates: []tls.Certificate{cert}})
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber.Int64(), nil
+	}
+	if got, err := raftServes(raftPair); err != nil || got != 7 {
+		t.Fatalf("raft serves serial %d (%v), want 7", got, err)
+	}
 	if got := serial(); got != 1 {
 		t.Fatalf("serves serial %d, want 1", got)
 	}
@@ -82,8 +100,11 @@ func TestServeTLS(t *testing.T) {
 		t.Fatalf("login over HTTPS: %d, cookies %v, want one Secure cookie", resp.StatusCode, resp.Cookies())
 	}
 
-	// The renewal, written over the files with their times kept.
-	for from, to := range map[string]string{renewed.CertFile: httpPair.CertFile, renewed.KeyFile: httpPair.KeyFile} {
+	// The renewals, HTTP's and raft's (its CA bundle is its certificate
+	// file), written over the files with their times kept.
+	renewedRaft := testcert.New(t, t.TempDir(), "renewed-raft", 8)
+	for from, to := range map[string]string{renewed.CertFile: httpPair.CertFile, renewed.KeyFile: httpPair.KeyFile,
+		renewedRaft.CertFile: raftPair.CertFile, renewedRaft.KeyFile: raftPair.KeyFile} {
 		fi, err := os.Stat(to)
 		if err != nil {
 			t.Fatal(err)
@@ -102,10 +123,17 @@ func TestServeTLS(t *testing.T) {
 	if got := serial(); got != 1 {
 		t.Fatalf("before SIGHUP: serves serial %d, want 1", got)
 	}
+	if got, err := raftServes(renewedRaft); err == nil {
+		t.Fatalf("before SIGHUP: raft accepts the renewed certificate and serves serial %d", got)
+	}
 	if err := syscall.Kill(c.cmd.Process.Pid, syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "the renewed certificate after SIGHUP", func() bool { return serial() == 2 })
+	eventually(t, 30*time.Second, "raft's renewed certificate and CA after SIGHUP", func() bool {
+		got, err := raftServes(renewedRaft)
+		return err == nil && got == 8
+	})
 
 	// A second node joins over HTTPS (-join without a scheme: the node's
 	// own), verifying the first with -tls-ca, and raft over mutual TLS;

@@ -209,7 +209,7 @@ func wireSIP(opts *Options, c config, logger *slog.Logger, phone *browserPhone) 
 		if phone != nil {
 			phone.gw.Store(gw)
 		}
-		return gw, nil
+		return telephony.OnlyWorkspace(core.DefaultWorkspace, gw, logger), nil
 	}
 	opts.Background = append(opts.Background, func(ctx context.Context, _ *core.Runtime) error {
 		<-ctx.Done()
@@ -232,7 +232,9 @@ func wireDemo(opts *Options, c config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	opts.Telephony = func(*core.Runtime) (telephony.Telephony, error) { return dm, nil }
+	opts.Telephony = func(*core.Runtime) (telephony.Telephony, error) {
+		return telephony.OnlyWorkspace(core.DefaultWorkspace, dm, logger), nil
+	}
 	opts.Background = append(opts.Background, func(ctx context.Context, rt *core.Runtime) error {
 		if err := dm.Run(ctx, rt.Node()); err != nil {
 			return err

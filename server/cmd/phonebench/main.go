@@ -15,7 +15,11 @@
 //   - http3: the same against the leader of three nodes (127.0.0.1,
 //     127.0.0.2, 127.0.0.3, raft over loopback TCP);
 //   - sip: calls through SIP, SIPp placing calls to a team whose
-//     teammates are SIPp phones registered with phonebalanced -sip.
+//     teammates are SIPp phones registered with phonebalanced -sip;
+//   - spaces: what many workspaces cost one node (-workspaces of
+//     -workspace-teammates each): the heap per idle workspace, the raft
+//     snapshot's size, capture and restore times, and the core runtime's
+//     Do with calls spread over every workspace (see spaces.go).
 //
 // The mix: each client owns a team of two teammates and runs calls in a
 // loop (place, answer, end: three commands) and every fourth call sends
@@ -28,6 +32,7 @@
 //	go run ./server/cmd/phonebench                               # every layer, 10 s each, 64 clients
 //	go run ./server/cmd/phonebench -layers fsync,do,http1 -duration 5s
 //	go run ./server/cmd/phonebench -json > deployed.json
+//	go run ./server/cmd/phonebench -layers core,spaces -workspaces 1000 -workspace-teammates 50
 //	go run ./server/cmd/phonebench -server inprocess -layers http1 -cpuprofile cpu.prof -mutexprofile mutex.prof
 //
 // By default the nodes are phonebalanced processes built with `go build`
@@ -78,7 +83,7 @@ func main() {
 }
 
 // allLayers are the layers, bottom up.
-var allLayers = []string{"fsync", "do", "core", "http1", "http3", "sip"}
+var allLayers = []string{"fsync", "do", "core", "http1", "http3", "sip", "spaces"}
 
 // options are the command's flags.
 type options struct {
@@ -92,6 +97,7 @@ type options struct {
 	cpuprofile string
 	mutexprof  string
 	sip        sipLoad
+	spaces     spaceLoad
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -110,6 +116,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.sip.sipp, "sipp", "sipp", "the SIPp binary (Debian package sip-tester)")
 	fs.IntVar(&o.sip.phones, "sip-phones", 8, "SIPp phones answering; the caller keeps this many calls up at once")
 	fs.IntVar(&o.sip.pauseMs, "sip-pause", 0, "milliseconds a SIPp phone rings before answering, and a caller talks")
+	fs.IntVar(&o.spaces.workspaces, "workspaces", 1000, "spaces: how many workspaces")
+	fs.IntVar(&o.spaces.teammates, "workspace-teammates", 50, "spaces: teammates of each workspace (one team)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -130,8 +138,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		err = fmt.Errorf("unexpected arguments: %q", fs.Args())
 	case len(o.layers) == 0:
 		err = errors.New("-layers: no layer")
-	case o.duration <= 0 || o.clients < 1 || o.calls < 0 || o.sip.phones < 1 || o.sip.pauseMs < 0:
-		err = errors.New("-duration, -clients and -sip-phones must be above 0, -calls and -sip-pause at least 0")
+	case o.duration <= 0 || o.clients < 1 || o.calls < 0 || o.sip.phones < 1 || o.sip.pauseMs < 0 ||
+		o.spaces.workspaces < 1 || o.spaces.teammates < 1:
+		err = errors.New("-duration, -clients, -sip-phones, -workspaces and -workspace-teammates must be above 0, -calls and -sip-pause at least 0")
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -179,6 +188,8 @@ type result struct {
 	// RSSMiB is the server's resident memory at the end of the run (the
 	// leader's; this whole process's with -server inprocess).
 	RSSMiB float64 `json:"rss_mib,omitempty"`
+	// Spaces are the spaces layer's figures (nil for the others).
+	Spaces *spaceFigures `json:"spaces,omitempty"`
 }
 
 // report is a whole run.
@@ -281,6 +292,11 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		case "sip":
 			r.What, r.Unit, r.Clients = "SIP calls (SIPp), INVITE to answer", "calls", o.sip.phones
 			t, rss, err = runSIP(ctx, lc, dir, l, o.sip)
+		case "spaces":
+			r.What = fmt.Sprintf("core runtime Do over %d workspaces", o.spaces.workspaces)
+			var f spaceFigures
+			t, f, err = runSpaces(ctx, dir, l, o.spaces)
+			r.Spaces = &f
 		}
 		if err != nil {
 			return rep, fmt.Errorf("%s: %w", layer, err)
@@ -309,7 +325,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // compare fills each result's ratio to the layer below it that ran.
 func (rep *report) compare() {
-	below := map[string][]string{"do": {"fsync"}, "core": {"do"}, "http1": {"do"}, "http3": {"http1", "do"}, "sip": {"http1"}}
+	below := map[string][]string{"do": {"fsync"}, "core": {"do"}, "http1": {"do"}, "http3": {"http1", "do"}, "sip": {"http1"},
+		"spaces": {"core"}}
 	byLayer := map[string]*result{}
 	for i := range rep.Results {
 		byLayer[rep.Results[i].Layer] = &rep.Results[i]
@@ -382,6 +399,11 @@ func (rep *report) write(w io.Writer, asJSON bool) error {
 		if r.Layer == "sip" {
 			fmt.Fprintf(w, "\nsip: %d phones; INVITE to 180 Ringing p50 %.2f ms, p99 %.2f ms (the gateway rings back before it submits\n"+
 				"the arrival); SIPp times responses in steps of its clock tick, a few milliseconds.\n", r.Clients, r.RingP50ms, r.RingP99ms)
+		}
+		if f := r.Spaces; f != nil {
+			fmt.Fprintf(w, "\nspaces: %d workspaces of %d teammates made in %.1f s; live heap %.1f MiB, %.1f KiB per idle workspace;\n"+
+				"raft snapshot %.1f MiB taken in %.0f ms; a new node restored from it serves in %.0f ms.\n",
+				f.Workspaces, f.Teammates, f.SetupSeconds, f.HeapMiB, f.HeapKiBPerWorkspace, f.SnapshotMiB, f.SnapshotMs, f.RestoreMs)
 		}
 	}
 	return nil

@@ -172,3 +172,32 @@ func TestBadFlags(t *testing.T) {
 		t.Errorf("parsed %+v, %v", o, err)
 	}
 }
+
+// The spaces layer makes its workspaces, measures them and runs exactly
+// the calls asked for over all of them without an error.
+func TestSpacesLayer(t *testing.T) {
+	const clients, calls = 3, 4
+	o := options{duration: time.Minute, clients: clients, calls: calls, layers: []string{"spaces"}, dir: t.TempDir(),
+		spaces: spaceLoad{workspaces: 5, teammates: 3}}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := run(ctx, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.failures(); err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Results[0]
+	if r.Ops != 3*clients*calls || r.Calls != clients*calls {
+		t.Errorf("%d ops, %d calls; want %d and %d", r.Ops, r.Calls, 3*clients*calls, clients*calls)
+	}
+	f := r.Spaces
+	if f == nil || f.Workspaces != 5 || f.SnapshotMiB <= 0 || f.RestoreMs <= 0 || f.HeapMiB <= 0 {
+		t.Fatalf("figures %+v", f)
+	}
+	var out strings.Builder
+	if err := rep.write(&out, false); err != nil || !strings.Contains(out.String(), "per idle workspace") {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+}

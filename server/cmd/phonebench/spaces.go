@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/phonebalance/phonebalance/assign"
+	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/telephony"
+)
+
+// The spaces layer: what many workspaces cost one node. It creates
+// -workspaces workspaces (through the registry, as POST /v1/workspaces
+// does), each with one team of -workspace-teammates available teammates,
+// on one durable core runtime; measures the Go heap the idle workspaces
+// hold, the raft snapshot (taken as a backup takes it: its size, the
+// time to take it, and the time a new node takes to start from it); then
+// runs the call mix spread over every workspace: client c places its
+// i-th call in workspace (c + i*clients) mod N, rings whoever is free,
+// answers and ends it (three commands a call, like the core layer's mix
+// without the breaks).
+
+// spaceLoad is the spaces layer's size.
+type spaceLoad struct {
+	workspaces, teammates int
+}
+
+// spaceFigures are the spaces layer's figures besides its rate.
+type spaceFigures struct {
+	Workspaces int `json:"workspaces"`
+	Teammates  int `json:"teammates_per_workspace"`
+	// SetupSeconds is how long creating and filling the workspaces took
+	// (1 + 2*teammates + 1 commands each, from the layer's clients).
+	SetupSeconds float64 `json:"setup_seconds"`
+	// HeapKiBPerWorkspace is the live Go heap the idle workspaces added,
+	// per workspace (after a GC, before any call).
+	HeapKiBPerWorkspace float64 `json:"heap_kib_per_workspace"`
+	// HeapMiB is the live heap with every workspace idle.
+	HeapMiB float64 `json:"heap_mib"`
+	// SnapshotMiB and SnapshotMs are the raft snapshot of the whole state
+	// machine and the time Capture took to make it (engines and meta
+	// store encoded while the state machine's lock is held for the copy).
+	SnapshotMiB float64 `json:"snapshot_mib"`
+	SnapshotMs  float64 `json:"snapshot_ms"`
+	// RestoreMs is the time a new node took from the snapshot installed
+	// in an empty directory to serving reads of the last workspace.
+	RestoreMs float64 `json:"restore_ms"`
+}
+
+// liveHeap returns the live heap after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// spaceID is the i-th workspace's ID.
+func spaceID(i int) replica.WorkspaceID { return replica.WorkspaceID(fmt.Sprintf("ws-%04d", i)) }
+
+// runSpaces runs the spaces layer in dir.
+func runSpaces(ctx context.Context, dir string, l load, sl spaceLoad) (tally, spaceFigures, error) {
+	f := spaceFigures{Workspaces: sl.workspaces, Teammates: sl.teammates}
+	if err := os.MkdirAll(filepath.Join(dir, "node"), 0o700); err != nil {
+		return tally{}, f, err
+	}
+	rt, err := core.Open(core.Config{Dir: filepath.Join(dir, "node"), Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	if err != nil {
+		return tally{}, f, err
+	}
+	defer rt.Close()
+	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for !rt.Node().IsLeader() {
+		if err := pause(wctx, 10*time.Millisecond); err != nil {
+			return tally{}, f, errors.New("the node never led")
+		}
+	}
+	heap0 := liveHeap()
+	start := time.Now()
+	if err := fillSpaces(ctx, rt, l.clients, sl); err != nil {
+		return tally{}, f, err
+	}
+	f.SetupSeconds = time.Since(start).Seconds()
+	if err := rt.CatchUp(ctx); err != nil {
+		return tally{}, f, err
+	}
+	heap1 := liveHeap()
+	f.HeapMiB = float64(heap1) / (1 << 20)
+	f.HeapKiBPerWorkspace = (float64(heap1) - float64(heap0)) / 1024 / float64(max(sl.workspaces, 1))
+
+	t0 := time.Now()
+	snap, _, err := rt.Node().Capture(func(uint64) error { return nil })
+	if err != nil {
+		return tally{}, f, fmt.Errorf("snapshot: %w", err)
+	}
+	f.SnapshotMs, f.SnapshotMiB = ms(time.Since(t0)), float64(len(snap))/(1<<20)
+	if f.RestoreMs, err = restoreSpaces(ctx, filepath.Join(dir, "restored"), snap, spaceID(sl.workspaces-1)); err != nil {
+		return tally{}, f, fmt.Errorf("restore: %w", err)
+	}
+	snap = nil
+	return runSpaceMix(ctx, rt, l, sl), f, nil
+}
+
+// fillSpaces creates the workspaces and their teams and teammates, from
+// clients goroutines.
+func fillSpaces(ctx context.Context, rt *core.Runtime, clients int, sl spaceLoad) error {
+	var next atomic.Int64
+	errs := make(chan error, clients)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= sl.workspaces || ctx.Err() != nil {
+					return
+				}
+				if err := fillSpace(ctx, rt, spaceID(i), sl.teammates); err != nil {
+					errs <- fmt.Errorf("%s: %w", spaceID(i), err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return errors.Join(<-errs, ctx.Err())
+}
+
+// fillSpace creates workspace id with team "support" of n teammates.
+func fillSpace(ctx context.Context, rt *core.Runtime, id replica.WorkspaceID, n int) error {
+	if _, err := rt.CreateWorkspace(ctx, id); err != nil {
+		return err
+	}
+	w, err := rt.Workspace(id)
+	if err != nil {
+		return err
+	}
+	d := doDriver{submit: w.Do}
+	if err := d.addTeam(ctx, "support"); err != nil {
+		return err
+	}
+	for j := range n {
+		tm := fmt.Sprintf("tm-%03d", j)
+		if err := d.addTeammate(ctx, tm); err != nil {
+			return err
+		}
+		if err := d.addMember(ctx, "support", tm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restoreSpaces installs snap in the empty directory dir, opens a node on
+// it and returns the milliseconds until it serves a read of workspace
+// last.
+func restoreSpaces(ctx context.Context, dir string, snap []byte, last replica.WorkspaceID) (float64, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	if _, err := replica.InstallSnapshot(dir, "node-1", "", snap); err != nil {
+		return 0, err
+	}
+	rt, err := core.Open(core.Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	if err != nil {
+		return 0, err
+	}
+	defer rt.Close()
+	for {
+		w, err := rt.Workspace(last)
+		if err == nil {
+			if ok, _ := w.View(func(*assign.Engine) {}); ok {
+				return ms(time.Since(t0)), nil
+			}
+		}
+		if err := pause(ctx, time.Millisecond); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// runSpaceMix runs calls spread over every workspace and returns the
+// tally of the timed commands.
+func runSpaceMix(ctx context.Context, rt *core.Runtime, l load, sl spaceLoad) tally {
+	type clientTally struct {
+		ops, calls, errors int64
+		firstErr           error
+		lat                []time.Duration
+	}
+	spaces := make([]*core.Workspace, sl.workspaces)
+	for i := range spaces {
+		spaces[i], _ = rt.Workspace(spaceID(i))
+	}
+	per := make([]clientTally, l.clients)
+	var wg sync.WaitGroup
+	start, cpu0, meter := time.Now(), selfCPU(), startIdle()
+	deadline := start.Add(l.duration)
+	for c := range l.clients {
+		wg.Go(func() {
+			ct := &per[c]
+			timed := func(f func() error) bool {
+				t := time.Now()
+				err := f()
+				ct.lat = append(ct.lat, time.Since(t))
+				ct.ops++
+				if err != nil {
+					ct.errors++
+					if ct.firstErr == nil {
+						ct.firstErr = err
+					}
+				}
+				return err == nil
+			}
+			for i := 0; (l.calls == 0 || i < l.calls) && time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				w := spaces[(c+i*l.clients)%len(spaces)]
+				d := doDriver{submit: w.Do}
+				call := fmt.Sprintf("call-%02d-%d", c, i)
+				var ringing string
+				ok := timed(func() (err error) {
+					ringing, err = d.arrive(ctx, call, "support")
+					if err == nil && ringing == "" {
+						err = fmt.Errorf("%s in %s: %w", call, w.ID(), errNoRing)
+					}
+					return err
+				})
+				if ok && timed(func() error { return d.answer(ctx, call, ringing) }) &&
+					timed(func() error { return d.end(ctx, call) }) {
+					ct.calls++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var t tally
+	t.elapsed, t.cpu, t.idle = time.Since(start), selfCPU()-cpu0, meter.fraction()
+	for _, ct := range per {
+		t.ops += ct.ops
+		t.calls += ct.calls
+		t.errors += ct.errors
+		if ct.firstErr != nil && t.firstErr == "" {
+			t.firstErr = ct.firstErr.Error()
+		}
+		t.lat = append(t.lat, ct.lat...)
+	}
+	slices.Sort(t.lat)
+	return t
+}
