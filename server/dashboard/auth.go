@@ -71,7 +71,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <title>Log in · Inbox dashboard</title><link rel="stylesheet" href="/dashboard/static/style.css"></head>
 <body class="login"><main><h1>Inbox dashboard</h1>
 <form method="post" action="/login" id="login">
-<label for="token">Server token</label>
+<label for="token">Workspace token</label>
 <input type="password" id="token" name="token" autocomplete="current-password" required autofocus>
 <button type="submit">Log in</button>
 {{if .}}<p class="error" role="alert">{{.}}</p>{{end}}

@@ -30,7 +30,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <button type="submit">Sign in</button>
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 </form>
-<p class="hint">Supervisors with the server token: <a href="/login">the wallboard's log-in</a>.</p>
+<p class="hint">Hosts with their workspace's token: <a href="/login">the wallboard's log-in</a>.</p>
 </main></body></html>
 `))
 
