@@ -116,7 +116,9 @@ func (f *front) postLogout(w http.ResponseWriter, r *http.Request) {
 
 func (f *front) assets(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(r.URL.Path, "/dashboard/static/")
-	if st, err := fs.Stat(f.files, name); err != nil || st.IsDir() { // no directory listings
+	// No directory listings, and not the page's template (the page is
+	// served at / with its workspace).
+	if st, err := fs.Stat(f.files, name); err != nil || st.IsDir() || name == "index.html" {
 		httpedge.WriteError(w, httpedge.Errorf(httpedge.ErrNotFound, "%s", r.URL.Path))
 		return
 	}

@@ -96,6 +96,9 @@ func TestLogin(t *testing.T) {
 	if resp, _ = send(t, c, "GET", ts.URL+"/dashboard/static/", "", nil); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("static directory listing: %d", resp.StatusCode)
 	}
+	if resp, _ = send(t, c, "GET", ts.URL+"/dashboard/static/index.html", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the page's template as a static file: %d", resp.StatusCode)
+	}
 }
 
 // The data routes refuse requests without the token.

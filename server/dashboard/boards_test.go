@@ -212,8 +212,9 @@ func TestBoardsLoginAndClose(t *testing.T) {
 		t.Fatalf("login with b's token: %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
 	resp, body := send(t, c, "GET", wb.ts.URL+"/", "", map[string]string{"Cookie": CookieName + "=" + tokB})
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="cards"`) {
-		t.Fatalf("the page with b's cookie: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="cards"`) ||
+		!strings.Contains(body, `<span id="workspace" class="muted" title="Workspace">b</span>`) {
+		t.Fatalf("the page with b's cookie: %d, want the page naming workspace b", resp.StatusCode)
 	}
 	resp, _ = send(t, c, "GET", wb.ts.URL+"/", "", map[string]string{"Accept": "text/html"})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"embed"
+	"html/template"
 	"net/http"
 
 	"github.com/phonebalance/phonebalance/server/httpedge"
@@ -116,13 +117,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteError(w, err)
 		return
 	}
-	b, err := webFS.ReadFile("web/index.html")
-	if err != nil {
-		httpedge.WriteError(w, err)
-		return
-	}
 	securityHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(b)
+	_ = indexPage.Execute(w, s.cfg.Workspace)
 }
+
+// indexPage is the page, naming the workspace it shows.
+var indexPage = template.Must(template.ParseFS(webFS, "web/index.html"))
