@@ -107,8 +107,8 @@ func (s *Server) postLogin(next http.Handler) http.Handler {
 		}
 		// A teammate ID is a workspace's own; a workspace ID holds no "/"
 		// (CheckID), so the key names one teammate of one workspace.
-		mateKey, addr := ws+"/"+id, clientAddr(r)
-		if !s.byMate.allowed(mateKey) || !s.byAddr.allowed(addr) {
+		who, addr := ws+"/"+id, clientAddr(r)
+		if !s.byMate.allowed(who) || !s.byAddr.allowed(addr) {
 			w.Header().Set("Retry-After", "60")
 			d.Error = "Too many failed sign-ins: wait a minute."
 			s.loginForm(w, http.StatusTooManyRequests, d)
@@ -125,7 +125,7 @@ func (s *Server) postLogin(next http.Handler) http.Handler {
 		role, err := s.check(replica.WorkspaceID(ws), id, pw)
 		<-s.hashes
 		if err != nil {
-			s.byMate.failed(mateKey)
+			s.byMate.failed(who)
 			s.byAddr.failed(addr)
 			d.Error = "Wrong workspace, teammate or password."
 			s.loginForm(w, http.StatusUnauthorized, d)
