@@ -71,8 +71,8 @@ func TestEventsExportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if s.Len() != 2 || s.Applied() != 1 {
-		t.Fatalf("after export: len %d, applied %d", s.Len(), s.Applied())
+	if s.Len("") != 2 || s.Applied() != 1 {
+		t.Fatalf("after export: len %d, applied %d", s.Len(""), s.Applied())
 	}
 }
 
