@@ -26,7 +26,7 @@ func storeWith(t *testing.T, dir string) []eventlog.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(eventstore.Entry{Index: 1, Events: evs}); err != nil {
+	if _, err := s.Append(eventstore.Entry{Index: 1, Workspace: eventstore.LegacyWorkspace, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
