@@ -101,10 +101,14 @@ func TestCallFlowOverHTTP(t *testing.T) {
 	metricsText := c.do("GET", "/metrics", "", http.StatusOK, nil)
 	for _, want := range []string{`phonebalance_calls_answered_total{team="support",workspace="default"} 2`,
 		`phonebalance_calls_offered_total{team="support",workspace="default"} 2`, `phonebalance_calls_active{team="support",workspace="default"} 0`,
-		`phonebalance_talk_seconds_count{team="support",workspace="default"} 2`, "go_goroutines"} {
+		`phonebalance_talk_seconds_count{team="support",workspace="default"} 2`} {
 		if !strings.Contains(metricsText, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	// The node's internals are the operator's (the admin token's scrape).
+	if strings.Contains(metricsText, "go_goroutines") || strings.Contains(metricsText, "phonebalance_raft_") {
+		t.Error("/metrics shows a workspace's host the node's internals")
 	}
 
 	// Membership and teammates go away.

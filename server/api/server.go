@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/promexport"
@@ -122,6 +123,7 @@ type Server struct {
 	edge       http.Handler // the whole chain behind the same-origin guard
 	logged     http.Handler // serve behind the access log
 	registry   *prometheus.Registry
+	scrapes    chan struct{} // bounds the scrapes served at once
 	backupDir  string
 	replayTo   atomic.Uint64 // the commit index known at start, or the first GET /readyz saw
 }
@@ -178,6 +180,7 @@ func New(cfg Config) (s *Server, err error) {
 		s.limiter = newRateLimiter(cfg.RatePerIP, cfg.RateBurst)
 	}
 	s.registry = prometheus.NewRegistry()
+	s.scrapes = make(chan struct{}, 4)
 	if err := s.registry.Register(cfg.Runtime.Exporter()); err != nil {
 		return nil, err
 	}
@@ -193,8 +196,7 @@ func New(cfg Config) (s *Server, err error) {
 	s.mux = s.routes()
 	s.backupRoute(s.mux)
 	s.workspaceRoutes(s.mux)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
-		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError), MaxRequestsInFlight: 4}))
+	s.mux.Handle("GET /metrics", httpedge.RequireRole(http.HandlerFunc(s.metrics), httpedge.RoleAdmin, httpedge.RoleHost))
 	for pattern, h := range cfg.Extra {
 		s.mux.Handle(pattern, h)
 	}
@@ -215,9 +217,37 @@ func New(cfg Config) (s *Server, err error) {
 	return s, nil
 }
 
-// Registry returns the Prometheus registry GET /metrics serves (the
-// exporter, Go and process metrics); a host may register more.
+// Registry returns the Prometheus registry GET /metrics serves to the
+// admin token (every workspace's call metrics, Go, process and raft
+// metrics); a host may register more.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// GET /metrics: the admin token (the operator's scrape) gets the whole
+// registry; a workspace's host token gets that workspace's call metrics
+// only (a registry made for the scrape), never another workspace's nor
+// the node's internals.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	p, _ := httpedge.PrincipalFrom(r.Context())
+	g := prometheus.Gatherer(s.registry)
+	if p.Role != httpedge.RoleAdmin {
+		sp, err := s.rt.Workspace(replica.WorkspaceID(p.Workspace))
+		if err != nil {
+			s.writeError(w, r, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", p.Workspace))
+			return
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(sp.Exporter())
+		g = reg
+	}
+	select {
+	case s.scrapes <- struct{}{}:
+		defer func() { <-s.scrapes }()
+	default:
+		s.writeError(w, r, httpedge.ErrBusy)
+		return
+	}
+	promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)}).ServeHTTP(w, r)
+}
 
 // Authenticator returns the token check, for a login handler.
 func (s *Server) Authenticator() *Authenticator { return s.auth }

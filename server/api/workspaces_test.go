@@ -122,6 +122,28 @@ func TestWorkspaceCredentialsStayInTheirWorkspace(t *testing.T) {
 			t.Errorf("%s %s wrote to the log", st.method, st.path)
 		}
 	}
+	// /metrics: a host scrapes its own workspace's series only; the
+	// admin, the operator, every workspace's and the node's.
+	for _, st := range []struct {
+		c         client
+		want, not []string
+	}{
+		{ac, []string{`team="support",workspace="acme"`}, []string{`workspace="default"`, "go_goroutines"}},
+		{e.c, []string{`team="support",workspace="default"`}, []string{`workspace="acme"`, "go_goroutines"}},
+		{admin, []string{`workspace="acme"`, `workspace="default"`, "go_goroutines"}, nil},
+	} {
+		text := st.c.do("GET", "/metrics", "", http.StatusOK, nil)
+		for _, w := range st.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("/metrics of %s lacks %s", st.c.token[:4], w)
+			}
+		}
+		for _, w := range st.not {
+			if strings.Contains(text, w) {
+				t.Errorf("/metrics of %s shows %s", st.c.token[:4], w)
+			}
+		}
+	}
 	var list api.WorkspaceList
 	admin.do("GET", "/v1/workspaces", "", http.StatusOK, &list)
 	if len(list.Workspaces) != 2 || list.Workspaces[0].ID != "default" || list.Workspaces[1].ID != "acme" || list.Workspaces[1].HostToken != "" {

@@ -254,30 +254,45 @@ func (r *Runtime) sources() []promexport.Source {
 	ids := r.Workspaces()
 	out := make([]promexport.Source, 0, len(ids))
 	for _, id := range ids {
-		w := r.space(id)
-		teams := w.Teams()
-		out = append(out, promexport.Source{
-			Workspace: string(id),
-			Collector: w.withCollector,
-			Teams:     func() []pb.TeamID { return teams },
-			Advice: func() []advice.TeamAdvice {
-				var dash metrics.Dashboard
-				var loads []metrics.TeamLoad
-				w.withCollector(func(c *metrics.Collector) {
-					dash = c.Dashboard(now)
-					loads = c.Staffing(now)
-				})
-				available := advice.AvailableByTeam(dash)
-				for _, id := range teams { // every team has advice, from its creation
-					if _, ok := available[id]; !ok {
-						available[id] = 0
-					}
-				}
-				return r.tracker.Advise(loads, available)
-			},
-		})
+		out = append(out, r.space(id).source(now))
 	}
 	return out
+}
+
+// source is the workspace's metrics for the exporter at now.
+func (w *Workspace) source(now time.Time) promexport.Source {
+	teams := w.Teams()
+	return promexport.Source{
+		Workspace: string(w.id),
+		Collector: w.withCollector,
+		Teams:     func() []pb.TeamID { return teams },
+		Advice: func() []advice.TeamAdvice {
+			var dash metrics.Dashboard
+			var loads []metrics.TeamLoad
+			w.withCollector(func(c *metrics.Collector) {
+				dash = c.Dashboard(now)
+				loads = c.Staffing(now)
+			})
+			available := advice.AvailableByTeam(dash)
+			for _, id := range teams { // every team has advice, from its creation
+				if _, ok := available[id]; !ok {
+					available[id] = 0
+				}
+			}
+			return w.rt.tracker.Advise(loads, available)
+		},
+	}
+}
+
+// Exporter returns a Prometheus collector of this workspace's metrics
+// only (the runtime's [Runtime.Exporter] has every workspace's): what the
+// workspace's host may scrape. It reads at each scrape, after a catch-up
+// of the stream; make one per scrape or keep it.
+func (w *Workspace) Exporter() *promexport.Exporter {
+	return promexport.New(promexport.Config{Workspaces: func() []promexport.Source {
+		w.rt.caughtUp()
+		return []promexport.Source{w.source(w.rt.clock.Now())}
+	}})
 }
 
 // stopStream closes the stream's queue and waits for its goroutine; the
@@ -309,7 +324,9 @@ func (r *Runtime) Store() *eventstore.Store { return r.store }
 // gets one workspace's. Close it when done.
 func (r *Runtime) Subscribe(buffer int) *Subscription { return r.hub.Subscribe("", buffer) }
 
-// Exporter returns the Prometheus exporter to register.
+// Exporter returns the Prometheus exporter of every workspace's metrics,
+// to register (the operator's scrape; [Workspace.Exporter] is one
+// workspace's).
 func (r *Runtime) Exporter() *promexport.Exporter { return r.exp }
 
 // SetTelephony sets the Telephony that carries out effects on the

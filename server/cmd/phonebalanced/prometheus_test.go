@@ -154,13 +154,14 @@ type promServer struct {
 }
 
 // startPrometheus starts Prometheus on a free loopback port, scraping the
-// phonebalanced at target every second with the test token, with rules
+// phonebalanced at target every second with the admin token (the
+// operator's scrape: every workspace and the node's raft metrics), with rules
 // loaded; it is killed by its PID when the test ends.
 func startPrometheus(t *testing.T, bin, target, rules string) *promServer {
 	t.Helper()
 	dir := t.TempDir()
 	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte(testToken), 0o600); err != nil {
+	if err := os.WriteFile(token, []byte(testAdminToken), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := fmt.Sprintf(`global:
