@@ -48,6 +48,12 @@ type Config struct {
 	// means no admin: those endpoints answer 403 to everyone. It must
 	// differ from Token.
 	AdminToken string
+	// Sessions verifies more credentials after the host and admin tokens:
+	// the teammates' and supervisors' sign-in sessions (the inbox's), so
+	// that a supervisor's session opens the wallboard. Nil: none. Every
+	// API route refuses those roles (403): they reach only the Extra
+	// handlers that admit them.
+	Sessions httpedge.Verifier
 	// Logger receives request failures; nil means slog.Default().
 	Logger *slog.Logger
 	// CommandTimeout bounds each wait on the engine (commit and apply);
@@ -147,6 +153,9 @@ func New(cfg Config) (s *Server, err error) {
 			return nil, fmt.Errorf("api: admin token: %w", err)
 		}
 		verifier = httpedge.Verifiers{verifier, admin}
+	}
+	if cfg.Sessions != nil {
+		verifier = httpedge.Verifiers{verifier, cfg.Sessions}
 	}
 	s = &Server{rt: cfg.Runtime, auth: auth, logger: cfg.Logger, timeout: cfg.CommandTimeout,
 		leaderURL: cfg.LeaderURL, backupDir: cfg.BackupDir}

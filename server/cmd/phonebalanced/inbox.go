@@ -14,6 +14,7 @@ import (
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/inbox"
 )
 
@@ -78,6 +79,7 @@ func mountInbox(opts *Options, c config, logger *slog.Logger, phone *browserPhon
 		}
 		return m, nil
 	}
+	opts.Sessions = func() httpedge.Verifier { return ib.Sessions() }
 	opts.Background = append(opts.Background, func(ctx context.Context, rt *core.Runtime) error {
 		if c.demo && c.join == "" {
 			if err := seedInboxDemo(ctx, rt, ib, logger); err != nil {

@@ -277,6 +277,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 			return err
 		}
 	}
+	if opts.Sessions != nil {
+		acfg.Sessions = opts.Sessions()
+	}
 	srv, err := api.New(acfg)
 	if err != nil {
 		ln.Close()

@@ -16,6 +16,7 @@ import (
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/dashboard"
 	"github.com/phonebalance/phonebalance/server/demo"
+	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/sip"
 	"github.com/phonebalance/phonebalance/server/telephony"
 )
@@ -40,6 +41,10 @@ type Options struct {
 	// token with auth.Valid and sets the cookie with
 	// httpedge.SetLoginCookie).
 	Public func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error)
+	// Sessions returns, once Extra and Public are built, the verifier of
+	// the sign-in sessions the API also accepts (api.Config.Sessions): the
+	// inbox's, so a supervisor's session opens the wallboard. Nil: none.
+	Sessions func() httpedge.Verifier
 	// LoginPath is where a browser without credentials is redirected when
 	// it GETs a page; empty answers 401.
 	LoginPath string
