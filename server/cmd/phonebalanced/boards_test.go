@@ -177,6 +177,37 @@ func TestShippedWallboardPerWorkspace(t *testing.T) {
 		t.Errorf("zed's session: %s", b.String())
 	}
 
+	// zed's session is verified by the API too, and refused on every route
+	// that is not a teammate's: the API, the metrics, the wallboard.
+	for _, p := range []string{"/v1/workspaces/acme/teams", "/v1/workspaces/acme/dashboard", "/metrics", "/v1/cluster", "/dashboard/events"} {
+		resp, err := zedBrowser.Get("http://" + addr + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("zed's session on %s: %d, want 403", p, resp.StatusCode)
+		}
+	}
+	// A supervisor of acme signs in and the same session opens acme's
+	// wallboard.
+	mustAs(t, acme, addr, "POST", "/v1/workspaces/acme/teammates", `{"id":"sue","name":"Sue"}`, http.StatusCreated, nil)
+	mustAs(t, acme, addr, "PUT", "/v1/workspaces/acme/teammates/sue/credential", `{"password":"sue's password","role":"supervisor"}`, http.StatusOK, nil)
+	jar3, _ := cookiejar.New(nil)
+	sueBrowser := &http.Client{Jar: jar3, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ = http.NewRequest("POST", "http://"+addr+"/login", strings.NewReader(url.Values{
+		"workspace": {"acme"}, "teammate": {"sue"}, "password": {"sue's password"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if resp, err = sueBrowser.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if snap := firstSnapshot(t, sueBrowser, addr, nil); !strings.Contains(snap, "sales") || strings.Contains(snap, "support") {
+		t.Errorf("sue's wallboard: %.400s; want acme's", snap)
+	}
+
 	cancel()
 	select {
 	case err := <-done:
