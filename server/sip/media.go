@@ -382,6 +382,10 @@ func (c *call) onDigit(d byte) {
 		c.dropLegs()
 		c.voicemail()
 	case d == '2' && c.g.media.Trunk != "" && c.callerUser != "":
+		if err := c.g.do(assign.Command{Op: assign.OpQueueCallback, Call: c.id}); err != nil {
+			c.g.log.info("sip: callback refused", "call", c.id, "error", err)
+			return
+		}
 		c.m.callback = true
 		prompts := c.g.media.Prompts
 		leg := c.m.caller
