@@ -25,7 +25,7 @@ type call struct {
 	sipID      string // the caller's SIP Call-ID
 	dlg        *sipgo.DialogServerSession
 	tx         siplib.ServerTransaction // the caller's INVITE transaction
-	offer      []byte                   // the caller's SDP
+	offer      []byte                   // the caller's SDP; nil for a late offer
 	callerUser string
 	callerName string
 	done       chan struct{} // closed when the call's goroutine returns
@@ -34,6 +34,7 @@ type call struct {
 	inbox  []event
 	wake   chan struct{}
 	closed bool
+	ackSDP []byte // with a late offer, the answer in the caller's ACK
 
 	legs     map[pb.TeammateID]*leg // ringing phones
 	bridged  *leg                   // the answered phone
@@ -122,7 +123,7 @@ func (c *call) run() {
 			if !c.final {
 				c.reject(500, "Server Internal Error")
 			}
-			c.end(eventlog.ByCustomer)
+			c.end(leftBy(err))
 			return
 		}
 	} else if err := c.dlg.Respond(180, "Ringing", nil); err != nil {

@@ -38,7 +38,7 @@ func (c *call) mediaAnswered(l *leg) {
 	}
 	if err := c.openCallerLeg(); err != nil {
 		c.g.log.info("sip: the caller left as the call was answered", "call", c.id, "error", err)
-		c.end(eventlog.ByCustomer)
+		c.end(leftBy(err))
 		return
 	}
 	c.bridge(l)
