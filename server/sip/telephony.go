@@ -154,8 +154,8 @@ func (g *Gateway) onAck(req *siplib.Request, tx siplib.ServerTransaction) {
 	if c.m != nil && c.m.late && req.CSeq() != nil && req.CSeq().SeqNo == c.dlg.InviteRequest.CSeq().SeqNo && isSDP(req.ContentType()) {
 		c.setAckSDP(req.Body()) // the answer to a late offer, before ReadAck confirms the dialog
 	}
-	if err := ref.call.dlg.ReadAck(req, tx); err != nil {
-		g.log.debug("sip: ACK not matched", "call", ref.call.id, "error", err)
+	if err := c.dlg.ReadAck(req, tx); err != nil {
+		g.log.debug("sip: ACK not matched", "call", c.id, "error", err)
 	}
 }
 
