@@ -21,6 +21,7 @@ import (
 //	out   outbound by dee, dialing
 //	out2  outbound by gus, answered by the customer
 //	full1 queued in "full" (MaxQueue 1, no members)
+//	cb    queued in sup after wait, a callback keeping its place
 //
 // eve is a member of sup, Away; fay is free and in no team.
 const (
@@ -74,6 +75,8 @@ func badFixture(t *testing.T, kind int) *Engine {
 		ok(e.Arrive(badNow, "ring", "sup")) // rings cy
 		ok(e.Arrive(badNow, "wait", "sup")) // nobody free
 		ok(e.Arrive(badNow, "full1", "full"))
+		ok(e.Arrive(badNow, "cb", "sup")) // nobody free
+		ok(e.QueueCallback(badNow, "cb"))
 	}
 	ok(e.Advance(badNow))
 	e.Ready()
@@ -301,6 +304,22 @@ func badInputRows() []badRow {
 		{name: "callback for a dialing call", cmd: call(OpRequestCallback, "out"), want: ErrWrongState},
 		{name: "callback for an ended call", cmd: call(OpRequestCallback, "gone"), want: ErrCallEnded},
 		{name: "callback backwards", cmd: call(OpRequestCallback, "wait"), back: true, want: ErrTimeWentBackwards},
+		{name: "callback for a kept callback", cmd: call(OpRequestCallback, "cb"), want: ErrWrongState},
+		{name: "kept callback for unknown call", cmd: call(OpQueueCallback, "zzz"), want: ErrUnknownCall},
+		{name: "kept callback with empty call ID", cmd: call(OpQueueCallback, ""), want: ErrInvalidArgument},
+		{name: "kept callback for a routing call", cmd: call(OpQueueCallback, "route"), want: ErrWrongState},
+		{name: "kept callback for a talking call", cmd: call(OpQueueCallback, "talk"), want: ErrWrongState},
+		{name: "kept callback in voicemail", cmd: call(OpQueueCallback, "vm"), want: ErrWrongState},
+		{name: "kept callback for a dialing call", cmd: call(OpQueueCallback, "out"), want: ErrWrongState},
+		{name: "kept callback for an ended call", cmd: call(OpQueueCallback, "gone"), want: ErrCallEnded},
+		{name: "kept callback twice", cmd: call(OpQueueCallback, "cb"), want: ErrWrongState},
+		{name: "kept callback backwards", cmd: call(OpQueueCallback, "wait"), back: true, want: ErrTimeWentBackwards},
+		{name: "unreached callback of unknown call", cmd: call(OpCallbackUnreached, "zzz"), want: ErrUnknownCall},
+		{name: "unreached callback with empty call ID", cmd: call(OpCallbackUnreached, ""), want: ErrInvalidArgument},
+		{name: "unreached callback of a waiting call", cmd: call(OpCallbackUnreached, "wait"), want: ErrWrongState},
+		{name: "unreached callback of a talking call", cmd: call(OpCallbackUnreached, "talk"), want: ErrWrongState},
+		{name: "unreached callback of an ended call", cmd: call(OpCallbackUnreached, "gone"), want: ErrCallEnded},
+		{name: "unreached callback backwards", cmd: call(OpCallbackUnreached, "cb"), back: true, want: ErrTimeWentBackwards},
 		{name: "forward unknown call", cmd: call(OpForwardUnanswered, "zzz"), want: ErrUnknownCall},
 		{name: "forward a queued call", cmd: call(OpForwardUnanswered, "wait"), want: ErrWrongState},
 		{name: "forward a talking call", cmd: call(OpForwardUnanswered, "talk"), want: ErrWrongState},

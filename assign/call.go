@@ -36,6 +36,7 @@ type call struct {
 	agent     *teammate // the teammate on the call
 	answered  bool      // a teammate has answered at some point
 	recorded  bool      // a voicemail was left
+	callback  bool      // a callback keeping its place (QueueCallback): the customer is not on the line
 	excluded  []*exclusion
 	parked    bool // waiting, excluded for every member: out of its team's open tree
 

@@ -49,6 +49,8 @@ const (
 	OpCustomerAnswered
 	OpSetTeamConfig
 	OpSetWorkspaceConfig
+	OpQueueCallback
+	OpCallbackUnreached
 	opEnd
 )
 
@@ -57,7 +59,8 @@ var opNames = [...]string{"", "advance", "add_team", "set_team_override", "set_w
 	"set_client", "set_reassign_replies", "start_messenger_call", "report_assignment", "place_call",
 	"queue_call", "arrive", "answer", "decline", "manual_answer", "hold", "resume", "transfer", "barge",
 	"voicemail", "record_voicemail", "request_callback", "forward_unanswered", "end_call",
-	"place_outbound", "customer_answered", "set_team_config", "set_workspace_config"}
+	"place_outbound", "customer_answered", "set_team_config", "set_workspace_config", "queue_callback",
+	"callback_unreached"}
 
 // Ops returns every command in declaration order.
 func Ops() []Op {
@@ -193,6 +196,10 @@ func (e *Engine) Apply(c Command) error {
 		return e.SetTeamConfig(c.At, c.Team, c.TeamConfig)
 	case OpSetWorkspaceConfig:
 		return e.SetWorkspaceConfig(c.At, c.Config)
+	case OpQueueCallback:
+		return e.QueueCallback(c.At, c.Call)
+	case OpCallbackUnreached:
+		return e.CallbackUnreached(c.At, c.Call)
 	}
 	return fmt.Errorf("%w: op %v", ErrInvalidArgument, c.Op)
 }

@@ -113,12 +113,15 @@ type Candidate struct {
 // went to someone, or why it is still waiting.
 // It encodes to JSON.
 type Explanation struct {
-	Call       pb.CallID      `json:"call"`
-	Team       pb.TeamID      `json:"team"`
-	TeamName   string         `json:"team_name,omitempty"`
-	Stage      eventlog.Stage `json:"stage"`
-	At         time.Time      `json:"at"`
-	Candidates []Candidate    `json:"candidates"`
+	Call     pb.CallID      `json:"call"`
+	Team     pb.TeamID      `json:"team"`
+	TeamName string         `json:"team_name,omitempty"`
+	Stage    eventlog.Stage `json:"stage"`
+	// Callback: the call is a callback keeping its place
+	// ([Engine.QueueCallback]); the customer is dialled back on answer.
+	Callback   bool        `json:"callback,omitempty"`
+	At         time.Time   `json:"at"`
+	Candidates []Candidate `json:"candidates"`
 }
 
 // Explain explains who is and is not being offered a waiting or ringing
@@ -139,7 +142,7 @@ func (e *Engine) Explain(id pb.CallID) (Explanation, error) {
 		}
 		return 1
 	})
-	x := Explanation{Call: c.id, Team: c.team.id, TeamName: c.team.name, Stage: c.stage, At: e.now}
+	x := Explanation{Call: c.id, Team: c.team.id, TeamName: c.team.name, Stage: c.stage, Callback: c.callback, At: e.now}
 	for _, t := range members {
 		k := e.candidate(c, t)
 		k.Text = k.text()
@@ -190,7 +193,11 @@ func (x Explanation) String() string {
 	if team == "" {
 		team = string(x.Team)
 	}
-	fmt.Fprintf(&b, "Call %s, %v in %s at %s:\n", x.Call, x.Stage, team, x.At.Format(time.TimeOnly))
+	callback := ""
+	if x.Callback {
+		callback = " (a callback)"
+	}
+	fmt.Fprintf(&b, "Call %s%s, %v in %s at %s:\n", x.Call, callback, x.Stage, team, x.At.Format(time.TimeOnly))
 	for i, k := range x.Candidates {
 		name := k.Name
 		if name == "" {

@@ -83,6 +83,10 @@ var callStages = map[Op][]eventlog.Stage{
 	OpRecordVoicemail:   {eventlog.StageVoicemail},
 	OpRequestCallback:   {eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging, eventlog.StageVoicemail},
 	OpCustomerAnswered:  {eventlog.StageDialing},
+	OpQueueCallback:     {eventlog.StageQueued, eventlog.StageRinging},
+	// Aimed at callbacks only (see fuzzCommand).
+	OpCallbackUnreached: {eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging, eventlog.StageTalking,
+		eventlog.StageOnHold, eventlog.StageVoicemail},
 }
 
 // creates are the ops that take a new call ID.
@@ -197,7 +201,7 @@ func fuzzCommand(d *fuzzBytes, e *Engine) Command {
 		var match []*call
 		for _, c := range e.calls.sorted() {
 			stages, aimed := callStages[op]
-			if !c.ended && (!aimed || slices.Contains(stages, c.stage)) {
+			if !c.ended && (!aimed || slices.Contains(stages, c.stage)) && (op != OpCallbackUnreached || c.callback) {
 				match = append(match, c)
 			}
 		}
@@ -513,6 +517,21 @@ func fuzzSeeds() [][]byte {
 			fuzzStep{OpPlaceCall, dt1s, aimCall, 0, 0},
 			fuzzStep{OpRequestCallback, dt1s, aimCall, 0, 0},
 			fuzzStep{OpArrive, dtBack, aimCall, 0, 0}),
+		// Callbacks keeping their place: one answered and unreached, one
+		// deflected by the hold timeout (t0's MaxWait 45 s) and unreached
+		// from routing, one requested while ringing and missed.
+		fuzzEncode([7]byte{0, 0, 0b1000, 0, 0, 0b0001, 0},
+			fuzzStep{OpArrive, dt0, aimCall, 0, 0},
+			fuzzStep{OpQueueCallback, dt1s, aimCall, 0, 0},
+			fuzzStep{OpAnswer, dt5s, aimCall, rungMate, 0},
+			fuzzStep{OpCallbackUnreached, dt5s, aimCall, 0, 0},
+			fuzzStep{OpArrive, dt0, aimCall, 0, 0},
+			fuzzStep{OpArrive, dt0, aimCall, 0, 0},
+			fuzzStep{OpQueueCallback, dt1s, aimCall | 1, 0, 0},
+			fuzzStep{OpAdvance, dt1m, 0, 0, 0},
+			fuzzStep{OpCallbackUnreached, dt1s, aimCall, 0, 0},
+			fuzzStep{OpQueueCallback, dt1s, aimCall, 0, 0},
+			fuzzStep{OpAdvance, dt30s, 0, 0, 0}),
 	}
 }
 

@@ -221,6 +221,9 @@ func (ck *checker) call(c *call, dispatched bool) {
 	if c.ended != !c.endedAt.IsZero() || c.ended && !ck.inRange(c.endedAt, c.placedAt) {
 		ck.fail("call %q (ended %v) has end time %v", id, c.ended, c.endedAt)
 	}
+	if c.callback && (c.dir != pb.Inbound || c.segment == 0) {
+		ck.fail("call %q is a callback but %v with %d queue segments", id, c.dir, c.segment)
+	}
 	if c.qseq > e.queueSeq {
 		ck.fail("call %q has queue number %d, above the counter %d", id, c.qseq, e.queueSeq)
 	}

@@ -376,7 +376,9 @@ func (e *Engine) RecordVoicemail(now time.Time, id pb.CallID) error {
 }
 
 // RequestCallback records the customer asking to be called back instead of
-// waiting; the call ends (rule LC5).
+// waiting; the call ends (rule LC5), and the host places the callback
+// later as it likes (an outbound call, say). A call that is a callback
+// already ([Engine.QueueCallback]) is refused: a call asks once.
 func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
 	c, err := e.beginCall(now, id)
 	if err != nil {
@@ -387,7 +389,60 @@ func (e *Engine) RequestCallback(now time.Time, id pb.CallID) error {
 	default:
 		return wrongState(c, "request a callback for")
 	}
+	if c.callback {
+		return wrongState(c, "request a second callback for")
+	}
 	e.callEvent(c, eventlog.CallbackRequested, nil)
+	e.finish(c, eventlog.BySystem)
+	e.dispatch()
+	return nil
+}
+
+// QueueCallback records the customer of a waiting call asking to be called
+// back while the call keeps its place (rule LC5): the call stays in the
+// same queue segment, at the same place, with the same wait clock, and a
+// ring in progress goes on. CallbackRequested (KeepsPlace) is logged, so
+// the metrics count a callback, and the call is a callback for the rest of
+// its life ([CallView.Callback]). The customer is no longer on the line:
+// the host hangs them up. Routing treats it as any queued call (offers,
+// exclusions, the hold timeout of rule DF5, deflection back to routing);
+// a teammate who answers it is on the call, and the host then dials the
+// customer back and connects them, or records [Engine.CallbackUnreached].
+// The call must be queued or ringing and not a callback already
+// (ErrWrongState).
+func (e *Engine) QueueCallback(now time.Time, id pb.CallID) error {
+	c, err := e.beginCall(now, id)
+	if err != nil {
+		return err
+	}
+	if c.stage != eventlog.StageQueued && c.stage != eventlog.StageRinging {
+		return wrongState(c, "queue a callback for")
+	}
+	if c.callback {
+		return wrongState(c, "request a second callback for")
+	}
+	c.callback = true
+	e.callEvent(c, eventlog.CallbackRequested, nil).KeepsPlace = true
+	return nil
+}
+
+// CallbackUnreached records that calling the customer of a callback back
+// (see [Engine.QueueCallback]) did not reach them: no answer, a refusal,
+// or a callback the host gave up before placing it (after a deflection,
+// say). CallbackUnreached is logged, with the teammate on the call if
+// any, and the call ends by the system from whatever stage it is in: a
+// ring stops, the teammate on it gets wrap-up (rules LC5, PR6). The
+// metrics count it as a callback not reached, not as a completed call.
+// A call that is not a callback is ErrWrongState.
+func (e *Engine) CallbackUnreached(now time.Time, id pb.CallID) error {
+	c, err := e.beginCall(now, id)
+	if err != nil {
+		return err
+	}
+	if !c.callback {
+		return wrongState(c, "record an unreached callback for")
+	}
+	e.callEvent(c, eventlog.CallbackUnreached, c.agent)
 	e.finish(c, eventlog.BySystem)
 	e.dispatch()
 	return nil

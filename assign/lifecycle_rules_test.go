@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/schedule"
@@ -194,6 +195,111 @@ func TestVoicemailAndCallback(t *testing.T) {
 		"09:01:10 Customer requested a callback.",
 		"09:01:10 Call ended.",
 	}, s.callLines())
+}
+
+// A callback that keeps its place: the call stays in the same queue
+// segment, at the same place, with the same wait clock, a ring in progress
+// goes on, and the call is a callback for the rest of its life. Answered,
+// the teammate is on it; a dial-back that does not reach the customer
+// ends it by the system and the teammate gets wrap-up.
+// Rule: LC5, AS12, PR6
+func TestCallbackKeepsItsPlace(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.WrapUp = time.Minute
+	s := newScene(t, cfg)
+	s.team("sup", TeamConfig{MaxWait: 5 * time.Minute}, "ana")
+	s.ok(s.e.SetStatus(s.now, "ana", presence.Away, "Lunch"))
+	s.ok(s.e.Arrive(s.now, "c1", "sup"))
+	s.ok(s.e.Arrive(s.at(time.Second), "c2", "sup"))
+	s.ok(s.e.Arrive(s.at(2*time.Second), "c3", "sup"))
+	s.take()
+	before, _ := s.e.Call("c2")
+	s.ok(s.e.QueueCallback(s.at(10*time.Second), "c2"))
+	require.Equal(t, []string{"09:00:10 Customer requested a callback and keeps their place in the queue."}, s.callLines())
+	require.Equal(t, []pb.CallID{"c1", "c2", "c3"}, s.e.Waiting("sup"), "same place")
+	after, _ := s.e.Call("c2")
+	require.True(t, after.Callback)
+	require.Equal(t, eventlog.StageQueued, after.Stage)
+	require.Equal(t, before.Segment, after.Segment, "same queue segment")
+	require.Equal(t, before.InboxAssignedAt, after.InboxAssignedAt)
+	x, err := s.e.Explain("c2")
+	require.NoError(t, err)
+	require.True(t, x.Callback)
+	require.Contains(t, x.String(), "Call c2 (a callback), queued in sup")
+	require.ErrorIs(t, s.e.QueueCallback(s.now, "c2"), ErrWrongState, "a call asks once")
+	require.ErrorIs(t, s.e.RequestCallback(s.now, "c2"), ErrWrongState)
+	require.ErrorIs(t, s.e.CallbackUnreached(s.now, "c1"), ErrWrongState, "not a callback")
+
+	// Ana comes back: c1 first, then the callback, in arrival order.
+	s.ok(s.e.SetStatus(s.at(20*time.Second), "ana", presence.Active, ""))
+	require.Equal(t, []string{"c1→ana"}, s.rings())
+	s.ok(s.e.Answer(s.at(25*time.Second), "c1", "ana"))
+	s.ok(s.e.EndCall(s.at(30*time.Second), "c1", eventlog.ByTeammate))
+	s.ok(s.e.Advance(s.at(90 * time.Second)))
+	require.Equal(t, []string{"c2→ana"}, s.rings())
+	s.ok(s.e.Answer(s.at(95*time.Second), "c2", "ana"))
+	s.take()
+	s.ok(s.e.CallbackUnreached(s.at(2*time.Minute), "c2"))
+	require.Equal(t, []string{
+		"09:02:00 Callback did not reach the customer.",
+		"09:02:00 Call ended.",
+		"09:02:00 ana is now Away (call wrap up).",
+		"09:02:00 ana is wrapping up until 09:03:00.",
+	}, s.take())
+	v, _ := s.e.Call("c2")
+	require.True(t, v.Ended)
+	require.True(t, v.Callback, "a callback for the rest of its life")
+	require.Equal(t, presence.ReasonWrapUp, s.presence("ana").Reason)
+}
+
+// A callback keeps its wait clock: the hold timeout deflects it back to
+// routing as any queued call (the host's workflow decides), where an
+// unreached callback ends it. Requested while ringing, the ring goes on.
+// Rule: LC5, DF5, AS5
+func TestCallbackOnTheQueueRules(t *testing.T) {
+	s := newScene(t, DefaultConfig())
+	s.team("sup", TeamConfig{MaxWait: time.Minute}, "ana")
+	s.ok(s.e.Arrive(s.now, "c1", "sup"))
+	s.ok(s.e.QueueCallback(s.at(5*time.Second), "c1"))
+	require.Equal(t, pb.TeammateID("ana"), s.ringing("c1"), "the ring goes on")
+	s.ok(s.e.Advance(s.at(30 * time.Second)))
+	s.ok(s.e.Advance(s.at(time.Minute)))
+	require.Equal(t, []string{
+		"09:00:00 Call placed by customer.",
+		"09:00:00 Call queued for sup.",
+		"09:00:00 Call assigned to ana.",
+		"09:00:05 Customer requested a callback and keeps their place in the queue.",
+		"09:00:30 Call missed by ana.",
+		"09:01:00 Call deflected because Customer has been waiting on hold for more than 1 minutes.",
+	}, s.callLines())
+	v, _ := s.e.Call("c1")
+	require.Equal(t, eventlog.StageRouting, v.Stage)
+	require.True(t, v.Callback)
+	require.ErrorIs(t, s.e.QueueCallback(s.now, "c1"), ErrWrongState, "not waiting")
+	s.ok(s.e.CallbackUnreached(s.at(61*time.Second), "c1"))
+	require.Equal(t, []string{
+		"09:01:01 Callback did not reach the customer.",
+		"09:01:01 Call ended.",
+	}, s.callLines())
+}
+
+// The callback flag survives a snapshot and its restore.
+// Rule: LC5
+func TestCallbackSurvivesRestore(t *testing.T) {
+	s := newScene(t, DefaultConfig())
+	s.team("sup", TeamConfig{}, "ana")
+	s.ok(s.e.SetStatus(s.now, "ana", presence.Away, "Lunch"))
+	s.ok(s.e.Arrive(s.now, "c1", "sup"))
+	s.ok(s.e.QueueCallback(s.at(time.Second), "c1"))
+	b, err := json.Marshal(s.e.Snapshot())
+	require.NoError(t, err)
+	var snap Snapshot
+	require.NoError(t, json.Unmarshal(b, &snap))
+	e, err := Restore(snap)
+	require.NoError(t, err)
+	v, _ := e.Call("c1")
+	require.True(t, v.Callback)
+	require.ErrorIs(t, e.QueueCallback(s.now, "c1"), ErrWrongState)
 }
 
 // Outbound calls: the teammate is on a call while it lasts; voicemail

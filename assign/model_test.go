@@ -40,6 +40,7 @@ type mCall struct {
 	agent     pb.TeammateID
 	excluded  map[pb.TeammateID]time.Time // lapses at the time
 	ended     bool
+	callback  bool // a callback keeping its place (QueueCallback)
 }
 
 type model struct {
@@ -267,7 +268,8 @@ func (m *model) checkState(t *rapid.T, e *Engine) {
 		if !ok {
 			continue // forgotten after retention
 		}
-		if v.Ended != c.ended || (!c.ended && (v.Stage != c.stage || v.Ringing != c.ringing || v.Agent != c.agent)) {
+		if v.Ended != c.ended || v.Callback != c.callback ||
+			(!c.ended && (v.Stage != c.stage || v.Ringing != c.ringing || v.Agent != c.agent)) {
 			t.Fatalf("call %s: engine %+v, model %+v", id, v, c)
 		}
 		if c.ringing != "" {
@@ -285,10 +287,11 @@ func (m *model) checkState(t *rapid.T, e *Engine) {
 }
 
 // checkDashboard compares the live metrics with the model's calls.
-// Rule: MT1, MT2
+// Rule: MT1, MT2, MT15
 func (m *model) checkDashboard(t *rapid.T, d metrics.Dashboard) {
-	var queued, active int
+	var queued, active, callbacks int
 	for _, c := range m.calls {
+		callbacks += boolInt(c.callback)
 		switch {
 		case c.ended:
 		case c.stage == eventlog.StageQueued || c.stage == eventlog.StageRinging:
@@ -297,14 +300,15 @@ func (m *model) checkDashboard(t *rapid.T, d metrics.Dashboard) {
 			active++
 		}
 	}
-	if d.InQueue != queued || d.Active != active {
-		t.Fatalf("dashboard in queue %d active %d; model %d %d", d.InQueue, d.Active, queued, active)
+	if d.InQueue != queued || d.Active != active || d.Callbacks != callbacks {
+		t.Fatalf("dashboard in queue %d active %d callbacks %d; model %d %d %d", d.InQueue, d.Active, d.Callbacks,
+			queued, active, callbacks)
 	}
 }
 
 // TestEngineMatchesModel drives the engine with random command sequences
 // and checks it against the reference model after every step.
-// Rule: AS2, AS3, AS4, AS5, AS6, AS7, AS8, AS12, PR1, PR2, PR3, PR4, PR6, X1, X2, X8, X9
+// Rule: AS2, AS3, AS4, AS5, AS6, AS7, AS8, AS12, PR1, PR2, PR3, PR4, PR6, X1, X2, X8, X9, LC5, MT15
 func TestEngineMatchesModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cfg := DefaultConfig()
@@ -492,6 +496,27 @@ func TestEngineMatchesModel(t *testing.T) {
 				c := pickCall(t, func(c *mCall) bool { return c.agent != "" })
 				m.end(c)
 				step(t, e.EndCall(now, c.id, eventlog.ByTeammate))
+			},
+			"queueCallback": func(t *rapid.T) {
+				// Rule: LC5
+				// The call keeps its place: its order, stage and ring.
+				c := pickCall(t, func(c *mCall) bool {
+					return c.stage == eventlog.StageQueued || c.stage == eventlog.StageRinging
+				})
+				if c.callback {
+					if err := e.QueueCallback(now, c.id); !errors.Is(err, ErrWrongState) {
+						t.Fatalf("second callback of %s: %v", c.id, err)
+					}
+					step(t, nil)
+					return
+				}
+				c.callback = true
+				step(t, e.QueueCallback(now, c.id))
+			},
+			"callbackUnreached": func(t *rapid.T) {
+				c := pickCall(t, func(c *mCall) bool { return c.callback })
+				m.end(c)
+				step(t, e.CallbackUnreached(now, c.id))
 			},
 			"transfer": func(t *rapid.T) {
 				c := pickCall(t, func(c *mCall) bool { return c.agent != "" })

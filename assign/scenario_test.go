@@ -53,7 +53,9 @@ package assign
 //     arrive CALL TEAM · place CALL · queue CALL TEAM · answer CALL WHO ·
 //     decline CALL WHO button|busy|connectivity|away · manual CALL WHO ·
 //     hold CALL · resume CALL · transfer CALL TEAM · barge CALL WHO ·
-//     voicemail CALL · record CALL · callback CALL · forward CALL ·
+//     voicemail CALL · record CALL · callback CALL (the call ends) ·
+//     queue-callback CALL (the call keeps its place) · callback-unreached CALL ·
+//     forward CALL ·
 //     hangup CALL (the customer) · end CALL customer|teammate|system ·
 //     outbound CALL WHO · customer-answered CALL [voicemail] ·
 //     status WHO active · status WHO away "Reason" ·
@@ -379,6 +381,10 @@ func (r *scenarioRun) command(at time.Time, verb string, args []string) Command 
 		c = one(OpRecordVoicemail)
 	case "callback":
 		c = one(OpRequestCallback)
+	case "queue-callback":
+		c = one(OpQueueCallback)
+	case "callback-unreached":
+		c = one(OpCallbackUnreached)
 	case "forward":
 		c = one(OpForwardUnanswered)
 	case "hangup":

@@ -75,6 +75,7 @@ type CallState struct {
 	Agent     pb.TeammateID `json:"agent,omitempty"`
 	Answered  bool          `json:"answered,omitempty"`
 	Recorded  bool          `json:"recorded,omitempty"`
+	Callback  bool          `json:"callback,omitempty"`
 	Excluded  []Exclusion   `json:"excluded,omitempty"`
 
 	PlacedAt        time.Time `json:"placed_at"`
@@ -129,7 +130,7 @@ func (e *Engine) Snapshot() Snapshot {
 		v := c.view()
 		cs := CallState{ID: c.id, Direction: c.dir, Stage: c.stage, Ended: c.ended, Team: v.Team,
 			Segment: c.segment, QueueSeq: c.qseq, Ringing: v.Ringing, RingUntil: c.ringUntil, Agent: v.Agent,
-			Answered: c.answered, Recorded: c.recorded, Excluded: v.Excluded,
+			Answered: c.answered, Recorded: c.recorded, Callback: c.callback, Excluded: v.Excluded,
 			PlacedAt: c.placedAt, InboxAssignedAt: c.inboxAt, AgentAssignedAt: c.agentAt, QueuedAt: c.queuedAt,
 			EndedAt: c.endedAt}
 		s.Calls = append(s.Calls, cs)
@@ -299,7 +300,7 @@ func (e *Engine) restoreCalls(calls []CallState, bad func(string, ...any) error)
 		}
 		c := e.newCall(cs.ID, cs.Direction, cs.Stage)
 		c.ended, c.segment, c.qseq, c.ringUntil = cs.Ended, cs.Segment, cs.QueueSeq, cs.RingUntil
-		c.answered, c.recorded = cs.Answered, cs.Recorded
+		c.answered, c.recorded, c.callback = cs.Answered, cs.Recorded, cs.Callback
 		c.placedAt, c.inboxAt, c.agentAt, c.queuedAt = cs.PlacedAt, cs.InboxAssignedAt, cs.AgentAssignedAt, cs.QueuedAt
 		c.endedAt = cs.EndedAt
 		e.calls.add(c)

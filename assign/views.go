@@ -148,6 +148,10 @@ type CallView struct {
 	AgentAssignedAt time.Time `json:"agent_assigned_at,omitzero"`
 	// Excluded lists the live exclusions, oldest first.
 	Excluded []Exclusion `json:"excluded,omitempty"`
+	// Callback: the customer asked to be called back and the call kept its
+	// place ([Engine.QueueCallback]); they are not on the line until the
+	// host dials them back.
+	Callback bool `json:"callback,omitempty"`
 }
 
 // Call returns a copy of a call's state.
@@ -173,7 +177,8 @@ func (e *Engine) EachCall(visit func(CallView) bool) {
 
 func (c *call) view() CallView {
 	v := CallView{ID: c.id, Direction: c.dir, Stage: c.stage, Ended: c.ended, Segment: c.segment,
-		RingUntil: c.ringUntil, PlacedAt: c.placedAt, InboxAssignedAt: c.inboxAt, AgentAssignedAt: c.agentAt}
+		RingUntil: c.ringUntil, PlacedAt: c.placedAt, InboxAssignedAt: c.inboxAt, AgentAssignedAt: c.agentAt,
+		Callback: c.callback}
 	if c.team != nil {
 		v.Team = c.team.id
 	}

@@ -160,3 +160,35 @@ func TestStreamEffectsResumes(t *testing.T) {
 		t.Fatalf("Last-Event-IDs %q", lastIDs)
 	}
 }
+
+// The callback methods post to their routes with no body, and decode the
+// events the server answers with, the new kinds included (rule LC5).
+func TestCallbackMethods(t *testing.T) {
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.Method+" "+r.URL.EscapedPath())
+		if b, _ := io.ReadAll(r.Body); len(b) != 0 {
+			t.Errorf("%s: body %q", r.URL.Path, b)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		kind := `"callback_requested","keeps_place":true`
+		if strings.HasSuffix(r.URL.Path, "/unreached") {
+			kind = `"callback_unreached"`
+		}
+		_, _ = io.WriteString(w, `{"events":[{"seq":1,"at":"2026-03-02T09:00:00Z","kind":`+kind+`,"call":"c1"}],"effects":[]}`)
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "tok")
+	res, err := c.QueueCallback(context.Background(), "c1")
+	if err != nil || len(res.Events) != 1 || res.Events[0].Kind != eventlog.CallbackRequested || !res.Events[0].KeepsPlace {
+		t.Fatalf("QueueCallback: %+v, %v", res, err)
+	}
+	res, err = c.CallbackUnreached(context.Background(), "c1")
+	if err != nil || len(res.Events) != 1 || res.Events[0].Kind != eventlog.CallbackUnreached {
+		t.Fatalf("CallbackUnreached: %+v, %v", res, err)
+	}
+	want := []string{"POST /v1/workspaces/default/calls/c1/callback/queued", "POST /v1/workspaces/default/calls/c1/callback/unreached"}
+	if strings.Join(paths, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("paths %q, want %q", paths, want)
+	}
+}

@@ -215,9 +215,23 @@ func (c *Client) RecordVoicemail(ctx context.Context, id pb.CallID) (Result, err
 	return c.result(ctx, "POST", c.ws("/calls/%s/voicemail/recorded", id), nil)
 }
 
-// RequestCallback reports that the caller asked to be called back.
+// RequestCallback reports that the caller asked to be called back; the
+// call ends (rule LC5).
 func (c *Client) RequestCallback(ctx context.Context, id pb.CallID) (Result, error) {
 	return c.result(ctx, "POST", c.ws("/calls/%s/callback", id), nil)
+}
+
+// QueueCallback reports that the caller of a queued or ringing call asked
+// to be called back and keeps their place: the call stays queued as a
+// callback (the engine's QueueCallback, rule LC5).
+func (c *Client) QueueCallback(ctx context.Context, id pb.CallID) (Result, error) {
+	return c.result(ctx, "POST", c.ws("/calls/%s/callback/queued", id), nil)
+}
+
+// CallbackUnreached reports that calling the customer of a callback back
+// did not reach them; the call ends (the engine's CallbackUnreached).
+func (c *Client) CallbackUnreached(ctx context.Context, id pb.CallID) (Result, error) {
+	return c.result(ctx, "POST", c.ws("/calls/%s/callback/unreached", id), nil)
 }
 
 // ForwardUnanswered reports that the unanswered call was forwarded.

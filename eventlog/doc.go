@@ -22,11 +22,11 @@
 // TeammatesAvailable, only when the workspace turns that on) and then
 // CallOffered (the teammate's phone rings until Deadline). A ring ends in
 // exactly one of CallAnswered, CallDeclined, CallMissed, or the call leaving
-// the queue (CallDeflected, VoicemailStarted, CallbackRequested or the end
-// of the call), which stops the ring without counting it as unanswered;
-// after a decline or a miss the call waits in the same segment and may be
-// offered again. ManualAnswerRequested is followed at once by
-// CallAnswered from the same teammate. CallDeflected takes the call out of
+// the queue (CallDeflected, VoicemailStarted, or the end of the call, which
+// CallbackRequested without KeepsPlace announces), which stops the ring
+// without counting it as unanswered; after a decline or a miss the call
+// waits in the same segment and may be offered again.
+// ManualAnswerRequested is followed at once by CallAnswered from the same teammate. CallDeflected takes the call out of
 // its queue (or stops it from entering one) and returns it to routing: the
 // host's workflow then ends it, sends it to voicemail, takes a callback
 // request or queues it elsewhere.
@@ -37,9 +37,15 @@
 // off the call, followed at once by CallQueued for the new segment.
 // VoicemailStarted can follow routing or a queue (the call leaves the
 // queue); VoicemailRecorded says a message was left. CallbackRequested
-// records a callback request and is followed at once by the call's
-// CallEnded (By system); ForwardUnanswered records an unanswered forward to
-// an external number while the call is routing.
+// records a callback request. Without KeepsPlace it is followed at once by
+// the call's CallEnded (By system). With KeepsPlace (a queued or ringing
+// call, once per call) the call stays where it is, in the same segment and
+// place, and any ring goes on: it is a callback from then on, routed as
+// any queued call, and the teammate who answers it is put through to the
+// customer by the host dialling them back. CallbackUnreached, for a
+// callback only, records that the customer was not reached and is
+// followed at once by CallEnded (By system). ForwardUnanswered records an
+// unanswered forward to an external number while the call is routing.
 //
 // An outbound call starts with CallPlaced carrying the teammate, who is on
 // the call from then on; CustomerAnswered (with Voicemail when the

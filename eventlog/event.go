@@ -53,6 +53,10 @@ type Event struct {
 	By Party `json:"by,omitempty"`
 	// Voicemail is true on a CustomerAnswered where voicemail picked up.
 	Voicemail bool `json:"voicemail,omitempty"`
+	// KeepsPlace is true on a CallbackRequested after which the call stays
+	// in its queue, in the same segment and place, as a callback (the
+	// customer is no longer on the line); false when the call ends.
+	KeepsPlace bool `json:"keeps_place,omitempty"`
 	// Count is the number on a team composition entry.
 	Count int `json:"count,omitempty"`
 

@@ -26,7 +26,7 @@ func full(k eventlog.Kind, seq uint64) eventlog.Event {
 		Segment: 2, Teammate: "m-ana", TeammateName: "Ana Núñez",
 		Deadline: t0.Add(30*time.Second + 7), Decline: eventlog.DeclineWentAway,
 		Deflection: eventlog.DeflectHoldTimeout, QueueLimit: 10, HoldLimit: 5 * time.Minute,
-		Stage: eventlog.StageOnHold, By: eventlog.ByTeammate, Voicemail: true, Count: 3,
+		Stage: eventlog.StageOnHold, By: eventlog.ByTeammate, Voicemail: true, KeepsPlace: true, Count: 3,
 		Channel: presence.ChannelPhone, Status: presence.Away, Reason: presence.ReasonWrapUp,
 		ClientActive: true,
 	}

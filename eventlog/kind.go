@@ -53,7 +53,9 @@ const (
 	VoicemailStarted
 	// VoicemailRecorded: the customer left a voicemail.
 	VoicemailRecorded
-	// CallbackRequested: the customer asked to be called back.
+	// CallbackRequested: the customer asked to be called back. With
+	// KeepsPlace the call stays queued as a callback; without it the call
+	// ends.
 	CallbackRequested
 	// CustomerAnswered: the customer picked up an outbound call, or their
 	// voicemail did (Voicemail is then true); both count as answered.
@@ -72,6 +74,11 @@ const (
 	// TeammatesAvailable is a team composition entry: Count teammates were
 	// available with an active phone client.
 	TeammatesAvailable
+	// CallbackUnreached: calling the customer of a callback back did not
+	// reach them (no answer, a refusal, or the callback could not be
+	// placed); Teammate is the teammate on the call, if any. CallEnded (By
+	// system) follows at once.
+	CallbackUnreached
 )
 
 // Teammate events. They carry the teammate and no call.
@@ -114,8 +121,8 @@ var kindNames = map[Kind]string{
 	VoicemailRecorded: "voicemail_recorded", CallbackRequested: "callback_requested",
 	CustomerAnswered: "customer_answered", ForwardUnanswered: "forward_unanswered",
 	CallEnded: "call_ended", TeammatesAway: "teammates_away", TeammatesNoClient: "teammates_no_client",
-	TeammatesAvailable: "teammates_available",
-	TeammateAdded:      "teammate_added", TeammateRemoved: "teammate_removed", MemberAdded: "member_added",
+	TeammatesAvailable: "teammates_available", CallbackUnreached: "callback_unreached",
+	TeammateAdded: "teammate_added", TeammateRemoved: "teammate_removed", MemberAdded: "member_added",
 	MemberRemoved: "member_removed", StatusChanged: "status_changed", ChannelChanged: "channel_changed",
 	ClientChanged: "client_changed", WrapUpStarted: "wrap_up_started", WrapUpEnded: "wrap_up_ended",
 	RepliesReassigned: "replies_reassigned", ConversationAssigned: "conversation_assigned",

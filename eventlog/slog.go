@@ -83,6 +83,9 @@ func (e Event) Attrs() []slog.Attr {
 	if e.Voicemail {
 		a = append(a, slog.Bool("voicemail", true))
 	}
+	if e.KeepsPlace {
+		a = append(a, slog.Bool("keeps_place", true))
+	}
 	num("count", e.Count)
 	if e.Channel != 0 {
 		str("channel", e.Channel.String())

@@ -25,7 +25,7 @@ func TestSlogSink(t *testing.T) {
 		"msg": "Call declined by Ana Núñez using the Decline button.", "level": "INFO",
 		"kind": "call_declined", "call": "c-1", "direction": "outbound", "teammate": "m-ana",
 		"decline": "button", "stage": "on_hold", "channel": "Phone", "status": "Away",
-		"seq": float64(3), "count": float64(3), "voicemail": true,
+		"seq": float64(3), "count": float64(3), "voicemail": true, "keeps_place": true,
 	}
 	for k, v := range want {
 		if rec[k] != v {

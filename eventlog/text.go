@@ -60,7 +60,12 @@ func (e Event) Text() string {
 	case VoicemailRecorded:
 		return "Customer left a voicemail."
 	case CallbackRequested:
+		if e.KeepsPlace {
+			return "Customer requested a callback and keeps their place in the queue."
+		}
 		return "Customer requested a callback."
+	case CallbackUnreached:
+		return "Callback did not reach the customer."
 	case CustomerAnswered:
 		if e.Voicemail {
 			return "Customer's voicemail answered the call."

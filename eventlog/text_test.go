@@ -86,6 +86,17 @@ func TestTextDeflectionReasons(t *testing.T) {
 	})
 }
 
+func TestTextCallbacks(t *testing.T) {
+	// Rule: LC5
+	kept := ev(eventlog.CallbackRequested)
+	kept.KeepsPlace = true
+	checkText(t, []textCase{
+		{"callback, the call ends", ev(eventlog.CallbackRequested), "Customer requested a callback."},
+		{"callback keeping the place", kept, "Customer requested a callback and keeps their place in the queue."},
+		{"callback unreached", ev(eventlog.CallbackUnreached), "Callback did not reach the customer."},
+	})
+}
+
 func TestTextTeamComposition(t *testing.T) {
 	// Rule: EL3
 	c := func(k eventlog.Kind, n int) eventlog.Event {

@@ -54,6 +54,7 @@ type call struct {
 	vmVisitRecorded bool // a message was left in the current voicemail visit
 	vmRecorded      bool
 	callback        bool
+	unreached       bool // a callback that did not reach the customer
 	forward         bool
 	noAnswerTeams   []pb.TeamID
 	noAnswerMates   []pb.TeammateID
@@ -152,6 +153,7 @@ var allowed = [...]callRule{
 	eventlog.CustomerAnswered:      {[]stage{stDialing}, pb.Outbound, false, true},
 	eventlog.ForwardUnanswered:     {nil, pb.Inbound, false, true},
 	eventlog.CallEnded:             {nil, 0, false, true},
+	eventlog.CallbackUnreached:     {nil, pb.Inbound, false, true},
 }
 
 // check refuses an event that cannot happen where the call is.
@@ -177,6 +179,14 @@ func (c *Collector) check(cl *call, e *eventlog.Event) error {
 	case eventlog.CallDeclined, eventlog.CallMissed:
 		if e.Teammate != cl.ringing {
 			return refuse(ErrUnexpected, e, "%q is not ringing, %q is", e.Teammate, cl.ringing)
+		}
+	case eventlog.CallbackRequested:
+		if e.KeepsPlace && (cl.callback || cl.stage != stQueued && cl.stage != stRinging) {
+			return refuse(ErrUnexpected, e, "call %q is %v (a callback already: %v)", e.Call, cl.stage, cl.callback)
+		}
+	case eventlog.CallbackUnreached:
+		if !cl.callback {
+			return refuse(ErrUnexpected, e, "call %q is not a callback", e.Call)
 		}
 	}
 	return nil
@@ -288,6 +298,12 @@ func (c *Collector) apply(cl *call, e *eventlog.Event) {
 			cl.callback = true
 			c.callbacks++
 			c.callTeam(cl).callbacks++
+		}
+	case eventlog.CallbackUnreached:
+		if !cl.unreached {
+			cl.unreached = true
+			c.unreached++
+			c.callTeam(cl).unreached++
 		}
 	case eventlog.CustomerAnswered:
 		cl.custAnswered, cl.custAt, cl.vmPickup = true, e.At, e.Voicemail

@@ -66,6 +66,7 @@ type Collector struct {
 	inVoicemail int
 	voicemails  int
 	callbacks   int
+	unreached   int // callbacks that did not reach the customer
 	available   int
 	talk        time.Duration
 

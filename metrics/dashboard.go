@@ -27,6 +27,10 @@ type Dashboard struct {
 	// Callbacks counts calls with a callback request, since the first
 	// observed event.
 	Callbacks int `json:"callbacks"`
+	// CallbacksUnreached counts the callbacks that did not reach the
+	// customer when called back (CallbackUnreached), since the first
+	// observed event; each is also in Callbacks.
+	CallbacksUnreached int `json:"callbacks_unreached"`
 	// AvailableForPhone counts teammates available for phone calls or on
 	// one now (rule MT9).
 	AvailableForPhone int `json:"available_for_phone"`
@@ -43,12 +47,13 @@ type Dashboard struct {
 // team of its current (or last) queue segment; a teammate for every team
 // they are a member of.
 type TeamView struct {
-	InQueue           int `json:"in_queue"`
-	Active            int `json:"active"`
-	InVoicemail       int `json:"in_voicemail"`
-	Voicemails        int `json:"voicemails"`
-	Callbacks         int `json:"callbacks"`
-	AvailableForPhone int `json:"available_for_phone"`
+	InQueue            int `json:"in_queue"`
+	Active             int `json:"active"`
+	InVoicemail        int `json:"in_voicemail"`
+	Voicemails         int `json:"voicemails"`
+	Callbacks          int `json:"callbacks"`
+	CallbacksUnreached int `json:"callbacks_unreached"`
+	AvailableForPhone  int `json:"available_for_phone"`
 	// TalkTime is the time teammates talked on calls answered in this
 	// team, ongoing calls included (rule MT11).
 	TalkTime time.Duration `json:"talk_time"`
@@ -85,21 +90,22 @@ func (c *Collector) Dashboard(now time.Time) Dashboard {
 		now = c.lastAt
 	}
 	d := Dashboard{
-		At:                now,
-		InQueue:           c.inQueue,
-		Active:            c.active,
-		InVoicemail:       c.inVoicemail,
-		Voicemails:        c.voicemails,
-		Callbacks:         c.callbacks,
-		AvailableForPhone: c.available,
-		TalkTime:          c.talk,
-		Teams:             make(map[pb.TeamID]TeamView, len(c.teams)),
-		Teammates:         make(map[pb.TeammateID]TeammateView, len(c.mates)),
+		At:                 now,
+		InQueue:            c.inQueue,
+		Active:             c.active,
+		InVoicemail:        c.inVoicemail,
+		Voicemails:         c.voicemails,
+		Callbacks:          c.callbacks,
+		CallbacksUnreached: c.unreached,
+		AvailableForPhone:  c.available,
+		TalkTime:           c.talk,
+		Teams:              make(map[pb.TeamID]TeamView, len(c.teams)),
+		Teammates:          make(map[pb.TeammateID]TeammateView, len(c.mates)),
 	}
 	for id, t := range c.teams {
 		d.Teams[id] = TeamView{
 			InQueue: t.inQueue, Active: t.active, InVoicemail: t.inVoicemail,
-			Voicemails: t.voicemails, Callbacks: t.callbacks,
+			Voicemails: t.voicemails, Callbacks: t.callbacks, CallbacksUnreached: t.unreached,
 			AvailableForPhone: t.available, TalkTime: t.talk,
 		}
 	}

@@ -4,9 +4,9 @@
 // event and presence types only, never the engine.
 //
 // A [Collector] observes events one by one. It keeps live counters (calls
-// in queue and active now, voicemails, callbacks, teammates available for
-// phone, talk time), windowed figures summed in time buckets, and each
-// teammate's channel history. It uses event times only and never reads the
+// in queue and active now, voicemails, callbacks and those not reached,
+// teammates available for phone, talk time), windowed figures summed in
+// time buckets, and each teammate's channel history. It uses event times only and never reads the
 // wall clock; it is not safe for concurrent use.
 //
 // # Definitions
@@ -22,7 +22,10 @@
 //     teammate, until transferred or ended. Outbound calls are not
 //     inbound calls: they count for the teammate's OnCall and MT9, not MT2.
 //   - Completed (MT3): inbound calls answered by a teammate and not
-//     abandoned (a customer hanging up while talking completes the call).
+//     abandoned (a customer hanging up while talking completes the call),
+//     except callbacks whose customer was not reached when called back
+//     (CallbackUnreached): the teammate answered, the customer never
+//     talked.
 //   - Abandoned (MT4): the customer hung up while routing, in queue, on
 //     hold placed by a teammate, or in voicemail before leaving a message.
 //     A hang-up while a teammate's phone rings counts as abandoned in
@@ -64,6 +67,10 @@
 //   - Channel availability (MT13): [Collector.ChannelAt].
 //   - Outbound answered (MT14): CustomerAnswered, whether the customer or
 //     their voicemail picked up.
+//   - Callbacks (MT15, LC5): calls with a CallbackRequested, ending the
+//     call or keeping its place (KeepsPlace: the call stays in queue, and
+//     counts in MT1, until answered); callbacks not reached: those with a
+//     CallbackUnreached, also counted as callbacks.
 //   - Dashboard (MT15): [Collector.Dashboard].
 //
 // # Windows

@@ -53,7 +53,8 @@ func (d *Durations) merge(o Durations) {
 // Completed and NoAnswer).
 type Figures struct {
 	// Completed counts inbound calls answered by a teammate that were not
-	// abandoned (rule MT3).
+	// abandoned (rule MT3), callbacks that did not reach the customer
+	// excepted.
 	Completed int `json:"completed"`
 	// Abandoned counts inbound calls the customer hung up on while routing,
 	// queued (ringing included), on hold, or in voicemail before leaving a
@@ -79,6 +80,10 @@ type Figures struct {
 	Voicemail int `json:"voicemail"`
 	// Callbacks counts calls with a callback request.
 	Callbacks int `json:"callbacks"`
+	// CallbacksUnreached counts the callbacks that did not reach the
+	// customer when called back (also in Callbacks, and not in Completed
+	// though a teammate answered them).
+	CallbacksUnreached int `json:"callbacks_unreached"`
 	// Deflections counts deflections (one per CallDeflected).
 	Deflections int `json:"deflections"`
 	// AbandonedAssignments counts assignments started after the customer
@@ -151,6 +156,7 @@ func (f *Figures) merge(o *Figures) {
 	f.Declined += o.Declined
 	f.Voicemail += o.Voicemail
 	f.Callbacks += o.Callbacks
+	f.CallbacksUnreached += o.CallbacksUnreached
 	f.Deflections += o.Deflections
 	f.AbandonedAssignments += o.AbandonedAssignments
 	f.InboundEnded += o.InboundEnded
@@ -183,6 +189,7 @@ type acc struct {
 	Declined             int
 	Voicemail            int
 	Callbacks            int
+	CallbacksUnreached   int
 	Deflections          int
 	AbandonedAssignments int
 	QueueTime            Durations
@@ -205,6 +212,7 @@ func (f *Figures) mergeAcc(o *acc) {
 		Declined:             o.Declined,
 		Voicemail:            o.Voicemail,
 		Callbacks:            o.Callbacks,
+		CallbacksUnreached:   o.CallbacksUnreached,
 		Deflections:          o.Deflections,
 		AbandonedAssignments: o.AbandonedAssignments,
 		InboundEnded:         o.InboundEnded,

@@ -45,6 +45,7 @@ type gcall struct {
 	seg     int
 	ringing *gmate
 	mate    *gmate
+	cb      bool // a callback was requested
 }
 
 var genTeams = [2]pb.TeamID{"sales", "support"}
@@ -253,9 +254,36 @@ func (g *gen) end(c *gcall, k eventlog.Kind, by eventlog.Party) {
 	g.ended = append(g.ended, c.id)
 }
 
+// callback sometimes turns a waiting call into a callback that keeps its
+// place, or ends a callback as unreached, and reports whether it did.
+func (g *gen) callback(c *gcall) bool {
+	switch {
+	case c.dir != pb.Inbound || rapid.IntRange(0, 9).Draw(g.t, "callback") != 0:
+		return false
+	case !c.cb && (c.st == stQueued || c.st == stRinging):
+		c.cb = true
+		e := g.callEv(eventlog.CallbackRequested, c)
+		e.KeepsPlace = true
+		g.emit(e)
+		return true
+	case c.cb:
+		e := g.callEv(eventlog.CallbackUnreached, c)
+		if c.mate != nil {
+			e.Teammate = c.mate.id
+		}
+		g.emit(e)
+		g.end(c, eventlog.CallEnded, eventlog.BySystem)
+		return true
+	}
+	return false
+}
+
 func (g *gen) advanceCall(c *gcall, free []*gmate) {
 	party := func() eventlog.Party {
 		return pick(g, "by", []eventlog.Party{eventlog.ByCustomer, eventlog.ByTeammate, eventlog.BySystem})
+	}
+	if g.callback(c) {
+		return
 	}
 	switch c.st {
 	case stRouting:
@@ -266,6 +294,7 @@ func (g *gen) advanceCall(c *gcall, free []*gmate) {
 			c.st = stVoicemail
 			g.emit(g.callEv(eventlog.VoicemailStarted, c))
 		case 3:
+			c.cb = true
 			g.emit(g.callEv(eventlog.CallbackRequested, c))
 		case 4:
 			g.emit(g.callEv(eventlog.ForwardUnanswered, c))

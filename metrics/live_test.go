@@ -1,7 +1,10 @@
 package metrics
 
 import (
+	"errors"
 	"testing"
+
+	pb "github.com/phonebalance/phonebalance"
 
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
@@ -180,4 +183,90 @@ func TestLiveVoicemailsAndCallbacks(t *testing.T) {
 	eq(t, "sales voicemails", d.Teams["sales"].Voicemails, 1)
 	eq(t, "callbacks", d.Callbacks, 1)
 	eq(t, "in queue", d.InQueue, 0)
+}
+
+func TestCallbackKeepingItsPlace(t *testing.T) {
+	// Rule: MT15
+	// Rule: LC5
+	// A asks for a callback while ringing Ana and keeps its place: still in
+	// the queue (the ring goes on), counted as a callback at once. Ana
+	// misses it, Ben answers and the dial-back does not reach the
+	// customer: a callback not reached, answered but not completed. B is a
+	// kept callback that Ben answers and that reaches its customer:
+	// completed.
+	s := newStream(t)
+	s.mateAdded("ana", presence.ChannelAll, presence.Active, true, "sales")
+	s.mateAdded("ben", presence.ChannelAll, presence.Active, true, "sales")
+	s.at(0).placed("A").queued("A", "sales").at(5).offered("A", "sales", "ana")
+	kept := s.call(eventlog.CallbackRequested, "A", "sales", "")
+	kept.KeepsPlace = true
+	s.at(10).add(kept)
+	d := s.c.Dashboard(s.now)
+	eq(t, "in queue", d.InQueue, 1)
+	eq(t, "ana ringing", d.Teammates["ana"].Ringing, true)
+	eq(t, "callbacks", d.Callbacks, 1)
+	eq(t, "sales callbacks", d.Teams["sales"].Callbacks, 1)
+	if err := s.c.Observe(eventlog.Event{Seq: uint64(len(s.events) + 1), At: s.now, Kind: eventlog.CallbackRequested,
+		Call: "A", Team: "sales", KeepsPlace: true}); err == nil {
+		t.Error("a second kept callback for one call was accepted")
+	}
+	s.at(35).missed("A", "sales", "ana").at(40).offered("A", "sales", "ben").at(45).answered("A", "sales", "ben")
+	s.at(50).add(s.call(eventlog.CallbackUnreached, "A", "sales", "ben")).ended("A", eventlog.StageTalking, eventlog.BySystem, "ben")
+	s.at(60).placed("B").queued("B", "sales")
+	kept = s.call(eventlog.CallbackRequested, "B", "sales", "")
+	kept.KeepsPlace = true
+	s.add(kept).at(70).offered("B", "sales", "ben").answered("B", "sales", "ben")
+	s.at(100).ended("B", eventlog.StageTalking, eventlog.ByTeammate, "ben")
+
+	d = s.c.Dashboard(s.now)
+	eq(t, "callbacks", d.Callbacks, 2)
+	eq(t, "callbacks unreached", d.CallbacksUnreached, 1)
+	eq(t, "sales callbacks unreached", d.Teams["sales"].CallbacksUnreached, 1)
+	r := s.all()
+	eq(t, "report callbacks", r.Total.Callbacks, 2)
+	eq(t, "report callbacks unreached", r.Total.CallbacksUnreached, 1)
+	eq(t, "sales callbacks unreached", r.Teams["sales"].CallbacksUnreached, 1)
+	eq(t, "ben callbacks unreached", r.Teammates["ben"].CallbacksUnreached, 1)
+	eq(t, "completed (B only)", r.Total.Completed, 1)
+	eq(t, "answer times (both answered)", r.Total.AnswerTime.Count, 2)
+	tot := s.c.Totals().Teams["sales"]
+	eq(t, "totals callbacks", tot.Callbacks, uint64(2))
+	eq(t, "totals callbacks unreached", tot.CallbacksUnreached, uint64(1))
+	eq(t, "rings missed", tot.Rings[RingMissed], uint64(1))
+	eq(t, "rings answered", tot.Rings[RingAnswered], uint64(2))
+	eq(t, "rings canceled", tot.Rings[RingCanceled], uint64(0))
+}
+
+func TestCallbackUnreachedNeedsACallback(t *testing.T) {
+	// Rule: LC5
+	// An unreached callback on a call that asked for none, or a kept
+	// callback on a call not in a queue, breaks the stream's shape; a
+	// well-formed event of each kind is accepted after.
+	s := newStream(t)
+	s.at(0).placed("A").queued("A", "sales").placed("R")
+	next := func(e eventlog.Event) eventlog.Event {
+		e.Seq, e.At, e.Direction = s.seq+1, s.now, pb.Inbound
+		return e
+	}
+	if err := s.c.Observe(next(s.call(eventlog.CallbackUnreached, "A", "sales", ""))); !errors.Is(err, ErrUnexpected) {
+		t.Errorf("an unreached callback with no callback request: %v", err)
+	}
+	kept := s.call(eventlog.CallbackRequested, "R", "", "")
+	kept.KeepsPlace = true
+	if err := s.c.Observe(next(kept)); !errors.Is(err, ErrUnexpected) {
+		t.Errorf("a kept callback of a routing call: %v", err)
+	}
+	kept.Call, kept.Team = "A", "sales"
+	s.add(kept).add(s.call(eventlog.CallbackUnreached, "A", "sales", ""))
+}
+
+func TestCallbackEndingTheCallCancelsItsRingOnce(t *testing.T) {
+	// Rule: LC5
+	// A callback request that ends a ringing call (CallbackRequested then
+	// CallEnded) ends its ring once: one canceled ring, not two.
+	s := newStream(t)
+	s.mateAdded("ana", presence.ChannelAll, presence.Active, true, "sales")
+	s.at(0).placed("A").queued("A", "sales").offered("A", "sales", "ana")
+	s.at(5).kind(eventlog.CallbackRequested, "A").ended("A", eventlog.StageRinging, eventlog.BySystem, "")
+	eq(t, "canceled rings", s.c.Totals().Teams["sales"].Rings[RingCanceled], uint64(1))
 }

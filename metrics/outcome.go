@@ -67,7 +67,7 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 			if st == stRinging {
 				f.AbandonedRinging++
 			}
-		} else if cl.answered {
+		} else if cl.answered && !cl.unreached {
 			f.Completed++
 		}
 		if voicemail {
@@ -75,6 +75,9 @@ func (c *Collector) end(cl *call, e *eventlog.Event, byCustomer bool) {
 		}
 		if cl.callback {
 			f.Callbacks++
+		}
+		if cl.unreached {
+			f.CallbacksUnreached++
 		}
 		if cl.forward {
 			f.ForwardUnanswered++

@@ -35,6 +35,7 @@ type team struct {
 	inVoicemail int
 	voicemails  int
 	callbacks   int
+	unreached   int
 	available   int
 	talk        time.Duration
 	fig         figRef // where its figures are in the latest bucket used

@@ -105,6 +105,11 @@ type TeamTotals struct {
 	Deflected [eventlog.DeflectHoldTimeout + 1]uint64
 	// Rings counts the rings of the team's calls by how they ended.
 	Rings [ringOutcomes]uint64
+	// Callbacks counts the callback requests of calls in the team (rule
+	// MT15), CallbacksUnreached those callbacks that did not reach the
+	// customer when called back; the team is that of the call's current
+	// (or last) queue segment.
+	Callbacks, CallbacksUnreached uint64
 	// AnswerWait holds the time from CallPlaced to the first answer of
 	// each inbound call answered in the team (rule MT8), with
 	// AnswerWaitBounds.
@@ -181,6 +186,8 @@ type callBefore struct {
 	talkTeam   pb.TeamID
 	talkSince  time.Time
 	vmRecorded bool
+	callback   bool
+	unreached  bool
 }
 
 // before reads the state of e's call, if it is in progress.
@@ -193,7 +200,8 @@ func (c *Collector) before(e *eventlog.Event) callBefore {
 		return callBefore{}
 	}
 	return callBefore{found: true, dir: cl.dir, stage: cl.stage, team: cl.team, ringing: cl.ringing, placedAt: cl.placedAt,
-		answered: cl.answered, talkTeam: cl.talkTeam, talkSince: cl.talkSince, vmRecorded: cl.vmRecorded}
+		answered: cl.answered, talkTeam: cl.talkTeam, talkSince: cl.talkSince, vmRecorded: cl.vmRecorded,
+		callback: cl.callback, unreached: cl.unreached}
 }
 
 // team returns team id's totals, created if new.
@@ -243,8 +251,18 @@ func (c *Collector) count(e *eventlog.Event, b *callBefore) {
 		if e.Deflection.Valid() {
 			t.team(team).Deflected[e.Deflection]++
 		}
-	case eventlog.VoicemailStarted, eventlog.CallbackRequested:
+	case eventlog.VoicemailStarted:
 		t.ring(b, RingCanceled, "")
+	case eventlog.CallbackRequested:
+		// It stops no ring: a kept callback rings on, and the CallEnded
+		// that follows any other counts the ring's end.
+		if !b.callback {
+			t.team(b.team).Callbacks++
+		}
+	case eventlog.CallbackUnreached:
+		if !b.unreached {
+			t.team(b.team).CallbacksUnreached++
+		}
 	case eventlog.CallOnHold:
 		if b.dir == pb.Inbound {
 			t.held[e.Call] += e.At.Sub(b.talkSince)

@@ -31,6 +31,8 @@ func TestTimelineShowsEveryPhrase(t *testing.T) {
 		"Teammates available but with no active phone client: 1",
 		"Teammates available: 4",
 		"2. Cleo: eligible since the call was offered; next if this ring ends",
+		"Customer requested a callback and keeps their place in the queue.",
+		"Callback did not reach the customer.",
 	} {
 		if !strings.Contains(out.String(), phrase) {
 			t.Errorf("output lacks %q", phrase)

@@ -176,6 +176,17 @@ func (p *play) script() (assign.Explanation, error) {
 				e.SetStatus(p.at("09:59:10"), "ben", presence.Active, ""),
 			)
 		},
+		// call-17: ringing Ben, the customer asks for a callback and keeps
+		// their place; Ben answers, and calling the customer back does not
+		// reach them.
+		func() error {
+			return p.do(
+				e.Arrive(p.at("10:00:00"), "call-17", "support"),
+				e.QueueCallback(p.at("10:00:05"), "call-17"),
+				e.Answer(p.at("10:00:10"), "call-17", "ben"),
+				e.CallbackUnreached(p.at("10:00:45"), "call-17"),
+			)
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

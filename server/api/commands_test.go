@@ -100,6 +100,16 @@ func TestEveryCommandOverHTTP(t *testing.T) {
 	equal(t, "recorded", kindsOf(res), "voicemail_recorded")
 	c.do("POST", ws+"/calls/c3/callback", "", http.StatusOK, &res)
 	equal(t, "callback", strings.Split(kindsOf(res), ",")[0], "callback_requested")
+	// A waiting caller asks for a callback keeping their place (nobody is
+	// free: ben and ana are on calls), then is not reached (rule LC5).
+	c.do("POST", ws+"/calls", `{"id":"cb","team":"support"}`, http.StatusCreated, &res)
+	c.do("POST", ws+"/calls/cb/callback/queued", "", http.StatusOK, &res)
+	equal(t, "kept callback", kindsOf(res), "callback_requested")
+	c.do("GET", ws+"/calls/cb", "", http.StatusOK, &call)
+	equal(t, "kept callback stage", call.Stage.String(), "queued")
+	equal(t, "kept callback flag", call.Callback, true)
+	c.do("POST", ws+"/calls/cb/callback/unreached", "", http.StatusOK, &res)
+	equal(t, "callback unreached", kindsOf(res), "callback_unreached,call_ended")
 
 	// Outbound: ben ends c1 and calls a customer, who answers.
 	c.do("POST", ws+"/calls/c1/end", "", http.StatusOK, nil)

@@ -55,7 +55,7 @@ func precheckOf(cmd assign.Command) lookup {
 	switch cmd.Op {
 	case assign.OpAnswer, assign.OpHold, assign.OpResume, assign.OpEndCall, assign.OpTransfer,
 		assign.OpManualAnswer, assign.OpBarge, assign.OpVoicemail, assign.OpRecordVoicemail,
-		assign.OpRequestCallback, assign.OpForwardUnanswered:
+		assign.OpRequestCallback, assign.OpQueueCallback, assign.OpCallbackUnreached, assign.OpForwardUnanswered:
 		return callExists
 	case assign.OpRemoveTeammate, assign.OpSetClient, assign.OpSetChannel, assign.OpSetStatus,
 		assign.OpSetReassignReplies, assign.OpStartMessengerCall, assign.OpReportAssignment:

@@ -64,6 +64,8 @@ func (s *Server) routes() *http.ServeMux {
 	ws("POST", "/calls/{id}/voicemail", onID(s, "id", s.callOnly(assign.OpVoicemail)))
 	ws("POST", "/calls/{id}/voicemail/recorded", onID(s, "id", s.callOnly(assign.OpRecordVoicemail)))
 	ws("POST", "/calls/{id}/callback", onID(s, "id", s.callOnly(assign.OpRequestCallback)))
+	ws("POST", "/calls/{id}/callback/queued", onID(s, "id", s.callOnly(assign.OpQueueCallback)))
+	ws("POST", "/calls/{id}/callback/unreached", onID(s, "id", s.callOnly(assign.OpCallbackUnreached)))
 	ws("POST", "/calls/{id}/forward", onID(s, "id", s.callOnly(assign.OpForwardUnanswered)))
 	ws("POST", "/calls/{id}/customer_answered", onID(s, "id", s.customerAnswered))
 	ws("POST", "/calls/{id}/hangup", onID(s, "id", s.hangUp))

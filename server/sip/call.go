@@ -25,7 +25,7 @@ type call struct {
 	sipID      string // the caller's SIP Call-ID
 	dlg        *sipgo.DialogServerSession
 	tx         siplib.ServerTransaction // the caller's INVITE transaction
-	offer      []byte                   // the caller's SDP
+	offer      []byte                   // the caller's SDP; nil for a late offer
 	callerUser string
 	callerName string
 	done       chan struct{} // closed when the call's goroutine returns
@@ -34,6 +34,7 @@ type call struct {
 	inbox  []event
 	wake   chan struct{}
 	closed bool
+	ackSDP []byte // with a late offer, the answer in the caller's ACK
 
 	legs     map[pb.TeammateID]*leg // ringing phones
 	bridged  *leg                   // the answered phone
@@ -122,7 +123,7 @@ func (c *call) run() {
 			if !c.final {
 				c.reject(500, "Server Internal Error")
 			}
-			c.end(eventlog.ByCustomer)
+			c.end(leftBy(err))
 			return
 		}
 	} else if err := c.dlg.Respond(180, "Ringing", nil); err != nil {
@@ -366,8 +367,7 @@ func (c *call) deflect(why eventlog.Deflection) {
 	}
 	if c.m != nil && c.m.callback {
 		c.g.log.warn("sip: callback deflected before a teammate answered", "call", c.id, "deflection", why.String())
-		c.g.callbacksFailed.Add(1)
-		c.end(eventlog.BySystem)
+		c.callbackUnreached()
 		return
 	}
 	if c.m != nil && c.g.media.VoicemailDir != "" && !c.m.voicemail {
@@ -394,9 +394,15 @@ func (c *call) deflect(why eventlog.Deflection) {
 
 // end ends the call in the engine, by, and hangs up every leg.
 func (c *call) end(by eventlog.Party) {
-	if err := c.g.do(assign.Command{Op: assign.OpEndCall, Call: c.id, By: by}); err != nil &&
+	c.finish(assign.Command{Op: assign.OpEndCall, Call: c.id, By: by}, by)
+}
+
+// finish submits cmd, a command that ends the call in the engine, and
+// hangs up every leg as one ended by by does.
+func (c *call) finish(cmd assign.Command, by eventlog.Party) {
+	if err := c.g.do(cmd); err != nil &&
 		!errors.Is(err, assign.ErrCallEnded) && !errors.Is(err, assign.ErrUnknownCall) {
-		c.g.log.warn("sip: ending the call failed", "call", c.id, "by", by.String(), "error", err)
+		c.g.log.warn("sip: ending the call failed", "call", c.id, "op", cmd.Op.String(), "by", by.String(), "error", err)
 	}
 	c.ended = true
 	c.dropLegs()

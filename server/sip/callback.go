@@ -6,13 +6,15 @@ import (
 	"strconv"
 
 	siplib "github.com/emiago/sipgo/sip"
+	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 )
 
 // callbackConfirmed hangs up a caller who chose to be called back, once
-// the confirmation has played. The engine's call stays queued, keeping
-// its place: when a teammate answers it, the gateway dials the caller
-// back (see dialback).
+// the confirmation has played. The engine's call stays queued as a
+// callback (OpQueueCallback, sent when the key was pressed), keeping its
+// place: when a teammate answers it, the gateway dials the caller back
+// (see dialback).
 func (c *call) callbackConfirmed() {
 	c.stopActivity()
 	if c.callerUp {
@@ -36,7 +38,7 @@ func (c *call) mediaAnswered(l *leg) {
 	}
 	if err := c.openCallerLeg(); err != nil {
 		c.g.log.info("sip: the caller left as the call was answered", "call", c.id, "error", err)
-		c.end(eventlog.ByCustomer)
+		c.end(leftBy(err))
 		return
 	}
 	c.bridge(l)
@@ -103,19 +105,19 @@ func (c *call) dialbackDone(l *leg, out outcome) {
 	c.bridge(c.bridged)
 }
 
-// dialbackFailed logs and counts a callback that did not reach the
-// customer and ends the call by the system; the teammate's phone is hung
-// up.
+// dialbackFailed logs a callback that did not reach the customer and
+// records it (callbackUnreached); the teammate's phone is hung up.
 func (c *call) dialbackFailed(why string) {
-	c.g.callbacksFailed.Add(1)
 	c.g.log.warn("sip: callback did not reach the customer", "call", c.id, "customer", c.callerUser, "why", why)
-	c.end(eventlog.BySystem)
+	c.callbackUnreached()
 }
 
-// CallbacksFailed is the number of callbacks that did not reach the
-// customer since New (each also logged at warning level). Safe for
-// concurrent use.
-func (g *Gateway) CallbacksFailed() int64 { return g.callbacksFailed.Load() }
+// callbackUnreached records in the engine that the callback did not reach
+// the customer (OpCallbackUnreached: the call ends by the system, and the
+// metrics count a callback not reached) and hangs up every leg.
+func (c *call) callbackUnreached() {
+	c.finish(assign.Command{Op: assign.OpCallbackUnreached, Call: c.id}, eventlog.BySystem)
+}
 
 // String names an outcome for logs.
 func (o outcome) String() string {

@@ -54,9 +54,8 @@ type Gateway struct {
 
 	legsRunning atomic.Int32 // teammate legs whose INVITE (and CANCEL) transactions are not over
 
-	media           *MediaConfig // Config.Media with defaults, set by Start; nil without media
-	mediaIP         netip.Addr   // the address in the gateway's SDP
-	callbacksFailed atomic.Int64
+	media   *MediaConfig // Config.Media with defaults, set by Start; nil without media
+	mediaIP netip.Addr   // the address in the gateway's SDP
 
 	regMu sync.Mutex // serialises registrations, so their SetClient commands follow them in order
 

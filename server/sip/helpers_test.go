@@ -14,6 +14,7 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
+	"github.com/phonebalance/phonebalance/metrics"
 	"github.com/phonebalance/phonebalance/presence"
 	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/telephony"
@@ -209,6 +210,23 @@ func (e *env) waitEnded(call pb.CallID) []eventlog.Event {
 	return callEvents(evs, call)
 }
 
+// dashboard folds the events logged so far into the live metrics the
+// server's dashboard shows.
+func (e *env) dashboard() metrics.Dashboard {
+	e.t.Helper()
+	col, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	evs, _ := e.snapshot()
+	for _, ev := range evs {
+		if err := col.Observe(ev); err != nil {
+			e.t.Fatalf("metrics refused %v: %v", ev.Kind, err)
+		}
+	}
+	return col.Dashboard(time.Time{})
+}
+
 // waitClient waits until teammate's phone client is active (or not).
 func (e *env) waitClient(id pb.TeammateID, active bool) {
 	e.t.Helper()
@@ -268,6 +286,9 @@ func story(evs []eventlog.Event) string {
 		}
 		if ev.Deflection != 0 {
 			b.WriteString(" " + ev.Deflection.String())
+		}
+		if ev.KeepsPlace {
+			b.WriteString(" keeps_place")
 		}
 		b.WriteString("\n")
 	}

@@ -47,22 +47,29 @@ func (g *Gateway) onInvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		g.respond(req, tx, 413, "Request Entity Too Large")
 		return
 	}
-	if len(body) == 0 {
-		// A late offer would need the caller's answer carried in its ACK
-		// to the phone's ACK; the gateway relays offers in INVITEs only.
+	switch {
+	case len(body) == 0 && g.media == nil:
+		// Signalling only, a late offer would need the caller's answer
+		// carried in its ACK to the phone's ACK; the gateway relays
+		// offers in INVITEs only.
 		g.respond(req, tx, 488, "Not Acceptable Here: SDP offer required")
 		return
-	}
-	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
+	case len(body) == 0:
+		// With media, a late offer (RFC 3261 §13.2.1): the gateway
+		// offers in its 200 OK and takes the answer from the ACK.
+	case !isSDP(req.ContentType()):
 		g.respond(req, tx, 415, "Unsupported Media Type", siplib.NewHeader("Accept", "application/sdp"))
 		return
-	}
-	if code, reason := checkSDP(body); code != 0 {
-		g.respond(req, tx, code, reason)
-		return
+	default:
+		if code, reason := checkSDP(body); code != 0 {
+			g.respond(req, tx, code, reason)
+			return
+		}
 	}
 	var cm *callMedia
-	if g.media != nil {
+	if g.media != nil && len(body) == 0 {
+		cm = &callMedia{peer: media.PeerMedia{Codec: media.PCMU}, late: true}
+	} else if g.media != nil {
 		p, err := media.ParseSDP(body)
 		if err != nil {
 			g.respond(req, tx, 488, "Not Acceptable Here: no G.711 RTP audio offered")
@@ -166,6 +173,11 @@ func safeToken(s string) string {
 		}
 	}
 	return s
+}
+
+// isSDP reports whether a Content-Type header names application/sdp.
+func isSDP(ct *siplib.ContentTypeHeader) bool {
+	return ct != nil && strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp")
 }
 
 // checkSDP accepts an SDP offer that parses (RFC 8866, with pion/sdp)

@@ -179,6 +179,7 @@ type callMedia struct {
 
 	customer *leg // the callback's leg to the customer, once dialled
 
+	late      bool // the INVITE had no SDP: the gateway offers in its 200 OK, the ACK answers
 	voicemail bool // recording or about to
 	callback  bool // the caller chose to be called back
 	held      bool // the teammate put the call on hold
@@ -241,7 +242,9 @@ func (c *call) answerQueued() error {
 }
 
 // openCallerLeg binds the caller's RTP leg and answers the INVITE 200
-// OK with its SDP, once.
+// OK with its SDP, once: the answer to the caller's offer or, for a late
+// offer, the gateway's offer (PCMU, PCMA, telephone-event), whose answer
+// the caller's ACK carries (see lateAnswer).
 func (c *call) openCallerLeg() error {
 	if c.m.caller != nil {
 		return nil
@@ -250,8 +253,13 @@ func (c *call) openCallerLeg() error {
 	if err != nil {
 		return err
 	}
-	r.SetRemote(c.m.peer.Addr)
-	body, err := r.answerSDP(media.PeerMedia{Codec: c.m.peer.Codec, EventPayloadType: c.m.peer.EventPayloadType})
+	var body []byte
+	if c.m.late {
+		body, err = r.offerSDP(c.m.peer.Codec)
+	} else {
+		r.SetRemote(c.m.peer.Addr)
+		body, err = r.answerSDP(media.PeerMedia{Codec: c.m.peer.Codec, EventPayloadType: c.m.peer.EventPayloadType})
+	}
 	if err != nil {
 		r.Close()
 		return err
@@ -260,7 +268,57 @@ func (c *call) openCallerLeg() error {
 	if err := c.answerCaller(body); err != nil {
 		return err
 	}
+	if c.m.late {
+		return c.lateAnswer(r)
+	}
 	return nil
+}
+
+// lateAnswer takes the caller's answer to the gateway's late offer from
+// their ACK (answerCaller returns once the ACK came, or after 64*T1
+// without one) and sets the caller's leg from it. Without a usable answer
+// the session cannot start: the caller is hung up (RFC 3261 §13.3.1.4).
+func (c *call) lateAnswer(r *rtpLeg) error {
+	c.mu.Lock()
+	body := c.ackSDP
+	c.mu.Unlock()
+	p, err := media.ParseSDP(body)
+	if err == nil {
+		err = r.SetCodec(p.Codec)
+	}
+	if err != nil {
+		c.byeCaller()
+		return fmt.Errorf("%w: %w", errNoLateAnswer, err)
+	}
+	r.SetRemote(p.Addr)
+	c.m.peer.Codec, c.m.peer.Addr = p.Codec, p.Addr
+	return nil
+}
+
+// errNoLateAnswer: the caller's ACK did not answer the gateway's late
+// offer usably; the gateway hung the caller up.
+var errNoLateAnswer = errors.New("sip: no usable SDP answer in the caller's ACK")
+
+// leftBy is who ended a call whose caller's leg could not be opened (err
+// from openCallerLeg): the gateway, when it hung up a caller whose ACK
+// did not answer its late offer; otherwise the caller, who left as they
+// were answered.
+func leftBy(err error) eventlog.Party {
+	if errors.Is(err, errNoLateAnswer) {
+		return eventlog.BySystem
+	}
+	return eventlog.ByCustomer
+}
+
+// setAckSDP keeps the SDP answer of the caller's ACK to a late offer, the
+// first one only. Called by the ACK's handler before the dialog confirms
+// (which lets answerCaller return).
+func (c *call) setAckSDP(body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ackSDP == nil && len(body) > 0 {
+		c.ackSDP = append([]byte(nil), body...)
+	}
 }
 
 // hold plays hold music to the caller; with announce, the caller's place
@@ -382,6 +440,10 @@ func (c *call) onDigit(d byte) {
 		c.dropLegs()
 		c.voicemail()
 	case d == '2' && c.g.media.Trunk != "" && c.callerUser != "":
+		if err := c.g.do(assign.Command{Op: assign.OpQueueCallback, Call: c.id}); err != nil {
+			c.g.log.info("sip: callback refused", "call", c.id, "error", err)
+			return
+		}
 		c.m.callback = true
 		prompts := c.g.media.Prompts
 		leg := c.m.caller

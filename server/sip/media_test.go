@@ -479,15 +479,60 @@ func TestSIPpCallback(t *testing.T) {
 	stopC()
 	stop()
 	uas.wait(t) // the phone hung up, then the gateway hung up the customer
-	want := "call_placed\ncall_queued\ncall_offered zoe\ncall_answered zoe\ncall_ended zoe stage=talking by=teammate\n"
+	want := "call_placed\ncall_queued\ncallback_requested keeps_place\ncall_offered zoe\ncall_answered zoe\n" +
+		"call_ended zoe stage=talking by=teammate\n"
 	if got := story(e.waitEnded(ids[0])); got != want {
 		t.Fatalf("callback call:\n%s\nwant:\n%s", got, want)
 	}
 	checkBridge(t, second, gw2, phoneAudio, 0x51)
 	c2.wait(t)
 	phone.wait(t)
-	if n := e.gw.CallbacksFailed(); n != 0 {
-		t.Errorf("%d callbacks failed", n)
+	// Rule: MT15
+	if d := e.dashboard(); d.Callbacks != 1 || d.CallbacksUnreached != 0 || d.Teams["support"].Callbacks != 1 {
+		t.Errorf("dashboard: %d callbacks (support %d), %d not reached; want 1, 1, 0",
+			d.Callbacks, d.Teams["support"].Callbacks, d.CallbacksUnreached)
+	}
+	waitIdle(t, e)
+}
+
+// TestSIPpCallbackUnreached: a waiting SIPp caller presses 2 and is hung
+// up; when the SIPp phone answers, the gateway dials the customer back
+// through the trunk, a SIPp UAS that is busy (486). The engine records the
+// callback as not reached (the call ends by the system), the phone is hung
+// up, and the dashboard counts a callback and a callback not reached.
+func TestSIPpCallbackUnreached(t *testing.T) {
+	t.Parallel() // real time (announcements, prompts): run beside the others
+	trunkPort := freeUDPPort(t)
+	users := map[pb.TeammateID]string{"zoe": "pw-zoe"}
+	e := mediaEnv(t, users, []pb.TeammateID{"zoe"}, MediaConfig{AnnouncePeriod: 10 * time.Second,
+		Trunk: "sip:127.0.0.1:" + trunkPort, VoicemailDir: t.TempDir()})
+
+	caller := newRTPPeer(t)
+	c1 := startMediaCaller(t, e, "caller-cb", caller)
+	ids := waitQueued(t, e, 1)
+	gw := expectAnnouncement(t, caller, 1, media.UnknownWait, media.PromptOptions)
+	caller.key(gw, '2')
+	c1.wait(t) // confirmation played, then BYE from the gateway
+	uas := startSIPp(t, e, "customer", "-sf", scenario(t, "busy.xml"), "-p", trunkPort, "-m", "1")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("customer's SIPp:\n%s", uas.logs())
+		}
+	})
+	phoneAudio := newRTPPeer(t)
+	phone := startPhone(t, e, "zoe", users["zoe"], "answer_media_hungup.xml", 1, "-key", "rtpport", phoneAudio.port())
+	uas.wait(t)
+	// Rule: LC5
+	want := "call_placed\ncall_queued\ncallback_requested keeps_place\ncall_offered zoe\ncall_answered zoe\n" +
+		"callback_unreached zoe\ncall_ended zoe stage=talking by=system\n"
+	if got := story(e.waitEnded(ids[0])); got != want {
+		t.Fatalf("callback call:\n%s\nwant:\n%s", got, want)
+	}
+	phone.wait(t) // hung up by the gateway
+	// Rule: MT15
+	if d := e.dashboard(); d.Callbacks != 1 || d.CallbacksUnreached != 1 || d.Teams["support"].CallbacksUnreached != 1 {
+		t.Errorf("dashboard: %d callbacks, %d not reached (support %d); want 1, 1, 1",
+			d.Callbacks, d.CallbacksUnreached, d.Teams["support"].CallbacksUnreached)
 	}
 	waitIdle(t, e)
 }
@@ -501,4 +546,33 @@ func freeUDPPort(t *testing.T) string {
 	}
 	defer c.Close()
 	return strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)
+}
+
+// TestSIPpCallbackDeflected: a waiting SIPp caller presses 2 and is hung
+// up; nobody takes the call, and the team's hold timeout deflects it
+// (rule DF5). The callback cannot be made: the engine records it as not
+// reached, and the dashboard counts it.
+func TestSIPpCallbackDeflected(t *testing.T) {
+	t.Parallel() // real time (announcements, prompts): run beside the others
+	mc := MediaConfig{AnnouncePeriod: 10 * time.Second, Trunk: "sip:127.0.0.1:" + freeUDPPort(t), VoicemailDir: t.TempDir()}
+	e := newEnv(t, envOptions{ringTimeout: 5 * time.Second, team: "support", teammates: []pb.TeammateID{"zoe"},
+		users:      map[pb.TeammateID]string{"zoe": "pw-zoe"},
+		teamConfig: assign.TeamConfig{MaxWait: 12 * time.Second}, tune: func(c *Config) { c.Media = &mc }})
+	caller := newRTPPeer(t)
+	c1 := startMediaCaller(t, e, "caller-cb", caller)
+	ids := waitQueued(t, e, 1)
+	gw := expectAnnouncement(t, caller, 1, media.UnknownWait, media.PromptOptions)
+	caller.key(gw, '2')
+	c1.wait(t)
+	// Rule: LC5, DF5
+	want := "call_placed\ncall_queued\ncallback_requested keeps_place\ncall_deflected hold_timeout\n" +
+		"callback_unreached\ncall_ended stage=routing by=system\n"
+	if got := story(e.waitEnded(ids[0])); got != want {
+		t.Fatalf("callback call:\n%s\nwant:\n%s", got, want)
+	}
+	// Rule: MT15
+	if d := e.dashboard(); d.Callbacks != 1 || d.CallbacksUnreached != 1 {
+		t.Errorf("dashboard: %d callbacks, %d not reached; want 1, 1", d.Callbacks, d.CallbacksUnreached)
+	}
+	waitIdle(t, e)
 }

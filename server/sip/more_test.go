@@ -273,8 +273,9 @@ func TestRestartEndsOrphanedCalls(t *testing.T) {
 	}
 }
 
-// An INVITE without an SDP offer is refused: the gateway relays offers
-// in INVITEs only.
+// Signalling only, an INVITE without an SDP offer is refused: the gateway
+// relays offers in INVITEs only (with media it makes the offer itself, see
+// TestLateOfferAnsweredInTheACK).
 func TestLateOfferRefused(t *testing.T) {
 	e := anaEnv(t, 30*time.Second, nil)
 	caller := newUA(t, e, "customer")

@@ -66,11 +66,23 @@ func (g *Gateway) endOrphanCalls(ctx context.Context) {
 	}
 }
 
-// endOrphan ends a call of the gateway's that it no longer carries.
+// endOrphan ends a call of the gateway's that it no longer carries. A
+// callback is recorded as not reached: the number to call back was lost
+// with the process that carried it.
 func (g *Gateway) endOrphan(id pb.CallID) {
-	err := g.do(assign.Command{Op: assign.OpEndCall, Call: id, By: eventlog.BySystem})
+	cmd := assign.Command{Op: assign.OpEndCall, Call: id, By: eventlog.BySystem}
+	_ = g.cfg.Node.View(g.cfg.Workspace, func(e *assign.Engine) {
+		if v, ok := e.Call(id); ok && v.Callback {
+			cmd = assign.Command{Op: assign.OpCallbackUnreached, Call: id}
+		}
+	})
+	err := g.do(cmd)
 	if err != nil && !errors.Is(err, assign.ErrCallEnded) && !errors.Is(err, assign.ErrUnknownCall) {
 		g.log.warn("sip: ending an orphaned call failed", "call", id, "error", err)
+		return
+	}
+	if cmd.Op == assign.OpCallbackUnreached {
+		g.log.warn("sip: callback did not reach the customer", "call", id, "why", "the number was lost with a restart")
 		return
 	}
 	g.log.info("sip: ended a call whose caller was lost", "call", id)

@@ -150,8 +150,12 @@ func (g *Gateway) onAck(req *siplib.Request, tx siplib.ServerTransaction) {
 	if id, err := siplib.DialogIDFromRequestUAS(req); err != nil || id != ref.call.dlg.ID {
 		return // not the caller's dialog: a forged or stray ACK
 	}
-	if err := ref.call.dlg.ReadAck(req, tx); err != nil {
-		g.log.debug("sip: ACK not matched", "call", ref.call.id, "error", err)
+	c := ref.call
+	if c.m != nil && c.m.late && req.CSeq() != nil && req.CSeq().SeqNo == c.dlg.InviteRequest.CSeq().SeqNo && isSDP(req.ContentType()) {
+		c.setAckSDP(req.Body()) // the answer to a late offer, before ReadAck confirms the dialog
+	}
+	if err := c.dlg.ReadAck(req, tx); err != nil {
+		g.log.debug("sip: ACK not matched", "call", c.id, "error", err)
 	}
 }
 
