@@ -136,3 +136,34 @@ func TestCaptureRefill(t *testing.T) {
 }
 
 func pbID(s string) pb.TeammateID { return pb.TeammateID(s) }
+
+// The summary and the team's row count the callbacks and those whose
+// dial-back did not reach the customer.
+//
+// Rule: LC5, MT15
+func TestBuildCountsCallbacks(t *testing.T) {
+	col, err := metrics.New(metrics.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, must := testEngine(t, col)
+	must(eng.AddTeam("t1", "Support", assign.TeamConfig{}))
+	must(eng.AddTeammate(t0, "z", "Zoe", on))
+	must(eng.AddMember(t0, "t1", "z"))
+	for i, c := range []pb.CallID{"c1", "c2"} {
+		must(eng.Arrive(t0.Add(time.Duration(i)*time.Second), c, "t1"))
+	}
+	for _, c := range []pb.CallID{"c1", "c2"} {
+		must(eng.QueueCallback(t0.Add(time.Second), c))
+	}
+	must(eng.Answer(t0.Add(2*time.Second), "c1", "z"))
+	must(eng.CallbackUnreached(t0.Add(30*time.Second), "c1"))
+	now := t0.Add(time.Minute)
+	st := Build(Inputs{At: now, Tables: Capture(eng), Live: col.Dashboard(now), Window: col.Report(t0, now)})
+	if s := st.Summary; s.Callbacks != 2 || s.CallbacksUnreached != 1 {
+		t.Fatalf("summary: %d callbacks, %d not reached; want 2 and 1", s.Callbacks, s.CallbacksUnreached)
+	}
+	if r := st.Teams[0]; r.Callbacks != 2 || r.CallbacksUnreached != 1 {
+		t.Fatalf("team row: %d callbacks, %d not reached; want 2 and 1", r.Callbacks, r.CallbacksUnreached)
+	}
+}

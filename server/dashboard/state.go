@@ -44,6 +44,9 @@ type Summary struct {
 	Voicemails  int `json:"voicemails"`
 	InVoicemail int `json:"in_voicemail"`
 	Callbacks   int `json:"callbacks"`
+	// CallbacksUnreached counts the callbacks whose dial-back did not
+	// reach the customer (rule LC5).
+	CallbacksUnreached int `json:"callbacks_unreached"`
 	// CallDurationMS is the mean call duration in milliseconds (rule
 	// MT7), 0 when no call ended in the window. Durations are integer
 	// milliseconds in *_ms fields, as everywhere the server speaks
@@ -59,17 +62,20 @@ type Summary struct {
 
 // TeamRow is one row of the team table.
 type TeamRow struct {
-	ID           pb.TeamID `json:"id"`
-	Name         string    `json:"name"`
-	Members      int       `json:"members"`
-	InQueue      int       `json:"in_queue"`
-	Active       int       `json:"active"`
-	Completed    int       `json:"completed"`
-	Abandoned    int       `json:"abandoned"`
-	NoAnswer     int       `json:"no_answer"`
-	Voicemails   int       `json:"voicemails"`
-	Callbacks    int       `json:"callbacks"`
-	AnswerTimeMS int64     `json:"answer_time_ms"`
+	ID         pb.TeamID `json:"id"`
+	Name       string    `json:"name"`
+	Members    int       `json:"members"`
+	InQueue    int       `json:"in_queue"`
+	Active     int       `json:"active"`
+	Completed  int       `json:"completed"`
+	Abandoned  int       `json:"abandoned"`
+	NoAnswer   int       `json:"no_answer"`
+	Voicemails int       `json:"voicemails"`
+	Callbacks  int       `json:"callbacks"`
+	// CallbacksUnreached counts the team's callbacks that did not reach
+	// the customer.
+	CallbacksUnreached int   `json:"callbacks_unreached"`
+	AnswerTimeMS       int64 `json:"answer_time_ms"`
 	// QueueTimeMS is the mean time a call spent in the team's queue, each
 	// queue segment ended in the window on its own (rule MT10), in
 	// milliseconds; 0 without one.

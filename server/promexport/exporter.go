@@ -73,6 +73,9 @@ type Source struct {
 //	                                                    where: routing, queued, ringing, on_hold, voicemail
 //	phonebalance_calls_deflected_total{workspace,team,reason}     counter: deflections; reason queue_full, no_teammates,
 //	                                                    workspace_closed, team_closed, hold_timeout
+//	phonebalance_callbacks_total{workspace,team}        counter: callback requests of calls in the team (MT15)
+//	phonebalance_callbacks_unreached_total{workspace,team} counter: callbacks whose dial-back did not reach the
+//	                                                    customer (LC5)
 //	phonebalance_ring_outcomes_total{workspace,team,outcome}      counter: how each ring ended: answered, missed, declined,
 //	                                                    or canceled (the call left the queue or ended)
 //	phonebalance_answer_wait_seconds{workspace,team}              histogram: placed to first answer (MT8)
@@ -99,6 +102,7 @@ type Exporter struct {
 	cfg Config
 
 	offered, answered, abandoned, deflected, rings              *prometheus.Desc
+	callbacks, unreached                                        *prometheus.Desc
 	answerWait, talk, queueWait, events                         *prometheus.Desc
 	inQueue, active, available                                  *prometheus.Desc
 	arrivalsDesc, handleDesc, neededDesc, ratioDesc, withinDesc *prometheus.Desc
@@ -125,6 +129,8 @@ func New(cfg Config) *Exporter {
 		abandoned:    desc("calls_abandoned_total", "Inbound calls the customer hung up on before answer, or on hold, by where.", "team", "phase"),
 		deflected:    desc("calls_deflected_total", "Calls deflected instead of queued, by reason.", "team", "reason"),
 		rings:        desc("ring_outcomes_total", "Rings by how they ended.", "team", "outcome"),
+		callbacks:    desc("callbacks_total", "Callback requests of calls in the team.", "team"),
+		unreached:    desc("callbacks_unreached_total", "Callbacks whose dial-back did not reach the customer.", "team"),
 		answerWait:   desc("answer_wait_seconds", "Time from a call's placement to its first answer.", "team"),
 		talk:         desc("talk_seconds", "Talk time of each answered call segment, hold excluded.", "team"),
 		queueWait:    desc("queue_wait_seconds", "Time in the team's queue of each queue segment, ringing included.", "team"),
@@ -142,7 +148,7 @@ func New(cfg Config) *Exporter {
 
 // Describe implements prometheus.Collector.
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{x.offered, x.answered, x.abandoned, x.deflected, x.rings,
+	for _, d := range []*prometheus.Desc{x.offered, x.answered, x.abandoned, x.deflected, x.rings, x.callbacks, x.unreached,
 		x.answerWait, x.talk, x.queueWait, x.events, x.inQueue, x.active, x.available,
 		x.arrivalsDesc, x.handleDesc, x.neededDesc, x.ratioDesc, x.withinDesc} {
 		ch <- d
@@ -208,6 +214,8 @@ func (x *Exporter) collectTeam(ch chan<- prometheus.Metric, ws string, team pb.T
 	}
 	counter(x.offered, t.Offered)
 	counter(x.answered, t.Answered)
+	counter(x.callbacks, t.Callbacks)
+	counter(x.unreached, t.CallbacksUnreached)
 	for _, p := range phases {
 		counter(x.abandoned, t.Abandoned[p], p.String())
 	}

@@ -339,3 +339,29 @@ func zeroHistogram(name, team string, bounds []float64) string {
 	fmt.Fprintf(&b, "%s_sum{team=%q,workspace=\"w1\"} 0\n%s_count{team=%q,workspace=\"w1\"} 0", name, team, name, team)
 	return b.String()
 }
+
+// Callbacks and the callbacks not reached are counted per team, from 0.
+//
+// Rule: LC5, MT15
+func TestCallbackCounters(t *testing.T) {
+	r := newRig(t)
+	e := r.eng
+	r.do(e.AddTeam("support", "Support", assign.TeamConfig{}))
+	if got := r.value("phonebalance_callbacks_total", "team", "support"); got != 0 {
+		t.Fatalf("callbacks before any: %v", got)
+	}
+	r.do(e.AddTeammate(at(0), "ana", "Ana", presence.State{Channel: presence.ChannelAll, Status: presence.Active, ClientOpen: true}))
+	r.do(e.AddMember(at(0), "support", "ana"))
+	r.do(e.Arrive(at(1), "c1", "support"))
+	r.do(e.Arrive(at(2), "c2", "support"))
+	r.do(e.QueueCallback(at(3), "c1"))
+	r.do(e.QueueCallback(at(3), "c2"))
+	r.do(e.Answer(at(4), "c1", "ana"))
+	r.do(e.CallbackUnreached(at(40), "c1"))
+	if got := r.value("phonebalance_callbacks_total", "team", "support"); got != 2 {
+		t.Errorf("callbacks_total = %v, want 2", got)
+	}
+	if got := r.value("phonebalance_callbacks_unreached_total", "team", "support"); got != 1 {
+		t.Errorf("callbacks_unreached_total = %v, want 1", got)
+	}
+}

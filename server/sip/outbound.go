@@ -116,7 +116,7 @@ func (l *leg) run() {
 		l.closeRTP()
 	}
 	if out.kind == outFailed {
-		g.log.info("sip: ringing a phone failed", "call", l.c.id, "teammate", l.teammate, "error", out.err)
+		g.log.debug("sip: ringing a phone failed", "call", l.c.id, "teammate", l.teammate, "error", out.err)
 	}
 	if !l.c.post(event{kind: evLegDone, leg: l, out: out}) && out.kind == outAnswered {
 		l.hangup()

@@ -60,6 +60,7 @@
     setText('card-no_answer', s.no_answer);
     setText('card-voicemails', s.voicemails);
     setText('card-callbacks', s.callbacks);
+    setText('card-callbacks_unreached', s.callbacks_unreached);
     setText('card-call_duration', duration(s.call_duration_ms));
     setText('card-answer_time', duration(s.answer_time_ms));
     setText('card-available_for_phone', s.available_for_phone);
