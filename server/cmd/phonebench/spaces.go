@@ -47,10 +47,14 @@ type spaceFigures struct {
 	// HeapMiB is the live heap with every workspace idle.
 	HeapMiB float64 `json:"heap_mib"`
 	// SnapshotMiB and SnapshotMs are the raft snapshot of the whole state
-	// machine and the time Capture took to make it (engines and meta
-	// store encoded while the state machine's lock is held for the copy).
+	// machine and the time Capture took to make it (the engines copied
+	// while the state machine is held, then encoded).
 	SnapshotMiB float64 `json:"snapshot_mib"`
 	SnapshotMs  float64 `json:"snapshot_ms"`
+	// SnapshotPauseMs is the part of SnapshotMs during which the state
+	// machine is held (the engines copied; nothing applies on the node):
+	// raft's own snapshots pause applying as long.
+	SnapshotPauseMs float64 `json:"snapshot_pause_ms"`
 	// RestoreMs is the time a new node took from the snapshot installed
 	// in an empty directory to serving reads of the last workspace.
 	RestoreMs float64 `json:"restore_ms"`
@@ -101,7 +105,10 @@ func runSpaces(ctx context.Context, dir string, l load, sl spaceLoad) (tally, sp
 	f.HeapKiBPerWorkspace = (float64(heap1) - float64(heap0)) / 1024 / float64(max(sl.workspaces, 1))
 
 	t0 := time.Now()
-	snap, _, err := rt.Node().Capture(func(uint64) error { return nil })
+	snap, _, err := rt.Node().Capture(func(uint64) error {
+		f.SnapshotPauseMs = ms(time.Since(t0))
+		return nil
+	})
 	if err != nil {
 		return tally{}, f, fmt.Errorf("snapshot: %w", err)
 	}
