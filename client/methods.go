@@ -314,10 +314,11 @@ func pageQuery(q url.Values, after string, limit int) string {
 }
 
 // CreateWorkspace creates a workspace (POST /v1/workspaces, admin token)
-// and returns it with its host token, shown only now.
-func (c *Client) CreateWorkspace(ctx context.Context, id string) (Workspace, error) {
+// with settings (nil: the server's) and returns it with its host token,
+// shown only now.
+func (c *Client) CreateWorkspace(ctx context.Context, id string, settings *NewWorkspaceSettings) (Workspace, error) {
 	var w Workspace
-	return w, c.Do(ctx, "POST", "/v1/workspaces", WorkspaceRequest{ID: id}, &w)
+	return w, c.Do(ctx, "POST", "/v1/workspaces", WorkspaceRequest{ID: id, Settings: settings}, &w)
 }
 
 // Workspaces lists every workspace (GET /v1/workspaces, admin token).

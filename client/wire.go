@@ -408,6 +408,26 @@ type WorkspaceRequest struct {
 	// ID is the new workspace's ID: 1 to 63 lower-case letters, digits
 	// and inner hyphens (a DNS label).
 	ID string `json:"id"`
+	// Settings are the settings the workspace is created with; nil, or an
+	// absent field, takes the server's (the -ring-timeout and other
+	// flags). Ring timeout, exclusion period, call limit, wrap-up, TEST
+	// workspace and ended-call retention are fixed from then on; the rest
+	// changes with PUT /v1/workspaces/{ws}/settings.
+	Settings *NewWorkspaceSettings `json:"settings,omitempty"`
+}
+
+// NewWorkspaceSettings are a new workspace's settings, each optional (see
+// Settings for their meaning).
+type NewWorkspaceSettings struct {
+	RingTimeoutMS        *int64 `json:"ring_timeout_ms,omitempty"`
+	ExclusionPeriodMS    *int64 `json:"exclusion_period_ms,omitempty"`
+	CallLimit            *int   `json:"call_limit,omitempty"`
+	WrapUpMS             *int64 `json:"wrap_up_ms,omitempty"`
+	AutoAnswer           *bool  `json:"auto_answer,omitempty"`
+	TestWorkspace        *bool  `json:"test_workspace,omitempty"`
+	ShowTeamComposition  *bool  `json:"show_team_composition,omitempty"`
+	EndedCallRetentionMS *int64 `json:"ended_call_retention_ms,omitempty"`
+	Hours                *Hours `json:"hours,omitempty"`
 }
 
 // Workspace describes a workspace: GET /v1/workspaces/{ws}, an item of

@@ -329,3 +329,48 @@ func TestPanickingOnApplyDoesNotStopTheLog(t *testing.T) {
 		require.Equal(t, "ana", string(v.Ringing))
 	}))
 }
+
+// Config.EngineFor gives each new workspace its own config, carried by
+// the entry that creates it, so the engine keeps it after a restart from
+// the log, whatever EngineFor says then; an existing workspace never asks.
+func TestEngineForGivesEachWorkspaceItsConfig(t *testing.T) {
+	dir := t.TempDir()
+	slow := assign.DefaultConfig()
+	slow.RingTimeout = 45 * time.Second
+	asked := make(chan WorkspaceID, 8)
+	n := openSingle(t, Config{Dir: dir, EngineFor: func(ws WorkspaceID) assign.Config {
+		asked <- ws
+		if ws == "slow" {
+			return slow
+		}
+		return assign.DefaultConfig()
+	}})
+	ctx := context.Background()
+	for _, ws := range []WorkspaceID{"slow", "plain", "slow"} {
+		_, err := n.Do(ctx, ws, assign.Command{Op: assign.OpAddTeam, Team: "tx", Name: "X"})
+		if ws == "slow" && err != nil && !errors.Is(err, assign.ErrDuplicateTeam) {
+			t.Fatal(err)
+		}
+	}
+	close(asked)
+	var got []WorkspaceID
+	for ws := range asked {
+		got = append(got, ws)
+	}
+	require.Equal(t, []WorkspaceID{"slow", "plain"}, got, "EngineFor is asked once per new workspace")
+	ring := func(n *Node, ws WorkspaceID) time.Duration {
+		var d time.Duration
+		require.NoError(t, n.View(ws, func(e *assign.Engine) { d = e.Config().RingTimeout }))
+		return d
+	}
+	require.Equal(t, 45*time.Second, ring(n, "slow"))
+	require.Equal(t, assign.DefaultConfig().RingTimeout, ring(n, "plain"))
+	require.NoError(t, n.Close())
+	// Restarted without EngineFor: the log's entries carry the configs.
+	n = openSingle(t, Config{Dir: dir})
+	eventually(t, 10*time.Second, "the log replayed", func() bool {
+		return n.View("slow", func(*assign.Engine) {}) == nil && n.View("plain", func(*assign.Engine) {}) == nil
+	})
+	require.Equal(t, 45*time.Second, ring(n, "slow"))
+	require.Equal(t, assign.DefaultConfig().RingTimeout, ring(n, "plain"))
+}

@@ -54,6 +54,13 @@ type Config struct {
 	// alike; an existing workspace keeps its config across restarts and
 	// changes of leader, whatever later nodes are given.
 	Engine assign.Config
+	// EngineFor, if set, gives the config a new workspace's engine is
+	// created with instead of Engine (a host keeping settings per
+	// workspace). The leader calls it when it proposes the workspace's
+	// first command, outside the state machine's lock, and the result
+	// travels in that log entry like Engine's. It must be safe for
+	// concurrent use and quick.
+	EngineFor func(ws WorkspaceID) assign.Config
 	// Clock is the leader's clock, for stamping commands and arming the
 	// deadline timer; nil means the real clock. Raft's own heartbeats and
 	// elections always run on the real clock.

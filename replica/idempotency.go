@@ -233,7 +233,7 @@ func (n *Node) DoIdempotent(ctx context.Context, ws WorkspaceID, cmd assign.Comm
 	cmd.At = n.cfg.Clock.Now()
 	e := entry{Workspace: ws, Command: cmd, Idem: &idemTag{Key: key, Hash: hash}, Trace: traceOf(ctx)}
 	if !n.fsm.has(ws) {
-		e.Engine = &n.cfg.Engine
+		e.Engine = n.engineFor(ws)
 	}
 	data, err := encodeEntry(e)
 	if err != nil {

@@ -254,7 +254,7 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 	cmd.At = n.cfg.Clock.Now()
 	e := entry{Workspace: ws, Command: cmd, Trace: traceOf(ctx)}
 	if !n.exists(ws) { // the entry that creates the workspace carries its config
-		e.Engine = &n.cfg.Engine
+		e.Engine = n.engineFor(ws)
 	}
 	data, err := encodeEntry(e)
 	if err != nil {
@@ -269,6 +269,16 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 		return assign.Ready{}, fmt.Errorf("%w: no result", ErrBadEntry)
 	}
 	return res.ready, res.err
+}
+
+// engineFor returns the config a new workspace ws is created with:
+// Config.EngineFor's, else Config.Engine.
+func (n *Node) engineFor(ws WorkspaceID) *assign.Config {
+	if n.cfg.EngineFor != nil {
+		cfg := n.cfg.EngineFor(ws)
+		return &cfg
+	}
+	return &n.cfg.Engine
 }
 
 // exists reports whether ws's engine exists on this node, without the

@@ -126,18 +126,15 @@ func (s *Server) setTeamSettings(w http.ResponseWriter, r *http.Request, team pb
 // PUT /settings: replaces the workspace settings that can change
 // (auto-answer, composition logging, operating hours; rules AS8, EL3,
 // DF3). The others are fixed when the workspace is created, so the
-// command carries them as this node's engine holds them (the server's
-// engine configuration before the workspace exists); the engine refuses
+// command carries them as this node's engine holds them (those it will be
+// created with before the workspace's first command); the engine refuses
 // the command if they differ from its own.
 func (s *Server) setWorkspaceSettings(w http.ResponseWriter, r *http.Request) {
 	var req workspaceSettingsBody
 	if !s.read(w, r, &req, false) {
 		return
 	}
-	var base assign.Config
-	if !s.view(r, func(e *assign.Engine) { base = e.Config() }) {
-		base = s.rt.EngineConfig()
-	}
+	base := workspaceOf(r).EngineConfig()
 	s.command(w, r, http.StatusOK, assign.Command{Op: assign.OpSetWorkspaceConfig, Config: req.config(base)})
 }
 

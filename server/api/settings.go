@@ -11,14 +11,11 @@ import (
 )
 
 // GET /settings: the workspace's settings as this node's engine holds
-// them. Auto-answer, composition logging and the operating hours change
+// them (before its first command, those it will be created with). Auto-answer, composition logging and the operating hours change
 // with PUT /settings (the override alone with PUT /settings/override); the
 // rest is fixed when the workspace is created.
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
-	var c assign.Config
-	if !s.view(r, func(e *assign.Engine) { c = e.Config() }) {
-		c = s.rt.EngineConfig()
-	}
+	c := workspaceOf(r).EngineConfig()
 	writeJSON(w, http.StatusOK, Settings{RingTimeoutMS: httpedge.Millis(c.RingTimeout),
 		ExclusionPeriodMS: httpedge.Millis(c.ExclusionPeriod), CallLimit: c.CallLimit, WrapUpMS: httpedge.Millis(c.WrapUp),
 		AutoAnswer: c.AutoAnswer, TestWorkspace: c.TestWorkspace, ShowTeamComposition: c.ShowTeamComposition,

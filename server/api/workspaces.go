@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
+
+	"github.com/phonebalance/phonebalance/assign"
 
 	"github.com/phonebalance/phonebalance/client"
 	"github.com/phonebalance/phonebalance/replica"
@@ -37,6 +40,39 @@ func (s *Server) workspaceBody(id replica.WorkspaceID) WorkspaceBody {
 	return b
 }
 
+// newWorkspaceConfig returns base with the settings of a new workspace's
+// request, checked as the engine checks them.
+func newWorkspaceConfig(req client.NewWorkspaceSettings, base assign.Config) (assign.Config, error) {
+	ms := func(v *int64, d *time.Duration) {
+		if v != nil {
+			*d = httpedge.FromMillis(*v)
+		}
+	}
+	ms(req.RingTimeoutMS, &base.RingTimeout)
+	ms(req.ExclusionPeriodMS, &base.ExclusionPeriod)
+	ms(req.WrapUpMS, &base.WrapUp)
+	ms(req.EndedCallRetentionMS, &base.EndedCallRetention)
+	for _, b := range []struct {
+		v *bool
+		d *bool
+	}{{req.AutoAnswer, &base.AutoAnswer}, {req.TestWorkspace, &base.TestWorkspace}, {req.ShowTeamComposition, &base.ShowTeamComposition}} {
+		if b.v != nil {
+			*b.d = *b.v
+		}
+	}
+	if req.CallLimit != nil {
+		base.CallLimit = *req.CallLimit
+	}
+	if req.Hours != nil {
+		h, err := hoursBody(*req.Hours).hours()
+		if err != nil {
+			return base, err
+		}
+		base.Hours = h
+	}
+	return base, base.Validate()
+}
+
 // workspaceErr maps the registry's errors to the edge's table.
 func workspaceErr(err error) error {
 	switch {
@@ -48,19 +84,30 @@ func workspaceErr(err error) error {
 	return err
 }
 
-// POST /v1/workspaces (admin): creates a workspace, answering 201 with
-// its host token, shown only in this answer. 409 workspace_exists for an
-// ID taken (default included), 400 invalid_argument for an invalid one.
+// POST /v1/workspaces (admin): creates a workspace, with the settings
+// the body gives over the server's, answering 201 with its host token,
+// shown only in this answer. 409 workspace_exists for an ID taken
+// (default included), 400 invalid_argument for an invalid one, 400
+// invalid_config for settings the engine refuses.
 func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 	var req WorkspaceRequest
 	if err := decode(w, r, &req, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	var engine *assign.Config
+	if req.Settings != nil {
+		cfg, err := newWorkspaceConfig(*req.Settings, s.rt.EngineConfig())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		engine = &cfg
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	id := replica.WorkspaceID(req.ID)
-	token, err := s.rt.CreateWorkspace(ctx, id)
+	token, err := s.rt.CreateWorkspace(ctx, id, engine)
 	if err != nil {
 		if !s.answerNotLeader(w, r, err) {
 			s.writeError(w, r, workspaceErr(err))

@@ -158,3 +158,52 @@ func TestWorkspaceCredentialsStayInTheirWorkspace(t *testing.T) {
 	ac.token = rotated.HostToken
 	ac.do("GET", "/v1/workspaces/acme/teams", "", http.StatusOK, nil)
 }
+
+// A workspace is created with its own settings over the server's; they
+// are its settings before and after its first command, and another
+// workspace keeps the server's. Settings the engine refuses create
+// nothing.
+func TestWorkspaceCreatedWithItsSettings(t *testing.T) {
+	e := newEnv(t, nil, api.Config{AdminToken: adminToken})
+	admin := client{t: t, base: e.ts.URL, token: adminToken}
+	for _, body := range []string{
+		`{"id":"bad","settings":{"ring_timeout_ms":-1}}`,
+		`{"id":"bad","settings":{"call_limit":-3}}`,
+		`{"id":"bad","settings":{"hours":{"time_zone":"Mars/Olympus"}}}`,
+		`{"id":"bad","settings":{"ring_timeout_ms":"soon"}}`,
+	} {
+		before := e.rt.Node().AppliedIndex()
+		if status, b := admin.try("POST", "/v1/workspaces", body); status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s, want 400", body, status, b)
+		}
+		if e.rt.Node().AppliedIndex() != before {
+			t.Errorf("%s wrote to the log", body)
+		}
+	}
+	var acme api.WorkspaceBody
+	admin.do("POST", "/v1/workspaces", `{"id":"acme","settings":{"ring_timeout_ms":45000,"wrap_up_ms":10000,"auto_answer":true}}`, http.StatusCreated, &acme)
+	ac := client{t: t, base: e.ts.URL, token: acme.HostToken}
+	check := func(when string) {
+		t.Helper()
+		var st api.Settings
+		ac.do("GET", "/v1/workspaces/acme/settings", "", http.StatusOK, &st)
+		if st.RingTimeoutMS != 45000 || st.WrapUpMS != 10000 || !st.AutoAnswer {
+			t.Errorf("acme's settings %s: %+v", when, st)
+		}
+		e.c.do("GET", "/v1/workspaces/default/settings", "", http.StatusOK, &st)
+		if st.RingTimeoutMS != 30000 || st.AutoAnswer {
+			t.Errorf("default's settings %s: %+v", when, st)
+		}
+	}
+	check("before its first command")
+	ac.do("POST", "/v1/workspaces/acme/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
+	e.c.do("POST", "/v1/workspaces/default/teams", `{"id":"support","name":"Support"}`, http.StatusCreated, nil)
+	check("after")
+	// The settings that change still change.
+	ac.do("PUT", "/v1/workspaces/acme/settings", `{"auto_answer":false}`, http.StatusOK, nil)
+	var st api.Settings
+	ac.do("GET", "/v1/workspaces/acme/settings", "", http.StatusOK, &st)
+	if st.AutoAnswer || st.RingTimeoutMS != 45000 {
+		t.Errorf("acme's settings after PUT: %+v", st)
+	}
+}

@@ -188,7 +188,7 @@ func Open(cfg Config) (*Runtime, error) {
 	r.node, err = replica.Open(replica.Config{
 		Dir: cfg.Dir, InMemory: cfg.InMemory, NodeID: cfg.NodeID, RaftAddr: cfg.RaftAddr,
 		Advertise: cfg.Advertise, Bootstrap: cfg.Bootstrap, TLS: cfg.RaftTLS, Engine: cfg.Engine, Clock: cfg.Clock,
-		Logger: r.logger, OnApply: r.onApply, OnRestore: r.onRestore, Deliver: r.disp.Deliver,
+		Logger: r.logger, OnApply: r.onApply, OnRestore: r.onRestore, Deliver: r.disp.Deliver, EngineFor: r.engineFor,
 		TuneRaft: cfg.TuneRaft,
 	})
 	if err != nil {
@@ -306,8 +306,9 @@ func (r *Runtime) stopStream() {
 // Submit a workspace's commands with [Workspace.Do].
 func (r *Runtime) Node() *replica.Node { return r.node }
 
-// EngineConfig returns the engine configuration the workspace is created
-// with (Config.Engine). Safe for concurrent use.
+// EngineConfig returns the engine configuration a workspace is created
+// with when its record names none (Config.Engine). Safe for concurrent
+// use.
 func (r *Runtime) EngineConfig() assign.Config { return r.engine }
 
 // Now returns the runtime's clock time.

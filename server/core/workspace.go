@@ -79,6 +79,9 @@ type WorkspaceRecord struct {
 	// TokenSHA256 is the SHA-256 of the workspace's host token, base64
 	// (standard encoding).
 	TokenSHA256 []byte `json:"token_sha256"`
+	// Engine is the config the workspace's engine is created with (by
+	// its first command); nil: the server's (Config.Engine).
+	Engine *assign.Config `json:"engine,omitempty"`
 }
 
 // Workspace is one workspace of the runtime: its commands, its engine's
@@ -188,23 +191,32 @@ func (r *Runtime) Record(id replica.WorkspaceID) (WorkspaceRecord, bool) {
 	return rec, true
 }
 
-// CreateWorkspace creates workspace id through the log and returns its
-// host token, which is shown only now. The workspace's engine is made by
-// its first command, with the server's engine settings
-// (Config.Engine), which its settings route changes. It fails with
-// ErrBadWorkspaceID, ErrWorkspaceExists (the default workspace included),
-// or a *replica.NotLeaderError on a follower. Concurrent creations of one
-// ID on this node: one succeeds. ctx bounds the wait for the log.
-func (r *Runtime) CreateWorkspace(ctx context.Context, id replica.WorkspaceID) (token string, err error) {
+// CreateWorkspace creates workspace id through the log, in one entry
+// (its registry record), and returns its host token, which is shown only
+// now. The workspace's engine is made by its first command, with engine
+// (nil: the server's Config.Engine): ring timeout, exclusion period, call
+// limit, wrap-up, TEST workspace and retention are fixed then, the rest
+// changes later through the settings route. It fails with
+// ErrBadWorkspaceID, an error matching assign.ErrInvalidConfig for an
+// engine config the engine refuses, ErrWorkspaceExists (the default
+// workspace included), or a *replica.NotLeaderError on a follower.
+// Concurrent creations of one ID on this node: one succeeds. ctx bounds
+// the wait for the log.
+func (r *Runtime) CreateWorkspace(ctx context.Context, id replica.WorkspaceID, engine *assign.Config) (token string, err error) {
 	if !workspaceID.MatchString(string(id)) {
 		return "", fmt.Errorf("%w: %q", ErrBadWorkspaceID, id)
+	}
+	if engine != nil {
+		if _, err := assign.New(*engine); err != nil {
+			return "", err
+		}
 	}
 	r.spaces.create.Lock()
 	defer r.spaces.create.Unlock()
 	if _, err := r.Workspace(id); err == nil {
 		return "", fmt.Errorf("%w: %q", ErrWorkspaceExists, id)
 	}
-	return r.putToken(ctx, id, r.clock.Now())
+	return r.putToken(ctx, WorkspaceRecord{ID: id, Created: r.clock.Now().UTC(), Engine: engine})
 }
 
 // RotateToken replaces workspace id's host token with a new one, which it
@@ -218,23 +230,44 @@ func (r *Runtime) RotateToken(ctx context.Context, id replica.WorkspaceID) (stri
 	if !ok {
 		return "", fmt.Errorf("%w: %q (the default workspace's token is the server's -token)", ErrWorkspaceNotFound, id)
 	}
-	return r.putToken(ctx, id, rec.Created)
+	return r.putToken(ctx, rec)
 }
 
-// putToken writes id's record with a new token and returns the token.
-func (r *Runtime) putToken(ctx context.Context, id replica.WorkspaceID, created time.Time) (string, error) {
+// putToken writes rec with a new token and returns the token.
+func (r *Runtime) putToken(ctx context.Context, rec WorkspaceRecord) (string, error) {
 	var secret [32]byte
 	rand.Read(secret[:])
-	token := string(id) + "." + base64.RawURLEncoding.EncodeToString(secret[:])
+	token := string(rec.ID) + "." + base64.RawURLEncoding.EncodeToString(secret[:])
 	sum := sha256.Sum256([]byte(token))
-	rec, err := json.Marshal(WorkspaceRecord{ID: id, Created: created.UTC(), TokenSHA256: sum[:]})
+	rec.TokenSHA256 = sum[:]
+	v, err := json.Marshal(rec)
 	if err != nil {
 		return "", err
 	}
-	if err := r.node.PutMeta(ctx, RegistrySpace, registryBucket, string(id), rec); err != nil {
+	if err := r.node.PutMeta(ctx, RegistrySpace, registryBucket, string(rec.ID), v); err != nil {
 		return "", err
 	}
 	return token, nil
+}
+
+// engineFor is the replica's Config.EngineFor: the engine config of
+// workspace ws's record, else the server's.
+func (r *Runtime) engineFor(ws replica.WorkspaceID) assign.Config {
+	if rec, ok := r.Record(ws); ok && rec.Engine != nil {
+		return *rec.Engine
+	}
+	return r.engine
+}
+
+// EngineConfig returns the workspace's engine config: its engine's, or,
+// before its first command, the one it will be created with. Safe for
+// concurrent use.
+func (w *Workspace) EngineConfig() assign.Config {
+	var c assign.Config
+	if ok, _ := w.View(func(e *assign.Engine) { c = e.Config() }); ok {
+		return c
+	}
+	return w.rt.engineFor(w.id)
 }
 
 // VerifyToken reports which workspace secret is the host token of, in

@@ -19,7 +19,7 @@ import (
 func createWorkspace(t *testing.T, rt *core.Runtime, id replica.WorkspaceID) string {
 	t.Helper()
 	do(t, rt, assign.Command{Op: assign.OpAdvance}) // waits for the leadership
-	token, err := rt.CreateWorkspace(context.Background(), id)
+	token, err := rt.CreateWorkspace(context.Background(), id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,12 +124,12 @@ func TestWorkspaceRegistry(t *testing.T) {
 	ctx := context.Background()
 	for _, id := range []replica.WorkspaceID{"", "Acme", "-acme", "acme-", "a_b", "a.b", "../x", "_cluster",
 		replica.WorkspaceID(strings.Repeat("a", 64))} {
-		if _, err := rt.CreateWorkspace(ctx, id); !errors.Is(err, core.ErrBadWorkspaceID) || !errors.Is(err, assign.ErrInvalidArgument) {
+		if _, err := rt.CreateWorkspace(ctx, id, nil); !errors.Is(err, core.ErrBadWorkspaceID) || !errors.Is(err, assign.ErrInvalidArgument) {
 			t.Errorf("CreateWorkspace(%q): %v, want ErrBadWorkspaceID", id, err)
 		}
 	}
 	for _, id := range []replica.WorkspaceID{"acme", core.DefaultWorkspace} {
-		if _, err := rt.CreateWorkspace(ctx, id); !errors.Is(err, core.ErrWorkspaceExists) {
+		if _, err := rt.CreateWorkspace(ctx, id, nil); !errors.Is(err, core.ErrWorkspaceExists) {
 			t.Errorf("CreateWorkspace(%q) again: %v, want ErrWorkspaceExists", id, err)
 		}
 	}

@@ -24,7 +24,7 @@ func withWorkspaceB(t *testing.T, e *env) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	tokB, err := e.rt.CreateWorkspace(ctx, "b")
+	tokB, err := e.rt.CreateWorkspace(ctx, "b", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

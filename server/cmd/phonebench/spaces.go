@@ -147,7 +147,7 @@ func fillSpaces(ctx context.Context, rt *core.Runtime, clients int, sl spaceLoad
 
 // fillSpace creates workspace id with team "support" of n teammates.
 func fillSpace(ctx context.Context, rt *core.Runtime, id replica.WorkspaceID, n int) error {
-	if _, err := rt.CreateWorkspace(ctx, id); err != nil {
+	if _, err := rt.CreateWorkspace(ctx, id, nil); err != nil {
 		return err
 	}
 	w, err := rt.Workspace(id)
