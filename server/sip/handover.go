@@ -147,14 +147,18 @@ func (c *call) handedBack(h *handedLeg) {
 // its engine call made without the gateway (endedElsewhere).
 const endCheckPeriod = time.Second
 
-// endedElsewhere hangs up a caller answered with media, with no SIP phone
-// bridged, whose engine call has ended without the gateway: the teammate
+// endedElsewhere hangs up a caller with media (answered, or still
+// waiting for the INVITE's answer: 480), with no SIP phone bridged, whose
+// engine call has ended without the gateway: the teammate
 // hung up in another client (the inbox page) before or without taking
 // the audio, or the host ended the call. Only the call's goroutine calls
 // it, every endCheckPeriod on the gateway's clock.
 func (c *call) endedElsewhere() {
-	if c.m == nil || !c.callerUp || c.bridged != nil || c.m.voicemail || c.m.callback || c.m.customer != nil {
+	if c.m == nil || c.bridged != nil || c.m.voicemail || c.m.callback || c.m.customer != nil {
 		return
+	}
+	if !c.callerUp && c.final {
+		return // the caller has gone
 	}
 	ended := false
 	_ = c.g.cfg.Node.View(c.g.cfg.Workspace, func(e *assign.Engine) {
@@ -162,6 +166,9 @@ func (c *call) endedElsewhere() {
 		ended = !ok || v.Ended
 	})
 	if ended {
+		if !c.final { // never answered: the INVITE gets its final response
+			c.reject(480, "Temporarily Unavailable")
+		}
 		c.end(eventlog.BySystem)
 	}
 }

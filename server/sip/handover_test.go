@@ -140,6 +140,8 @@ func TestSIPpEndedInOtherClient(t *testing.T) {
 	e.waitEvent("ana rung", func(ev eventlog.Event) bool {
 		return ev.Call == id && ev.Kind == eventlog.CallOffered && ev.Teammate == "ana"
 	})
+	// The caller is answered (hold music) before ana answers elsewhere.
+	audio.recvUntil("hold music", loud)
 	for _, cmd := range []assign.Command{
 		{Op: assign.OpAnswer, Call: id, Teammate: "ana"},
 		{Op: assign.OpEndCall, Call: id, By: eventlog.ByTeammate},

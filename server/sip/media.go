@@ -397,7 +397,16 @@ func (c *call) queued() bool {
 	ok := false
 	_ = c.g.cfg.Node.View(c.g.cfg.Workspace, func(e *assign.Engine) {
 		v, found := e.Call(c.id)
-		ok = found && !v.Ended && (v.Stage == eventlog.StageQueued || v.Stage == eventlog.StageRinging)
+		switch {
+		case !found || v.Ended:
+		case v.Stage == eventlog.StageQueued, v.Stage == eventlog.StageRinging:
+			ok = true
+		case v.Stage == eventlog.StageTalking, v.Stage == eventlog.StageOnHold:
+			// Answered in another client (the inbox page) or by the host
+			// between the arrival and this look: the caller is answered all
+			// the same, for the client to take the audio.
+			ok = true
+		}
 	})
 	return ok
 }
