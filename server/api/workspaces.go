@@ -104,20 +104,30 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 		}
 		engine = &cfg
 	}
+	s.issueToken(w, r, replica.WorkspaceID(req.ID), http.StatusCreated, "workspace created",
+		func(ctx context.Context, id replica.WorkspaceID) (string, error) {
+			return s.rt.CreateWorkspace(ctx, id, engine)
+		})
+}
+
+// issueToken runs issue (a creation or a rotation) with the server's
+// deadline and answers status with the workspace and its new host token,
+// logging what, or answers the error.
+func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, id replica.WorkspaceID, status int, what string,
+	issue func(ctx context.Context, id replica.WorkspaceID) (string, error)) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
-	id := replica.WorkspaceID(req.ID)
-	token, err := s.rt.CreateWorkspace(ctx, id, engine)
+	token, err := issue(ctx, id)
 	if err != nil {
 		if !s.answerNotLeader(w, r, err) {
 			s.writeError(w, r, workspaceErr(err))
 		}
 		return
 	}
-	s.logger.InfoContext(r.Context(), "workspace created", "workspace", id)
+	s.logger.InfoContext(r.Context(), what, "workspace", id)
 	b := s.workspaceBody(id)
 	b.HostToken = token
-	writeJSON(w, http.StatusCreated, b)
+	writeJSON(w, status, b)
 }
 
 // GET /v1/workspaces (admin): every workspace on this node's registry.
@@ -151,18 +161,5 @@ func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) {
 // workspace, shown only in this answer; the old one stops working. The
 // default workspace's token is the server's -token: 404.
 func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request) {
-	id := replica.WorkspaceID(r.PathValue("ws"))
-	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
-	defer cancel()
-	token, err := s.rt.RotateToken(ctx, id)
-	if err != nil {
-		if !s.answerNotLeader(w, r, err) {
-			s.writeError(w, r, workspaceErr(err))
-		}
-		return
-	}
-	s.logger.InfoContext(r.Context(), "workspace host token rotated", "workspace", id)
-	b := s.workspaceBody(id)
-	b.HostToken = token
-	writeJSON(w, http.StatusOK, b)
+	s.issueToken(w, r, replica.WorkspaceID(r.PathValue("ws")), http.StatusOK, "workspace host token rotated", s.rt.RotateToken)
 }

@@ -91,13 +91,24 @@ func (p inprocLauncher) start(ctx context.Context, s nodeSpec) (node, error) {
 			}
 		}
 	}
-	for !rt.Node().IsLeader() {
-		if err := pause(wctx, 10*time.Millisecond); err != nil {
-			n.close()
-			return nil, errors.New("the node never led")
-		}
+	if err := waitLeads(wctx, rt.Node().IsLeader); err != nil {
+		n.close()
+		return nil, err
 	}
 	return n, nil
+}
+
+// waitLeads waits up to 30 s (or ctx's end) for leads to report true,
+// polling every 10 ms; a node alone elects itself within a second or two.
+func waitLeads(ctx context.Context, leads func() bool) error {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for !leads() {
+		if err := pause(wctx, 10*time.Millisecond); err != nil {
+			return errors.New("the node never led")
+		}
+	}
+	return nil
 }
 
 // pause waits d, or returns ctx's error if it ends first.

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
-	"time"
 
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
@@ -85,12 +83,8 @@ func runDo(ctx context.Context, dir string, l load) (tally, error) {
 		return tally{}, err
 	}
 	defer n.Close()
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for !n.IsLeader() {
-		if err := pause(wctx, 10*time.Millisecond); err != nil {
-			return tally{}, errors.New("the replica node never led")
-		}
+	if err := waitLeads(ctx, n.IsLeader); err != nil {
+		return tally{}, err
 	}
 	d := doDriver{submit: func(ctx context.Context, cmd assign.Command) (assign.Ready, error) {
 		return n.Do(ctx, "bench", cmd)
@@ -113,12 +107,8 @@ func runCore(ctx context.Context, dir string, l load) (tally, error) {
 	}
 	defer rt.Close()
 	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for !rt.Node().IsLeader() {
-		if err := pause(wctx, 10*time.Millisecond); err != nil {
-			return tally{}, errors.New("the node never led")
-		}
+	if err := waitLeads(ctx, rt.Node().IsLeader); err != nil {
+		return tally{}, err
 	}
 	d := doDriver{submit: rt.Default().Do}
 	if err := setupMix(ctx, d, l.clients); err != nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,12 +83,8 @@ func runSpaces(ctx context.Context, dir string, l load, sl spaceLoad) (tally, sp
 	}
 	defer rt.Close()
 	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for !rt.Node().IsLeader() {
-		if err := pause(wctx, 10*time.Millisecond); err != nil {
-			return tally{}, f, errors.New("the node never led")
-		}
+	if err := waitLeads(ctx, rt.Node().IsLeader); err != nil {
+		return tally{}, f, err
 	}
 	heap0 := liveHeap()
 	start := time.Now()
@@ -202,66 +197,12 @@ func restoreSpaces(ctx context.Context, dir string, snap []byte, last replica.Wo
 // runSpaceMix runs calls spread over every workspace and returns the
 // tally of the timed commands.
 func runSpaceMix(ctx context.Context, rt *core.Runtime, l load, sl spaceLoad) tally {
-	type clientTally struct {
-		ops, calls, errors int64
-		firstErr           error
-		lat                []time.Duration
+	drivers := make([]doDriver, sl.workspaces)
+	for i := range drivers {
+		w, _ := rt.Workspace(spaceID(i)) // made by fillSpaces
+		drivers[i] = doDriver{submit: w.Do}
 	}
-	spaces := make([]*core.Workspace, sl.workspaces)
-	for i := range spaces {
-		spaces[i], _ = rt.Workspace(spaceID(i))
-	}
-	per := make([]clientTally, l.clients)
-	var wg sync.WaitGroup
-	start, cpu0, meter := time.Now(), selfCPU(), startIdle()
-	deadline := start.Add(l.duration)
-	for c := range l.clients {
-		wg.Go(func() {
-			ct := &per[c]
-			timed := func(f func() error) bool {
-				t := time.Now()
-				err := f()
-				ct.lat = append(ct.lat, time.Since(t))
-				ct.ops++
-				if err != nil {
-					ct.errors++
-					if ct.firstErr == nil {
-						ct.firstErr = err
-					}
-				}
-				return err == nil
-			}
-			for i := 0; (l.calls == 0 || i < l.calls) && time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				w := spaces[(c+i*l.clients)%len(spaces)]
-				d := doDriver{submit: w.Do}
-				call := fmt.Sprintf("call-%02d-%d", c, i)
-				var ringing string
-				ok := timed(func() (err error) {
-					ringing, err = d.arrive(ctx, call, "support")
-					if err == nil && ringing == "" {
-						err = fmt.Errorf("%s in %s: %w", call, w.ID(), errNoRing)
-					}
-					return err
-				})
-				if ok && timed(func() error { return d.answer(ctx, call, ringing) }) &&
-					timed(func() error { return d.end(ctx, call) }) {
-					ct.calls++
-				}
-			}
-		})
-	}
-	wg.Wait()
-	var t tally
-	t.elapsed, t.cpu, t.idle = time.Since(start), selfCPU()-cpu0, meter.fraction()
-	for _, ct := range per {
-		t.ops += ct.ops
-		t.calls += ct.calls
-		t.errors += ct.errors
-		if ct.firstErr != nil && t.firstErr == "" {
-			t.firstErr = ct.firstErr.Error()
-		}
-		t.lat = append(t.lat, ct.lat...)
-	}
-	slices.Sort(t.lat)
-	return t
+	return runClients(ctx, l, func(c, i int, timed func(func() error) bool) bool {
+		return placeCall(ctx, drivers[(c+i*l.clients)%len(drivers)], callID(c, i), "support", timed)
+	})
 }

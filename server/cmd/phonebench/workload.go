@@ -119,6 +119,36 @@ var errNoRing = errors.New("the call rang nobody")
 // runMix runs the mix through d with l.clients clients and returns the
 // tally of the timed commands.
 func runMix(ctx context.Context, d driver, l load) tally {
+	return runClients(ctx, l, func(c, i int, timed func(func() error) bool) bool {
+		team, tms := teamOf(c), teammatesOf(c)
+		ok := placeCall(ctx, d, callID(c, i), team, timed)
+		if toggle, away := presenceAfter(i); toggle {
+			timed(func() error { return d.setStatus(ctx, tms[1], away) })
+		}
+		return ok
+	})
+}
+
+// placeCall places call for team through d, timed: arrive, then the
+// teammate it rings answers, then ends it. It reports whether all three
+// succeeded.
+func placeCall(ctx context.Context, d driver, call, team string, timed func(func() error) bool) bool {
+	var ringing string
+	return timed(func() (err error) {
+		ringing, err = d.arrive(ctx, call, team)
+		if err == nil && ringing == "" {
+			err = fmt.Errorf("%s of %s: %w", call, team, errNoRing)
+		}
+		return err
+	}) && timed(func() error { return d.answer(ctx, call, ringing) }) &&
+		timed(func() error { return d.end(ctx, call) })
+}
+
+// runClients runs l.clients clients, each running call(c, i, timed) for
+// its calls i = 0, 1, ... until l.calls or l's deadline, and returns the
+// tally of what they timed: timed(f) runs and times one command and
+// reports whether it succeeded; call reports whether the call completed.
+func runClients(ctx context.Context, l load, call func(c, i int, timed func(func() error) bool) bool) tally {
 	type clientTally struct {
 		ops, calls, errors int64
 		firstErr           error
@@ -145,26 +175,9 @@ func runMix(ctx context.Context, d driver, l load) tally {
 				}
 				return err == nil
 			}
-			team, tms := teamOf(c), teammatesOf(c)
 			for i := 0; (l.calls == 0 || i < l.calls) && time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				call := callID(c, i)
-				var ringing string
-				ok := timed(func() (err error) {
-					ringing, err = d.arrive(ctx, call, team)
-					if err == nil && ringing == "" {
-						err = fmt.Errorf("%s: %w", call, errNoRing)
-					}
-					return err
-				})
-				if ok {
-					ok = timed(func() error { return d.answer(ctx, call, ringing) }) &&
-						timed(func() error { return d.end(ctx, call) })
-				}
-				if ok {
+				if call(c, i, timed) {
 					ct.calls++
-				}
-				if toggle, away := presenceAfter(i); toggle {
-					timed(func() error { return d.setStatus(ctx, tms[1], away) })
 				}
 			}
 		})
