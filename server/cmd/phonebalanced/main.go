@@ -372,8 +372,8 @@ func printBanner(w io.Writer, base string, c config, tokenWhere, adminWhere stri
 	data, _ := filepath.Abs(c.data)
 	fmt.Fprintf(w, "phonebalanced listening on %s\n", base)
 	fmt.Fprintf(w, "data directory: %s\n", data)
-	fmt.Fprintf(w, "API token: %s\n", tokenWhere)
-	fmt.Fprintf(w, "admin token (membership, backups; not the API): %s\n", adminWhere)
+	fmt.Fprintf(w, "API token (the default workspace's host): %s\n", tokenWhere)
+	fmt.Fprintf(w, "admin token (membership, workspaces, backups, every workspace's /metrics; no workspace's API): %s\n", adminWhere)
 	fmt.Fprintf(w, "dashboard: %s/ (log in with the token)\n", base)
 	fmt.Fprintf(w, "teammate inbox: %s/inbox/login (with -demo: teammate \"you\", password in the log line below; else set one with the PUT below)\n", base)
 	auth := `-H "Authorization: Bearer $PHONEBALANCE_TOKEN"`
@@ -384,6 +384,7 @@ func printBanner(w io.Writer, base string, c config, tokenWhere, adminWhere stri
 		`curl -s ` + auth + ` ` + base + `/v1/workspaces/default/dashboard`,
 		`curl -s ` + auth + ` ` + base + `/metrics`,
 		`curl -s ` + auth + ` -X PUT ` + base + `/v1/workspaces/default/teammates/ana/credential -d '{"password":"choose-a-password","role":"teammate"}'`,
+		`curl -s -H "Authorization: Bearer $PHONEBALANCE_ADMIN_TOKEN" -X POST ` + base + `/v1/workspaces -d '{"id":"acme"}'`,
 	} {
 		fmt.Fprintln(w, "  "+cmd)
 	}
