@@ -40,6 +40,7 @@ type call struct {
 	lastMate  pb.TeammateID // last teammate who answered, or the outbound caller
 	talkTeam  pb.TeamID     // team the current answer belongs to
 	talkSince time.Time
+	held      time.Duration // the answered inbound segment's talk before its hold (the totals' Talk)
 
 	answered    bool
 	firstAnswer time.Time
@@ -119,6 +120,7 @@ func (c *Collector) callEvent(e *eventlog.Event) error {
 	if err := c.check(cl, e); err != nil {
 		return err
 	}
+	c.tot.count(e, cl)
 	c.apply(cl, e)
 	return nil
 }

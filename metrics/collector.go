@@ -156,12 +156,11 @@ func (c *Collector) ObserveAll(events []eventlog.Event) (int, error) {
 }
 
 func (c *Collector) observeOne(e *eventlog.Event) error {
-	before := c.before(e)
 	if err := c.observe(e); err != nil {
 		c.rejected++
 		return err
 	}
-	c.count(e, &before)
+	c.tot.events++
 	c.staff.observe(e)
 	c.started, c.lastSeq, c.lastAt = true, e.Seq, e.At
 	c.win.advance(c.nowIdx)

@@ -148,9 +148,6 @@ type Totals struct {
 type totals struct {
 	events uint64
 	teams  map[pb.TeamID]*TeamTotals
-	// held is the talk time before the hold of each answered inbound
-	// segment that went on hold; an entry leaves with its segment.
-	held map[pb.CallID]time.Duration
 }
 
 // Totals returns the counts since the first event, for every team the
@@ -173,37 +170,6 @@ func (c *Collector) Totals() Totals {
 	return out
 }
 
-// callBefore is what the totals need of a call as it was before the event
-// that changes it.
-type callBefore struct {
-	found      bool
-	dir        pb.Direction
-	stage      stage
-	team       pb.TeamID
-	ringing    pb.TeammateID
-	placedAt   time.Time
-	answered   bool
-	talkTeam   pb.TeamID
-	talkSince  time.Time
-	vmRecorded bool
-	callback   bool
-	unreached  bool
-}
-
-// before reads the state of e's call, if it is in progress.
-func (c *Collector) before(e *eventlog.Event) callBefore {
-	if !e.Kind.IsCall() || e.Call == "" || e.Kind == eventlog.CallPlaced {
-		return callBefore{}
-	}
-	cl, ok := c.findCall(e.Call)
-	if !ok {
-		return callBefore{}
-	}
-	return callBefore{found: true, dir: cl.dir, stage: cl.stage, team: cl.team, ringing: cl.ringing, placedAt: cl.placedAt,
-		answered: cl.answered, talkTeam: cl.talkTeam, talkSince: cl.talkSince, vmRecorded: cl.vmRecorded,
-		callback: cl.callback, unreached: cl.unreached}
-}
-
 // team returns team id's totals, created if new.
 func (t *totals) team(id pb.TeamID) *TeamTotals {
 	if t.teams == nil {
@@ -217,75 +183,68 @@ func (t *totals) team(id pb.TeamID) *TeamTotals {
 	return tt
 }
 
-// count folds an event the collector accepted; b is its call before it.
-func (c *Collector) count(e *eventlog.Event, b *callBefore) {
-	t := &c.tot
-	t.events++
-	if t.held == nil {
-		t.held = make(map[pb.CallID]time.Duration)
-	}
-	if !b.found {
-		return
-	}
+// count folds a call event the collector accepted into the totals; cl is
+// its call as it was before the event, which apply then changes.
+func (t *totals) count(e *eventlog.Event, cl *call) {
 	switch e.Kind {
 	case eventlog.CallQueued:
 		t.team(e.Team).Offered++
 	case eventlog.CallAnswered:
-		t.ring(b, RingCanceled, e.Teammate)
+		t.ring(cl, RingCanceled, e.Teammate)
 		tt := t.team(e.Team)
 		tt.Answered++
-		if !b.answered {
-			tt.AnswerWait.observe(e.At.Sub(b.placedAt))
+		if !cl.answered {
+			tt.AnswerWait.observe(e.At.Sub(cl.placedAt))
 		}
-		delete(t.held, e.Call)
+		cl.held = 0
 	case eventlog.CallDeclined:
-		t.ring(b, RingDeclined, "")
+		t.ring(cl, RingDeclined, "")
 	case eventlog.CallMissed:
-		t.ring(b, RingMissed, "")
+		t.ring(cl, RingMissed, "")
 	case eventlog.CallDeflected:
-		t.ring(b, RingCanceled, "")
+		t.ring(cl, RingCanceled, "")
 		team := e.Team
 		if team == "" {
-			team = b.team
+			team = cl.team
 		}
 		if e.Deflection.Valid() {
 			t.team(team).Deflected[e.Deflection]++
 		}
 	case eventlog.VoicemailStarted:
-		t.ring(b, RingCanceled, "")
+		t.ring(cl, RingCanceled, "")
 	case eventlog.CallbackRequested:
 		// It stops no ring: a kept callback rings on, and the CallEnded
 		// that follows any other counts the ring's end.
-		if !b.callback {
-			t.team(b.team).Callbacks++
+		if !cl.callback {
+			t.team(cl.team).Callbacks++
 		}
 	case eventlog.CallbackUnreached:
-		if !b.unreached {
-			t.team(b.team).CallbacksUnreached++
+		if !cl.unreached {
+			t.team(cl.team).CallbacksUnreached++
 		}
 	case eventlog.CallOnHold:
-		if b.dir == pb.Inbound {
-			t.held[e.Call] += e.At.Sub(b.talkSince)
+		if cl.dir == pb.Inbound {
+			cl.held += e.At.Sub(cl.talkSince)
 		}
 	case eventlog.CallTransferred:
-		t.endSegment(e, b)
+		t.endSegment(e, cl)
 	case eventlog.CallEndedBeforeAnswer:
-		t.ring(b, RingCanceled, "")
-		if b.dir == pb.Inbound && e.Stage.Valid() {
-			t.team(b.team).Abandoned[e.Stage]++
+		t.ring(cl, RingCanceled, "")
+		if cl.dir == pb.Inbound && e.Stage.Valid() {
+			t.team(cl.team).Abandoned[e.Stage]++
 		}
 	case eventlog.CallEnded:
-		t.ring(b, RingCanceled, "")
-		t.endSegment(e, b)
-		if b.dir != pb.Inbound || e.By != eventlog.ByCustomer {
+		t.ring(cl, RingCanceled, "")
+		t.endSegment(e, cl)
+		if cl.dir != pb.Inbound || e.By != eventlog.ByCustomer {
 			return
 		}
 		switch e.Stage {
 		case eventlog.StageRouting, eventlog.StageQueued, eventlog.StageRinging, eventlog.StageOnHold:
-			t.team(b.team).Abandoned[e.Stage]++
+			t.team(cl.team).Abandoned[e.Stage]++
 		case eventlog.StageVoicemail:
-			if !b.vmRecorded {
-				t.team(b.team).Abandoned[e.Stage]++
+			if !cl.vmRecorded {
+				t.team(cl.team).Abandoned[e.Stage]++
 			}
 		}
 	}
@@ -293,26 +252,26 @@ func (c *Collector) count(e *eventlog.Event, b *callBefore) {
 
 // ring counts how the ring in progress, if any, ended: answered if
 // answeredBy is the teammate rung, else outcome.
-func (t *totals) ring(b *callBefore, outcome RingOutcome, answeredBy pb.TeammateID) {
-	if b.stage != stRinging {
+func (t *totals) ring(cl *call, outcome RingOutcome, answeredBy pb.TeammateID) {
+	if cl.stage != stRinging {
 		return
 	}
-	if answeredBy != "" && answeredBy == b.ringing {
+	if answeredBy != "" && answeredBy == cl.ringing {
 		outcome = RingAnswered
 	}
-	t.team(b.team).Rings[outcome]++
+	t.team(cl.team).Rings[outcome]++
 }
 
 // endSegment observes the talk time of the answered inbound segment in
 // progress, if any.
-func (t *totals) endSegment(e *eventlog.Event, b *callBefore) {
-	if b.dir != pb.Inbound || (b.stage != stTalking && b.stage != stOnHold) {
+func (t *totals) endSegment(e *eventlog.Event, cl *call) {
+	if cl.dir != pb.Inbound || (cl.stage != stTalking && cl.stage != stOnHold) {
 		return
 	}
-	talked := t.held[e.Call]
-	delete(t.held, e.Call)
-	if b.stage == stTalking {
-		talked += e.At.Sub(b.talkSince)
+	talked := cl.held
+	cl.held = 0
+	if cl.stage == stTalking {
+		talked += e.At.Sub(cl.talkSince)
 	}
-	t.team(b.talkTeam).Talk.observe(talked)
+	t.team(cl.talkTeam).Talk.observe(talked)
 }
