@@ -41,9 +41,10 @@ func WithWorkspace(ws string) Option { return func(c *Client) { c.workspace = ws
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
 // WithRetries sets how many times a request is retried after a 503
-// not_leader, no_leader, busy, timeout or closed, or a connection
-// failure (default 8), and the first backoff, doubled each time up to
-// 2 s (default 50 ms).
+// not_leader, no_leader, busy, timeout or closed, a 429 rate_limited, or
+// a connection failure (default 8), and the first backoff, doubled each
+// time up to 2 s (default 50 ms). An answer that does not decode is not
+// retried: the server would give the same again.
 func WithRetries(n int, backoff time.Duration) Option {
 	return func(c *Client) { c.retries, c.backoff = n, backoff }
 }
@@ -142,13 +143,11 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	wait := c.backoff
 	for attempt := 0; ; attempt++ {
-		err := c.once(ctx, method, path, data, key, out)
+		retry, err := c.once(ctx, method, path, data, key, out)
 		if err == nil {
 			return nil
 		}
-		var e *Error
-		transient := !errors.As(err, &e) || (e.Status == http.StatusServiceUnavailable || e.Status == http.StatusTooManyRequests) && retryable(e.Code)
-		if !transient || attempt >= c.retries || ctx.Err() != nil {
+		if !retry || attempt >= c.retries || ctx.Err() != nil {
 			return err
 		}
 		select {
@@ -160,14 +159,17 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 }
 
-func (c *Client) once(ctx context.Context, method, path string, data []byte, key string, out any) error {
+// once sends the request once and reports whether sending it again may
+// succeed: after a connection failure or a refusal retryable names, not
+// after a request that cannot be made or an answer that does not decode.
+func (c *Client) once(ctx context.Context, method, path string, data []byte, key string, out any) (retry bool, err error) {
 	var rd io.Reader
 	if data != nil {
 		rd = bytes.NewReader(data)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return err
+		return false, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if data != nil {
@@ -178,12 +180,12 @@ func (c *Client) once(ctx context.Context, method, path string, data []byte, key
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return true, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return err
+		return true, err
 	}
 	if resp.StatusCode >= 300 {
 		var eb ErrorBody
@@ -191,12 +193,13 @@ func (c *Client) once(ctx context.Context, method, path string, data []byte, key
 		if eb.Code == "" {
 			eb.Code, eb.Error = "http_"+fmt.Sprint(resp.StatusCode), strings.TrimSpace(string(b))
 		}
-		return &Error{Status: resp.StatusCode, Code: eb.Code, Message: eb.Error}
+		busy := resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests
+		return busy && retryable(eb.Code), &Error{Status: resp.StatusCode, Code: eb.Code, Message: eb.Error}
 	}
 	if out == nil || len(b) == 0 {
-		return nil
+		return false, nil
 	}
-	return json.Unmarshal(b, out)
+	return false, json.Unmarshal(b, out)
 }
 
 // result is Do for a command answering a Result.

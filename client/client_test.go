@@ -192,3 +192,31 @@ func TestCallbackMethods(t *testing.T) {
 		t.Fatalf("paths %q, want %q", paths, want)
 	}
 }
+
+// An answer that sending again cannot change is not retried: a 2xx body
+// that does not decode, or a base URL that makes no request.
+func TestUndecodableAnswersAreNotRetried(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `not json`)
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "tok", client.WithRetries(5, time.Millisecond))
+	_, err := c.HangUp(context.Background(), "c1")
+	var syntax *json.SyntaxError
+	if !errors.As(err, &syntax) || calls != 1 {
+		t.Fatalf("err %v after %d calls, want a JSON syntax error after 1", err, calls)
+	}
+	// A retry would wait an hour: ctx ends first, and must not have.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	bad := client.New("http://127.0.0.1:1\x7f", "tok", client.WithRetries(1000, time.Hour))
+	if _, err := bad.HangUp(ctx, "c1"); err == nil || ctx.Err() != nil {
+		t.Fatalf("a malformed base URL: err %v, retried until %v", err, ctx.Err())
+	}
+}
