@@ -82,10 +82,25 @@ func Code(err error) string {
 	return ""
 }
 
-// retryable reports whether a 503 code means the request may be sent
-// again (with the same Idempotency-Key for a write).
-func retryable(code string) bool {
-	switch code {
+// refusal returns the *Error of an answer with status (not 2xx) and body
+// b: the server's error body, or the status and text of another.
+func refusal(status int, b []byte) *Error {
+	var eb ErrorBody
+	_ = json.Unmarshal(b, &eb)
+	if eb.Code == "" {
+		eb.Code, eb.Error = "http_"+fmt.Sprint(status), strings.TrimSpace(string(b))
+	}
+	return &Error{Status: status, Code: eb.Code, Message: eb.Error}
+}
+
+// retryable reports whether the refusal means the request may be sent
+// again (with the same Idempotency-Key for a write): the cluster could
+// not take it now.
+func (e *Error) retryable() bool {
+	if e.Status != http.StatusServiceUnavailable && e.Status != http.StatusTooManyRequests {
+		return false
+	}
+	switch e.Code {
 	case "not_leader", "no_leader", "busy", "timeout", "closed", "rate_limited":
 		return true
 	}
@@ -160,7 +175,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 }
 
 // once sends the request once and reports whether sending it again may
-// succeed: after a connection failure or a refusal retryable names, not
+// succeed: after a connection failure or a retryable refusal, not
 // after a request that cannot be made or an answer that does not decode.
 func (c *Client) once(ctx context.Context, method, path string, data []byte, key string, out any) (retry bool, err error) {
 	var rd io.Reader
@@ -188,13 +203,8 @@ func (c *Client) once(ctx context.Context, method, path string, data []byte, key
 		return true, err
 	}
 	if resp.StatusCode >= 300 {
-		var eb ErrorBody
-		_ = json.Unmarshal(b, &eb)
-		if eb.Code == "" {
-			eb.Code, eb.Error = "http_"+fmt.Sprint(resp.StatusCode), strings.TrimSpace(string(b))
-		}
-		busy := resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests
-		return busy && retryable(eb.Code), &Error{Status: resp.StatusCode, Code: eb.Code, Message: eb.Error}
+		e := refusal(resp.StatusCode, b)
+		return e.retryable(), e
 	}
 	if out == nil || len(b) == 0 {
 		return false, nil

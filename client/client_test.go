@@ -220,3 +220,33 @@ func TestUndecodableAnswersAreNotRetried(t *testing.T) {
 		t.Fatalf("a malformed base URL: err %v, retried until %v", err, ctx.Err())
 	}
 }
+
+// The effects stream returns a refusal that retrying cannot change (a
+// wrong token) as an *Error at once, and keeps retrying one that can.
+func TestStreamEffectsReturnsRefusals(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"code":"no_leader","error":"electing"}`)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"code":"unauthorized","error":"bad token"}`)
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "tok", client.WithRetries(3, time.Millisecond))
+	// Retried, the refusal would go on until ctx ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.StreamEffects(ctx, "", func(client.WebhookEffect, error) error { return nil })
+	if client.Code(err) != "unauthorized" || ctx.Err() != nil || calls != 2 {
+		t.Fatalf("err %v after %d requests (ctx %v)", err, calls, ctx.Err())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,18 +20,20 @@ var ErrGap = errors.New("phonebalance: effects may be missing before the next on
 // StreamEffects reads the workspace's effects stream (GET …/effects) from
 // after the effect ID after ("" for everything the node holds), calling
 // handle for each effect in log order, until ctx ends or handle returns an
-// error (which it returns). On a dropped connection it reconnects with
-// backoff and resumes from the last ID handled, so a host sees each effect
-// once even across a change of leader. A gap is reported as a handle call
+// error (which it returns). On a dropped connection, or a refusal that
+// says the cluster cannot serve now (as [Client.Do] retries), it
+// reconnects with backoff and resumes from the last ID handled, so a host
+// sees each effect once even across a change of leader; another refusal
+// (a wrong token, say) is returned as an [*Error]. A gap is reported as a handle call
 // with a zero WebhookEffect and ErrGap as gapErr. Safe for concurrent use
 // (each call is one stream).
 func (c *Client) StreamEffects(ctx context.Context, after string, handle func(ef WebhookEffect, gapErr error) error) error {
 	wait := c.backoff
 	for {
 		progressed, err := c.streamOnce(ctx, &after, handle)
-		var herr handlerError
-		if errors.As(err, &herr) {
-			return herr.err
+		var final finalError
+		if errors.As(err, &final) {
+			return final.err
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -47,14 +50,16 @@ func (c *Client) StreamEffects(ctx context.Context, after string, handle func(ef
 	}
 }
 
-type handlerError struct{ err error }
+// finalError is an error StreamEffects returns as it is, without
+// reconnecting: the handler's, or a refusal that retrying cannot change.
+type finalError struct{ err error }
 
-func (h handlerError) Error() string { return h.err.Error() }
+func (f finalError) Error() string { return f.err.Error() }
 
 func (c *Client) streamOnce(ctx context.Context, after *string, handle func(WebhookEffect, error) error) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+c.ws("/effects"), nil)
 	if err != nil {
-		return false, err
+		return false, finalError{err}
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "text/event-stream")
@@ -69,6 +74,10 @@ func (c *Client) streamOnce(ctx context.Context, after *string, handle func(Webh
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if e := refusal(resp.StatusCode, b); !e.retryable() {
+			return false, finalError{e}
+		}
 		return false, fmt.Errorf("phonebalance: effects stream: %s", resp.Status)
 	}
 	sc := bufio.NewScanner(resp.Body)
@@ -86,7 +95,7 @@ func (c *Client) streamOnce(ctx context.Context, after *string, handle func(Webh
 			event = line[7:]
 		case strings.HasPrefix(line, "data: ") && event == "gap":
 			if err := handle(WebhookEffect{}, ErrGap); err != nil {
-				return progressed, handlerError{err}
+				return progressed, finalError{err}
 			}
 		case strings.HasPrefix(line, "data: ") && event == "effect":
 			var m WebhookEffect
@@ -94,7 +103,7 @@ func (c *Client) streamOnce(ctx context.Context, after *string, handle func(Webh
 				return progressed, err
 			}
 			if err := handle(m, nil); err != nil {
-				return progressed, handlerError{err}
+				return progressed, finalError{err}
 			}
 			if id != "" {
 				*after = id
