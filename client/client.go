@@ -126,11 +126,7 @@ func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 // ws returns the path of a workspace resource.
 func (c *Client) ws(format string, args ...any) string {
 	for i, a := range args {
-		if s, ok := a.(string); ok {
-			args[i] = url.PathEscape(s)
-		} else {
-			args[i] = url.PathEscape(fmt.Sprint(a))
-		}
+		args[i] = url.PathEscape(fmt.Sprint(a))
 	}
 	return "/v1/workspaces/" + url.PathEscape(c.workspace) + fmt.Sprintf(format, args...)
 }

@@ -118,9 +118,5 @@ func (c *Client) streamOnce(ctx context.Context, after *string, handle func(Webh
 // after (0: from the start); limit 0 is the server's default.
 func (c *Client) Events(ctx context.Context, after uint64, limit int) (EventsPage, error) {
 	var p EventsPage
-	q := "?after=" + strconv.FormatUint(after, 10)
-	if limit > 0 {
-		q += "&limit=" + strconv.Itoa(limit)
-	}
-	return p, c.Do(ctx, "GET", c.ws("/events")+q, nil, &p)
+	return p, c.Do(ctx, "GET", c.ws("/events")+pageQuery(nil, strconv.FormatUint(after, 10), limit), nil, &p)
 }
