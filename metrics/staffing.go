@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -284,15 +285,7 @@ func (w *StaffingWindow) Loads(now time.Time) []TeamLoad {
 		}
 		out = append(out, l)
 	}
-	slices.SortFunc(out, func(a, b TeamLoad) int {
-		switch {
-		case a.Team < b.Team:
-			return -1
-		case a.Team > b.Team:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b TeamLoad) int { return cmp.Compare(a.Team, b.Team) })
 	return out
 }
 
