@@ -26,10 +26,11 @@
 // CallbackRequested without KeepsPlace announces), which stops the ring
 // without counting it as unanswered; after a decline or a miss the call
 // waits in the same segment and may be offered again.
-// ManualAnswerRequested is followed at once by CallAnswered from the same teammate. CallDeflected takes the call out of
-// its queue (or stops it from entering one) and returns it to routing: the
-// host's workflow then ends it, sends it to voicemail, takes a callback
-// request or queues it elsewhere.
+// ManualAnswerRequested is followed at once by CallAnswered from the same
+// teammate. CallDeflected takes the call out of its queue (or stops it
+// from entering one) and returns it to routing: the host's workflow then
+// ends it, sends it to voicemail, takes a callback request or queues it
+// elsewhere.
 //
 // An answered call is active: CallOnHold and CallResumed toggle hold,
 // TeammateJoined adds a barging supervisor, and CallTransferred (Team is the
