@@ -169,14 +169,11 @@ func (n *Node) writeMeta(ctx context.Context, ws WorkspaceID, op metaOp) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidMeta, err)
 	}
-	f := r.Apply(data, enqueueTimeout(ctx))
-	if err := waitFuture(ctx, f); err != nil {
-		return n.raftErr(err)
+	res, err := n.commit(ctx, r, data)
+	if err != nil {
+		return err
 	}
-	if res, _ := f.Response().(*result); res != nil {
-		return res.err
-	}
-	return nil
+	return res.err
 }
 
 // GetMeta returns the value of key in the workspace's bucket on this

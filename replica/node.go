@@ -244,15 +244,24 @@ func (n *Node) leaderTerm() uint64 {
 // still commit. A trace in ctx ([WithTrace]) travels with the command to
 // its Delivery.
 func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assign.Ready, error) {
+	return n.do(ctx, ws, cmd, nil)
+}
+
+// do is Do, and DoIdempotent with idem set: the one path a command takes
+// to the log.
+func (n *Node) do(ctx context.Context, ws WorkspaceID, cmd assign.Command, idem *idemTag) (assign.Ready, error) {
 	if ws == "" {
 		return assign.Ready{}, fmt.Errorf("%w: empty workspace", assign.ErrInvalidArgument)
+	}
+	if idem != nil && (idem.Key == "" || len(idem.Key) > MaxIdempotencyKey || idem.Hash == "" || len(idem.Hash) > MaxIdempotencyKey) {
+		return assign.Ready{}, fmt.Errorf("%w: idempotency key of 1 to %d bytes", assign.ErrInvalidArgument, MaxIdempotencyKey)
 	}
 	r, err := n.leaderRaft()
 	if err != nil {
 		return assign.Ready{}, err
 	}
 	cmd.At = n.cfg.Clock.Now()
-	e := entry{Workspace: ws, Command: cmd, Trace: traceOf(ctx)}
+	e := entry{Workspace: ws, Command: cmd, Idem: idem, Trace: traceOf(ctx)}
 	if !n.exists(ws) { // the entry that creates the workspace carries its config
 		e.Engine = n.engineFor(ws)
 	}
@@ -260,15 +269,26 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 	if err != nil {
 		return assign.Ready{}, fmt.Errorf("%w: %v", assign.ErrInvalidArgument, err)
 	}
+	res, err := n.commit(ctx, r, data)
+	if err != nil {
+		return assign.Ready{}, err
+	}
+	return res.ready, res.err
+}
+
+// commit appends an encoded entry through r, the leader's raft, and waits
+// until it is applied on this node: the one wait of Do, DoIdempotent and
+// the meta writes.
+func (n *Node) commit(ctx context.Context, r *raft.Raft, data []byte) (*result, error) {
 	f := r.Apply(data, enqueueTimeout(ctx))
 	if err := waitFuture(ctx, f); err != nil {
-		return assign.Ready{}, n.raftErr(err)
+		return nil, n.raftErr(err)
 	}
 	res, _ := f.Response().(*result)
 	if res == nil {
-		return assign.Ready{}, fmt.Errorf("%w: no result", ErrBadEntry)
+		return nil, fmt.Errorf("%w: no result", ErrBadEntry)
 	}
-	return res.ready, res.err
+	return res, nil
 }
 
 // engineFor returns the config a new workspace ws is created with:
