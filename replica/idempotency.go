@@ -176,7 +176,10 @@ func (f *fsm) idemBefore(ws WorkspaceID, tag *idemTag, now time.Time) (*result, 
 		i++
 	}
 	if i > 0 {
-		f.idem[ws] = slices.Delete(order, 0, i)
+		// Reslice, not slices.Delete: dropping the oldest records must not
+		// move every younger one on each keyed command. append reclaims
+		// the dropped prefix when it next grows the array.
+		f.idem[ws] = order[i:]
 	}
 	v, ok := f.meta[ws][IdempotencyBucket][tag.Key]
 	if !ok {
