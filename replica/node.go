@@ -235,14 +235,14 @@ func (n *Node) leaderTerm() uint64 {
 
 // Do stamps cmd.At with the leader's clock and commits cmd to the log for
 // workspace ws, creating the workspace's engine on first use, on every
-// node with this leader's Config.Engine. Once the
+// node with this leader's Config.Engine (or Config.EngineFor's). Once the
 // command is applied on this (leader) node it returns the engine's error
 // for it and what it produced (a copy the caller owns); the effects are
 // also handed to Config.Deliver in log order. On a follower, or if
 // leadership is lost first, the error is a *[NotLeaderError] (errors.Is
 // ErrNotLeader). ctx bounds the wait; when it expires the command may
 // still commit. A trace in ctx ([WithTrace]) travels with the command to
-// its Delivery.
+// its Delivery. Safe for concurrent use.
 func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assign.Ready, error) {
 	return n.do(ctx, ws, cmd, nil)
 }
