@@ -41,10 +41,12 @@ func (f *fsm) Apply(l *raft.Log) any {
 }
 
 // downstream is what an applied entry hands on once the lock is released:
-// the Applied for OnApply and, on the leader, the Delivery for Deliver.
+// the Applied for OnApply and, on the leader when deliver is set, the
+// Delivery for Deliver (by value: no allocation per command).
 type downstream struct {
 	applied  Applied
-	delivery *Delivery
+	delivery Delivery
+	deliver  bool
 }
 
 // ApplyBatch applies committed entries in order under one lock, then,
@@ -57,7 +59,10 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	leaderTerm := f.n.leaderTerm()
 	woke := false
-	var next []downstream
+	var next []downstream // what the entries hand on, sized once per batch
+	if f.n.cfg.OnApply != nil || (f.n.cfg.Deliver != nil && leaderTerm != 0) {
+		next = make([]downstream, 0, len(logs))
+	}
 	f.mu.Lock()
 	for i, l := range logs {
 		if l.Index > f.applied {
@@ -69,7 +74,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		leading := leaderTerm != 0 && l.Term == leaderTerm
 		var d downstream
 		out[i], d = f.applyOne(l, leading)
-		if f.n.cfg.OnApply != nil || d.delivery != nil {
+		if f.n.cfg.OnApply != nil || d.deliver {
 			next = append(next, d)
 		}
 		woke = woke || leading
@@ -77,8 +82,8 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	f.mu.Unlock()
 	for _, d := range next {
 		f.onApply(d.applied)
-		if d.delivery != nil {
-			f.n.dq.push(*d.delivery)
+		if d.deliver {
+			f.n.dq.push(d.delivery)
 		}
 	}
 	f.n.appliedTo(logs[len(logs)-1].Index)
@@ -142,8 +147,9 @@ func (f *fsm) applyOne(l *raft.Log, leading bool) (*result, downstream) {
 		return &result{err: err}, d
 	}
 	if f.n.cfg.Deliver != nil && !r.Empty() {
-		d.delivery = &Delivery{Workspace: e.Workspace, Index: l.Index, Trace: e.Trace,
+		d.delivery = Delivery{Workspace: e.Workspace, Index: l.Index, Trace: e.Trace,
 			Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}
+		d.deliver = true
 	}
 	return &result{err: err, ready: assign.Ready{Effects: slices.Clone(r.Effects), Events: slices.Clone(r.Events)}}, d
 }

@@ -176,7 +176,10 @@ func (f *fsm) idemBefore(ws WorkspaceID, tag *idemTag, now time.Time) (*result, 
 		i++
 	}
 	if i > 0 {
-		f.idem[ws] = slices.Delete(order, 0, i)
+		// Reslice, not slices.Delete: dropping the oldest records must not
+		// move every younger one on each keyed command. append reclaims
+		// the dropped prefix when it next grows the array.
+		f.idem[ws] = order[i:]
 	}
 	v, ok := f.meta[ws][IdempotencyBucket][tag.Key]
 	if !ok {
@@ -220,34 +223,7 @@ func (f *fsm) idemAfter(ws WorkspaceID, tag *idemTag, at time.Time, err error, r
 // gets assign.ErrInvalidArgument before anything is written. Safe for
 // concurrent use.
 func (n *Node) DoIdempotent(ctx context.Context, ws WorkspaceID, cmd assign.Command, key, hash string) (assign.Ready, error) {
-	if ws == "" {
-		return assign.Ready{}, fmt.Errorf("%w: empty workspace", assign.ErrInvalidArgument)
-	}
-	if key == "" || len(key) > MaxIdempotencyKey || hash == "" || len(hash) > MaxIdempotencyKey {
-		return assign.Ready{}, fmt.Errorf("%w: idempotency key of 1 to %d bytes", assign.ErrInvalidArgument, MaxIdempotencyKey)
-	}
-	r, err := n.leaderRaft()
-	if err != nil {
-		return assign.Ready{}, err
-	}
-	cmd.At = n.cfg.Clock.Now()
-	e := entry{Workspace: ws, Command: cmd, Idem: &idemTag{Key: key, Hash: hash}, Trace: traceOf(ctx)}
-	if !n.fsm.has(ws) {
-		e.Engine = n.engineFor(ws)
-	}
-	data, err := encodeEntry(e)
-	if err != nil {
-		return assign.Ready{}, fmt.Errorf("%w: %v", assign.ErrInvalidArgument, err)
-	}
-	f := r.Apply(data, enqueueTimeout(ctx))
-	if err := waitFuture(ctx, f); err != nil {
-		return assign.Ready{}, n.raftErr(err)
-	}
-	res, _ := f.Response().(*result)
-	if res == nil {
-		return assign.Ready{}, fmt.Errorf("%w: no result", ErrBadEntry)
-	}
-	return res.ready, res.err
+	return n.do(ctx, ws, cmd, &idemTag{Key: key, Hash: hash})
 }
 
 // Outcome is a keyed command's recorded outcome: the engine's error and

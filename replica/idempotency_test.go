@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -102,4 +103,29 @@ func TestIdempotentRetryAcrossFailover(t *testing.T) {
 		require.Equal(t, want, n.metaJSON())
 	}
 	require.Empty(t, c.j.problemList())
+}
+
+// BenchmarkIdempotentPrune measures the state machine's idempotency
+// bookkeeping for one keyed command in a workspace that holds 100,000
+// records, each command expiring the oldest one: the cost must not grow
+// with the records kept.
+func BenchmarkIdempotentPrune(b *testing.B) {
+	f := &fsm{meta: metaStore{}, idem: idemOrder{}}
+	const kept = 100_000
+	for i := range kept {
+		f.idemAfter("w", &idemTag{Key: fmt.Sprint("old", i), Hash: "h"}, t0.Add(time.Duration(i)*time.Second), nil, assign.Ready{})
+	}
+	i := 0
+	for b.Loop() {
+		now := t0.Add(IdempotencyTTL + time.Duration(i)*time.Second + time.Second/2)
+		tag := &idemTag{Key: fmt.Sprint("new", i), Hash: "h"}
+		if _, done := f.idemBefore("w", tag, now); done {
+			b.Fatal("a new key was found recorded")
+		}
+		f.idemAfter("w", tag, now, nil, assign.Ready{})
+		i++
+	}
+	if got := len(f.idem["w"]); got > kept {
+		b.Fatalf("%d records kept, want at most %d: expired ones were not pruned", got, kept)
+	}
 }

@@ -36,6 +36,11 @@ type Member struct {
 // String returns "ID at Addr".
 func (m Member) String() string { return m.ID + " at " + m.Addr }
 
+// memberOf is s as a Member.
+func memberOf(s raft.Server) Member {
+	return Member{ID: string(s.ID), Addr: string(s.Address), Voter: s.Suffrage == raft.Voter}
+}
+
 // Join adds a voter with the given raft ID and address. Call it on the
 // leader; elsewhere it returns a *[NotLeaderError] naming the leader.
 // Joining an ID that is already a voter with the same address is a
@@ -127,7 +132,7 @@ func (n *Node) Members() []Member {
 	}
 	out := make([]Member, 0, len(servers))
 	for _, s := range servers {
-		out = append(out, Member{ID: string(s.ID), Addr: string(s.Address), Voter: s.Suffrage == raft.Voter})
+		out = append(out, memberOf(s))
 	}
 	return out
 }
@@ -155,7 +160,7 @@ func (n *Node) Unreachable(ctx context.Context) []Member {
 	}
 	var out []Member
 	for _, s := range n.unreachable(ctx, servers, "") {
-		out = append(out, Member{ID: string(s.ID), Addr: string(s.Address), Voter: true})
+		out = append(out, memberOf(s)) // a voter: only voters are probed
 	}
 	return out
 }
@@ -316,7 +321,7 @@ func (n *Node) aloneAgain(rc *raft.Config, r *raft.Raft) (*raft.Raft, error) {
 func serverList(servers []raft.Server) string {
 	names := make([]string, len(servers))
 	for i, s := range servers {
-		names[i] = string(s.ID) + " at " + string(s.Address)
+		names[i] = memberOf(s).String()
 	}
 	return strings.Join(names, ", ")
 }

@@ -52,7 +52,7 @@ type metaOp struct {
 
 // metaStore is the state machine's meta data: workspace -> bucket -> key
 // -> value. Values are never changed in place (a put stores a new slice),
-// so a snapshot may share them. Guarded by fsm.mu.
+// so a snapshot may share them, and readers get copies. Guarded by fsm.mu.
 type metaStore map[WorkspaceID]map[string]map[string][]byte
 
 func checkMetaName(what, s string, limit int) error {
@@ -79,7 +79,9 @@ func (op metaOp) check() error {
 	return nil
 }
 
-// apply carries out op for ws.
+// apply carries out op for ws. A put keeps op.Value, which the caller
+// hands over: every caller's is fresh (decoded from the log entry, or
+// just encoded), so it is not copied again.
 func (m metaStore) apply(ws WorkspaceID, op metaOp) {
 	buckets := m[ws]
 	if op.Delete {
@@ -102,7 +104,7 @@ func (m metaStore) apply(ws WorkspaceID, op metaOp) {
 		b = map[string][]byte{}
 		buckets[op.Bucket] = b
 	}
-	b[op.Key] = slices.Clone(op.Value)
+	b[op.Key] = op.Value
 }
 
 // clone copies the maps (not the values, which are never changed in place).
@@ -169,14 +171,11 @@ func (n *Node) writeMeta(ctx context.Context, ws WorkspaceID, op metaOp) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidMeta, err)
 	}
-	f := r.Apply(data, enqueueTimeout(ctx))
-	if err := waitFuture(ctx, f); err != nil {
-		return n.raftErr(err)
+	res, err := n.commit(ctx, r, data)
+	if err != nil {
+		return err
 	}
-	if res, _ := f.Response().(*result); res != nil {
-		return res.err
-	}
-	return nil
+	return res.err
 }
 
 // GetMeta returns the value of key in the workspace's bucket on this

@@ -235,24 +235,33 @@ func (n *Node) leaderTerm() uint64 {
 
 // Do stamps cmd.At with the leader's clock and commits cmd to the log for
 // workspace ws, creating the workspace's engine on first use, on every
-// node with this leader's Config.Engine. Once the
+// node with this leader's Config.Engine (or Config.EngineFor's). Once the
 // command is applied on this (leader) node it returns the engine's error
 // for it and what it produced (a copy the caller owns); the effects are
 // also handed to Config.Deliver in log order. On a follower, or if
 // leadership is lost first, the error is a *[NotLeaderError] (errors.Is
 // ErrNotLeader). ctx bounds the wait; when it expires the command may
 // still commit. A trace in ctx ([WithTrace]) travels with the command to
-// its Delivery.
+// its Delivery. Safe for concurrent use.
 func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assign.Ready, error) {
+	return n.do(ctx, ws, cmd, nil)
+}
+
+// do is Do, and DoIdempotent with idem set: the one path a command takes
+// to the log.
+func (n *Node) do(ctx context.Context, ws WorkspaceID, cmd assign.Command, idem *idemTag) (assign.Ready, error) {
 	if ws == "" {
 		return assign.Ready{}, fmt.Errorf("%w: empty workspace", assign.ErrInvalidArgument)
+	}
+	if idem != nil && (idem.Key == "" || len(idem.Key) > MaxIdempotencyKey || idem.Hash == "" || len(idem.Hash) > MaxIdempotencyKey) {
+		return assign.Ready{}, fmt.Errorf("%w: idempotency key of 1 to %d bytes", assign.ErrInvalidArgument, MaxIdempotencyKey)
 	}
 	r, err := n.leaderRaft()
 	if err != nil {
 		return assign.Ready{}, err
 	}
 	cmd.At = n.cfg.Clock.Now()
-	e := entry{Workspace: ws, Command: cmd, Trace: traceOf(ctx)}
+	e := entry{Workspace: ws, Command: cmd, Idem: idem, Trace: traceOf(ctx)}
 	if !n.exists(ws) { // the entry that creates the workspace carries its config
 		e.Engine = n.engineFor(ws)
 	}
@@ -260,15 +269,26 @@ func (n *Node) Do(ctx context.Context, ws WorkspaceID, cmd assign.Command) (assi
 	if err != nil {
 		return assign.Ready{}, fmt.Errorf("%w: %v", assign.ErrInvalidArgument, err)
 	}
+	res, err := n.commit(ctx, r, data)
+	if err != nil {
+		return assign.Ready{}, err
+	}
+	return res.ready, res.err
+}
+
+// commit appends an encoded entry through r, the leader's raft, and waits
+// until it is applied on this node: the one wait of Do, DoIdempotent and
+// the meta writes.
+func (n *Node) commit(ctx context.Context, r *raft.Raft, data []byte) (*result, error) {
 	f := r.Apply(data, enqueueTimeout(ctx))
 	if err := waitFuture(ctx, f); err != nil {
-		return assign.Ready{}, n.raftErr(err)
+		return nil, n.raftErr(err)
 	}
 	res, _ := f.Response().(*result)
 	if res == nil {
-		return assign.Ready{}, fmt.Errorf("%w: no result", ErrBadEntry)
+		return nil, fmt.Errorf("%w: no result", ErrBadEntry)
 	}
-	return res.ready, res.err
+	return res, nil
 }
 
 // engineFor returns the config a new workspace ws is created with:
