@@ -50,7 +50,7 @@ func (s *Store) Prune(now time.Time) (int, error) {
 func (s *Store) pruneChunk(ws string, cutoff time.Time) (deleted int, more bool, err error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.writable(); err != nil {
+	if err := s.Check(); err != nil {
 		return 0, false, err
 	}
 	s.mu.Lock()

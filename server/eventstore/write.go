@@ -33,7 +33,7 @@ type Entry struct {
 func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.writable(); err != nil {
+	if err := s.Check(); err != nil {
 		return nil, err
 	}
 	if len(entries) == 0 {
@@ -156,7 +156,7 @@ func (s *Store) MarkGap(after, upto uint64, reason string) error {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.writable(); err != nil {
+	if err := s.Check(); err != nil {
 		return err
 	}
 	g := Gap{After: after, Upto: upto, Reason: reason}
