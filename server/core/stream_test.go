@@ -157,10 +157,6 @@ func TestFullStreamHoldsTheLogBackAndLosesNothing(t *testing.T) {
 // It records that gap durably and serves it (Gaps), and stores the events
 // of every entry after it; nothing is silently missing.
 func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
-	snapshotting := func(c *raft.Config) {
-		fastRaft(c)
-		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
-	}
 	dir1 := t.TempDir()
 	tel := telephony.LogTelephony{Logger: quiet()}
 	leader, err := core.Open(core.Config{Dir: dir1, NodeID: "n1", RaftAddr: "127.0.0.1:0", Bootstrap: true,
@@ -235,6 +231,13 @@ func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
 	}
 }
 
+// snapshotting is fastRaft that snapshots after a few entries and keeps
+// one trailing log entry, so a restart or a join meets a snapshot.
+func snapshotting(c *raft.Config) {
+	fastRaft(c)
+	c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
+}
+
 // waitSnapshot does commands until raft has taken a snapshot in dir.
 func waitSnapshot(t *testing.T, rt *core.Runtime, dir string) { waitSnapshotPast(t, rt, dir, 0) }
 
@@ -263,10 +266,6 @@ func waitSnapshotPast(t *testing.T, rt *core.Runtime, dir string, past uint64) {
 // rather than report a gap: the old server wrote every event before raft
 // could snapshot it.
 func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
-	snapshotting := func(c *raft.Config) {
-		fastRaft(c)
-		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
-	}
 	dir := t.TempDir()
 	cfg := core.Config{Dir: dir, Engine: assign.DefaultConfig(), Telephony: telephony.LogTelephony{Logger: quiet()},
 		Logger: quiet(), TuneRaft: snapshotting}
@@ -363,10 +362,6 @@ func TestEventsPastTheRetentionArePruned(t *testing.T) {
 // the entries in between as a gap when it restarts, and stores the
 // entries after the snapshot from the log.
 func TestRestartBehindASnapshotMarksTheGap(t *testing.T) {
-	snapshotting := func(c *raft.Config) {
-		fastRaft(c)
-		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
-	}
 	dir := t.TempDir()
 	cfg := core.Config{Dir: dir, Engine: assign.DefaultConfig(), Telephony: telephony.LogTelephony{Logger: quiet()},
 		Logger: quiet(), TuneRaft: snapshotting}
