@@ -114,6 +114,35 @@ func TestDoDoesNotWaitForTheStreamButReadsSeeIt(t *testing.T) {
 	}
 }
 
+// A command sent with an idempotency key is a Do: it returns once the
+// engine has applied it, without waiting for the stream's consumers, so
+// a held-up event store cannot turn an applied command into an error; a
+// retry with the key returns the recorded outcome, and the readers see
+// the write once the consumers resume.
+func TestDoIdempotentDoesNotWaitForTheStream(t *testing.T) {
+	rt := open(t, core.Config{InMemory: true, Telephony: telephony.LogTelephony{Logger: quiet()}})
+	defer rt.Close()
+	seed(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	release := blockConsumers(rt)
+	defer release()
+	cmd := assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"}
+	rd, err := rt.Default().DoIdempotent(ctx, cmd, "key-1", "hash-1")
+	if err != nil {
+		t.Fatalf("DoIdempotent waited for the consumers: %v", err)
+	}
+	again, err := rt.Default().DoIdempotent(ctx, cmd, "key-1", "hash-1")
+	if err != nil || len(again.Events) != len(rd.Events) {
+		t.Fatalf("the retry: %d events, %v; the first: %d events", len(again.Events), err, len(rd.Events))
+	}
+	release()
+	if d := rt.Default().Dashboard(time.Time{}); d.InQueue != 1 {
+		t.Fatalf("the dashboard read after DoIdempotent shows %d in queue, want 1", d.InQueue)
+	}
+}
+
 // The stream's queue is bounded: when the consumers fall behind by more
 // than it holds, the state machine waits for them rather than drop a
 // durable event, and every event reaches the store once they resume.

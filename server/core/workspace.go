@@ -306,14 +306,11 @@ func (w *Workspace) Do(ctx context.Context, cmd assign.Command) (assign.Ready, e
 
 // DoIdempotent is [Workspace.Do] for a command sent with an idempotency
 // key and the hash of its request (replica.Node.DoIdempotent): the first
-// command with the key acts, a retry returns its recorded outcome. Safe
-// for concurrent use.
+// command with the key acts, a retry returns its recorded outcome. Like
+// Do, it does not wait for the stream's consumers. Safe for concurrent
+// use.
 func (w *Workspace) DoIdempotent(ctx context.Context, cmd assign.Command, key, hash string) (assign.Ready, error) {
-	rd, err := w.rt.node.DoIdempotent(ctx, w.id, cmd, key, hash)
-	if err != nil {
-		return rd, err
-	}
-	return rd, w.rt.CatchUp(ctx)
+	return w.rt.node.DoIdempotent(ctx, w.id, cmd, key, hash)
 }
 
 // Recorded returns the outcome recorded on this node for an idempotency
