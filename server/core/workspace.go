@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -441,7 +442,7 @@ func (e Events) Len() int { return e.s.Len(e.ws) }
 func (e Events) LastSeq() uint64 { return e.s.LastSeq(e.ws) }
 
 // Export writes the workspace's events as JSON lines (eventstore.Store.Export).
-func (e Events) Export(w interface{ Write([]byte) (int, error) }) error { return e.s.Export(e.ws, w) }
+func (e Events) Export(w io.Writer) error { return e.s.Export(e.ws, w) }
 
 // restored records in every workspace's effect log, and for the logs
 // made later, that a snapshot at index replaced the state.
