@@ -44,8 +44,9 @@ import (
 
 // DefaultWorkspace is the workspace every server has from its start: the
 // one of the server's configured host token, the SIP gateway and the
-// demo.
-const DefaultWorkspace replica.WorkspaceID = "default"
+// demo. It is the event store's legacy workspace, so the events of a
+// store written before workspaces existed are its events.
+const DefaultWorkspace = replica.WorkspaceID(eventstore.LegacyWorkspace)
 
 // RegistrySpace is the meta store namespace of the workspace registry; no
 // workspace can be named so (IDs are lower-case letters, digits and
