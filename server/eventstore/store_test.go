@@ -283,6 +283,26 @@ func TestEventsPruneDeletes(t *testing.T) {
 	}
 }
 
+// A Prune with nothing to delete commits nothing: each workspace's empty
+// transaction is rolled back rather than committed, which would write and
+// sync the file once per workspace at every prune.
+func TestEventsPruneWithNothingToDeleteCommitsNothing(t *testing.T) {
+	s := open(t, eventstore.Config{Dir: t.TempDir(), Retention: 24 * time.Hour})
+	mustAppend(t, s,
+		eventstore.Entry{Index: 1, Workspace: ws, Events: callEvents(1, "c1")},
+		eventstore.Entry{Index: 2, Workspace: "w2", Events: callEvents(1, "c1")})
+	before := eventstore.Commits(t, s)
+	if n, err := s.Prune(t0.Add(time.Hour)); n != 0 || err != nil {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	if got := eventstore.Commits(t, s); got != before {
+		t.Fatalf("a prune that deleted nothing made %d commits", got-before)
+	}
+	if s.Len(ws) != 2 || s.Len("w2") != 2 {
+		t.Fatalf("len %d and %d", s.Len(ws), s.Len("w2"))
+	}
+}
+
 // A store without a directory lives in a private file removed at Close;
 // after Close every method fails with ErrClosed.
 func TestEventsTemporaryAndClosed(t *testing.T) {
