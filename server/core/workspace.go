@@ -209,7 +209,7 @@ func (r *Runtime) CreateWorkspace(ctx context.Context, id replica.WorkspaceID, e
 		return "", fmt.Errorf("%w: %q", ErrBadWorkspaceID, id)
 	}
 	if engine != nil {
-		if _, err := assign.New(*engine); err != nil {
+		if err := engine.Validate(); err != nil {
 			return "", err
 		}
 	}
