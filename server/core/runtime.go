@@ -226,9 +226,6 @@ func (r *Runtime) rebuild() error {
 
 // fold folds a workspace's new events into its metrics, in order.
 func (r *Runtime) fold(ws replica.WorkspaceID, events []eventlog.Event) {
-	if len(events) == 0 {
-		return
-	}
 	w := r.space(ws)
 	rejected := 0
 	var first error
