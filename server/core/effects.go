@@ -1,6 +1,7 @@
 package core
 
 import (
+	"sort"
 	"sync"
 
 	"github.com/phonebalance/phonebalance/assign"
@@ -93,11 +94,11 @@ func (l *EffectLog) After(id replica.EffectID, max int) (recs []EffectRecord, ga
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	gap = id.Index+1 < l.floor || less(id, l.evicted)
-	for i := 0; i < l.n && len(recs) < max; i++ {
-		r := l.buf[(l.start+i)%len(l.buf)]
-		if less(id, r.ID) {
-			recs = append(recs, r)
-		}
+	at := func(i int) *EffectRecord { return &l.buf[(l.start+i)%len(l.buf)] }
+	// The ring is in ID order: find the first after id rather than scan it.
+	first := sort.Search(l.n, func(i int) bool { return less(id, at(i).ID) })
+	for i := first; i < l.n && len(recs) < max; i++ {
+		recs = append(recs, *at(i))
 	}
 	return recs, gap, l.changed
 }

@@ -31,8 +31,11 @@ type Batch struct {
 // subscriber whose buffer is full misses the batch, and the next batch
 // it receives says so (Batch.Gap). Safe for concurrent use.
 type Hub struct {
-	mu     sync.Mutex
-	subs   map[*Subscription]struct{}
+	mu sync.Mutex
+	// subs are the open subscriptions by workspace ("": those of every
+	// workspace), so that a batch reaches its workspace's subscribers
+	// without a look at every other workspace's.
+	subs   map[replica.WorkspaceID]map[*Subscription]struct{}
 	closed bool
 }
 
@@ -46,7 +49,7 @@ type Subscription struct {
 }
 
 // NewHub returns a hub with no subscribers.
-func NewHub() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
+func NewHub() *Hub { return &Hub{subs: map[replica.WorkspaceID]map[*Subscription]struct{}{}} }
 
 // Subscribe returns a subscription to workspace ws's batches (ws empty:
 // every workspace's), and to every snapshot installed, buffering up to
@@ -64,7 +67,12 @@ func (h *Hub) Subscribe(ws replica.WorkspaceID, buffer int) *Subscription {
 		s.once.Do(func() {})
 		return s
 	}
-	h.subs[s] = struct{}{}
+	set := h.subs[ws]
+	if set == nil {
+		set = map[*Subscription]struct{}{}
+		h.subs[ws] = set
+	}
+	set[s] = struct{}{}
 	return s
 }
 
@@ -73,10 +81,19 @@ func (h *Hub) Subscribe(ws replica.WorkspaceID, buffer int) *Subscription {
 func (h *Hub) Publish(b Batch) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.subs {
-		if s.ws != "" && b.Workspace != "" && s.ws != b.Workspace {
-			continue
+	if b.Workspace == "" {
+		for _, set := range h.subs {
+			send(set, b)
 		}
+		return
+	}
+	send(h.subs[""], b)
+	send(h.subs[b.Workspace], b)
+}
+
+// send hands b to each subscription of set without blocking. h.mu is held.
+func send(set map[*Subscription]struct{}, b Batch) {
+	for s := range set {
 		out := b
 		out.Gap = s.gap
 		select {
@@ -92,7 +109,11 @@ func (h *Hub) Publish(b Batch) {
 func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs)
+	n := 0
+	for _, set := range h.subs {
+		n += len(set)
+	}
+	return n
 }
 
 // Close closes every subscription's channel; later subscriptions are
@@ -104,9 +125,11 @@ func (h *Hub) Close() {
 		return
 	}
 	h.closed = true
-	for s := range h.subs {
-		delete(h.subs, s)
-		s.once.Do(func() { close(s.ch) })
+	for ws, set := range h.subs {
+		for s := range set {
+			s.once.Do(func() { close(s.ch) })
+		}
+		delete(h.subs, ws)
 	}
 }
 
@@ -119,6 +142,11 @@ func (s *Subscription) C() <-chan Batch { return s.ch }
 func (s *Subscription) Close() {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
-	delete(s.hub.subs, s)
+	if set := s.hub.subs[s.ws]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(s.hub.subs, s.ws)
+		}
+	}
 	s.once.Do(func() { close(s.ch) })
 }

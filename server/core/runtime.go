@@ -21,6 +21,15 @@
 //   - Gaps(): the ranges of entries whose events this node lacks (it
 //     installed a snapshot); Store(): the whole event store (backups,
 //     readiness).
+//   - WaitApplied(ctx, index) and CatchUp(ctx): wait for the stream's
+//     consumers, which may lag the state machine by a few entries (Do
+//     does not wait for them; Events, Dashboard, WithCollector and
+//     Advice catch up before they read).
+//   - SetTelephony(t): the telephony side, which may be built on the open
+//     node; deliveries wait for it when Config.Telephony is nil.
+//   - Exporter(): the Prometheus collector, which mirrors every
+//     workspace's metrics collector at scrape time (no fold of its own),
+//     with every team's series from the team's creation.
 //
 // and on a [*Workspace]:
 //
@@ -31,22 +40,15 @@
 //   - Dashboard(now): the live metrics.Dashboard, read under the
 //     collector's lock; WithCollector(fn) for Report and ChannelAt.
 //   - Events(): the workspace's stored events (Timeline, After, Recent).
-//   - WaitApplied(ctx, index) and CatchUp(ctx): wait for the stream's
-//     consumers, which may lag the state machine by a few entries (Do
-//     does not wait for them; Events, Dashboard, WithCollector and
-//     Advice catch up before they read).
 //   - Subscribe(buffer): the workspace's events of each applied entry
 //     with its raft index, as they are stored; never blocking the log (a
 //     slow subscriber misses batches and sees Batch.Gap on the next one).
-//   - SetTelephony(t): the telephony side, which may be built on the open
-//     node; deliveries wait for it when Config.Telephony is nil.
-//   - Advice(now): the staffing advice per team (arrival rate and mean
-//     handle time over a sliding window, and the teammates a service-level
-//     target needs), from the collector's staffing loads; also exported on
-//     /metrics.
-//   - Exporter() (on the runtime): the Prometheus collector, which mirrors
-//     every workspace's metrics collector at scrape time (no fold of its
-//     own), with every team's series from the team's creation.
+//   - Advice(now, available): the staffing advice per team (arrival rate
+//     and mean handle time over a sliding window, and the teammates a
+//     service-level target needs), from the collector's staffing loads;
+//     also exported on /metrics.
+//   - Exporter(): the workspace's own Prometheus collector (what its host
+//     may scrape).
 package core
 
 import (
@@ -226,9 +228,6 @@ func (r *Runtime) rebuild() error {
 
 // fold folds a workspace's new events into its metrics, in order.
 func (r *Runtime) fold(ws replica.WorkspaceID, events []eventlog.Event) {
-	if len(events) == 0 {
-		return
-	}
 	w := r.space(ws)
 	rejected := 0
 	var first error

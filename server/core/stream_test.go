@@ -114,6 +114,35 @@ func TestDoDoesNotWaitForTheStreamButReadsSeeIt(t *testing.T) {
 	}
 }
 
+// A command sent with an idempotency key is a Do: it returns once the
+// engine has applied it, without waiting for the stream's consumers, so
+// a held-up event store cannot turn an applied command into an error; a
+// retry with the key returns the recorded outcome, and the readers see
+// the write once the consumers resume.
+func TestDoIdempotentDoesNotWaitForTheStream(t *testing.T) {
+	rt := open(t, core.Config{InMemory: true, Telephony: telephony.LogTelephony{Logger: quiet()}})
+	defer rt.Close()
+	seed(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	release := blockConsumers(rt)
+	defer release()
+	cmd := assign.Command{Op: assign.OpArrive, Call: "call-1", Team: "support"}
+	rd, err := rt.Default().DoIdempotent(ctx, cmd, "key-1", "hash-1")
+	if err != nil {
+		t.Fatalf("DoIdempotent waited for the consumers: %v", err)
+	}
+	again, err := rt.Default().DoIdempotent(ctx, cmd, "key-1", "hash-1")
+	if err != nil || len(again.Events) != len(rd.Events) {
+		t.Fatalf("the retry: %d events, %v; the first: %d events", len(again.Events), err, len(rd.Events))
+	}
+	release()
+	if d := rt.Default().Dashboard(time.Time{}); d.InQueue != 1 {
+		t.Fatalf("the dashboard read after DoIdempotent shows %d in queue, want 1", d.InQueue)
+	}
+}
+
 // The stream's queue is bounded: when the consumers fall behind by more
 // than it holds, the state machine waits for them rather than drop a
 // durable event, and every event reaches the store once they resume.
@@ -157,10 +186,6 @@ func TestFullStreamHoldsTheLogBackAndLosesNothing(t *testing.T) {
 // It records that gap durably and serves it (Gaps), and stores the events
 // of every entry after it; nothing is silently missing.
 func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
-	snapshotting := func(c *raft.Config) {
-		fastRaft(c)
-		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
-	}
 	dir1 := t.TempDir()
 	tel := telephony.LogTelephony{Logger: quiet()}
 	leader, err := core.Open(core.Config{Dir: dir1, NodeID: "n1", RaftAddr: "127.0.0.1:0", Bootstrap: true,
@@ -235,6 +260,13 @@ func TestFollowerInstallingASnapshotMarksTheGap(t *testing.T) {
 	}
 }
 
+// snapshotting is fastRaft that snapshots after a few entries and keeps
+// one trailing log entry, so a restart or a join meets a snapshot.
+func snapshotting(c *raft.Config) {
+	fastRaft(c)
+	c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
+}
+
 // waitSnapshot does commands until raft has taken a snapshot in dir.
 func waitSnapshot(t *testing.T, rt *core.Runtime, dir string) { waitSnapshotPast(t, rt, dir, 0) }
 
@@ -263,10 +295,6 @@ func waitSnapshotPast(t *testing.T, rt *core.Runtime, dir string, past uint64) {
 // rather than report a gap: the old server wrote every event before raft
 // could snapshot it.
 func TestImportedStoreAdoptsTheSnapshotIndex(t *testing.T) {
-	snapshotting := func(c *raft.Config) {
-		fastRaft(c)
-		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
-	}
 	dir := t.TempDir()
 	cfg := core.Config{Dir: dir, Engine: assign.DefaultConfig(), Telephony: telephony.LogTelephony{Logger: quiet()},
 		Logger: quiet(), TuneRaft: snapshotting}
@@ -363,10 +391,6 @@ func TestEventsPastTheRetentionArePruned(t *testing.T) {
 // the entries in between as a gap when it restarts, and stores the
 // entries after the snapshot from the log.
 func TestRestartBehindASnapshotMarksTheGap(t *testing.T) {
-	snapshotting := func(c *raft.Config) {
-		fastRaft(c)
-		c.SnapshotThreshold, c.TrailingLogs, c.SnapshotInterval = 4, 1, 20*time.Millisecond
-	}
 	dir := t.TempDir()
 	cfg := core.Config{Dir: dir, Engine: assign.DefaultConfig(), Telephony: telephony.LogTelephony{Logger: quiet()},
 		Logger: quiet(), TuneRaft: snapshotting}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -43,8 +44,9 @@ import (
 
 // DefaultWorkspace is the workspace every server has from its start: the
 // one of the server's configured host token, the SIP gateway and the
-// demo.
-const DefaultWorkspace replica.WorkspaceID = "default"
+// demo. It is the event store's legacy workspace, so the events of a
+// store written before workspaces existed are its events.
+const DefaultWorkspace = replica.WorkspaceID(eventstore.LegacyWorkspace)
 
 // RegistrySpace is the meta store namespace of the workspace registry; no
 // workspace can be named so (IDs are lower-case letters, digits and
@@ -207,7 +209,7 @@ func (r *Runtime) CreateWorkspace(ctx context.Context, id replica.WorkspaceID, e
 		return "", fmt.Errorf("%w: %q", ErrBadWorkspaceID, id)
 	}
 	if engine != nil {
-		if _, err := assign.New(*engine); err != nil {
+		if err := engine.Validate(); err != nil {
 			return "", err
 		}
 	}
@@ -306,14 +308,11 @@ func (w *Workspace) Do(ctx context.Context, cmd assign.Command) (assign.Ready, e
 
 // DoIdempotent is [Workspace.Do] for a command sent with an idempotency
 // key and the hash of its request (replica.Node.DoIdempotent): the first
-// command with the key acts, a retry returns its recorded outcome. Safe
-// for concurrent use.
+// command with the key acts, a retry returns its recorded outcome. Like
+// Do, it does not wait for the stream's consumers. Safe for concurrent
+// use.
 func (w *Workspace) DoIdempotent(ctx context.Context, cmd assign.Command, key, hash string) (assign.Ready, error) {
-	rd, err := w.rt.node.DoIdempotent(ctx, w.id, cmd, key, hash)
-	if err != nil {
-		return rd, err
-	}
-	return rd, w.rt.CatchUp(ctx)
+	return w.rt.node.DoIdempotent(ctx, w.id, cmd, key, hash)
 }
 
 // Recorded returns the outcome recorded on this node for an idempotency
@@ -444,7 +443,7 @@ func (e Events) Len() int { return e.s.Len(e.ws) }
 func (e Events) LastSeq() uint64 { return e.s.LastSeq(e.ws) }
 
 // Export writes the workspace's events as JSON lines (eventstore.Store.Export).
-func (e Events) Export(w interface{ Write([]byte) (int, error) }) error { return e.s.Export(e.ws, w) }
+func (e Events) Export(w io.Writer) error { return e.s.Export(e.ws, w) }
 
 // restored records in every workspace's effect log, and for the logs
 // made later, that a snapshot at index replaced the state.

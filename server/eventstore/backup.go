@@ -57,7 +57,8 @@ func (c *Copy) WriteTo(w io.Writer) (int64, error) { return c.tx.WriteTo(w) }
 func (c *Copy) Close() error { return c.tx.Rollback() }
 
 // Check reports why the store cannot serve (closed, or opened read-only),
-// nil when it can: a readiness probe's check. It never blocks on disk.
+// nil when it can: a readiness probe's check, and the one every write
+// (Append, MarkGap, Prune) makes first. It never blocks on disk.
 func (s *Store) Check() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

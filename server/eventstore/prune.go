@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -45,12 +46,16 @@ func (s *Store) Prune(now time.Time) (int, error) {
 	return total, nil
 }
 
+// errNothingToPrune rolls back a prune transaction that deleted nothing:
+// a commit, even of no change, writes and syncs the file.
+var errNothingToPrune = errors.New("eventstore: nothing to prune")
+
 // pruneChunk deletes up to pruneChunk events of workspace ws older than
 // cutoff, reporting whether more may remain.
 func (s *Store) pruneChunk(ws string, cutoff time.Time) (deleted int, more bool, err error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.writable(); err != nil {
+	if err := s.Check(); err != nil {
 		return 0, false, err
 	}
 	s.mu.Lock()
@@ -60,8 +65,11 @@ func (s *Store) pruneChunk(ws string, cutoff time.Time) (deleted int, more bool,
 	var lastDeleted uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b, ok, err := wsBuckets(tx, ws, false)
-		if err != nil || !ok {
+		if err != nil {
 			return err
+		}
+		if !ok {
+			return errNothingToPrune
 		}
 		events, byCall := b.events, b.byCall
 		var seqKeys, callKeys [][]byte
@@ -97,10 +105,13 @@ func (s *Store) pruneChunk(ws string, cutoff time.Time) (deleted int, more bool,
 		}
 		deleted = len(seqKeys)
 		if deleted == 0 {
-			return nil
+			return errNothingToPrune
 		}
 		return putCounters(b.meta, lastSeq, count-deleted)
 	})
+	if errors.Is(err, errNothingToPrune) {
+		return 0, false, nil
+	}
 	if err != nil {
 		return 0, false, err
 	}

@@ -400,17 +400,3 @@ func (s *Store) view(fn func(*bolt.Tx) error) error {
 	}
 	return err
 }
-
-// writable reports why the store cannot be written, if it cannot. s.wmu
-// is held.
-func (s *Store) writable() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.closed:
-		return ErrClosed
-	case s.readOnly:
-		return ErrReadOnly
-	}
-	return nil
-}

@@ -92,6 +92,28 @@ func TestEventsAppendSkipsReplay(t *testing.T) {
 	}
 }
 
+// Events out of Seq order within an entry are skipped, wherever they
+// fall: only events above every Seq kept before them are stored and come
+// back, in order.
+func TestEventsAppendSkipsEventsOutOfOrder(t *testing.T) {
+	s := open(t, eventstore.Config{Dir: t.TempDir()})
+	mustAppend(t, s, eventstore.Entry{Index: 1, Workspace: ws, Events: callEvents(1, "c1")})
+	var evs []eventlog.Event
+	for _, seq := range []uint64{2, 3, 6, 4, 6, 7, 5, 8} { // 2: replayed
+		evs = append(evs, eventlog.Event{Seq: seq, At: t0, Kind: eventlog.CallPlaced, Call: "c2", Direction: pb.Inbound})
+	}
+	fresh := mustAppend(t, s, eventstore.Entry{Index: 2, Workspace: ws, Events: evs})
+	if want := []uint64{3, 6, 7, 8}; !slices.Equal(seqs(fresh), want) {
+		t.Fatalf("fresh %v, want %v", seqs(fresh), want)
+	}
+	if got := replayed(t, s); !slices.Equal(got, []uint64{1, 2, 3, 6, 7, 8}) {
+		t.Fatalf("stored %v", got)
+	}
+	if s.Len(ws) != 6 || s.LastSeq(ws) != 8 {
+		t.Fatalf("len %d, last seq %d", s.Len(ws), s.LastSeq(ws))
+	}
+}
+
 // Applied and LastSeq are persisted with the events: a reopened store
 // resumes where it stopped, and an entry without events still advances
 // Applied. Applied never goes back.
@@ -258,6 +280,26 @@ func TestEventsPruneDeletes(t *testing.T) {
 	check()
 	if n, err := s.Prune(t0.Add(1000 * time.Hour)); n != 0 || err != nil {
 		t.Fatalf("prune without retention: %d %v", n, err)
+	}
+}
+
+// A Prune with nothing to delete commits nothing: each workspace's empty
+// transaction is rolled back rather than committed, which would write and
+// sync the file once per workspace at every prune.
+func TestEventsPruneWithNothingToDeleteCommitsNothing(t *testing.T) {
+	s := open(t, eventstore.Config{Dir: t.TempDir(), Retention: 24 * time.Hour})
+	mustAppend(t, s,
+		eventstore.Entry{Index: 1, Workspace: ws, Events: callEvents(1, "c1")},
+		eventstore.Entry{Index: 2, Workspace: "w2", Events: callEvents(1, "c1")})
+	before := eventstore.Commits(t, s)
+	if n, err := s.Prune(t0.Add(time.Hour)); n != 0 || err != nil {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	if got := eventstore.Commits(t, s); got != before {
+		t.Fatalf("a prune that deleted nothing made %d commits", got-before)
+	}
+	if s.Len(ws) != 2 || s.Len("w2") != 2 {
+		t.Fatalf("len %d and %d", s.Len(ws), s.Len("w2"))
 	}
 }
 

@@ -24,8 +24,9 @@ type Entry struct {
 // (Applied never decreases). Events whose Seq is not above their
 // workspace's LastSeq (a replay of the log) are skipped, as are events
 // out of Seq order. It returns, for each entry with new events, the entry
-// with those events only, in order. Entries without events still advance
-// Applied (their Workspace may then be empty).
+// with those events only, in order (a subslice of its Events when no
+// event is skipped between two new ones). Entries without events still
+// advance Applied (their Workspace may then be empty).
 //
 // On error (an invalid workspace ID, an event that cannot be encoded, a
 // disk error) nothing is stored and Applied is unchanged. Safe for
@@ -33,7 +34,7 @@ type Entry struct {
 func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.writable(); err != nil {
+	if err := s.Check(); err != nil {
 		return nil, err
 	}
 	if len(entries) == 0 {
@@ -64,16 +65,11 @@ func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 			}
 			next[e.Workspace] = c
 		}
-		out := Entry{Index: e.Index, Workspace: e.Workspace}
-		for _, ev := range e.Events {
-			if ev.Seq > c.lastSeq {
-				out.Events = append(out.Events, ev)
-				c.lastSeq = ev.Seq
-				c.count++
-			}
-		}
-		if len(out.Events) > 0 {
-			fresh = append(fresh, out)
+		evs := newEvents(e.Events, c.lastSeq)
+		if len(evs) > 0 {
+			c.lastSeq = evs[len(evs)-1].Seq
+			c.count += len(evs)
+			fresh = append(fresh, Entry{Index: e.Index, Workspace: e.Workspace, Events: evs})
 		}
 	}
 	s.mu.Unlock()
@@ -122,6 +118,31 @@ func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 	return fresh, nil
 }
 
+// newEvents returns the events of evs whose Seq is above last and above
+// every Seq kept before them, in order. Without an event to drop between
+// two kept ones (the usual case: all new, or a replayed prefix), it is a
+// subslice of evs, not a copy: an applied entry's events are stored and
+// published as the state machine handed them over.
+func newEvents(evs []eventlog.Event, last uint64) []eventlog.Event {
+	start := 0
+	for start < len(evs) && evs[start].Seq <= last {
+		start++
+	}
+	evs = evs[start:]
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Seq <= evs[i-1].Seq { // out of order: copy what is kept
+			out := slices.Clone(evs[:i])
+			for _, ev := range evs[i:] {
+				if ev.Seq > out[len(out)-1].Seq {
+					out = append(out, ev)
+				}
+			}
+			return out
+		}
+	}
+	return evs
+}
+
 // putEvents stores evs (new, in Seq order) and their call index entries
 // in a workspace's buckets.
 func putEvents(b buckets, evs []eventlog.Event) error {
@@ -156,7 +177,7 @@ func (s *Store) MarkGap(after, upto uint64, reason string) error {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.writable(); err != nil {
+	if err := s.Check(); err != nil {
 		return err
 	}
 	g := Gap{After: after, Upto: upto, Reason: reason}

@@ -193,21 +193,7 @@ phonebalance_calls_offered_total{team="support",workspace="w1"} 2
 	want = `
 # HELP phonebalance_answer_wait_seconds Time from a call's placement to its first answer.
 # TYPE phonebalance_answer_wait_seconds histogram
-phonebalance_answer_wait_seconds_bucket{le="5",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="10",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="15",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="20",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="30",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="45",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="60",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="90",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="120",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="180",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="300",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="600",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_bucket{le="+Inf",team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_sum{team="sales",workspace="w1"} 0
-phonebalance_answer_wait_seconds_count{team="sales",workspace="w1"} 0
+` + zeroHistogram("phonebalance_answer_wait_seconds", "sales", promexport.AnswerWaitBuckets) + `
 phonebalance_answer_wait_seconds_bucket{le="5",team="support",workspace="w1"} 0
 phonebalance_answer_wait_seconds_bucket{le="10",team="support",workspace="w1"} 0
 phonebalance_answer_wait_seconds_bucket{le="15",team="support",workspace="w1"} 1
@@ -225,19 +211,7 @@ phonebalance_answer_wait_seconds_sum{team="support",workspace="w1"} 47
 phonebalance_answer_wait_seconds_count{team="support",workspace="w1"} 2
 # HELP phonebalance_talk_seconds Talk time of each answered call segment, hold excluded.
 # TYPE phonebalance_talk_seconds histogram
-phonebalance_talk_seconds_bucket{le="15",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="30",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="60",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="120",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="180",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="300",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="600",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="900",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="1800",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="3600",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_bucket{le="+Inf",team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_sum{team="sales",workspace="w1"} 0
-phonebalance_talk_seconds_count{team="sales",workspace="w1"} 0
+` + zeroHistogram("phonebalance_talk_seconds", "sales", promexport.TalkBuckets) + `
 phonebalance_talk_seconds_bucket{le="15",team="support",workspace="w1"} 0
 phonebalance_talk_seconds_bucket{le="30",team="support",workspace="w1"} 0
 phonebalance_talk_seconds_bucket{le="60",team="support",workspace="w1"} 1

@@ -92,8 +92,13 @@ func (e *RefusedError) Error() string {
 // WebhookBody returns ef as the webhook's JSON body.
 func WebhookBody(ef Effect) client.WebhookEffect {
 	return client.WebhookEffect{ID: fmt.Sprintf("%d:%d", ef.ID.Index, ef.ID.Ordinal), Workspace: string(ef.Workspace),
-		Reconcile: ef.Reconcile, Effect: client.Effect{Kind: ef.Kind.String(), Call: ef.Call, Teammate: ef.Teammate,
-			Team: ef.Team, Until: ef.Until, AutoAnswer: ef.AutoAnswer, Deflection: ef.Deflection}}
+		Reconcile: ef.Reconcile, Effect: webhookEffect(ef.Effect)}
+}
+
+// webhookEffect is ef as the webhook's JSON carries it.
+func webhookEffect(ef assign.Effect) client.Effect {
+	return client.Effect{Kind: ef.Kind.String(), Call: ef.Call, Teammate: ef.Teammate, Team: ef.Team, Until: ef.Until,
+		AutoAnswer: ef.AutoAnswer, Deflection: ef.Deflection}
 }
 
 // Execute POSTs ef, retrying until ctx ends (see [Webhook]).
@@ -113,8 +118,7 @@ func (w *Webhook) Reconcile(ctx context.Context, ws replica.WorkspaceID, rings [
 	msg := client.WebhookEffect{ID: "reconcile:" + strconv.FormatInt(w.cfg.Now().UnixNano(), 10),
 		Workspace: string(ws), Effect: client.Effect{Kind: "reconcile"}, Rings: []client.Effect{}}
 	for _, r := range rings {
-		msg.Rings = append(msg.Rings, client.Effect{Kind: assign.Ring.String(), Call: r.Call, Teammate: r.Teammate,
-			Team: r.Team, Until: r.Until, AutoAnswer: r.AutoAnswer})
+		msg.Rings = append(msg.Rings, webhookEffect(r.Effect()))
 	}
 	if err := w.send(ctx, msg, msg.ID); err != nil {
 		return &UnplacedError{Rings: rings, Err: err}

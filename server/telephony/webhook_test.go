@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -81,15 +82,7 @@ func (h *host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *host) state() (map[string]string, []string, []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return maps(h.ringing), slices.Clone(h.log), slices.Clone(h.attempts)
-}
-
-func maps(m map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(h.ringing), slices.Clone(h.log), slices.Clone(h.attempts)
 }
 
 func newWebhook(t *testing.T, url string) *telephony.Webhook {
