@@ -217,17 +217,29 @@ func (s *Server) view(r *http.Request, read func(e *assign.Engine)) bool {
 	return ok && err == nil
 }
 
-// GET /teammates/{id}
-func (s *Server) getTeammate(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeammateID(r.PathValue("id"))
-	var v assign.TeammateView
+// answerFound answers 200 with what find reads of id in this node's
+// engine of the request's workspace, or the error unknown (an
+// assign.ErrUnknown...: 404) naming id when find does not find it: the
+// one answer of the routes that show one teammate, team or call.
+func answerFound[T any, ID ~string](s *Server, w http.ResponseWriter, r *http.Request, unknown error, id ID,
+	find func(e *assign.Engine, id ID) (T, bool)) {
+	var v T
 	var ok bool
-	s.view(r, func(e *assign.Engine) { v, ok = e.Teammate(id) })
+	s.view(r, func(e *assign.Engine) { v, ok = find(e, id) })
 	if !ok {
-		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id))
+		s.writeError(w, r, fmt.Errorf("%w: %q", unknown, id))
 		return
 	}
-	writeJSON(w, http.StatusOK, teammateOf(v))
+	writeJSON(w, http.StatusOK, v)
+}
+
+// GET /teammates/{id}
+func (s *Server) getTeammate(w http.ResponseWriter, r *http.Request) {
+	answerFound(s, w, r, assign.ErrUnknownTeammate, pb.TeammateID(r.PathValue("id")),
+		func(e *assign.Engine, id pb.TeammateID) (Teammate, bool) {
+			v, ok := e.Teammate(id)
+			return teammateOf(v), ok
+		})
 }
 
 func teamOf(e *assign.Engine, id pb.TeamID) (Team, bool) {
@@ -248,28 +260,12 @@ func teamOf(e *assign.Engine, id pb.TeamID) (Team, bool) {
 
 // GET /teams/{team}
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeamID(r.PathValue("team"))
-	var v Team
-	var ok bool
-	s.view(r, func(e *assign.Engine) { v, ok = teamOf(e, id) })
-	if !ok {
-		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeam, id))
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	answerFound(s, w, r, assign.ErrUnknownTeam, pb.TeamID(r.PathValue("team")), teamOf)
 }
 
 // GET /calls/{id}
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
-	id := pb.CallID(r.PathValue("id"))
-	var v assign.CallView
-	var ok bool
-	s.view(r, func(e *assign.Engine) { v, ok = e.Call(id) })
-	if !ok {
-		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownCall, id))
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	answerFound(s, w, r, assign.ErrUnknownCall, pb.CallID(r.PathValue("id")), (*assign.Engine).Call)
 }
 
 // wantsText reports whether the client asked for plain text, with

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	pb "github.com/phonebalance/phonebalance"
@@ -26,14 +25,10 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 // as this node's engine holds them; PUT /teams/{team}/settings replaces
 // them (the override alone changes with PUT /teams/{team}/override).
 func (s *Server) getTeamSettings(w http.ResponseWriter, r *http.Request) {
-	id := pb.TeamID(r.PathValue("team"))
-	var c assign.TeamConfig
-	var ok bool
-	s.view(r, func(e *assign.Engine) { c, ok = e.TeamConfig(id) })
-	if !ok {
-		s.writeError(w, r, fmt.Errorf("%w: %q", assign.ErrUnknownTeam, id))
-		return
-	}
-	writeJSON(w, http.StatusOK, TeamSettings{MaxQueue: c.MaxQueue, MaxWaitMS: httpedge.Millis(c.MaxWait),
-		DeflectWhenNobodyOnline: c.DeflectWhenNobodyOnline, Hours: hoursOf(c.Hours)})
+	answerFound(s, w, r, assign.ErrUnknownTeam, pb.TeamID(r.PathValue("team")),
+		func(e *assign.Engine, id pb.TeamID) (TeamSettings, bool) {
+			c, ok := e.TeamConfig(id)
+			return TeamSettings{MaxQueue: c.MaxQueue, MaxWaitMS: httpedge.Millis(c.MaxWait),
+				DeflectWhenNobodyOnline: c.DeflectWhenNobodyOnline, Hours: hoursOf(c.Hours)}, ok
+		})
 }

@@ -62,7 +62,7 @@ func checkID(field, v string) error { return httpedge.CheckID(field, v) }
 // invalid wraps assign.ErrInvalidArgument: what the engine would refuse
 // with the same error, refused here before it reaches the log.
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", assign.ErrInvalidArgument, fmt.Sprintf(format, args...))
+	return httpedge.Errorf(assign.ErrInvalidArgument, format, args...)
 }
 
 // checkPresence refuses what the engine's AddTeammate refuses in a

@@ -19,6 +19,10 @@ const RequestIDHeader = "X-Request-ID"
 // maxRequestID is the longest request ID taken from a client.
 const maxRequestID = 64
 
+// requestIDKey is RequestIDHeader in the canonical form net/http keys
+// headers by, so reading and setting it needs no conversion per request.
+var requestIDKey = http.CanonicalHeaderKey(RequestIDHeader)
+
 // reqInfo is what the access log learns of a request while it is served:
 // the route's pattern and the principal's role. It is written and read
 // on the request's goroutine only.
@@ -82,16 +86,16 @@ func saneRequestID(id string) bool {
 func AccessLog(logger *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get(RequestIDHeader)
+		id := r.Header.Get(requestIDKey)
 		if !saneRequestID(id) {
 			var b [12]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
-			r.Header.Set(RequestIDHeader, id)
+			r.Header.Set(requestIDKey, id)
 		}
-		w.Header().Set(RequestIDHeader, id)
-		ri := &reqInfo{}
+		w.Header().Set(requestIDKey, id)
 		rec := &countingWriter{ResponseWriter: w}
+		ri := &rec.info
 		ctx := replica.WithTrace(context.WithValue(r.Context(), reqInfoKey{}, ri), id)
 		h.ServeHTTP(rec, r.WithContext(ctx))
 		level := slog.LevelInfo
@@ -117,13 +121,15 @@ func AccessLog(logger *slog.Logger, h http.Handler) http.Handler {
 	})
 }
 
-// countingWriter records the status and counts the body's bytes. Unwrap
-// lets http.ResponseController reach the connection's deadlines and
-// flushing (server-sent events).
+// countingWriter records the status and counts the body's bytes, and
+// holds what the access log learns of the request (one allocation per
+// request for both). Unwrap lets http.ResponseController reach the
+// connection's deadlines and flushing (server-sent events).
 type countingWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	info   reqInfo
 }
 
 func (c *countingWriter) WriteHeader(status int) {

@@ -23,9 +23,6 @@ func NewAdminToken(token string) (*AdminToken, error) {
 	return &AdminToken{t: t}, nil
 }
 
-// Valid reports, in constant time, whether secret is the admin token.
-func (a *AdminToken) Valid(secret string) bool { return a.t.Valid(secret) }
-
 // Verify implements [Verifier].
 func (a *AdminToken) Verify(secret string) (Principal, bool) {
 	if !a.t.Valid(secret) {
