@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
-	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -55,6 +54,7 @@ type WebRTCLeg struct {
 
 	remote    chan *webrtc.TrackRemote // receives the first remote audio track
 	track     *webrtc.TrackRemote      // set by the reader once received
+	interrupt readInterrupt            // the reader's
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -125,19 +125,7 @@ func (l *WebRTCLeg) ReadFrame(ctx context.Context) (Frame, error) {
 			return Frame{}, ErrClosed
 		}
 	}
-	if ctx.Done() != nil {
-		interrupted := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			_ = l.track.SetReadDeadline(time.Unix(1, 0))
-			close(interrupted)
-		})
-		defer func() {
-			if !stop() {
-				<-interrupted
-				_ = l.track.SetReadDeadline(time.Time{})
-			}
-		}()
-	}
+	l.interrupt.watch(ctx, l.track)
 	for {
 		pkt, _, err := l.track.ReadRTP()
 		if err != nil {
@@ -168,6 +156,7 @@ func (l *WebRTCLeg) Close() error {
 	l.closeOnce.Do(func() {
 		close(l.closed)
 		err = l.pc.Close()
+		l.interrupt.release()
 	})
 	return err
 }
