@@ -54,6 +54,7 @@ type WebRTCLeg struct {
 
 	remote    chan *webrtc.TrackRemote // receives the first remote audio track
 	track     *webrtc.TrackRemote      // set by the reader once received
+	rbuf      []byte                   // the reader's packet buffer
 	interrupt readInterrupt            // the reader's
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -76,6 +77,7 @@ func NewWebRTCLeg(pc *webrtc.PeerConnection, codec Codec) (*WebRTCLeg, error) {
 		pc: pc, codec: codec, local: local,
 		hdr:    rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()},
 		remote: make(chan *webrtc.TrackRemote, 1),
+		rbuf:   make([]byte, 1500), // pion's default receive MTU
 		closed: make(chan struct{}),
 	}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -127,7 +129,12 @@ func (l *WebRTCLeg) ReadFrame(ctx context.Context) (Frame, error) {
 	}
 	l.interrupt.watch(ctx, l.track)
 	for {
-		pkt, _, err := l.track.ReadRTP()
+		// Track.ReadRTP would allocate a packet buffer and a Packet for every packet.
+		var pkt rtp.Packet
+		n, _, err := l.track.Read(l.rbuf)
+		if err == nil {
+			err = pkt.Unmarshal(l.rbuf[:n])
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return Frame{}, ctx.Err()
