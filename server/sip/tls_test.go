@@ -171,17 +171,7 @@ func TestTLSPhone(t *testing.T) {
 	ok := caller.response(siplib.INVITE, 200)
 	caller.ackTo(ok)
 	receive(t, phone.acks, "the ACK over TLS")
-	caller.send(strings.ReplaceAll(`
-BYE `+ok.Contact().Address.String()+` SIP/2.0
-Via: SIP/2.0/UDP `+caller.addr()+`;branch=z9hG4bK`+newID(6)+`
-Max-Forwards: 70
-`+ok.From().String()+`
-`+ok.To().String()+`
-Call-ID: `+ok.CallID().Value()+`
-CSeq: 2 BYE
-Content-Length: 0
-
-`, "\r\n", "\n"))
+	caller.byeTo(ok)
 	caller.response(siplib.BYE, 200)
 	bye := receive(t, phone.byes, "the BYE over TLS")
 	if bye.Transport() != "TLS" {
