@@ -146,18 +146,7 @@ func receive(t *testing.T, ch chan *siplib.Request, what string) *siplib.Request
 // it opened, is answered and bridged, and the caller's hang-up reaches
 // the phone as a BYE on that connection.
 func TestTLSPhone(t *testing.T) {
-	cert, pool := testCert(t)
-	e := newEnv(t, envOptions{mock: true, ringTimeout: 30 * time.Second, team: "support",
-		teammates: []pb.TeammateID{"ana"}, users: map[pb.TeammateID]string{"ana": "pw-ana"},
-		tune: func(c *Config) {
-			c.ListenTLS = "127.0.0.1:0"
-			c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-		}})
-	phone := newTLSPhone(t, pool)
-	if code := phone.register(t, e.gw.TLSAddr().String(), "pw-ana"); code != 200 {
-		t.Fatalf("REGISTER over TLS: %d", code)
-	}
-	e.waitClient("ana", true) // Rule: PR3
+	e, phone := tlsEnv(t) // Rule: PR3 (ana is reachable once her phone registers)
 	if b, ok := e.gw.binding("ana"); !ok || b.network != "TLS" {
 		t.Fatalf("ana's binding: %+v, want one over TLS", b)
 	}
@@ -185,16 +174,10 @@ func TestTLSPhone(t *testing.T) {
 	waitIdle(t, e)
 }
 
-func tlsParam() siplib.HeaderParams {
-	p := siplib.NewParams()
-	p.Add("transport", "tls")
-	return p
-}
-
-// A phone whose TLS connection closed is declined for connectivity at
-// once: the gateway does not dial it (a phone behind NAT accepts no
-// connection), even when something listens where the phone was.
-func TestTLSPhoneGone(t *testing.T) {
+// tlsEnv is an env whose gateway also listens for TLS, with ana's phone
+// registered over it and ana reachable.
+func tlsEnv(t *testing.T) (*env, *tlsPhone) {
+	t.Helper()
 	cert, pool := testCert(t)
 	e := newEnv(t, envOptions{mock: true, ringTimeout: 30 * time.Second, team: "support",
 		teammates: []pb.TeammateID{"ana"}, users: map[pb.TeammateID]string{"ana": "pw-ana"},
@@ -207,6 +190,20 @@ func TestTLSPhoneGone(t *testing.T) {
 		t.Fatalf("REGISTER over TLS: %d", code)
 	}
 	e.waitClient("ana", true)
+	return e, phone
+}
+
+func tlsParam() siplib.HeaderParams {
+	p := siplib.NewParams()
+	p.Add("transport", "tls")
+	return p
+}
+
+// A phone whose TLS connection closed is declined for connectivity at
+// once: the gateway does not dial it (a phone behind NAT accepts no
+// connection), even when something listens where the phone was.
+func TestTLSPhoneGone(t *testing.T) {
+	e, phone := tlsEnv(t)
 	b, _ := e.gw.binding("ana")
 	if err := phone.ua.Close(); err != nil {
 		t.Fatal(err)
