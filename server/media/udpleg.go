@@ -136,12 +136,11 @@ func (l *UDPLeg) WriteFrame(audio []byte) error {
 	if !l.remote.IsValid() {
 		return ErrNoRemote
 	}
-	pkt := rtp.Packet{Header: l.hdr, Payload: audio}
-	buf, err := pkt.Header.MarshalTo(l.wbuf[:cap(l.wbuf)])
+	n, err := l.hdr.MarshalTo(l.wbuf[:cap(l.wbuf)])
 	if err != nil {
 		return fmt.Errorf("media: marshal rtp: %w", err)
 	}
-	l.wbuf = append(l.wbuf[:buf], audio...)
+	l.wbuf = append(l.wbuf[:n], audio...)
 	if _, err := l.conn.WriteToUDPAddrPort(l.wbuf, l.remote); err != nil {
 		if errors.Is(err, net.ErrClosed) {
 			return ErrClosed
