@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtp"
 )
@@ -49,8 +48,9 @@ type UDPLeg struct {
 	closed    atomic.Bool
 
 	// Reader state, used by one ReadFrame at a time.
-	rbuf []byte
-	dtmf DTMFDetector
+	rbuf      []byte
+	dtmf      DTMFDetector
+	interrupt readInterrupt
 }
 
 // ListenUDP binds a new UDPLeg. The socket's port is LocalAddr().Port(). The RTP SSRC, first
@@ -136,12 +136,11 @@ func (l *UDPLeg) WriteFrame(audio []byte) error {
 	if !l.remote.IsValid() {
 		return ErrNoRemote
 	}
-	pkt := rtp.Packet{Header: l.hdr, Payload: audio}
-	buf, err := pkt.Header.MarshalTo(l.wbuf[:cap(l.wbuf)])
+	n, err := l.hdr.MarshalTo(l.wbuf[:cap(l.wbuf)])
 	if err != nil {
 		return fmt.Errorf("media: marshal rtp: %w", err)
 	}
-	l.wbuf = append(l.wbuf[:buf], audio...)
+	l.wbuf = append(l.wbuf[:n], audio...)
 	if _, err := l.conn.WriteToUDPAddrPort(l.wbuf, l.remote); err != nil {
 		if errors.Is(err, net.ErrClosed) {
 			return ErrClosed
@@ -160,19 +159,7 @@ func (l *UDPLeg) ReadFrame(ctx context.Context) (Frame, error) {
 	if err := ctx.Err(); err != nil {
 		return Frame{}, err
 	}
-	if ctx.Done() != nil {
-		interrupted := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			_ = l.conn.SetReadDeadline(time.Unix(1, 0)) // wake the blocked read
-			close(interrupted)
-		})
-		defer func() {
-			if !stop() {
-				<-interrupted
-				_ = l.conn.SetReadDeadline(time.Time{})
-			}
-		}()
-	}
+	l.interrupt.watch(ctx, l.conn)
 	for {
 		n, from, err := l.conn.ReadFromUDPAddrPort(l.rbuf)
 		if err != nil {
@@ -215,6 +202,7 @@ func (l *UDPLeg) Close() error {
 	l.closeOnce.Do(func() {
 		l.closed.Store(true)
 		_ = l.conn.Close()
+		l.interrupt.release()
 	})
 	return nil
 }

@@ -261,3 +261,54 @@ func TestUDPLegSetCodec(t *testing.T) {
 		t.Fatalf("read %v, %v: want the PCMA frame only", f, err)
 	}
 }
+
+// TestUDPLegReadAfterContextEndsBetweenReads: the leg keeps watching a read's context after
+// the read returns; when that context ends between reads, a read with another context still
+// receives (the gateway's hold ends, then a bridge reads the caller).
+func TestUDPLegReadAfterContextEndsBetweenReads(t *testing.T) {
+	a, b := listen(t, PCMU), listen(t, PCMU)
+	a.SetRemote(b.LocalAddr())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	for i := range 2 {
+		if err := a.WriteFrame(pattern(i)); err != nil {
+			t.Fatal(err)
+		}
+		if f, err := b.ReadFrame(ctx); err != nil || !bytes.Equal(f.Audio, pattern(i)) {
+			t.Fatalf("read %d: %v, %x", i, err, f.Audio)
+		}
+	}
+	cancel()
+	if _, err := b.ReadFrame(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with the ended context: %v", err)
+	}
+	if err := a.WriteFrame(pattern(5)); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := b.ReadFrame(timeoutCtx(t)); err != nil || !bytes.Equal(f.Audio, pattern(5)) {
+		t.Fatalf("read with a new context: %v, %x", err, f.Audio)
+	}
+}
+
+// TestUDPLegReadAllocs: reading a packet with a cancellable context, as Bridge, Hold and Record
+// do for every packet, allocates only the frame's own copy of the audio.
+func TestUDPLegReadAllocs(t *testing.T) {
+	a, b := listen(t, PCMU), listen(t, PCMU)
+	a.SetRemote(b.LocalAddr())
+	ctx := timeoutCtx(t)
+	audio := pattern(1)
+	var err error
+	allocs := testing.AllocsPerRun(100, func() {
+		if err == nil {
+			err = a.WriteFrame(audio)
+		}
+		if err == nil {
+			_, err = b.ReadFrame(ctx)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs > 1 {
+		t.Fatalf("%v allocations a packet read, want 1 (the frame's audio)", allocs)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
-	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -55,6 +54,8 @@ type WebRTCLeg struct {
 
 	remote    chan *webrtc.TrackRemote // receives the first remote audio track
 	track     *webrtc.TrackRemote      // set by the reader once received
+	rbuf      []byte                   // the reader's packet buffer
+	interrupt readInterrupt            // the reader's
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -76,6 +77,7 @@ func NewWebRTCLeg(pc *webrtc.PeerConnection, codec Codec) (*WebRTCLeg, error) {
 		pc: pc, codec: codec, local: local,
 		hdr:    rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()},
 		remote: make(chan *webrtc.TrackRemote, 1),
+		rbuf:   make([]byte, 1500), // pion's default receive MTU
 		closed: make(chan struct{}),
 	}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -125,21 +127,14 @@ func (l *WebRTCLeg) ReadFrame(ctx context.Context) (Frame, error) {
 			return Frame{}, ErrClosed
 		}
 	}
-	if ctx.Done() != nil {
-		interrupted := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			_ = l.track.SetReadDeadline(time.Unix(1, 0))
-			close(interrupted)
-		})
-		defer func() {
-			if !stop() {
-				<-interrupted
-				_ = l.track.SetReadDeadline(time.Time{})
-			}
-		}()
-	}
+	l.interrupt.watch(ctx, l.track)
 	for {
-		pkt, _, err := l.track.ReadRTP()
+		// Track.ReadRTP would allocate a packet buffer and a Packet for every packet.
+		var pkt rtp.Packet
+		n, _, err := l.track.Read(l.rbuf)
+		if err == nil {
+			err = pkt.Unmarshal(l.rbuf[:n])
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return Frame{}, ctx.Err()
@@ -168,6 +163,7 @@ func (l *WebRTCLeg) Close() error {
 	l.closeOnce.Do(func() {
 		close(l.closed)
 		err = l.pc.Close()
+		l.interrupt.release()
 	})
 	return err
 }

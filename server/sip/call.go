@@ -419,19 +419,16 @@ func (c *call) finish(cmd assign.Command, by eventlog.Party) {
 	}
 }
 
-// dropLegs cancels every leg still ringing and hangs up the bridged one,
-// reporting whether there was one.
-func (c *call) dropLegs() (wasBridged bool) {
+// dropLegs cancels every leg still ringing and hangs up the bridged one.
+func (c *call) dropLegs() {
 	for t, l := range c.legs {
 		l.cancel()
 		delete(c.legs, t)
 	}
-	if c.bridged == nil {
-		return false
+	if c.bridged != nil {
+		c.bridged.hangup()
+		c.bridged = nil
 	}
-	c.bridged.hangup()
-	c.bridged = nil
-	return true
 }
 
 // byeCaller hangs up the caller's answered leg.

@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strconv"
 	"testing"
@@ -167,17 +166,7 @@ func TestDialogRequestsFromListener(t *testing.T) {
 		e.waitEvent("the answer", func(ev eventlog.Event) bool { return ev.Kind == eventlog.CallAnswered })
 		if byCaller {
 			fromListener("ACK to the phone", proxy.request(siplib.ACK))
-			caller.send(fmt.Sprintf(`
-BYE %[1]s SIP/2.0
-Via: SIP/2.0/UDP %[2]s;branch=z9hG4bK%[3]s
-Max-Forwards: 70
-%[4]s
-%[5]s
-Call-ID: %[6]s
-CSeq: 2 BYE
-Content-Length: 0
-
-`, ok.Contact().Address.String(), caller.addr(), newID(6), ok.From().String(), ok.To().String(), ok.CallID().Value()))
+			caller.byeTo(ok)
 			caller.response(siplib.BYE, 200)
 			bye := proxy.request(siplib.BYE)
 			fromListener("BYE to the phone", bye)

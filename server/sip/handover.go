@@ -85,10 +85,7 @@ func (c *call) handOver(h *handedLeg) error {
 	if gone {
 		return context.Canceled
 	}
-	for t, l := range c.legs { // answered elsewhere: no SIP phone rings on
-		l.cancel()
-		delete(c.legs, t)
-	}
+	c.dropLegs() // answered elsewhere: no SIP phone rings on (none is bridged)
 	c.answered = true
 	old := c.m.handed
 	c.m.handed = h

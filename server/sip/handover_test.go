@@ -23,18 +23,7 @@ import (
 // the engine's call ends, the last leg's close hangs up the caller.
 func TestSIPpCallerAudioHandover(t *testing.T) {
 	t.Parallel() // real time (prompts, RTP): run beside the others
-	mc := MediaConfig{AnnouncePeriod: 10 * time.Second}
-	e := newEnv(t, envOptions{ringTimeout: 20 * time.Second, team: "support", teammates: []pb.TeammateID{"ana"},
-		users: map[pb.TeammateID]string{"zoe": "pw-zoe"},
-		tune: func(c *Config) {
-			c.Media = &mc
-			c.OtherClient = func(t pb.TeammateID) bool { return t == "ana" }
-		}})
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	if _, err := e.node.Do(ctx, e.ws, assign.Command{Op: assign.OpSetClient, Teammate: "ana", Open: true}); err != nil {
-		t.Fatal(err)
-	}
+	e, ctx := otherClientEnv(t)
 	audio := newRTPPeer(t)
 	caller := startMediaCaller(t, e, "caller", audio)
 	id := waitQueued(t, e, 1)[0]
@@ -122,18 +111,7 @@ func TestSIPpCallerAudioHandover(t *testing.T) {
 // caller, who would otherwise hear hold music with nobody there.
 func TestSIPpEndedInOtherClient(t *testing.T) {
 	t.Parallel() // real time (prompts, RTP): run beside the others
-	mc := MediaConfig{AnnouncePeriod: 10 * time.Second}
-	e := newEnv(t, envOptions{ringTimeout: 20 * time.Second, team: "support", teammates: []pb.TeammateID{"ana"},
-		users: map[pb.TeammateID]string{"zoe": "pw-zoe"},
-		tune: func(c *Config) {
-			c.Media = &mc
-			c.OtherClient = func(t pb.TeammateID) bool { return t == "ana" }
-		}})
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	if _, err := e.node.Do(ctx, e.ws, assign.Command{Op: assign.OpSetClient, Teammate: "ana", Open: true}); err != nil {
-		t.Fatal(err)
-	}
+	e, ctx := otherClientEnv(t)
 	audio := newRTPPeer(t)
 	caller := startMediaCaller(t, e, "caller", audio)
 	id := waitQueued(t, e, 1)[0]
@@ -152,4 +130,24 @@ func TestSIPpEndedInOtherClient(t *testing.T) {
 	}
 	caller.wait(t) // the gateway hung up the caller
 	waitIdle(t, e)
+}
+
+// otherClientEnv is an env with media whose one teammate, ana, has no SIP
+// phone and her client open elsewhere (Config.OtherClient, the inbox
+// page), and a context bounded by waitLimit for the test.
+func otherClientEnv(t *testing.T) (*env, context.Context) {
+	t.Helper()
+	mc := MediaConfig{AnnouncePeriod: 10 * time.Second}
+	e := newEnv(t, envOptions{ringTimeout: 20 * time.Second, team: "support", teammates: []pb.TeammateID{"ana"},
+		users: map[pb.TeammateID]string{"zoe": "pw-zoe"},
+		tune: func(c *Config) {
+			c.Media = &mc
+			c.OtherClient = func(t pb.TeammateID) bool { return t == "ana" }
+		}})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	t.Cleanup(cancel)
+	if _, err := e.node.Do(ctx, e.ws, assign.Command{Op: assign.OpSetClient, Teammate: "ana", Open: true}); err != nil {
+		t.Fatal(err)
+	}
+	return e, ctx
 }

@@ -31,28 +31,6 @@ Content-Length: 0
 	return u.finalResponse(siplib.INVITE)
 }
 
-// lateAck acknowledges the 200 OK res with body (an SDP answer, or none),
-// then, as the caller, expects whatever the test expects next.
-func lateAck(u *ua, res *siplib.Response, body string) {
-	u.t.Helper()
-	ct := ""
-	if body != "" {
-		ct = "Content-Type: application/sdp\n"
-	}
-	u.send(fmt.Sprintf(`
-ACK sip:support@%[1]s SIP/2.0
-Via: SIP/2.0/UDP %[2]s;branch=z9hG4bK%[3]s
-Max-Forwards: 70
-%[4]s
-%[5]s
-Call-ID: %[6]s
-CSeq: 1 ACK
-%[7]sContent-Length: %[8]d
-
-`, testDomain, u.addr(), newID(6), res.From().String(), res.To().String(), res.CallID().Value(), ct,
-		len(strings.ReplaceAll(body, "\n", "\r\n"))) + body) // send ends every line with CRLF
-}
-
 // With media, an INVITE without SDP is a late offer (RFC 3261 §13.2.1):
 // the gateway answers 200 OK with its own offer (PCMU, PCMA,
 // telephone-event), takes the caller's answer from the ACK, and sends the
@@ -70,7 +48,7 @@ func TestLateOfferAnsweredInTheACK(t *testing.T) {
 	if offer := string(res.Body()); !strings.Contains(offer, " RTP/AVP 0 8 101\r\n") || !strings.Contains(offer, "s=phonebalanced") {
 		t.Fatalf("the gateway's offer:\n%s", offer)
 	}
-	lateAck(caller, res, "v=0\no=customer 1 1 IN IP4 127.0.0.1\ns=phonebalance-caller\nc=IN IP4 127.0.0.1\nt=0 0\n"+
+	caller.inDialog("ACK", "sip:support@"+testDomain, 1, res, "v=0\no=customer 1 1 IN IP4 127.0.0.1\ns=phonebalance-caller\nc=IN IP4 127.0.0.1\nt=0 0\n"+
 		"m=audio "+audio.port()+" RTP/AVP 8 101\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n")
 	for range 5 {
 		if pkt, _ := audio.recv(); pkt.PayloadType != 8 {
@@ -78,17 +56,7 @@ func TestLateOfferAnsweredInTheACK(t *testing.T) {
 		}
 	}
 	ids := waitQueued(t, e, 1)
-	caller.send(fmt.Sprintf(`
-BYE sip:support@%[1]s SIP/2.0
-Via: SIP/2.0/UDP %[2]s;branch=z9hG4bK%[3]s
-Max-Forwards: 70
-%[4]s
-%[5]s
-Call-ID: %[6]s
-CSeq: 2 BYE
-Content-Length: 0
-
-`, testDomain, caller.addr(), newID(6), res.From().String(), res.To().String(), res.CallID().Value()))
+	caller.inDialog("BYE", "sip:support@"+testDomain, 2, res, "")
 	caller.response(siplib.BYE, 200)
 	want := "call_placed\ncall_queued\ncall_ended_before_answer stage=queued by=customer\n"
 	if got := story(e.waitEnded(ids[0])); got != want {
@@ -108,7 +76,7 @@ func TestLateOfferWithoutAnswer(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("late offer: %d %s, want 200", res.StatusCode, res.Reason)
 	}
-	lateAck(caller, res, "")
+	caller.inDialog("ACK", "sip:support@"+testDomain, 1, res, "")
 	bye := caller.request(siplib.BYE)
 	caller.reply(bye, 200, "OK", nil)
 	evs := e.waitFor("the call to end", func(evs []eventlog.Event) bool {

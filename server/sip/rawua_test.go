@@ -253,21 +253,41 @@ Content-Length: 0
 
 func (u *ua) lastCallID() string { return u.callID }
 
+// inDialog sends, as the caller, request method with CSeq seq in the
+// dialog that u's INVITE and its 2xx res set up: a new transaction to
+// target, carrying body (SDP) unless it is empty.
+func (u *ua) inDialog(method, target string, seq int, res *siplib.Response, body string) {
+	u.t.Helper()
+	ct := ""
+	if body != "" {
+		ct = "Content-Type: application/sdp\n"
+	}
+	u.send(fmt.Sprintf(`
+%[1]s %[2]s SIP/2.0
+Via: SIP/2.0/UDP %[3]s;branch=z9hG4bK%[4]s
+Max-Forwards: 70
+%[5]s
+%[6]s
+Call-ID: %[7]s
+CSeq: %[8]d %[1]s
+%[9]sContent-Length: %[10]d
+
+`, method, target, u.addr(), newID(6), res.From().String(), res.To().String(), res.CallID().Value(), seq, ct,
+		len(strings.ReplaceAll(body, "\n", "\r\n"))) + body) // send ends every line with CRLF
+}
+
 // ackTo acknowledges a 2xx to u's INVITE: a new transaction to the
 // answerer's Contact.
 func (u *ua) ackTo(res *siplib.Response) {
 	u.t.Helper()
-	u.send(fmt.Sprintf(`
-ACK %[1]s SIP/2.0
-Via: SIP/2.0/UDP %[2]s;branch=z9hG4bK%[3]s
-Max-Forwards: 70
-%[4]s
-%[5]s
-Call-ID: %[6]s
-CSeq: 1 ACK
-Content-Length: 0
+	u.inDialog("ACK", res.Contact().Address.String(), 1, res, "")
+}
 
-`, res.Contact().Address.String(), u.addr(), newID(6), res.From().String(), res.To().String(), res.CallID().Value()))
+// byeTo hangs up, as the caller, the dialog that u's INVITE and its 2xx
+// res set up: a BYE to the answerer's Contact.
+func (u *ua) byeTo(res *siplib.Response) {
+	u.t.Helper()
+	u.inDialog("BYE", res.Contact().Address.String(), 2, res, "")
 }
 
 // ackFor is the ACK of a non-2xx final response to u's INVITE: part of

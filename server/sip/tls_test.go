@@ -146,18 +146,7 @@ func receive(t *testing.T, ch chan *siplib.Request, what string) *siplib.Request
 // it opened, is answered and bridged, and the caller's hang-up reaches
 // the phone as a BYE on that connection.
 func TestTLSPhone(t *testing.T) {
-	cert, pool := testCert(t)
-	e := newEnv(t, envOptions{mock: true, ringTimeout: 30 * time.Second, team: "support",
-		teammates: []pb.TeammateID{"ana"}, users: map[pb.TeammateID]string{"ana": "pw-ana"},
-		tune: func(c *Config) {
-			c.ListenTLS = "127.0.0.1:0"
-			c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-		}})
-	phone := newTLSPhone(t, pool)
-	if code := phone.register(t, e.gw.TLSAddr().String(), "pw-ana"); code != 200 {
-		t.Fatalf("REGISTER over TLS: %d", code)
-	}
-	e.waitClient("ana", true) // Rule: PR3
+	e, phone := tlsEnv(t) // Rule: PR3 (ana is reachable once her phone registers)
 	if b, ok := e.gw.binding("ana"); !ok || b.network != "TLS" {
 		t.Fatalf("ana's binding: %+v, want one over TLS", b)
 	}
@@ -171,17 +160,7 @@ func TestTLSPhone(t *testing.T) {
 	ok := caller.response(siplib.INVITE, 200)
 	caller.ackTo(ok)
 	receive(t, phone.acks, "the ACK over TLS")
-	caller.send(strings.ReplaceAll(`
-BYE `+ok.Contact().Address.String()+` SIP/2.0
-Via: SIP/2.0/UDP `+caller.addr()+`;branch=z9hG4bK`+newID(6)+`
-Max-Forwards: 70
-`+ok.From().String()+`
-`+ok.To().String()+`
-Call-ID: `+ok.CallID().Value()+`
-CSeq: 2 BYE
-Content-Length: 0
-
-`, "\r\n", "\n"))
+	caller.byeTo(ok)
 	caller.response(siplib.BYE, 200)
 	bye := receive(t, phone.byes, "the BYE over TLS")
 	if bye.Transport() != "TLS" {
@@ -195,16 +174,10 @@ Content-Length: 0
 	waitIdle(t, e)
 }
 
-func tlsParam() siplib.HeaderParams {
-	p := siplib.NewParams()
-	p.Add("transport", "tls")
-	return p
-}
-
-// A phone whose TLS connection closed is declined for connectivity at
-// once: the gateway does not dial it (a phone behind NAT accepts no
-// connection), even when something listens where the phone was.
-func TestTLSPhoneGone(t *testing.T) {
+// tlsEnv is an env whose gateway also listens for TLS, with ana's phone
+// registered over it and ana reachable.
+func tlsEnv(t *testing.T) (*env, *tlsPhone) {
+	t.Helper()
 	cert, pool := testCert(t)
 	e := newEnv(t, envOptions{mock: true, ringTimeout: 30 * time.Second, team: "support",
 		teammates: []pb.TeammateID{"ana"}, users: map[pb.TeammateID]string{"ana": "pw-ana"},
@@ -217,6 +190,20 @@ func TestTLSPhoneGone(t *testing.T) {
 		t.Fatalf("REGISTER over TLS: %d", code)
 	}
 	e.waitClient("ana", true)
+	return e, phone
+}
+
+func tlsParam() siplib.HeaderParams {
+	p := siplib.NewParams()
+	p.Add("transport", "tls")
+	return p
+}
+
+// A phone whose TLS connection closed is declined for connectivity at
+// once: the gateway does not dial it (a phone behind NAT accepts no
+// connection), even when something listens where the phone was.
+func TestTLSPhoneGone(t *testing.T) {
+	e, phone := tlsEnv(t)
 	b, _ := e.gw.binding("ana")
 	if err := phone.ua.Close(); err != nil {
 		t.Fatal(err)

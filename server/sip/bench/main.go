@@ -173,19 +173,10 @@ func (p *proc) wait(limit time.Duration) error {
 	}
 }
 
-// failedCalls reads SIPp's final "Failed call" count from its output.
-func (p *proc) failedCalls() int {
-	re := regexp.MustCompile(`Failed call\s*\|\s*\d+\s*\|\s*(\d+)`)
-	m := re.FindAllStringSubmatch(p.out.String(), -1)
-	if len(m) == 0 {
-		return -1
-	}
-	n, _ := strconv.Atoi(m[len(m)-1][1])
-	return n
-}
-
-func (p *proc) successfulCalls() int {
-	re := regexp.MustCompile(`Successful call\s*\|\s*\d+\s*\|\s*(\d+)`)
+// calls reads SIPp's final cumulative count of the row kind ("Successful
+// call", "Failed call") from its output; -1 if there is none.
+func (p *proc) calls(kind string) int {
+	re := regexp.MustCompile(regexp.QuoteMeta(kind) + `\s*\|\s*\d+\s*\|\s*(\d+)`)
 	m := re.FindAllStringSubmatch(p.out.String(), -1)
 	if len(m) == 0 {
 		return -1
@@ -242,7 +233,7 @@ func (b *bench) sustained(rate int, d, talk time.Duration, phones int) {
 	legs, heard, both := pool.sessions()
 	fmt.Printf("\nsustained: %d calls at %d/s over %v (%.1f calls/s achieved), talk %v, %d phones\n",
 		calls, rate, d, float64(calls)/elapsed.Seconds(), talk, phones)
-	fmt.Printf("  SIPp: successful %d, failed %d (exit: %v)\n", caller.successfulCalls(), caller.failedCalls(), err)
+	fmt.Printf("  SIPp: successful %d, failed %d (exit: %v)\n", caller.calls("Successful call"), caller.calls("Failed call"), err)
 	fmt.Printf("  media: %d caller legs sent RTP, %d hold music first, %d carried RTP both ways (the caller's frames echoed back through the phone)\n", legs, heard, both)
 	ring := ringLatency(caller.dir, ps)
 	if len(ring) > 0 {
@@ -272,7 +263,7 @@ func (b *bench) hold(n int, measure time.Duration) bool {
 	late, p99, count := pool.lateness()
 	err := caller.wait(ramp + measure + 120*time.Second)
 	fmt.Printf("\nhold: %d callers on hold at once: %d packets in %v, p99 lateness %.2f ms, %.3f%% later than 20 ms (SIPp failed %d, exit %v)\n",
-		n, count, measure, ms(p99), 100*late, caller.failedCalls(), err)
+		n, count, measure, ms(p99), 100*late, caller.calls("Failed call"), err)
 	return late < 0.01
 }
 
