@@ -57,7 +57,7 @@ func (s *Server) onTeammate(a access, h teammateHandler) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		ws, err := s.workspace(p)
+		ws, err := s.workspace(p.Workspace)
 		if err != nil {
 			s.fail(w, r, err)
 			return
