@@ -73,7 +73,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getState(w http.ResponseWriter, r *http.Request, m mate) {
-	st, err := s.state(m, time.Time{})
+	st, err := s.state(m, "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
