@@ -67,12 +67,11 @@ func (s *Server) setChannel(w http.ResponseWriter, r *http.Request) {
 }
 
 func parseChannel(name string) (presence.Channel, error) {
-	for _, c := range []presence.Channel{presence.ChannelAll, presence.ChannelConversations, presence.ChannelPhone} {
-		if c.String() == name {
-			return c, nil
-		}
+	var c presence.Channel
+	if err := c.UnmarshalText([]byte(name)); err != nil {
+		return 0, fmt.Errorf("%w: %w: %q (want All, Conversations or Phone)", assign.ErrInvalidArgument, err, name)
 	}
-	return 0, fmt.Errorf("%w: %w: %q (want All, Conversations or Phone)", assign.ErrInvalidArgument, presence.ErrInvalidChannel, name)
+	return c, nil
 }
 
 func (s *Server) callView(f func(context.Context, pb.CallID) (any, error)) http.HandlerFunc {

@@ -57,7 +57,7 @@ func (s *Server) onTeammate(a access, h teammateHandler) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		ws, err := s.workspace(p)
+		ws, err := s.workspace(p.Workspace)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -73,7 +73,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getState(w http.ResponseWriter, r *http.Request, m mate) {
-	st, err := s.state(m, time.Time{})
+	st, err := s.state(m, "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -105,13 +105,8 @@ func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, m mate) {
 		return
 	}
 	var ch presence.Channel
-	for _, c := range []presence.Channel{presence.ChannelAll, presence.ChannelConversations, presence.ChannelPhone} {
-		if c.String() == req.Channel {
-			ch = c
-		}
-	}
-	if ch == 0 {
-		s.fail(w, r, fmt.Errorf("%w: %w: %q (want All, Conversations or Phone)", assign.ErrInvalidArgument, presence.ErrInvalidChannel, req.Channel))
+	if err := ch.UnmarshalText([]byte(req.Channel)); err != nil {
+		s.fail(w, r, fmt.Errorf("%w: %w: %q (want All, Conversations or Phone)", assign.ErrInvalidArgument, err, req.Channel))
 		return
 	}
 	s.do(w, r, m, assign.Command{Op: assign.OpSetChannel, Teammate: m.id, Channel: ch})

@@ -189,9 +189,9 @@ type CredentialBody struct {
 // the workspace and the {id} of one of its teammates.
 func (s *Server) workspaceTeammate(r *http.Request) (*core.Workspace, string, error) {
 	ws := r.PathValue("ws")
-	w, err := s.rt.Workspace(replica.WorkspaceID(ws))
+	w, err := s.workspace(ws)
 	if err != nil {
-		return nil, "", httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
+		return nil, "", err
 	}
 	p, _ := httpedge.PrincipalFrom(r.Context())
 	if err := httpedge.CheckRole(p, ws, httpedge.RoleHost); err != nil {

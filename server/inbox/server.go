@@ -146,12 +146,13 @@ func (s *Server) Credentials(ws replica.WorkspaceID) *Credentials {
 	return NewCredentials(s.cfg.Meta, ws)
 }
 
-// workspace returns the workspace of the session p, as an error the edge
-// answers (404 workspace_not_found) if it no longer exists on this node.
-func (s *Server) workspace(p httpedge.Principal) (*core.Workspace, error) {
-	w, err := s.rt.Workspace(replica.WorkspaceID(p.Workspace))
+// workspace returns workspace ws (a session's, or a route's {ws}), as an
+// error the edge answers (404 workspace_not_found) if this node has no
+// such workspace (not created, not replicated here yet, or removed).
+func (s *Server) workspace(ws string) (*core.Workspace, error) {
+	w, err := s.rt.Workspace(replica.WorkspaceID(ws))
 	if err != nil {
-		return nil, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", p.Workspace)
+		return nil, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
 	}
 	return w, nil
 }

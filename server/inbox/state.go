@@ -72,9 +72,10 @@ type Figures struct {
 }
 
 // state reads teammate m's State from its workspace's engine, and its
-// figures from the workspace's metrics (at now; zero: the runtime's
-// clock).
-func (s *Server) state(m mate, now time.Time) (State, error) {
+// figures from the workspace's metrics at the runtime's clock. onCall is
+// the call m was on at the last read, if any: while it still is, the
+// read looks it up instead of scanning every call the engine holds.
+func (s *Server) state(m mate, onCall string) (State, error) {
 	id := m.id
 	var st State
 	var found bool
@@ -97,14 +98,7 @@ func (s *Server) state(m mate, now time.Time) (State, error) {
 			}
 		}
 		if v.Calls > 0 {
-			e.EachCall(func(c assign.CallView) bool {
-				if c.Agent == id && !c.Ended {
-					st.OnCall = &OnCall{Call: string(c.ID), Team: string(c.Team), Stage: c.Stage.String(),
-						SinceMS: c.AgentAssignedAt.UnixMilli()}
-					return false
-				}
-				return true
-			})
+			st.OnCall = onCallOf(e, id, pb.CallID(onCall))
 		}
 	})
 	if err != nil {
@@ -114,11 +108,27 @@ func (s *Server) state(m mate, now time.Time) (State, error) {
 		return st, fmt.Errorf("%w: %q", assign.ErrUnknownTeammate, id)
 	}
 	st.Audio = s.audible(m.ws)
-	if now.IsZero() {
-		now = s.rt.Now()
-	}
-	st.Figures = s.figures.of(m.ws.ID()).of(s, m, now)
+	st.Figures = s.figures.of(m.ws.ID()).of(s, m, s.rt.Now())
 	return st, nil
+}
+
+// onCallOf returns the call teammate id is on (one of them, if several):
+// hint when it still is, else the first found among every call the
+// engine holds. Call it under the engine's lock (View).
+func onCallOf(e *assign.Engine, id pb.TeammateID, hint pb.CallID) *OnCall {
+	mine := func(c assign.CallView) bool { return c.Agent == id && !c.Ended }
+	c, ok := e.Call(hint)
+	if !ok || !mine(c) {
+		ok = false
+		e.EachCall(func(v assign.CallView) bool {
+			c, ok = v, mine(v)
+			return !ok
+		})
+	}
+	if !ok {
+		return nil
+	}
+	return &OnCall{Call: string(c.ID), Team: string(c.Team), Stage: c.Stage.String(), SinceMS: c.AgentAssignedAt.UnixMilli()}
 }
 
 // figureCaches are the workspaces' figure caches, each made on first use.

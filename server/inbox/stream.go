@@ -21,7 +21,7 @@ import (
 // a page that stops reading is dropped.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, m mate) {
 	id := m.id
-	if _, err := s.state(m, time.Time{}); err != nil {
+	if _, err := s.state(m, ""); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -61,19 +61,21 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, m mate) {
 		return
 	}
 	var last []byte
-	var calls []string
+	var calls []string // the calls of the last state, which concern it
+	onCall := ""       // the call the last state was on
 	send := func() bool {
-		st, err := s.state(m, time.Time{})
+		st, err := s.state(m, onCall)
 		if err != nil { // removed: the page shows it and the stream ends
 			event("gone", httpedge.ErrorBody{Code: "unknown_teammate", Error: err.Error()})
 			return false
 		}
-		calls = calls[:0]
+		calls, onCall = calls[:0], ""
 		if st.Ringing != nil {
 			calls = append(calls, st.Ringing.Call)
 		}
 		if st.OnCall != nil {
-			calls = append(calls, st.OnCall.Call)
+			onCall = st.OnCall.Call
+			calls = append(calls, onCall)
 		}
 		b, _ := json.Marshal(st)
 		if bytes.Equal(b, last) {

@@ -48,6 +48,25 @@ func firstSnapshot(t *testing.T, c *http.Client, addr string, hdr map[string]str
 	return ""
 }
 
+// login posts form to /login from a new browser (its own cookie jar,
+// following no redirect) and returns the browser and the answer (its body
+// closed).
+func login(t *testing.T, addr string, form url.Values) (*http.Client, *http.Response) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := browser.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return browser, resp
+}
+
 // The shipped wiring serves the wallboard of every workspace: a created
 // workspace's host token logs in through the form, and its cookie then
 // opens that workspace's board, through the API's authentication; each
@@ -88,17 +107,7 @@ func TestShippedWallboardPerWorkspace(t *testing.T) {
 	}
 
 	// acme's host logs in through the form; the cookie opens acme's board.
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, _ := http.NewRequest("POST", "http://"+addr+"/login", strings.NewReader(url.Values{"token": {acme}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	resp, err := browser.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	browser, resp := login(t, addr, url.Values{"token": {acme}})
 	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
 		t.Fatalf("login with acme's token: %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
@@ -152,21 +161,12 @@ func TestShippedWallboardPerWorkspace(t *testing.T) {
 
 	// The inbox: acme's host gives zed a password; zed signs in to acme.
 	mustAs(t, acme, addr, "PUT", "/v1/workspaces/acme/teammates/zed/credential", `{"password":"zed's password"}`, http.StatusOK, nil)
-	jar2, _ := cookiejar.New(nil)
-	zedBrowser := &http.Client{Jar: jar2, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, _ = http.NewRequest("POST", "http://"+addr+"/login", strings.NewReader(url.Values{
-		"workspace": {"acme"}, "teammate": {"zed"}, "password": {"zed's password"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if resp, err = zedBrowser.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	zedBrowser, resp := login(t, addr, url.Values{"workspace": {"acme"}, "teammate": {"zed"}, "password": {"zed's password"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/inbox" {
 		t.Fatalf("zed signs in to acme: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if resp, err = zedBrowser.Get("http://" + addr + "/inbox/api/me"); err != nil {
+	resp, err := zedBrowser.Get("http://" + addr + "/inbox/api/me")
+	if err != nil {
 		t.Fatal(err)
 	}
 	var me map[string]string
@@ -193,17 +193,7 @@ func TestShippedWallboardPerWorkspace(t *testing.T) {
 	// wallboard.
 	mustAs(t, acme, addr, "POST", "/v1/workspaces/acme/teammates", `{"id":"sue","name":"Sue"}`, http.StatusCreated, nil)
 	mustAs(t, acme, addr, "PUT", "/v1/workspaces/acme/teammates/sue/credential", `{"password":"sue's password","role":"supervisor"}`, http.StatusOK, nil)
-	jar3, _ := cookiejar.New(nil)
-	sueBrowser := &http.Client{Jar: jar3, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, _ = http.NewRequest("POST", "http://"+addr+"/login", strings.NewReader(url.Values{
-		"workspace": {"acme"}, "teammate": {"sue"}, "password": {"sue's password"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if resp, err = sueBrowser.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	sueBrowser, _ := login(t, addr, url.Values{"workspace": {"acme"}, "teammate": {"sue"}, "password": {"sue's password"}})
 	if snap := firstSnapshot(t, sueBrowser, addr, nil); !strings.Contains(snap, "sales") || strings.Contains(snap, "support") {
 		t.Errorf("sue's wallboard: %.400s; want acme's", snap)
 	}

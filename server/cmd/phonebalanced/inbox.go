@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -46,39 +47,20 @@ func mountInbox(opts *Options, c config, logger *slog.Logger, phone *browserPhon
 		}
 		return err
 	}
-	extra, public := opts.Extra, opts.Public
-	opts.Extra = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
-		m := map[string]http.Handler{}
-		if extra != nil {
-			var err error
-			if m, err = extra(rt, auth); err != nil {
-				return nil, err
-			}
-		}
+	opts.Extra = withRoutes(opts.Extra, func(rt *core.Runtime, m map[string]http.Handler) error {
 		if err := build(rt); err != nil {
-			return nil, err
+			return err
 		}
-		for p, h := range ib.Protected() {
-			m[p] = h
-		}
-		return m, nil
-	}
-	opts.Public = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
-		m := map[string]http.Handler{}
-		if public != nil {
-			var err error
-			if m, err = public(rt, auth); err != nil {
-				return nil, err
-			}
-		}
+		maps.Copy(m, ib.Protected())
+		return nil
+	})
+	opts.Public = withRoutes(opts.Public, func(rt *core.Runtime, m map[string]http.Handler) error {
 		if err := build(rt); err != nil {
-			return nil, err
+			return err
 		}
-		for p, h := range ib.Public(m["POST /login"]) {
-			m[p] = h
-		}
-		return m, nil
-	}
+		maps.Copy(m, ib.Public(m["POST /login"]))
+		return nil
+	})
 	opts.Sessions = func() httpedge.Verifier { return ib.Sessions() }
 	opts.Background = append(opts.Background, func(ctx context.Context, rt *core.Runtime) error {
 		if c.demo && c.join == "" {
@@ -92,6 +74,28 @@ func mountInbox(opts *Options, c config, logger *slog.Logger, phone *browserPhon
 		}
 		return ctx.Err()
 	})
+}
+
+// routesFunc builds handlers by http.ServeMux pattern (Options.Extra,
+// Options.Public).
+type routesFunc = func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error)
+
+// withRoutes returns prev (none if nil) with add's handlers over the ones
+// it built: add sees prev's in m and puts its own there.
+func withRoutes(prev routesFunc, add func(rt *core.Runtime, m map[string]http.Handler) error) routesFunc {
+	return func(rt *core.Runtime, auth *api.Authenticator) (map[string]http.Handler, error) {
+		m := map[string]http.Handler{}
+		if prev != nil {
+			var err error
+			if m, err = prev(rt, auth); err != nil {
+				return nil, err
+			}
+		}
+		if err := add(rt, m); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
 }
 
 // seedInboxDemo adds "you" to the demo team of the default workspace (the

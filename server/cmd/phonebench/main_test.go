@@ -6,13 +6,28 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/phonebalance/phonebalance/server/internal/testtool"
 )
+
+// withSIP returns layers, and the sip layer after them when SIPp is
+// installed; under CI a missing SIPp fails the test (testtool.InCI).
+func withSIP(t *testing.T, layers ...string) []string {
+	t.Helper()
+	if testtool.Find(testtool.SIPp) != "" {
+		return append(layers, "sip")
+	}
+	if testtool.InCI() {
+		t.Fatal("SIPp is required under CI (apt-get install sip-tester)")
+	}
+	t.Log("the sip layer is skipped: SIPp is not installed (apt-get install sip-tester)")
+	return layers
+}
 
 // TestPhonebenchSmoke runs every layer for a fixed small number of calls,
 // the nodes in this process, and checks that each layer completed exactly
@@ -20,14 +35,7 @@ import (
 // report compares each layer with the one below it. The SIPp layer runs
 // when sipp is on the PATH; under CI a missing sipp fails the test.
 func TestPhonebenchSmoke(t *testing.T) {
-	layers := []string{"fsync", "do", "core", "http1", "http3"}
-	if _, err := exec.LookPath("sipp"); err == nil {
-		layers = append(layers, "sip")
-	} else if os.Getenv("CI") != "" {
-		t.Fatalf("SIPp is required under CI (apt-get install sip-tester): %v", err)
-	} else {
-		t.Log("the sip layer is skipped: SIPp is not installed (apt-get install sip-tester)")
-	}
+	layers := withSIP(t, "fsync", "do", "core", "http1", "http3")
 	const clients, calls = 4, 6
 	o := options{duration: time.Minute, clients: clients, calls: calls, layers: layers, dir: t.TempDir(),
 		server: "inprocess", sip: sipLoad{sipp: "sipp", phones: 2}}
@@ -101,12 +109,7 @@ func TestPhonebenchProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds phonebalanced")
 	}
-	layers := []string{"http1", "http3"}
-	if _, err := exec.LookPath("sipp"); err == nil {
-		layers = append(layers, "sip")
-	} else if os.Getenv("CI") != "" {
-		t.Fatalf("SIPp is required under CI (apt-get install sip-tester): %v", err)
-	}
+	layers := withSIP(t, "http1", "http3")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	bin, err := buildServer(ctx, t.TempDir(), raceFlags...)

@@ -101,18 +101,29 @@ func runDo(ctx context.Context, dir string, l load) (tally, error) {
 // each batch's events to events.db, the metrics, the subscribers) and a
 // telephony that only logs (to nowhere). It is the HTTP API without HTTP.
 func runCore(ctx context.Context, dir string, l load) (tally, error) {
-	rt, err := core.Open(core.Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	rt, err := openCore(ctx, dir)
 	if err != nil {
 		return tally{}, err
 	}
 	defer rt.Close()
-	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
-	if err := waitLeads(ctx, rt.Node().IsLeader); err != nil {
-		return tally{}, err
-	}
 	d := doDriver{submit: rt.Default().Do}
 	if err := setupMix(ctx, d, l.clients); err != nil {
 		return tally{}, err
 	}
 	return runMix(ctx, d, l), nil
+}
+
+// openCore opens a durable core runtime in dir, with a telephony that only
+// logs (to nowhere), and waits until it leads. Close it.
+func openCore(ctx context.Context, dir string) (*core.Runtime, error) {
+	rt, err := core.Open(core.Config{Dir: dir, Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	if err != nil {
+		return nil, err
+	}
+	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
+	if err := waitLeads(ctx, rt.Node().IsLeader); err != nil {
+		rt.Close()
+		return nil, err
+	}
+	return rt, nil
 }

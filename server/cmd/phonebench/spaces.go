@@ -14,7 +14,6 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/core"
-	"github.com/phonebalance/phonebalance/server/telephony"
 )
 
 // The spaces layer: what many workspaces cost one node. It creates
@@ -77,15 +76,11 @@ func runSpaces(ctx context.Context, dir string, l load, sl spaceLoad) (tally, sp
 	if err := os.MkdirAll(filepath.Join(dir, "node"), 0o700); err != nil {
 		return tally{}, f, err
 	}
-	rt, err := core.Open(core.Config{Dir: filepath.Join(dir, "node"), Engine: assign.DefaultConfig(), Logger: quietLogger()})
+	rt, err := openCore(ctx, filepath.Join(dir, "node"))
 	if err != nil {
 		return tally{}, f, err
 	}
 	defer rt.Close()
-	rt.SetTelephony(telephony.LogTelephony{Logger: quietLogger()})
-	if err := waitLeads(ctx, rt.Node().IsLeader); err != nil {
-		return tally{}, f, err
-	}
 	heap0 := liveHeap()
 	start := time.Now()
 	if err := fillSpaces(ctx, rt, l.clients, sl); err != nil {
