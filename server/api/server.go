@@ -124,7 +124,7 @@ type Server struct {
 	health     chan struct{}
 	limiter    *rateLimiter // nil: no rate limit
 	mux        *http.ServeMux
-	open       *publicRoutes
+	open       *http.ServeMux
 	protected  http.Handler // mux behind the authentication
 	edge       http.Handler // the whole chain behind the same-origin guard
 	logged     http.Handler // serve behind the access log
@@ -209,11 +209,11 @@ func New(cfg Config) (s *Server, err error) {
 	for pattern, h := range cfg.Extra {
 		s.mux.Handle(pattern, h)
 	}
-	s.open = newPublicRoutes()
-	s.open.handle("GET /healthz", http.HandlerFunc(s.healthz))
-	s.open.handle("GET /readyz", http.HandlerFunc(s.readyz))
+	s.open = http.NewServeMux()
+	s.open.HandleFunc("GET /healthz", s.healthz)
+	s.open.HandleFunc("GET /readyz", s.readyz)
 	for pattern, h := range cfg.Public {
-		s.open.handle(pattern, h)
+		s.open.Handle(pattern, h)
 	}
 	routes := httpedge.WorkspaceOnly(s.mux, httpedge.Routes(s.mux))
 	s.protected = httpedge.Require(verifier, cfg.LoginPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -304,7 +304,7 @@ func isStream(r *http.Request) bool {
 // dispatch serves a public handler, or else the authenticated routes
 // (forwarding writes to the leader on a follower).
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	if h, pattern := s.open.handler(r); pattern != "" {
+	if h, pattern := s.open.Handler(r); pattern != "" {
 		httpedge.NoteRoute(r, pattern)
 		h.ServeHTTP(w, r)
 		return
