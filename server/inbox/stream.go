@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
@@ -34,21 +33,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, m mate) {
 	tid := s.tabs.add(k, visible, cancel)
 	defer s.tabs.remove(k, tid)
 
-	rc := http.NewResponseController(w)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	write := func(b []byte) bool {
-		if err := rc.SetWriteDeadline(time.Now().Add(s.cfg.Heartbeat)); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return false
-		}
-		if _, err := w.Write(b); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
+	write := httpedge.EventStream(w, s.cfg.Heartbeat)
 	event := func(name string, v any) bool {
 		b, err := json.Marshal(v)
 		if err != nil {
