@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+
 	"fmt"
 
 	"github.com/phonebalance/phonebalance/assign"
@@ -34,6 +36,18 @@ func Precheck(w *core.Workspace, cmd assign.Command) error {
 	}
 	var err error
 	_, _ = w.View(func(e *assign.Engine) { err = kind.check(e, cmd) })
+	return err
+}
+
+// Submit runs cmd in workspace w as the API's routes do: Precheck (no log
+// entry for a command that cannot apply), then w.Do. The wallboard's and
+// the inbox's actions submit through it. Safe for concurrent use; ctx
+// bounds the wait for the log.
+func Submit(ctx context.Context, w *core.Workspace, cmd assign.Command) error {
+	if err := Precheck(w, cmd); err != nil {
+		return err
+	}
+	_, err := w.Do(ctx, cmd)
 	return err
 }
 

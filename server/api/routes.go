@@ -11,7 +11,6 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
-	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
@@ -103,9 +102,9 @@ func (s *Server) inWorkspace(h http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		sp, err := s.rt.Workspace(replica.WorkspaceID(ws))
+		sp, err := WorkspaceOf(s.rt, ws)
 		if err != nil {
-			s.writeError(w, r, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws))
+			s.writeError(w, r, err)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), workspaceKey{}, sp)))

@@ -23,7 +23,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 	"github.com/phonebalance/phonebalance/server/promexport"
@@ -239,9 +238,9 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	p, _ := httpedge.PrincipalFrom(r.Context())
 	g := prometheus.Gatherer(s.registry)
 	if p.Role != httpedge.RoleAdmin {
-		sp, err := s.rt.Workspace(replica.WorkspaceID(p.Workspace))
+		sp, err := WorkspaceOf(s.rt, p.Workspace)
 		if err != nil {
-			s.writeError(w, r, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", p.Workspace))
+			s.writeError(w, r, err)
 			return
 		}
 		reg := prometheus.NewRegistry()

@@ -73,6 +73,18 @@ func newWorkspaceConfig(req client.NewWorkspaceSettings, base assign.Config) (as
 	return base, base.Validate()
 }
 
+// WorkspaceOf returns workspace id of rt, or, if this node has no such
+// workspace (not created, or not replicated here yet), an error the edge
+// answers 404 workspace_not_found. It is how every route (the API's, the
+// wallboard's, the inbox's) resolves a workspace. Safe for concurrent use.
+func WorkspaceOf(rt *core.Runtime, id string) (*core.Workspace, error) {
+	w, err := rt.Workspace(replica.WorkspaceID(id))
+	if err != nil {
+		return nil, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", id)
+	}
+	return w, nil
+}
+
 // workspaceErr maps the registry's errors to the edge's table.
 func workspaceErr(err error) error {
 	switch {

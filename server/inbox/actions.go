@@ -10,6 +10,7 @@ import (
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/eventlog"
 	"github.com/phonebalance/phonebalance/presence"
+	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 	"github.com/phonebalance/phonebalance/server/httpedge"
 )
@@ -85,7 +86,7 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request, m mate) {
 func (s *Server) do(w http.ResponseWriter, r *http.Request, m mate, cmd assign.Command) {
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
-	if err := submit(ctx, m.ws, cmd); err != nil {
+	if err := api.Submit(ctx, m.ws, cmd); err != nil {
 		s.fail(w, r, err)
 		return
 	}

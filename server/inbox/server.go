@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/replica"
 	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
@@ -149,13 +148,7 @@ func (s *Server) Credentials(ws replica.WorkspaceID) *Credentials {
 // workspace returns workspace ws (a session's, or a route's {ws}), as an
 // error the edge answers (404 workspace_not_found) if this node has no
 // such workspace (not created, not replicated here yet, or removed).
-func (s *Server) workspace(ws string) (*core.Workspace, error) {
-	w, err := s.rt.Workspace(replica.WorkspaceID(ws))
-	if err != nil {
-		return nil, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
-	}
-	return w, nil
-}
+func (s *Server) workspace(ws string) (*core.Workspace, error) { return api.WorkspaceOf(s.rt, ws) }
 
 // Public returns the handlers to mount without the API's authentication:
 // the inbox's own routes, each of which authenticates a teammate session
@@ -208,16 +201,6 @@ func (s *Server) Protected() map[string]http.Handler {
 		"PUT /v1/workspaces/{ws}/teammates/{id}/credential":    http.HandlerFunc(s.putCredential),
 		"DELETE /v1/workspaces/{ws}/teammates/{id}/credential": http.HandlerFunc(s.deleteCredential),
 	})
-}
-
-// submit runs cmd in workspace w as the API does: the precheck (no log
-// entry for a command that cannot apply), then through the log.
-func submit(ctx context.Context, w *core.Workspace, cmd assign.Command) error {
-	if err := api.Precheck(w, cmd); err != nil {
-		return err
-	}
-	_, err := w.Do(ctx, cmd)
-	return err
 }
 
 // fail answers err with the edge's error table, logging 5xx other than

@@ -10,6 +10,7 @@ import (
 	pb "github.com/phonebalance/phonebalance"
 	"github.com/phonebalance/phonebalance/assign"
 	"github.com/phonebalance/phonebalance/replica"
+	"github.com/phonebalance/phonebalance/server/api"
 	"github.com/phonebalance/phonebalance/server/core"
 )
 
@@ -207,7 +208,7 @@ func (t *tabs) sync(ctx context.Context, id mateKey) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, actionTimeout)
 	defer cancel()
-	if err := submit(cctx, w, assign.Command{Op: assign.OpSetClient, Teammate: id.id, Open: open, Background: background}); err != nil {
+	if err := api.Submit(cctx, w, assign.Command{Op: assign.OpSetClient, Teammate: id.id, Open: open, Background: background}); err != nil {
 		t.s.logger.Warn("inbox: reporting a phone client failed", "workspace", id.ws, "teammate", id.id,
 			"open", open, "background", background, "err", err)
 	}

@@ -37,9 +37,9 @@ func newBoards(rt *core.Runtime, auth *api.Authenticator, logger *slog.Logger, s
 // workspace is ErrWorkspaceNotFound (404).
 func workspaceBoard(rt *core.Runtime, ws replica.WorkspaceID, verifier httpedge.Verifier, logger *slog.Logger,
 	secureCookie bool) (*dashboard.Server, func(), error) {
-	w, err := rt.Workspace(ws)
+	w, err := api.WorkspaceOf(rt, string(ws))
 	if err != nil {
-		return nil, nil, httpedge.Errorf(httpedge.ErrWorkspaceNotFound, "%q", ws)
+		return nil, nil, err
 	}
 	src, err := dashboard.NewSource(dashboard.Parts{
 		Now: rt.Now, View: w.View, WithCollector: w.WithCollector, Advice: w.Advice,
@@ -48,15 +48,9 @@ func workspaceBoard(rt *core.Runtime, ws replica.WorkspaceID, verifier httpedge.
 		return nil, nil, err
 	}
 	dash, err := dashboard.New(dashboard.Config{
-		Workspace: string(ws),
-		Source:    src,
-		Submit: func(ctx context.Context, cmd assign.Command) error {
-			if err := api.Precheck(w, cmd); err != nil { // as the API does: no log entry
-				return err
-			}
-			_, err := w.Do(ctx, cmd)
-			return err
-		},
+		Workspace:    string(ws),
+		Source:       src,
+		Submit:       func(ctx context.Context, cmd assign.Command) error { return api.Submit(ctx, w, cmd) },
 		Timeline:     dashboard.TimelineFunc(w.Timeline),
 		Explain:      dashboard.ExplainFunc(w.View),
 		Verifier:     verifier,
