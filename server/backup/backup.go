@@ -118,6 +118,9 @@ func Read(r io.Reader, events io.Writer) (Manifest, []byte, error) {
 		if err != nil {
 			return m, nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
+		if _, dup := got[hdr.Name]; dup || hdr.Name == ManifestName && seenManifest {
+			return m, nil, fmt.Errorf("%w: %s twice", ErrCorrupt, hdr.Name)
+		}
 		h := sha256.New()
 		var n int64
 		switch hdr.Name {
@@ -153,8 +156,8 @@ func Read(r io.Reader, events io.Writer) (Manifest, []byte, error) {
 	if m.Format != Format {
 		return m, nil, fmt.Errorf("%w: format %d, this server reads %d", ErrCorrupt, m.Format, Format)
 	}
-	if len(m.Files) != 2 {
-		return m, nil, fmt.Errorf("%w: the manifest lists %d files", ErrCorrupt, len(m.Files))
+	if len(m.Files) != 2 || m.Files[0].Name == m.Files[1].Name {
+		return m, nil, fmt.Errorf("%w: the manifest lists %d files, not %s and %s once each", ErrCorrupt, len(m.Files), SnapshotName, EventsName)
 	}
 	for _, want := range m.Files {
 		if got[want.Name] != want {

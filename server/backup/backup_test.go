@@ -1,7 +1,11 @@
 package backup_test
 
 import (
+	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -45,5 +49,66 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if err := backup.Write(&bytes.Buffer{}, m, snap, bytes.NewReader(events[:10]), int64(len(events))); err == nil {
 		t.Fatal("a short event store accepted")
+	}
+}
+
+// craft builds an archive of the given files, in order (names and
+// contents), without Write's checks: what a tampered file could hold.
+func craft(t *testing.T, files ...[2]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o600, Size: int64(len(f[1]))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// fileOf is the manifest's entry of a file named name holding body.
+func fileOf(name, body string) backup.File {
+	sum := sha256.Sum256([]byte(body))
+	return backup.File{Name: name, Bytes: int64(len(body)), SHA256: hex.EncodeToString(sum[:])}
+}
+
+// An archive whose manifest names a file twice (leaving the other
+// unchecked), or that holds a file twice (the event store written twice
+// over, its second copy matching the manifest), is refused as corrupt.
+func TestDuplicateFilesAreRefused(t *testing.T) {
+	snap, events := `{"version":1}`, "bolt"
+	manifest := func(files ...backup.File) string {
+		b, err := json.Marshal(backup.Manifest{Format: backup.Format, Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for name, archive := range map[string][]byte{
+		"the snapshot named twice, no event store": craft(t, [2]string{backup.SnapshotName, snap},
+			[2]string{backup.ManifestName, manifest(fileOf(backup.SnapshotName, snap), fileOf(backup.SnapshotName, snap))}),
+		"the event store twice": craft(t, [2]string{backup.SnapshotName, snap}, [2]string{backup.EventsName, "junk"},
+			[2]string{backup.EventsName, events},
+			[2]string{backup.ManifestName, manifest(fileOf(backup.SnapshotName, snap), fileOf(backup.EventsName, events))}),
+		"the manifest twice": craft(t, [2]string{backup.SnapshotName, snap}, [2]string{backup.EventsName, events},
+			[2]string{backup.ManifestName, manifest(fileOf(backup.SnapshotName, snap), fileOf(backup.EventsName, events))},
+			[2]string{backup.ManifestName, manifest(fileOf(backup.SnapshotName, snap), fileOf(backup.EventsName, events))}),
+	} {
+		if _, _, err := backup.Read(bytes.NewReader(archive), &bytes.Buffer{}); !errors.Is(err, backup.ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
+	// The same files once each read back.
+	ok := craft(t, [2]string{backup.SnapshotName, snap}, [2]string{backup.EventsName, events},
+		[2]string{backup.ManifestName, manifest(fileOf(backup.SnapshotName, snap), fileOf(backup.EventsName, events))})
+	var got bytes.Buffer
+	if _, _, err := backup.Read(bytes.NewReader(ok), &got); err != nil || got.String() != events {
+		t.Fatalf("a well-formed archive: %v, events %q", err, got.String())
 	}
 }
