@@ -374,3 +374,14 @@ func TestEngineForGivesEachWorkspaceItsConfig(t *testing.T) {
 	require.Equal(t, 45*time.Second, ring(n, "slow"))
 	require.Equal(t, assign.DefaultConfig().RingTimeout, ring(n, "plain"))
 }
+
+// Ready is Status().Ready: true on a single node once it leads and has
+// reconciled, false once closed.
+func TestReadyIsStatusReady(t *testing.T) {
+	n := openSingle(t, Config{})
+	eventually(t, 10*time.Second, "the node is ready", n.Ready)
+	require.True(t, n.Status().Ready)
+	require.NoError(t, n.Close())
+	require.False(t, n.Ready())
+	require.False(t, n.Status().Ready)
+}

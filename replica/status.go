@@ -29,6 +29,23 @@ type Status struct {
 	Voters int
 }
 
+// Ready reports Status().Ready alone: this node leads and has reconciled
+// its term (Do and timers run). It reads raft's state without the
+// configuration or the network, for a check made on every command; safe
+// for concurrent use.
+func (n *Node) Ready() bool {
+	r := n.raft()
+	if r == nil || n.closed.Load() {
+		return false
+	}
+	return readyAt(r, n.ready.Load(), r.CurrentTerm())
+}
+
+// readyAt reports whether r leads in term and the node reconciled term.
+func readyAt(r *raft.Raft, reconciled, term uint64) bool {
+	return term != 0 && reconciled == term && r.State() == raft.Leader
+}
+
 // Status returns the node's status. It reads raft's state without
 // blocking on the network; it is safe for concurrent use.
 func (n *Node) Status() Status {
@@ -39,7 +56,7 @@ func (n *Node) Status() Status {
 	}
 	s.State = r.State().String()
 	s.Term = r.CurrentTerm()
-	s.Ready = s.Term != 0 && n.ready.Load() == s.Term && r.State() == raft.Leader
+	s.Ready = readyAt(r, n.ready.Load(), s.Term)
 	s.LeaderID, s.LeaderAddr = n.Leader()
 	s.CommitIndex = r.CommitIndex()
 	if s.State != raft.Leader.String() {

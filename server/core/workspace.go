@@ -460,4 +460,4 @@ func (s *spaces) restored(index uint64) {
 // (replica's Status.Ready): its view of the workspace is then current
 // enough to refuse a command before the log (see api.Precheck). Safe for
 // concurrent use.
-func (w *Workspace) Ready() bool { return w.rt.node.Status().Ready }
+func (w *Workspace) Ready() bool { return w.rt.node.Ready() }
